@@ -1,0 +1,125 @@
+import { z } from "zod";
+import { roleSchema } from "./roles.ts";
+
+/** Emails compare case-insensitively; we keep what the user typed and match on the lower-cased form. */
+export const emailSchema = z.string().trim().max(254).pipe(z.email());
+
+/**
+ * OWASP ASVS 2.1: at least 12 characters, at most 128 (the upper bound keeps
+ * hashing cost bounded), any characters allowed, no composition rules.
+ */
+export const passwordSchema = z.string().min(12, "must be at least 12 characters").max(128, "must be at most 128 characters");
+
+export const displayNameSchema = z.string().trim().min(1).max(100);
+
+/**
+ * How the session reaches the client: `bearer` returns the tokens in the body
+ * (CLI, scripts); `cookie` sets HttpOnly cookies and returns no token a script could steal (the dashboard).
+ */
+export const transportSchema = z.enum(["bearer", "cookie"]).default("bearer");
+
+export const registerRequestSchema = z.strictObject({
+  email: emailSchema,
+  password: passwordSchema,
+  name: displayNameSchema.optional(),
+  invite: z.string().min(1).max(200).optional(),
+  transport: transportSchema,
+});
+export type RegisterRequest = z.infer<typeof registerRequestSchema>;
+
+export const loginRequestSchema = z.strictObject({
+  email: emailSchema,
+  // Not passwordSchema: a login must not reveal the password policy's history.
+  password: z.string().min(1).max(128),
+  transport: transportSchema,
+});
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+export const refreshRequestSchema = z.strictObject({
+  refresh_token: z.string().min(1).max(200).optional(),
+  transport: transportSchema,
+});
+
+export const logoutRequestSchema = z.strictObject({
+  refresh_token: z.string().min(1).max(200).optional(),
+});
+
+export const validateRequestSchema = z.strictObject({
+  token: z.string().min(1).max(4096).optional(),
+});
+
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(roleSchema),
+  disabled: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const sessionTokensSchema = z.object({
+  token_type: z.literal("Bearer"),
+  access_token: z.string(),
+  expires_in: z.number().int(),
+  refresh_token: z.string(),
+  refresh_expires_in: z.number().int(),
+});
+
+export const sessionResponseSchema = z.object({
+  user: userSchema,
+  session_id: z.string(),
+  tokens: sessionTokensSchema.optional(),
+});
+export type SessionResponse = z.infer<typeof sessionResponseSchema>;
+
+export const updateUserRequestSchema = z.strictObject({
+  name: displayNameSchema.optional(),
+});
+
+export const changePasswordRequestSchema = z.strictObject({
+  current_password: z.string().min(1).max(128),
+  new_password: passwordSchema,
+});
+
+export const sessionInfoSchema = z.object({
+  id: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string(),
+  expires_at: z.string(),
+  user_agent: z.string().nullable(),
+  ip: z.string().nullable(),
+  provider: z.string(),
+  current: z.boolean(),
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+export const adminSessionInfoSchema = sessionInfoSchema.extend({ user_id: z.string(), user_email: z.string() });
+
+export const adminCreateUserRequestSchema = z.strictObject({
+  email: emailSchema,
+  password: passwordSchema,
+  name: displayNameSchema.optional(),
+  roles: z.array(roleSchema).min(1).default(["user"]),
+});
+
+export const adminUpdateUserRequestSchema = z.strictObject({
+  name: displayNameSchema.optional(),
+  roles: z.array(roleSchema).min(1).optional(),
+  disabled: z.boolean().optional(),
+});
+
+export const createInviteRequestSchema = z.strictObject({
+  email: emailSchema.optional(),
+  expires_in_hours: z.number().int().min(1).max(24 * 30).default(72),
+});
+
+export const registrationModeSchema = z.enum(["open", "invite", "closed"]);
+export type RegistrationMode = z.infer<typeof registrationModeSchema>;
+
+export const authConfigSchema = z.object({
+  registration: registrationModeSchema,
+  providers: z.array(z.string()),
+  password_policy: z.object({ min_length: z.number(), max_length: z.number() }),
+});

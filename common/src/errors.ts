@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+/**
+ * Every error Anchorage returns, with its HTTP status. The Worker, the Durable
+ * Objects, the agent and the dashboard all read codes from here.
+ */
+export const errorStatus = {
+  "E-AUTH-UNAUTH": 401,
+  "E-AUTH-FORBID": 403,
+  "E-VALIDATION": 400,
+  "E-NOT-FOUND": 404,
+  "E-METHOD-NOT-ALLOWED": 405,
+  "E-CONFLICT": 409,
+  "E-PAYLOAD-TOO-LARGE": 413,
+  "E-UNSUPPORTED-MEDIA": 415,
+  "E-RATE-LIMIT": 429,
+  "E-INTERNAL": 500,
+  "E-NOT-IMPLEMENTED": 501,
+  "E-INSTANCE-OFFLINE": 503,
+  "E-CONFIG": 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export const errorCodeSchema = z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]);
+
+/** One problem with one field of the input, e.g. `{ path: "email", message: "Invalid email" }`. */
+export const fieldIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+});
+export type FieldIssue = z.infer<typeof fieldIssueSchema>;
+
+/** The JSON shape of every error response (DESIGN.md, Contracts). */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: errorCodeSchema,
+    message: z.string(),
+    fields: z.array(fieldIssueSchema).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -1,0 +1,158 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  adminCreateUserRequestSchema,
+  adminSessionInfoSchema,
+  adminUpdateUserRequestSchema,
+  createInviteRequestSchema,
+  userSchema,
+} from "@anchorage/common";
+import { newRouter } from "../http/router.ts";
+import { notFound } from "../http/app-error.ts";
+import { clientIp } from "../http/client-ip.ts";
+import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
+import { pageQuerySchema } from "../http/pagination.ts";
+import { listAudit, recordAudit } from "../audit/audit-log.ts";
+import { assertPermit } from "../auth/permit.ts";
+import { requireUser } from "../auth/require-user.ts";
+import { createInvite, listInvites } from "../auth/invites.ts";
+import { hashPassword } from "../auth/password/password-hash.ts";
+import { listLiveSessions, revokeSession } from "../auth/session/session-store.ts";
+import { toSessionInfo } from "../auth/session/session-view.ts";
+import { listUsers } from "../users/list-users.ts";
+import { createUser, findUserById, newUserRow, toPublicUser } from "../users/users.ts";
+import { adminDeleteUser, adminUpdateUser } from "./admin-users.ts";
+
+export const adminRoutes = newRouter();
+adminRoutes.use("*", requireUser);
+
+const idParam = z.object({ id: z.string().min(1).max(64) });
+const ok = z.object({ success: z.literal(true) });
+const tags = ["admin"];
+const security = bearerSecurity;
+
+adminRoutes.openapi(
+  createRoute({ method: "get", path: "/users", tags, security, summary: "List users", request: { query: pageQuerySchema },
+    responses: { 200: jsonResponse(z.object({ users: z.array(userSchema) }), "Users"), ...errorResponses(401, 403) } }),
+  async (c) => {
+    assertPermit(c.get("principal"), "admin:users", { type: "system" });
+    return c.json({ users: (await listUsers(c.get("db"), c.req.valid("query"))).map(toPublicUser) }, 200);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({ method: "post", path: "/users", tags, security, summary: "Create a user", request: { body: jsonBody(adminCreateUserRequestSchema) },
+    responses: { 201: jsonResponse(userSchema, "Created"), ...errorResponses(400, 401, 403, 409) } }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "admin:users", { type: "system" });
+    const body = c.req.valid("json");
+    const user = await createUser(c.get("db"), newUserRow({ email: body.email, name: body.name, roles: body.roles, passwordHash: await hashPassword(body.password) }));
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_created", subjectId: user.id, ip: clientIp(c.req.raw), detail: { roles: user.roles } });
+    return c.json(toPublicUser(user), 201);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({ method: "get", path: "/users/{id}", tags, security, summary: "One user", request: { params: idParam },
+    responses: { 200: jsonResponse(userSchema, "The user"), ...errorResponses(401, 403, 404) } }),
+  async (c) => {
+    assertPermit(c.get("principal"), "admin:users", { type: "system" });
+    const user = await findUserById(c.get("db"), c.req.valid("param").id);
+    if (!user) throw notFound("user");
+    return c.json(toPublicUser(user), 200);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({ method: "patch", path: "/users/{id}", tags, security,
+    summary: "Change a user's name or roles, or disable/enable them (disabling ends their sessions at once)",
+    request: { params: idParam, body: jsonBody(adminUpdateUserRequestSchema) },
+    responses: { 200: jsonResponse(z.object({ user: userSchema, sessions_ended: z.number().int() }), "Updated"), ...errorResponses(400, 401, 403, 404, 409) } }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "admin:users", { type: "system" });
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const { user, sessionsEnded } = await adminUpdateUser(c.get("db"), id, body);
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_updated", subjectId: id, ip: clientIp(c.req.raw), detail: { ...body, sessions_ended: sessionsEnded } });
+    return c.json({ user: toPublicUser(user), sessions_ended: sessionsEnded }, 200);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({ method: "delete", path: "/users/{id}", tags, security, summary: "Delete a user and everything of theirs", request: { params: idParam },
+    responses: { 200: jsonResponse(ok, "Deleted"), ...errorResponses(401, 403, 404, 409) } }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "admin:users", { type: "system" });
+    const { id } = c.req.valid("param");
+    await adminDeleteUser(c.get("db"), id);
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_deleted", subjectId: id, ip: clientIp(c.req.raw) });
+    return c.json({ success: true as const }, 200);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({ method: "get", path: "/sessions", tags, security, summary: "Every live session", request: { query: z.strictObject({ user_id: z.string().max(64).optional() }) },
+    responses: { 200: jsonResponse(z.object({ sessions: z.array(adminSessionInfoSchema) }), "Sessions"), ...errorResponses(401, 403) } }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "admin:sessions", { type: "system" });
+    const rows = await listLiveSessions(c.get("db"), { userId: c.req.valid("query").user_id });
+    return c.json({ sessions: rows.map((r) => ({ ...toSessionInfo(r.session, p.sessionId), user_id: r.user.id, user_email: r.user.email })) }, 200);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({ method: "delete", path: "/sessions/{id}", tags, security, summary: "End anyone's session", request: { params: idParam },
+    responses: { 200: jsonResponse(ok, "Ended"), ...errorResponses(401, 403, 404) } }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "admin:sessions", { type: "system" });
+    const { id } = c.req.valid("param");
+    if (!(await revokeSession(c.get("db"), id, "revoked_by_admin"))) throw notFound("session");
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.session_revoked", subjectId: id, ip: clientIp(c.req.raw) });
+    return c.json({ success: true as const }, 200);
+  },
+);
+
+const inviteSchema = z.object({ code: z.string(), email: z.string().nullable(), expires_at: z.string() });
+
+adminRoutes.openapi(
+  createRoute({ method: "post", path: "/invites", tags, security, summary: "Create a single-use invite code (shown once)", request: { body: jsonBody(createInviteRequestSchema) },
+    responses: { 201: jsonResponse(inviteSchema, "The invite"), ...errorResponses(400, 401, 403) } }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "admin:invites", { type: "system" });
+    const body = c.req.valid("json");
+    const invite = await createInvite(c.get("db"), { createdBy: p.userId, email: body.email, expiresInHours: body.expires_in_hours });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.invite_created", ip: clientIp(c.req.raw), detail: { email: invite.email } });
+    return c.json(invite, 201);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({ method: "get", path: "/invites", tags, security, summary: "Invites (codes are not shown again)",
+    responses: { 200: jsonResponse(z.object({ invites: z.array(z.object({ id: z.string(), email: z.string().nullable(), created_by: z.string(), created_at: z.string(), expires_at: z.string(), used_at: z.string().nullable() })) }), "Invites"), ...errorResponses(401, 403) } }),
+  async (c) => {
+    assertPermit(c.get("principal"), "admin:invites", { type: "system" });
+    return c.json({ invites: await listInvites(c.get("db")) }, 200);
+  },
+);
+
+const auditEntrySchema = z.object({
+  id: z.number().int(), at: z.string(), actor_id: z.string().nullable(), action: z.string(),
+  subject_id: z.string().nullable(), ip: z.string().nullable(), detail: z.record(z.string(), z.unknown()).nullable(),
+});
+
+adminRoutes.openapi(
+  createRoute({ method: "get", path: "/audit", tags, security, summary: "The audit log, newest first",
+    request: { query: z.strictObject({ user_id: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+    responses: { 200: jsonResponse(z.object({ entries: z.array(auditEntrySchema) }), "Entries"), ...errorResponses(401, 403) } }),
+  async (c) => {
+    assertPermit(c.get("principal"), "admin:audit", { type: "system" });
+    const q = c.req.valid("query");
+    const rows = await listAudit(c.get("db"), { userId: q.user_id, limit: q.limit });
+    return c.json({ entries: rows.map((r) => ({ id: r.id, at: r.at, actor_id: r.actorId, action: r.action, subject_id: r.subjectId, ip: r.ip, detail: r.detail })) }, 200);
+  },
+);

@@ -1,0 +1,79 @@
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import { newRouter } from "./http/router.ts";
+import { AppError } from "./http/app-error.ts";
+import { onError } from "./http/error-handler.ts";
+import { loadConfig } from "./config.ts";
+import { openDb } from "./db/client.ts";
+import { jwks } from "./auth/tokens/signing-keys.ts";
+import { passwordRoutes } from "./auth/routes/password-routes.ts";
+import { sessionRoutes } from "./auth/routes/session-routes.ts";
+import { accountRoutes } from "./auth/routes/account-routes.ts";
+import { settingsRoutes } from "./settings/settings-routes.ts";
+import { adminRoutes } from "./admin/admin-routes.ts";
+import { renderDocsPage } from "./docs/docs-page.ts";
+
+/** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
+const API_PREFIXES = ["/api/", "/auth/", "/admin/", "/agent/", "/mcp", "/v2/", "/.well-known/", "/p/"];
+const isApiPath = (path: string) => API_PREFIXES.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p));
+
+/** JSON bodies this API takes are small; 64 KiB bounds the work a request can cause. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const VERSION = "0.1.0";
+
+export function buildApp() {
+  const app = newRouter();
+
+  app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
+
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin", crossOriginOpenerPolicy: "same-origin" }));
+  app.use("*", async (c, next) => {
+    c.set("config", loadConfig(c.env));
+    c.set("db", openDb(c.env.DB));
+    await next();
+  });
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("E-PAYLOAD-TOO-LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.get("/.well-known/jwks.json", (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    return c.json(jwks(c.get("config")));
+  });
+
+  app.route("/auth", passwordRoutes);
+  app.route("/auth", sessionRoutes);
+  app.route("/auth", accountRoutes);
+  app.route("/api/settings", settingsRoutes);
+  app.route("/admin", adminRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "cookie", { type: "apiKey", in: "cookie", name: "anc_access" });
+  const openApiConfig = {
+    openapi: "3.1.0",
+    info: {
+      title: "Anchorage",
+      version: VERSION,
+      description: "Self-hosted control plane for machines. Authenticate with `Authorization: Bearer <access token>` or the dashboard's cookie.",
+    },
+  };
+  app.doc31("/openapi.json", openApiConfig);
+  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(openApiConfig) as Parameters<typeof renderDocsPage>[0])));
+
+  app.notFound(async (c) => {
+    const path = new URL(c.req.url).pathname;
+    if (!isApiPath(path) && (c.req.method === "GET" || c.req.method === "HEAD") && c.env.ASSETS) {
+      return c.env.ASSETS.fetch(c.req.raw);
+    }
+    return new AppError("E-NOT-FOUND", `no route for ${c.req.method} ${path}`).toResponse();
+  });
+  app.onError(onError);
+  return app;
+}

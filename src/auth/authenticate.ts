@@ -1,0 +1,53 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../http/app-env.ts";
+import { unauthenticated } from "../http/app-error.ts";
+import { assertSameOrigin } from "../http/csrf.ts";
+import { readAccessCookie } from "./cookies.ts";
+import type { Principal } from "./principal.ts";
+import { findLiveSession } from "./session/session-store.ts";
+import { isBlacklisted } from "./tokens/blacklist.ts";
+import { verifyAccessToken } from "./tokens/access-token.ts";
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.get("authorization");
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw unauthenticated("Authorization header must be `Bearer <token>`");
+  return m[1];
+}
+
+/**
+ * Establishes the principal from a Bearer access token or the dashboard's cookie.
+ * A valid signature is not enough: the token's `jti` must not be blacklisted, and its
+ * session must be live in D1 with an enabled user, so logout, revocation and disabling
+ * take effect on the very next request, whatever KV's propagation delay.
+ */
+export async function verifyPrincipal(c: Context<AppEnv>, token: string, via: Principal["via"]): Promise<Principal> {
+  const config = c.get("config");
+  const claims = await verifyAccessToken(config, token);
+  if (await isBlacklisted(c.env.KV, claims.jti)) throw unauthenticated("access token has been revoked");
+  const live = await findLiveSession(c.get("db"), claims.sid);
+  if (!live || live.user.id !== claims.sub) throw unauthenticated("session has ended");
+  return {
+    kind: "user",
+    userId: live.user.id,
+    roles: live.user.roles,
+    sessionId: live.session.id,
+    provider: claims.provider,
+    jti: claims.jti,
+    tokenExp: claims.exp,
+    via,
+    user: live.user,
+  };
+}
+
+export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
+  const bearer = bearerToken(c.req.raw);
+  if (bearer) return verifyPrincipal(c, bearer, "bearer");
+  const cookie = readAccessCookie(c);
+  if (cookie) {
+    assertSameOrigin(c.req.raw, c.get("config"));
+    return verifyPrincipal(c, cookie, "cookie");
+  }
+  throw unauthenticated();
+}

@@ -1,0 +1,84 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authConfigSchema, updateUserRequestSchema, userSchema } from "@anchorage/common";
+import { newRouter } from "../../http/router.ts";
+import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
+import { pageQuerySchema } from "../../http/pagination.ts";
+import { listUsers } from "../../users/list-users.ts";
+import { toPublicUser } from "../../users/users.ts";
+import { updateProfile } from "../../users/update-profile.ts";
+import { assertPermit } from "../permit.ts";
+import { requireUser } from "../require-user.ts";
+
+export const accountRoutes = newRouter();
+
+accountRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/config",
+    tags: ["auth"],
+    summary: "What sign-in methods this deployment offers",
+    responses: { 200: jsonResponse(authConfigSchema, "Sign-in configuration") },
+  }),
+  (c) =>
+    c.json(
+      {
+        registration: c.get("config").registration,
+        providers: [] as string[], // OAuth providers arrive with the passwordless sign-in capability
+        password_policy: { min_length: 12, max_length: 128 },
+      },
+      200,
+    ),
+);
+
+accountRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/user",
+    tags: ["auth"],
+    summary: "The signed-in user",
+    security: bearerSecurity,
+    middleware: [requireUser] as const,
+    responses: { 200: jsonResponse(userSchema, "The user"), ...errorResponses(401) },
+  }),
+  (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "read:account", { type: "account", ownerId: p.userId });
+    return c.json(toPublicUser(p.user), 200);
+  },
+);
+
+accountRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/user",
+    tags: ["auth"],
+    summary: "Update the signed-in user's profile",
+    security: bearerSecurity,
+    middleware: [requireUser] as const,
+    request: { body: jsonBody(updateUserRequestSchema) },
+    responses: { 200: jsonResponse(userSchema, "The updated user"), ...errorResponses(400, 401, 403) },
+  }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
+    return c.json(toPublicUser(await updateProfile(c.get("db"), p.userId, c.req.valid("json"))), 200);
+  },
+);
+
+accountRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/users",
+    tags: ["auth", "admin"],
+    summary: "All users (admin)",
+    security: bearerSecurity,
+    middleware: [requireUser] as const,
+    request: { query: pageQuerySchema },
+    responses: { 200: jsonResponse(z.object({ users: z.array(userSchema) }), "Users"), ...errorResponses(401, 403) },
+  }),
+  async (c) => {
+    assertPermit(c.get("principal"), "admin:users", { type: "system" });
+    const rows = await listUsers(c.get("db"), c.req.valid("query"));
+    return c.json({ users: rows.map(toPublicUser) }, 200);
+  },
+);

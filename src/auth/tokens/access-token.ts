@@ -1,0 +1,68 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { z } from "zod";
+import { roleSchema } from "@anchorage/common";
+import type { Config } from "../../config.ts";
+import { randomToken } from "../../ids.ts";
+import { unauthenticated } from "../../http/app-error.ts";
+import { ACCESS_TOKEN_ALG, currentSigningKey, verificationKey } from "./signing-keys.ts";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const ACCESS_TOKEN_AUDIENCE = "anchorage";
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  jti: z.string().min(1),
+  sid: z.string().min(1),
+  roles: z.array(roleSchema),
+  provider: z.string(),
+  exp: z.number(),
+  iat: z.number(),
+});
+export type AccessClaims = z.infer<typeof claimsSchema>;
+
+export async function issueAccessToken(
+  config: Config,
+  subject: { userId: string; sessionId: string; roles: AccessClaims["roles"]; provider: string },
+  now = Date.now(),
+): Promise<{ token: string; jti: string; expiresAt: number }> {
+  const { kid, key } = await currentSigningKey(config);
+  const jti = randomToken(16);
+  const iat = Math.floor(now / 1000);
+  const exp = iat + ACCESS_TOKEN_TTL_SECONDS;
+  const token = await new SignJWT({ sid: subject.sessionId, roles: subject.roles, provider: subject.provider })
+    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: "JWT" })
+    .setSubject(subject.userId)
+    .setJti(jti)
+    .setIssuer(config.issuer)
+    .setAudience(ACCESS_TOKEN_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(key);
+  return { token, jti, expiresAt: exp };
+}
+
+/**
+ * Checks signature, algorithm, key id, issuer, audience and expiry. Only ES256 is
+ * accepted, so `alg: none` and an HS256 token "signed" with the public key both fail
+ * before any key is used. Says nothing about revocation: see `authenticate`.
+ */
+export async function verifyAccessToken(config: Config, token: string): Promise<AccessClaims> {
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const key = await verificationKey(config, header.kid);
+        if (!key) throw unauthenticated("access token signed with an unknown key");
+        return key;
+      },
+      { algorithms: [ACCESS_TOKEN_ALG], issuer: config.issuer, audience: ACCESS_TOKEN_AUDIENCE, requiredClaims: ["exp", "jti", "sub"] },
+    );
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw unauthenticated("access token has malformed claims");
+    return claims.data;
+  } catch (e) {
+    if (e instanceof joseErrors.JWTExpired) throw unauthenticated("access token expired");
+    if (e instanceof joseErrors.JOSEError) throw unauthenticated("invalid access token");
+    throw e;
+  }
+}

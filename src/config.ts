@@ -1,0 +1,102 @@
+import { z } from "zod";
+import { registrationModeSchema } from "@anchorage/common";
+import { AppError } from "./http/app-error.ts";
+import type { Env } from "./env.ts";
+
+/**
+ * A private ES256 signing key as a JWK with its key id. The first key of
+ * JWT_SIGNING_KEYS signs; every key verifies, so a new key can be put first
+ * and the old one removed 15 minutes later (one access-token lifetime) without logging anyone out.
+ */
+const signingJwkSchema = z.object({
+  kty: z.literal("EC"),
+  crv: z.literal("P-256"),
+  x: z.string().min(1),
+  y: z.string().min(1),
+  d: z.string().min(1),
+  kid: z.string().min(1).max(64),
+});
+export type SigningJwk = z.infer<typeof signingJwkSchema>;
+
+const signingKeysSchema = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is not JSON (expected an array of ES256 private JWKs; run `npm run keygen`)" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(signingJwkSchema).min(1));
+
+const originListSchema = z
+  .string()
+  .transform((raw) => raw.split(",").map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.url().transform((u) => new URL(u).origin)).min(1));
+
+const configSchema = z.object({
+  ENVIRONMENT: z.enum(["production", "development", "test"]).default("production"),
+  APP_ORIGIN: originListSchema,
+  JWT_SIGNING_KEYS: signingKeysSchema,
+  REGISTRATION: registrationModeSchema,
+  COOKIE_SECURE: z.enum(["true", "false"]).transform((v) => v === "true"),
+});
+
+export type Config = {
+  environment: "production" | "development" | "test";
+  /** The origins the dashboard is served from; the first is canonical (issuer, links). */
+  origins: string[];
+  issuer: string;
+  signingKeys: SigningJwk[];
+  registration: z.infer<typeof registrationModeSchema>;
+  cookieSecure: boolean;
+};
+
+const developmentDefaults = {
+  APP_ORIGIN: "http://localhost:8787,http://127.0.0.1:8787",
+  REGISTRATION: "open",
+  COOKIE_SECURE: "true",
+} as const;
+
+const productionDefaults = {
+  REGISTRATION: "invite",
+  COOKIE_SECURE: "true",
+} as const;
+
+/**
+ * Reads and validates the Worker's configuration. Production has no default for
+ * a secret: a missing or malformed one fails every request with a message naming it,
+ * instead of running with something guessable.
+ */
+export function loadConfig(env: Env): Config {
+  const environment = env.ENVIRONMENT ?? "production";
+  const defaults = environment === "production" ? productionDefaults : developmentDefaults;
+  const raw = {
+    ENVIRONMENT: env.ENVIRONMENT,
+    APP_ORIGIN: env.APP_ORIGIN || ("APP_ORIGIN" in defaults ? defaults.APP_ORIGIN : undefined),
+    JWT_SIGNING_KEYS: env.JWT_SIGNING_KEYS,
+    REGISTRATION: env.REGISTRATION || defaults.REGISTRATION,
+    COOKIE_SECURE: env.COOKIE_SECURE || defaults.COOKIE_SECURE,
+  };
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? "config");
+      return i.code === "invalid_type" && raw[name as keyof typeof raw] === undefined
+        ? `${name} is not set`
+        : `${name} ${i.message}`;
+    });
+    // Never echo the values: they are secrets.
+    throw new AppError("E-CONFIG", `server misconfigured: ${[...new Set(problems)].join("; ")}`);
+  }
+  const c = parsed.data;
+  return {
+    environment: c.ENVIRONMENT,
+    origins: c.APP_ORIGIN,
+    issuer: c.APP_ORIGIN[0]!,
+    signingKeys: c.JWT_SIGNING_KEYS,
+    registration: c.REGISTRATION,
+    cookieSecure: c.COOKIE_SECURE,
+  };
+}

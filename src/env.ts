@@ -1,0 +1,16 @@
+/** The bindings wrangler.toml declares, plus the secrets and vars the Worker reads. */
+export interface Env {
+  DB: D1Database;
+  KV: KVNamespace;
+  BLOBS: R2Bucket;
+  INSTANCE: DurableObjectNamespace;
+  USER_HUB: DurableObjectNamespace;
+  RATE_LIMITER: DurableObjectNamespace<import("../durable-objects/rate-limiter.ts").RateLimiter>;
+  ASSETS?: Fetcher;
+
+  ENVIRONMENT?: string;
+  APP_ORIGIN?: string;
+  JWT_SIGNING_KEYS?: string;
+  REGISTRATION?: string;
+  COOKIE_SECURE?: string;
+}

@@ -1,0 +1,24 @@
+import type { ErrorHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./app-env.ts";
+import { AppError } from "./app-error.ts";
+
+/**
+ * Turns anything thrown into the JSON error shape of DESIGN.md. Unknown errors are
+ * logged by name and message only (never the request, which may carry a password)
+ * and answered with a generic 500.
+ */
+export const onError: ErrorHandler<AppEnv> = (err) => {
+  if (err instanceof AppError) {
+    if (err.code === "E-CONFIG") console.error(err.message);
+    return err.toResponse();
+  }
+  if (err instanceof HTTPException) {
+    // Hono's own: malformed JSON (400), body limit (413) …
+    const code = err.status === 413 ? "E-PAYLOAD-TOO-LARGE" : err.status === 400 ? "E-VALIDATION" : err.status === 401 ? "E-AUTH-UNAUTH" : "E-INTERNAL";
+    const message = err.status === 400 ? `invalid body: ${err.message || "malformed JSON"}` : err.message || "request failed";
+    return new AppError(code, message).toResponse();
+  }
+  console.error(`unhandled ${(err as Error)?.name}: ${(err as Error)?.message}`);
+  return new AppError("E-INTERNAL", "internal error").toResponse();
+};

@@ -1,0 +1,13 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { users, type UserRow } from "../db/schema.ts";
+import { nowIso } from "../ids.ts";
+import { notFound } from "../http/app-error.ts";
+
+/** Changes what a user may change about themselves (today: the display name). */
+export async function updateProfile(db: Db, userId: string, changes: { name?: string }): Promise<UserRow> {
+  const set = { ...(changes.name !== undefined ? { name: changes.name } : {}), updatedAt: nowIso() };
+  const [row] = await db.update(users).set(set).where(eq(users.id, userId)).returning();
+  if (!row) throw notFound("user");
+  return row;
+}
