@@ -3,6 +3,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { newRouter } from "./http/router.ts";
 import { AppError } from "./http/app-error.ts";
 import { onError } from "./http/error-handler.ts";
+import { jsonBodiesOnly } from "./http/json-only.ts";
 import { loadConfig } from "./config.ts";
 import { openDb } from "./db/client.ts";
 import { jwks } from "./auth/tokens/signing-keys.ts";
@@ -42,6 +43,8 @@ export function buildApp() {
       },
     }),
   );
+
+  for (const prefix of ["/auth/*", "/api/*", "/admin/*"]) app.use(prefix, jsonBodiesOnly);
 
   app.get("/.well-known/jwks.json", (c) => {
     c.header("Cache-Control", "public, max-age=300");

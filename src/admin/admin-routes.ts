@@ -9,11 +9,10 @@ import {
 import { newRouter } from "../http/router.ts";
 import { notFound } from "../http/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
-import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
+import { signedIn, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
 import { pageQuerySchema } from "../http/pagination.ts";
 import { listAudit, recordAudit } from "../audit/audit-log.ts";
 import { assertPermit } from "../auth/permit.ts";
-import { requireUser } from "../auth/require-user.ts";
 import { createInvite, listInvites } from "../auth/invites.ts";
 import { hashPassword } from "../auth/password/password-hash.ts";
 import { listLiveSessions, revokeSession } from "../auth/session/session-store.ts";
@@ -23,15 +22,14 @@ import { createUser, findUserById, newUserRow, toPublicUser } from "../users/use
 import { adminDeleteUser, adminUpdateUser } from "./admin-users.ts";
 
 export const adminRoutes = newRouter();
-adminRoutes.use("*", requireUser);
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const ok = z.object({ success: z.literal(true) });
 const tags = ["admin"];
-const security = bearerSecurity;
+
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/users", tags, security, summary: "List users", request: { query: pageQuerySchema },
+  createRoute({ method: "get", path: "/users", tags, ...signedIn, summary: "List users", request: { query: pageQuerySchema },
     responses: { 200: jsonResponse(z.object({ users: z.array(userSchema) }), "Users"), ...errorResponses(401, 403) } }),
   async (c) => {
     assertPermit(c.get("principal"), "admin:users", { type: "system" });
@@ -40,7 +38,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "post", path: "/users", tags, security, summary: "Create a user", request: { body: jsonBody(adminCreateUserRequestSchema) },
+  createRoute({ method: "post", path: "/users", tags, ...signedIn, summary: "Create a user", request: { body: jsonBody(adminCreateUserRequestSchema) },
     responses: { 201: jsonResponse(userSchema, "Created"), ...errorResponses(400, 401, 403, 409) } }),
   async (c) => {
     const p = c.get("principal");
@@ -53,7 +51,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/users/{id}", tags, security, summary: "One user", request: { params: idParam },
+  createRoute({ method: "get", path: "/users/{id}", tags, ...signedIn, summary: "One user", request: { params: idParam },
     responses: { 200: jsonResponse(userSchema, "The user"), ...errorResponses(401, 403, 404) } }),
   async (c) => {
     assertPermit(c.get("principal"), "admin:users", { type: "system" });
@@ -64,7 +62,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "patch", path: "/users/{id}", tags, security,
+  createRoute({ method: "patch", path: "/users/{id}", tags, ...signedIn,
     summary: "Change a user's name or roles, or disable/enable them (disabling ends their sessions at once)",
     request: { params: idParam, body: jsonBody(adminUpdateUserRequestSchema) },
     responses: { 200: jsonResponse(z.object({ user: userSchema, sessions_ended: z.number().int() }), "Updated"), ...errorResponses(400, 401, 403, 404, 409) } }),
@@ -80,7 +78,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "delete", path: "/users/{id}", tags, security, summary: "Delete a user and everything of theirs", request: { params: idParam },
+  createRoute({ method: "delete", path: "/users/{id}", tags, ...signedIn, summary: "Delete a user and everything of theirs", request: { params: idParam },
     responses: { 200: jsonResponse(ok, "Deleted"), ...errorResponses(401, 403, 404, 409) } }),
   async (c) => {
     const p = c.get("principal");
@@ -93,7 +91,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/sessions", tags, security, summary: "Every live session", request: { query: z.strictObject({ user_id: z.string().max(64).optional() }) },
+  createRoute({ method: "get", path: "/sessions", tags, ...signedIn, summary: "Every live session", request: { query: z.strictObject({ user_id: z.string().max(64).optional() }) },
     responses: { 200: jsonResponse(z.object({ sessions: z.array(adminSessionInfoSchema) }), "Sessions"), ...errorResponses(401, 403) } }),
   async (c) => {
     const p = c.get("principal");
@@ -104,7 +102,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "delete", path: "/sessions/{id}", tags, security, summary: "End anyone's session", request: { params: idParam },
+  createRoute({ method: "delete", path: "/sessions/{id}", tags, ...signedIn, summary: "End anyone's session", request: { params: idParam },
     responses: { 200: jsonResponse(ok, "Ended"), ...errorResponses(401, 403, 404) } }),
   async (c) => {
     const p = c.get("principal");
@@ -119,7 +117,7 @@ adminRoutes.openapi(
 const inviteSchema = z.object({ code: z.string(), email: z.string().nullable(), expires_at: z.string() });
 
 adminRoutes.openapi(
-  createRoute({ method: "post", path: "/invites", tags, security, summary: "Create a single-use invite code (shown once)", request: { body: jsonBody(createInviteRequestSchema) },
+  createRoute({ method: "post", path: "/invites", tags, ...signedIn, summary: "Create a single-use invite code (shown once)", request: { body: jsonBody(createInviteRequestSchema) },
     responses: { 201: jsonResponse(inviteSchema, "The invite"), ...errorResponses(400, 401, 403) } }),
   async (c) => {
     const p = c.get("principal");
@@ -132,7 +130,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/invites", tags, security, summary: "Invites (codes are not shown again)",
+  createRoute({ method: "get", path: "/invites", tags, ...signedIn, summary: "Invites (codes are not shown again)",
     responses: { 200: jsonResponse(z.object({ invites: z.array(z.object({ id: z.string(), email: z.string().nullable(), created_by: z.string(), created_at: z.string(), expires_at: z.string(), used_at: z.string().nullable() })) }), "Invites"), ...errorResponses(401, 403) } }),
   async (c) => {
     assertPermit(c.get("principal"), "admin:invites", { type: "system" });
@@ -146,7 +144,7 @@ const auditEntrySchema = z.object({
 });
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/audit", tags, security, summary: "The audit log, newest first",
+  createRoute({ method: "get", path: "/audit", tags, ...signedIn, summary: "The audit log, newest first",
     request: { query: z.strictObject({ user_id: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
     responses: { 200: jsonResponse(z.object({ entries: z.array(auditEntrySchema) }), "Entries"), ...errorResponses(401, 403) } }),
   async (c) => {

@@ -1,4 +1,5 @@
 import { errorBodySchema } from "@anchorage/common";
+import { requireUser } from "../auth/require-user.ts";
 
 /** Response entries for createRoute: every error is the same JSON shape. */
 export const errorResponses = (...statuses: number[]) =>
@@ -14,3 +15,6 @@ export const jsonBody = <T>(schema: T) => ({ required: true, content: { "applica
 export const jsonResponse = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 export const bearerSecurity = [{ bearer: [] }, { cookie: [] }];
+
+/** Spread into createRoute: the route needs a signed-in caller (and says so in the OpenAPI doc). */
+export const signedIn = { security: bearerSecurity, middleware: [requireUser] as const };

@@ -4,11 +4,10 @@ import { changePasswordRequestSchema, sessionInfoSchema, updateUserRequestSchema
 import { newRouter } from "../http/router.ts";
 import { notFound } from "../http/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
-import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
+import { signedIn, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
 import { sessions } from "../db/schema.ts";
 import { recordAudit } from "../audit/audit-log.ts";
 import { assertPermit } from "../auth/permit.ts";
-import { requireUser } from "../auth/require-user.ts";
 import { changePassword } from "../auth/password/change-password.ts";
 import { enforceRateLimits, RATE_LIMITS } from "../auth/rate-limit/rate-limits.ts";
 import { listLiveSessions, revokeSession } from "../auth/session/session-store.ts";
@@ -17,7 +16,6 @@ import { toPublicUser } from "../users/users.ts";
 import { updateProfile } from "../users/update-profile.ts";
 
 export const settingsRoutes = newRouter();
-settingsRoutes.use("*", requireUser);
 
 settingsRoutes.openapi(
   createRoute({
@@ -25,7 +23,7 @@ settingsRoutes.openapi(
     path: "/profile",
     tags: ["settings"],
     summary: "Update your profile",
-    security: bearerSecurity,
+    ...signedIn,
     request: { body: jsonBody(updateUserRequestSchema) },
     responses: { 200: jsonResponse(userSchema, "The updated user"), ...errorResponses(400, 401) },
   }),
@@ -42,7 +40,7 @@ settingsRoutes.openapi(
     path: "/password",
     tags: ["settings"],
     summary: "Change your password; every other session ends",
-    security: bearerSecurity,
+    ...signedIn,
     request: { body: jsonBody(changePasswordRequestSchema) },
     responses: {
       200: jsonResponse(z.object({ success: z.literal(true), sessions_ended: z.number().int() }), "Password changed"),
@@ -66,7 +64,7 @@ settingsRoutes.openapi(
     path: "/sessions",
     tags: ["settings"],
     summary: "Your live sessions",
-    security: bearerSecurity,
+    ...signedIn,
     responses: { 200: jsonResponse(z.object({ sessions: z.array(sessionInfoSchema) }), "Sessions"), ...errorResponses(401) },
   }),
   async (c) => {
@@ -83,7 +81,7 @@ settingsRoutes.openapi(
     path: "/sessions/{id}",
     tags: ["settings"],
     summary: "End one of your sessions (its tokens stop working at once)",
-    security: bearerSecurity,
+    ...signedIn,
     request: { params: z.object({ id: z.string().min(1).max(64) }) },
     responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Session ended"), ...errorResponses(401, 404) },
   }),

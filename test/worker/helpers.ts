@@ -37,7 +37,7 @@ export async function call(path: string, o: CallOptions = {}): Promise<Response>
   if (o.origin) headers.set("origin", o.origin);
   headers.set("cf-connecting-ip", o.ip ?? uniqueIp());
   const req = new Request(`http://localhost:8787${path}`, {
-    method: o.method ?? (o.body !== undefined ? "POST" : "GET"),
+    method: o.method ?? (o.body !== undefined || o.rawBody !== undefined ? "POST" : "GET"),
     headers,
     body: o.rawBody ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined),
   });

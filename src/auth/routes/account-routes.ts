@@ -1,13 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authConfigSchema, updateUserRequestSchema, userSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
-import { bearerSecurity, errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
+import { signedIn, errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
 import { pageQuerySchema } from "../../http/pagination.ts";
 import { listUsers } from "../../users/list-users.ts";
 import { toPublicUser } from "../../users/users.ts";
 import { updateProfile } from "../../users/update-profile.ts";
 import { assertPermit } from "../permit.ts";
-import { requireUser } from "../require-user.ts";
 
 export const accountRoutes = newRouter();
 
@@ -36,8 +35,7 @@ accountRoutes.openapi(
     path: "/user",
     tags: ["auth"],
     summary: "The signed-in user",
-    security: bearerSecurity,
-    middleware: [requireUser] as const,
+    ...signedIn,
     responses: { 200: jsonResponse(userSchema, "The user"), ...errorResponses(401) },
   }),
   (c) => {
@@ -53,8 +51,7 @@ accountRoutes.openapi(
     path: "/user",
     tags: ["auth"],
     summary: "Update the signed-in user's profile",
-    security: bearerSecurity,
-    middleware: [requireUser] as const,
+    ...signedIn,
     request: { body: jsonBody(updateUserRequestSchema) },
     responses: { 200: jsonResponse(userSchema, "The updated user"), ...errorResponses(400, 401, 403) },
   }),
@@ -71,8 +68,7 @@ accountRoutes.openapi(
     path: "/users",
     tags: ["auth", "admin"],
     summary: "All users (admin)",
-    security: bearerSecurity,
-    middleware: [requireUser] as const,
+    ...signedIn,
     request: { query: pageQuerySchema },
     responses: { 200: jsonResponse(z.object({ users: z.array(userSchema) }), "Users"), ...errorResponses(401, 403) },
   }),

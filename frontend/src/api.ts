@@ -1,0 +1,116 @@
+import type { FieldIssue, RegistrationMode, SessionInfo, SessionResponse, User } from "@anchorage/common";
+
+/**
+ * Every call to the API. Same origin as the page: the session lives in HttpOnly
+ * cookies, so no token is ever visible here. State-changing requests send
+ * `credentials: "same-origin"` and the browser adds the Origin header the server checks.
+ */
+
+export interface Health {
+  status: string;
+  version: string;
+}
+
+export interface AuthConfig {
+  registration: RegistrationMode;
+  providers: string[];
+  password_policy: { min_length: number; max_length: number };
+}
+
+/** An error response (`{error:{code,message,fields?}}`), or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: FieldIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers = { accept: "application/json", "content-type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "E-NETWORK", "Could not reach the server. Check your connection and try again.");
+  }
+  const data: unknown = await res.json().catch(() => null);
+  if (res.ok) return data as T;
+  const err = (data as { error?: { code?: string; message?: string; fields?: FieldIssue[] } } | null)?.error;
+  throw new ApiError(res.status, err?.code ?? "E-UNKNOWN", err?.message ?? `Request failed (HTTP ${res.status})`, err?.fields ?? []);
+}
+
+const isUnauthenticated = (e: unknown) => e instanceof ApiError && e.status === 401;
+
+// Refresh tokens rotate and a reused one ends the session, so concurrent 401s share one refresh.
+let refreshing: Promise<boolean> | null = null;
+
+/** Trade the refresh cookie for new cookies. False when there is no live session. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= request<{ user: User }>("POST", "/auth/refresh", {})
+    .then(() => true)
+    .catch((e: unknown) => {
+      if (isUnauthenticated(e)) return false;
+      throw e;
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+/** Run a signed-in call; on 401 refresh the session once and retry. */
+async function authed<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!isUnauthenticated(e) || !(await refreshSession())) throw e;
+    return call();
+  }
+}
+
+export const getHealth = () => request<Health>("GET", "/healthz");
+export const getAuthConfig = () => request<AuthConfig>("GET", "/auth/config");
+
+/** The signed-in user, or null when there is no session (after one refresh attempt). */
+export async function getCurrentUser(): Promise<User | null> {
+  try {
+    return await authed(() => request<User>("GET", "/auth/user"));
+  } catch (e) {
+    if (isUnauthenticated(e)) return null;
+    throw e;
+  }
+}
+
+export const login = (email: string, password: string) =>
+  request<SessionResponse>("POST", "/auth/login", { email, password, transport: "cookie" });
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  name?: string;
+  invite?: string;
+}
+
+export const register = (input: RegisterInput) =>
+  request<SessionResponse>("POST", "/auth/register", { ...input, transport: "cookie" });
+
+export const logout = () => request<{ success: true }>("POST", "/auth/logout");
+
+export const listSessions = () =>
+  authed(() => request<{ sessions: SessionInfo[] }>("GET", "/api/settings/sessions")).then((r) => r.sessions);
+
+export const revokeSession = (id: string) =>
+  authed(() => request<{ success: true }>("DELETE", `/api/settings/sessions/${encodeURIComponent(id)}`));
+
+export const listUsers = () => authed(() => request<{ users: User[] }>("GET", "/admin/users")).then((r) => r.users);
+
+export const setUserDisabled = (id: string, disabled: boolean) =>
+  authed(() => request<{ user: User; sessions_ended: number }>("PATCH", `/admin/users/${encodeURIComponent(id)}`, { disabled }));

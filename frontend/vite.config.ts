@@ -1,0 +1,14 @@
+import { defineConfig } from "vite";
+
+// The Worker serves frontend/dist (wrangler.toml [assets]) on the same origin as the API.
+export default defineConfig({
+  // Preact's automatic JSX runtime. Vite 8 transforms with Oxc; this is the
+  // same setting as the older `esbuild: { jsx: "automatic", jsxImportSource: "preact" }`.
+  oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    // Print each file's gzip size after the build (the default, stated on purpose).
+    reportCompressedSize: true,
+  },
+});
