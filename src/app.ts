@@ -3,7 +3,6 @@ import { secureHeaders } from "hono/secure-headers";
 import { newRouter } from "./http/router.ts";
 import { AppError } from "./http/app-error.ts";
 import { onError } from "./http/error-handler.ts";
-import { jsonBodiesOnly } from "./http/json-only.ts";
 import { loadConfig } from "./config.ts";
 import { openDb } from "./db/client.ts";
 import { jwks } from "./auth/tokens/signing-keys.ts";
@@ -29,11 +28,15 @@ export function buildApp() {
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
 
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin", crossOriginOpenerPolicy: "same-origin" }));
-  app.use("*", async (c, next) => {
-    c.set("config", loadConfig(c.env));
-    c.set("db", openDb(c.env.DB));
-    await next();
-  });
+  // Config is validated where it is used: the dashboard's static files are served even when a secret is missing.
+  const apiPatterns = API_PREFIXES.map((p) => (p.endsWith("/") ? `${p}*` : p));
+  for (const pattern of apiPatterns) {
+    app.use(pattern, async (c, next) => {
+      c.set("config", loadConfig(c.env));
+      c.set("db", openDb(c.env.DB));
+      await next();
+    });
+  }
   app.use(
     "*",
     bodyLimit({
@@ -43,8 +46,6 @@ export function buildApp() {
       },
     }),
   );
-
-  for (const prefix of ["/auth/*", "/api/*", "/admin/*"]) app.use(prefix, jsonBodiesOnly);
 
   app.get("/.well-known/jwks.json", (c) => {
     c.header("Cache-Control", "public, max-age=300");
@@ -68,12 +69,14 @@ export function buildApp() {
     },
   };
   app.doc31("/openapi.json", openApiConfig);
-  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(openApiConfig) as Parameters<typeof renderDocsPage>[0])));
+  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(openApiConfig) as unknown as Parameters<typeof renderDocsPage>[0])));
 
   app.notFound(async (c) => {
     const path = new URL(c.req.url).pathname;
     if (!isApiPath(path) && (c.req.method === "GET" || c.req.method === "HEAD") && c.env.ASSETS) {
-      return c.env.ASSETS.fetch(c.req.raw);
+      // Re-wrapped so middleware can add headers (an asset response's headers are immutable).
+      const asset = await c.env.ASSETS.fetch(c.req.raw);
+      return new Response(asset.body, asset);
     }
     return new AppError("E-NOT-FOUND", `no route for ${c.req.method} ${path}`).toResponse();
   });

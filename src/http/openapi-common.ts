@@ -14,7 +14,7 @@ const describe = (status: number) =>
 export const jsonBody = <T>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 export const jsonResponse = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
-export const bearerSecurity = [{ bearer: [] }, { cookie: [] }];
+export const bearerSecurity: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];
 
 /** Spread into createRoute: the route needs a signed-in caller (and says so in the OpenAPI doc). */
-export const signedIn = { security: bearerSecurity, middleware: [requireUser] as const };
+export const signedIn = { security: bearerSecurity, middleware: [requireUser] };

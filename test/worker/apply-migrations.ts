@@ -1,4 +1,4 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 
 // Runs before each test file: the real migrations, applied to the real local D1.
-await applyD1Migrations(env.DB, (env as unknown as { TEST_MIGRATIONS: Parameters<typeof applyD1Migrations>[1] }).TEST_MIGRATIONS);
+await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

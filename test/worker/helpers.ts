@@ -42,7 +42,7 @@ export async function call(path: string, o: CallOptions = {}): Promise<Response>
     body: o.rawBody ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined),
   });
   const ctx = createExecutionContext();
-  const res = await worker.fetch(req, { ...testEnv, ...o.env } as Env, ctx);
+  const res = await worker.fetch(req as Request<unknown, IncomingRequestCfProperties>, { ...testEnv, ...o.env } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

@@ -63,3 +63,16 @@ describe("bad input gets a clear error and changes nothing", () => {
     expect(after!.n).toBe(before!.n);
   });
 });
+
+describe("requests without a body", () => {
+  it("refuses a POST to a route that needs a body, with a clear error", async () => {
+    const res = await call("/auth/login", { method: "POST" });
+    expect(res.status).toBe(400);
+    expect(errorOf(await json(res)).code).toBe("E-VALIDATION");
+  });
+
+  it("accepts a POST with no body where the body is optional", async () => {
+    const s = await register();
+    expect((await call("/auth/logout", { method: "POST", token: s.access })).status).toBe(200);
+  });
+});

@@ -1,0 +1,90 @@
+import type { User } from "@anchorage/common";
+import { useEffect, useState } from "preact/hooks";
+import { AdminUsers } from "./admin-users.tsx";
+import { Account } from "./account.tsx";
+import { Alert } from "./alert.tsx";
+import { ApiError, getAuthConfig, getCurrentUser, getHealth, logout, type AuthConfig, type Health } from "./api.ts";
+import { SignIn } from "./sign-in.tsx";
+import { Sessions } from "./sessions.tsx";
+import { Status } from "./status.tsx";
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something went wrong.");
+
+/** The page: what is running, then either the sign-in form or the signed-in dashboard. */
+export function App() {
+  const [health, setHealth] = useState<Health | null>(null);
+  const [healthError, setHealthError] = useState<string | null>(null);
+  const [config, setConfig] = useState<AuthConfig | null>(null);
+  // undefined while we find out; null when signed out.
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [signingOut, setSigningOut] = useState(false);
+  // Move focus to the new view only after a sign-in or sign-out, not on first load.
+  const [moveFocus, setMoveFocus] = useState(false);
+
+  function checkSession() {
+    setError(null);
+    getCurrentUser().then(setUser, (e: unknown) => setError(`Could not check whether you are signed in: ${messageOf(e)}`));
+  }
+
+  useEffect(() => {
+    getHealth().then(setHealth, (e: unknown) => setHealthError(`GET /healthz failed: ${messageOf(e)}`));
+    getAuthConfig().then(setConfig, (e: unknown) => setError(`Could not load sign-in options: ${messageOf(e)}`));
+    checkSession();
+  }, []);
+
+  function signedIn(u: User) {
+    setError(null);
+    setMoveFocus(true);
+    setUser(u);
+  }
+
+  function signedOut() {
+    setMoveFocus(true);
+    setUser(null);
+  }
+
+  async function signOut() {
+    setSigningOut(true);
+    setError(null);
+    try {
+      await logout();
+      signedOut();
+    } catch (e) {
+      // 401: the session had already ended; the cookies are cleared either way.
+      if (e instanceof ApiError && e.status === 401) signedOut();
+      else setError(`Could not sign out: ${messageOf(e)}`);
+    } finally {
+      setSigningOut(false);
+    }
+  }
+
+  return (
+    <>
+      <Status health={health} error={healthError} />
+      <main class="stack">
+        {error && (
+          <Alert>
+            <p>{error}</p>
+            {user === undefined && (
+              <button type="button" onClick={checkSession}>
+                Try again
+              </button>
+            )}
+          </Alert>
+        )}
+        {user === undefined ? (
+          !error && <p class="muted">Checking your session…</p>
+        ) : user === null ? (
+          <SignIn config={config} onSignedIn={signedIn} focus={moveFocus} />
+        ) : (
+          <>
+            <Account user={user} onSignOut={signOut} signingOut={signingOut} focus={moveFocus} />
+            <Sessions onExpired={signedOut} />
+            {user.roles.includes("admin") && <AdminUsers me={user} onExpired={signedOut} />}
+          </>
+        )}
+      </main>
+    </>
+  );
+}

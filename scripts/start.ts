@@ -1,0 +1,59 @@
+/**
+ * `npm start`: the whole local stack at http://127.0.0.1:8787 (and http://localhost:8787).
+ * Writes .dev.vars with a generated signing key if needed, applies the D1 migrations
+ * locally, builds the dashboard, creates the first admin, then runs `wrangler dev`
+ * (workerd with local D1, KV, R2 and Durable Object storage).
+ *
+ * Environment: ADMIN_EMAIL / ADMIN_PASSWORD (else from .dev.vars, else generated and
+ * printed once), PORT (default 8787), ANCHORAGE_STATE_DIR (where local data lives;
+ * default .wrangler/state).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { ensureDevVars } from "./lib/dev-vars.ts";
+import { bootstrapAdmin } from "./lib/bootstrap-admin.ts";
+import { applyMigrations, ROOT, WRANGLER, wranglerEnv, type Target } from "./lib/wrangler.ts";
+
+const port = Number(process.env.PORT ?? 8787);
+const persistTo = process.env.ANCHORAGE_STATE_DIR;
+const target: Target = { remote: false, persistTo };
+const step = (what: string) => console.log(`\x1b[36m▸\x1b[0m ${what}`);
+
+step("checking .dev.vars");
+const devVars = await ensureDevVars(join(ROOT, ".dev.vars"));
+
+step("applying D1 migrations (local)");
+applyMigrations(target);
+
+if (process.env.SKIP_FRONTEND_BUILD !== "1") {
+  step("building the dashboard");
+  const build = spawnSync("npm", ["run", "build", "-w", "frontend", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+step("first admin");
+const admin = await bootstrapAdmin(target, {
+  email: process.env.ADMIN_EMAIL || devVars.ADMIN_EMAIL,
+  password: process.env.ADMIN_PASSWORD || devVars.ADMIN_PASSWORD,
+});
+if (!admin.created) console.log(`  ${admin.reason}`);
+else if (admin.generatedPassword) {
+  console.log(`\n  Created admin ${admin.email} with password:\n\n      ${admin.generatedPassword}\n\n  It is shown only this once; change it under Settings or with PUT /api/settings/password.\n`);
+} else console.log(`  created admin ${admin.email} (password from ADMIN_PASSWORD)`);
+
+const origins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`].join(",");
+step(`starting wrangler dev on http://127.0.0.1:${port}`);
+const dev = spawn(
+  WRANGLER,
+  [
+    "dev",
+    "--ip", "127.0.0.1",
+    "--port", String(port),
+    "--var", `APP_ORIGIN:${origins}`,
+    "--show-interactive-dev-session=false",
+    ...(persistTo ? ["--persist-to", persistTo] : []),
+  ],
+  { cwd: ROOT, env: wranglerEnv, stdio: ["ignore", "inherit", "inherit"] },
+);
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => dev.kill(sig));
+dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

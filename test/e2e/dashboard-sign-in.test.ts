@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import type { Browser } from "playwright-core";
+import { ADMIN } from "./global-setup.ts";
+import { hasChromium, launchChromium } from "./browser.ts";
+
+/**
+ * A real browser on the dashboard: the cookie session (HttpOnly, Secure on http://localhost,
+ * SameSite), the same-origin check on state-changing requests, and sign-out, end to end.
+ */
+describe.runIf(hasChromium() || process.env.CI)("dashboard in Chromium", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => browser?.close());
+
+  it("signs in with a password, shows who is signed in and their session, and signs out", async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://localhost:${inject("port")}/`);
+    await expect.poll(() => page.getByRole("heading", { name: "Anchorage is running" }).count()).toBe(1);
+
+    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    expect(await page.getByText(ADMIN.email).first().isVisible()).toBe(true);
+
+    // The session lives in cookies the page's scripts cannot read.
+    const cookies = await page.context().cookies();
+    const access = cookies.find((c) => c.name === "anc_access");
+    expect(access).toMatchObject({ httpOnly: true, secure: true, sameSite: "Lax" });
+    expect(await page.evaluate("document.cookie")).not.toContain("anc_access");
+
+    // A reload keeps the session; the sessions list marks this one as current.
+    await page.reload();
+    await page.getByRole("heading", { name: "Your sessions" }).waitFor();
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    const after = await page.context().cookies();
+    expect(after.find((c) => c.name === "anc_access")).toBeUndefined();
+  });
+
+  it("shows a clear error for a wrong password", async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://localhost:${inject("port")}/`);
+    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Password").fill("definitely wrong");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect.poll(async () => (await page.getByRole("alert").textContent()) ?? "").toMatch(/invalid email or password/);
+  });
+});

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+/**
+ * Starts the local stack exactly as a user does (`npm start`), on its own port and
+ * with its own state directory, and stops it after the suite.
+ */
+const PORT = 8791;
+export const ADMIN = { email: "root@e2e.test", password: "e2e admin password" };
+
+let child: ChildProcess | undefined;
+let stateDir: string | undefined;
+let log = "";
+
+async function waitForHealth(url: string, ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`npm start exited early:\n${log}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`stack did not become healthy in ${ms} ms:\n${log}`);
+}
+
+export default async function setup(project: TestProject) {
+  stateDir = mkdtempSync(join(tmpdir(), "anchorage-e2e-"));
+  child = spawn("npm", ["start"], {
+    cwd: new URL("../..", import.meta.url).pathname,
+    env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: stateDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  await waitForHealth(`http://127.0.0.1:${PORT}/healthz`, 120_000);
+  project.provide("baseUrl", `http://127.0.0.1:${PORT}`);
+  project.provide("port", PORT);
+  project.provide("stateDir", stateDir);
+
+  return async () => {
+    if (child?.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM"); // the whole group: npm, tsx, wrangler, workerd
+      } catch {
+        /* already gone */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(stateDir!, { recursive: true, force: true });
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseUrl: string;
+    port: number;
+    stateDir: string;
+  }
+}
