@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
-import { changePasswordRequestSchema, sessionInfoSchema, updateUserRequestSchema, userSchema } from "@anchorage/common";
+import { changePasswordRequestSchema, sessionInfoSchema } from "@anchorage/common";
 import { newRouter } from "../http/router.ts";
 import { notFound } from "../http/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
@@ -12,27 +12,11 @@ import { changePassword } from "../auth/password/change-password.ts";
 import { enforceRateLimits, RATE_LIMITS } from "../auth/rate-limit/rate-limits.ts";
 import { listLiveSessions, revokeSession } from "../auth/session/session-store.ts";
 import { toSessionInfo } from "../auth/session/session-view.ts";
-import { toPublicUser } from "../users/users.ts";
-import { updateProfile } from "../users/update-profile.ts";
+import { handleUpdateProfile, updateProfileRoute } from "../users/profile-route.ts";
 
 export const settingsRoutes = newRouter();
 
-settingsRoutes.openapi(
-  createRoute({
-    method: "put",
-    path: "/profile",
-    tags: ["settings"],
-    summary: "Update your profile",
-    ...signedIn,
-    request: { body: jsonBody(updateUserRequestSchema) },
-    responses: { 200: jsonResponse(userSchema, "The updated user"), ...errorResponses(400, 401) },
-  }),
-  async (c) => {
-    const p = c.get("principal");
-    assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
-    return c.json(toPublicUser(await updateProfile(c.get("db"), p.userId, c.req.valid("json"))), 200);
-  },
-);
+settingsRoutes.openapi(updateProfileRoute("/profile", "settings"), handleUpdateProfile);
 
 settingsRoutes.openapi(
   createRoute({

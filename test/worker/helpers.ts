@@ -88,3 +88,13 @@ export function cookieHeader(res: Response): string {
     .filter((kv) => !kv.endsWith("="))
     .join("; ");
 }
+
+/** A correctly signed access token for the session `s`, expired a minute ago. */
+export async function expiredAccessToken(s: Session): Promise<string> {
+  const { SignJWT, decodeJwt, importJWK } = await import("jose");
+  const { loadConfig } = await import("../../src/config.ts");
+  const jwk = loadConfig(testEnv).signingKeys[0]!;
+  const key = await importJWK({ ...jwk, alg: "ES256" }, "ES256");
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ ...decodeJwt(s.access), iat: now - 1000, exp: now - 60 }).setProtectedHeader({ alg: "ES256", kid: jwk.kid }).sign(key);
+}

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authConfigSchema, updateUserRequestSchema, userSchema } from "@anchorage/common";
+import { authConfigSchema, userSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
-import { signedIn, errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
+import { signedIn, errorResponses, jsonResponse } from "../../http/openapi-common.ts";
 import { pageQuerySchema } from "../../http/pagination.ts";
 import { listUsers } from "../../users/list-users.ts";
 import { toPublicUser } from "../../users/users.ts";
-import { updateProfile } from "../../users/update-profile.ts";
+import { handleUpdateProfile, updateProfileRoute } from "../../users/profile-route.ts";
 import { assertPermit } from "../permit.ts";
 
 export const accountRoutes = newRouter();
@@ -45,22 +45,7 @@ accountRoutes.openapi(
   },
 );
 
-accountRoutes.openapi(
-  createRoute({
-    method: "put",
-    path: "/user",
-    tags: ["auth"],
-    summary: "Update the signed-in user's profile",
-    ...signedIn,
-    request: { body: jsonBody(updateUserRequestSchema) },
-    responses: { 200: jsonResponse(userSchema, "The updated user"), ...errorResponses(400, 401, 403) },
-  }),
-  async (c) => {
-    const p = c.get("principal");
-    assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
-    return c.json(toPublicUser(await updateProfile(c.get("db"), p.userId, c.req.valid("json"))), 200);
-  },
-);
+accountRoutes.openapi(updateProfileRoute("/user", "auth"), handleUpdateProfile);
 
 accountRoutes.openapi(
   createRoute({

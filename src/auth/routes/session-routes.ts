@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { logoutRequestSchema, refreshRequestSchema, sessionResponseSchema, userSchema, validateRequestSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
-import { unauthenticated } from "../../http/app-error.ts";
+import { AppError, unauthenticated } from "../../http/app-error.ts";
 import { assertSameOrigin } from "../../http/csrf.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
@@ -10,7 +10,7 @@ import { toPublicUser } from "../../users/users.ts";
 import { bearerToken, verifyPrincipal, authenticate } from "../authenticate.ts";
 import { clearSessionCookies, readAccessCookie, readRefreshCookie } from "../cookies.ts";
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
-import { revokeSession, rotateRefreshToken, sessionOfRefreshToken } from "../session/session-store.ts";
+import { RefreshTokenReuseError, revokeSession, rotateRefreshToken, sessionOfRefreshToken } from "../session/session-store.ts";
 import { deliverSession } from "../session/start-session.ts";
 import { blacklistAccessToken } from "../tokens/blacklist.ts";
 import type { Context } from "hono";
@@ -51,8 +51,8 @@ sessionRoutes.openapi(refresh, async (c) => {
     const transport = presented.via === "cookie" ? "cookie" : body.transport;
     return c.json(await deliverSession(c, rotated.user, rotated.session, rotated.refreshToken, transport), 200);
   } catch (e) {
-    if (sessionId && e instanceof Error && /already used/.test(e.message)) {
-      await recordAudit(db, { actorId: null, action: "auth.refresh_reuse", subjectId: sessionId, ip: clientIp(c.req.raw) });
+    if (e instanceof RefreshTokenReuseError) {
+      await recordAudit(db, { actorId: null, action: "auth.refresh_reuse", subjectId: e.sessionId, ip: clientIp(c.req.raw) });
     }
     if (presented.via === "cookie") clearSessionCookies(c, c.get("config"));
     throw e;
@@ -74,21 +74,22 @@ sessionRoutes.openapi(logout, async (c) => {
   const config = c.get("config");
   let ended = false;
 
-  const hasAccess = Boolean(c.req.header("authorization") || readAccessCookie(c));
-  if (hasAccess) {
-    const principal = await authenticate(c);
-    await blacklistAccessToken(c.env.KV, principal.jti, principal.tokenExp);
-    await revokeSession(db, principal.sessionId, "logout");
-    await recordAudit(db, { actorId: principal.userId, action: "auth.logout", subjectId: principal.sessionId, ip: clientIp(c.req.raw) });
-    ended = true;
-  }
   const presented = presentedRefreshToken(c, body.refresh_token);
+  if (c.req.header("authorization") || readAccessCookie(c)) {
+    try {
+      const principal = await authenticate(c);
+      await blacklistAccessToken(c.env.KV, principal.jti, principal.tokenExp);
+      await revokeSession(db, principal.sessionId, "logout");
+      await recordAudit(db, { actorId: principal.userId, action: "auth.logout", subjectId: principal.sessionId, ip: clientIp(c.req.raw) });
+      ended = true;
+    } catch (e) {
+      // An expired access token must not stop a logout that also presents the refresh token.
+      if (!(presented && e instanceof AppError && e.code === "E-AUTH-UNAUTH")) throw e;
+    }
+  }
   if (presented) {
     const sessionId = await sessionOfRefreshToken(db, presented.token);
-    if (sessionId) {
-      await revokeSession(db, sessionId, "logout");
-      ended = true;
-    }
+    if (sessionId && (await revokeSession(db, sessionId, "logout"))) ended = true;
   }
   clearSessionCookies(c, config);
   if (!ended) throw unauthenticated("no session to end");

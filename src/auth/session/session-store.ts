@@ -2,7 +2,7 @@ import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { refreshTokens, sessions, users, type SessionRow, type UserRow } from "../../db/schema.ts";
 import { newId, nowIso, randomToken, sha256Hex } from "../../ids.ts";
-import { unauthenticated } from "../../http/app-error.ts";
+import { AppError, unauthenticated } from "../../http/app-error.ts";
 
 export const REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 /** A family lives at most this long, however often it is refreshed: then sign in again. */
@@ -44,6 +44,13 @@ export async function createSession(
   return { session, refreshToken, refreshExpiresAt };
 }
 
+/** A rotated refresh token was presented again: the family has been revoked. */
+export class RefreshTokenReuseError extends AppError {
+  constructor(readonly sessionId: string) {
+    super("E-AUTH-UNAUTH", "refresh token was already used; the session has been revoked");
+  }
+}
+
 export type RotationResult = { session: SessionRow; user: UserRow; refreshToken: string; refreshExpiresAt: string };
 
 /**
@@ -82,7 +89,7 @@ export async function rotateRefreshToken(db: Db, d1: D1Database, presented: stri
     const known = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, oldHash)).get();
     if (known?.rotatedAt) {
       await revokeSession(db, known.sessionId, "refresh_token_reuse", now);
-      throw unauthenticated("refresh token was already used; the session has been revoked");
+      throw new RefreshTokenReuseError(known.sessionId);
     }
     throw unauthenticated("invalid or expired refresh token");
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, errorOf, json, login, register, seedAdmin, uniqueEmail, PASSWORD } from "../helpers.ts";
+import { call, errorOf, expiredAccessToken, json, login, register, seedAdmin, uniqueEmail, PASSWORD } from "../helpers.ts";
 
 describe("register → login → refresh → rotation → reuse", () => {
   it("registers, logs in and reads the user with the access token", async () => {
@@ -99,6 +99,22 @@ describe("logout", () => {
     const b = await login(a.email);
     await call("/auth/logout", { token: a.access, method: "POST" });
     expect((await call("/auth/user", { token: b.access })).status).toBe(200);
+  });
+
+  it("still ends the session when the access token has expired but the refresh token is given", async () => {
+    const s = await register();
+    const res = await call("/auth/logout", { token: await expiredAccessToken(s), body: { refresh_token: s.refresh } });
+    expect(res.status).toBe(200);
+    expect((await call("/auth/refresh", { body: { refresh_token: s.refresh } })).status).toBe(401);
+  });
+
+  it("records refresh-token reuse in the audit log", async () => {
+    const admin = await seedAdmin();
+    const s = await register();
+    await call("/auth/refresh", { body: { refresh_token: s.refresh } });
+    await call("/auth/refresh", { body: { refresh_token: s.refresh } });
+    const log = await json(await call("/admin/audit?limit=500", { token: admin.access }));
+    expect(log.entries.some((e: { action: string; subject_id: string }) => e.action === "auth.refresh_reuse" && e.subject_id === s.sessionId)).toBe(true);
   });
 
   it("answers 401 with nothing to log out", async () => {

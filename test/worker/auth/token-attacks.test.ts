@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT, base64url, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
-import { call, errorOf, json, register, testEnv } from "../helpers.ts";
+import { call, errorOf, expiredAccessToken, json, register, testEnv } from "../helpers.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { jwks } from "../../../src/auth/tokens/signing-keys.ts";
 
@@ -74,14 +74,7 @@ describe("access-token attacks", () => {
 
   it("refuses an expired token even when correctly signed", async () => {
     const s = await register();
-    const config = loadConfig(testEnv);
-    const { importJWK } = await import("jose");
-    const key = await importJWK({ ...config.signingKeys[0]!, alg: "ES256" }, "ES256");
-    const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ ...decodeJwt(s.access), iat: now - 1000, exp: now - 60 })
-      .setProtectedHeader({ alg: "ES256", kid: "test-1" })
-      .sign(key);
-    await expectRefused(expired, /expired/);
+    await expectRefused(await expiredAccessToken(s), /expired/);
   });
 
   it("refuses a blacklisted jti even while its session is live", async () => {
