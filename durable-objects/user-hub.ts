@@ -1,11 +1,69 @@
 import { DurableObject } from "cloudflare:workers";
+import type { HubEvent } from "@anchorage/common";
+import type { Env } from "../src/env.ts";
+
+type HubAttachment = { userId: string; sessionId: string; connectedAt: number };
 
 /**
- * One per user: will hold the dashboard's sockets and fan out live events.
- * The event stream is not built yet (see README, "What is not built yet").
+ * One per user: holds that user's dashboard sockets (Hibernation API; the session
+ * each socket belongs to is in its attachment and its tag) and pushes live events
+ * to them. Who gets an event is decided before it arrives here (see audience.ts).
  */
-export class UserHubDO extends DurableObject {
-  override async fetch(): Promise<Response> {
-    return Response.json({ error: { code: "E-NOT-IMPLEMENTED", message: "live events are not built yet" } }, { status: 501 });
+export class UserHubDO extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Keep-alive pings are answered without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  /** The dashboard's upgrade; the Worker has authenticated it and names the user and session. */
+  override async fetch(request: Request): Promise<Response> {
+    const userId = request.headers.get("x-anchorage-user");
+    const sessionId = request.headers.get("x-anchorage-session");
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !userId || !sessionId) {
+      return Response.json({ error: { code: "E-VALIDATION", message: "expected a WebSocket upgrade" } }, { status: 400 });
+    }
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [`session:${sessionId}`]);
+    server.serializeAttachment({ userId, sessionId, connectedAt: Date.now() } satisfies HubAttachment);
+    server.send(JSON.stringify({ type: "hello", at: new Date().toISOString() }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  async publish(event: HubEvent): Promise<number> {
+    const data = JSON.stringify(event);
+    let sent = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(data);
+        sent++;
+      } catch {
+        /* a socket closing as we send: it is gone either way */
+      }
+    }
+    return sent;
+  }
+
+  /** Closes the sockets of a session that has ended (logout, revoke, disable). */
+  async closeSession(sessionId: string | null, reason = "session ended"): Promise<void> {
+    const sockets = sessionId ? this.ctx.getWebSockets(`session:${sessionId}`) : this.ctx.getWebSockets();
+    for (const ws of sockets) ws.close(4401, reason);
+  }
+
+  async connections(): Promise<number> {
+    return this.ctx.getWebSockets().length;
+  }
+
+  override async webSocketMessage(): Promise<void> {
+    // Clients only listen; anything but the auto-answered ping is ignored.
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
   }
 }

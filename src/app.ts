@@ -11,6 +11,10 @@ import { sessionRoutes } from "./auth/routes/session-routes.ts";
 import { accountRoutes } from "./auth/routes/account-routes.ts";
 import { settingsRoutes } from "./settings/settings-routes.ts";
 import { adminRoutes } from "./admin/admin-routes.ts";
+import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
+import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
+import { shareRoutes } from "./cloud/shares/share-routes.ts";
+import { eventsRoute } from "./cloud/events/events-route.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
 
 /** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
@@ -27,7 +31,9 @@ export function buildApp() {
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
 
-  app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin", crossOriginOpenerPolicy: "same-origin" }));
+  const withSecureHeaders = secureHeaders({ crossOriginResourcePolicy: "same-origin", crossOriginOpenerPolicy: "same-origin" });
+  // A 101 response handed back from a Durable Object has immutable headers, and needs none of these.
+  app.use("*", (c, next) => (c.req.header("upgrade") ? next() : withSecureHeaders(c, next)));
   // Config is validated where it is used: the dashboard's static files are served even when a secret is missing.
   const apiPatterns = API_PREFIXES.map((p) => (p.endsWith("/") ? `${p}*` : p));
   for (const pattern of apiPatterns) {
@@ -57,6 +63,10 @@ export function buildApp() {
   app.route("/auth", accountRoutes);
   app.route("/api/settings", settingsRoutes);
   app.route("/admin", adminRoutes);
+  app.route("/", anchorRoutes);
+  app.route("/api/cloud", instanceRoutes);
+  app.route("/api/cloud/shares", shareRoutes);
+  app.route("/", eventsRoute);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "cookie", { type: "apiKey", in: "cookie", name: "anc_access" });

@@ -3,8 +3,8 @@ export interface Env {
   DB: D1Database;
   KV: KVNamespace;
   BLOBS: R2Bucket;
-  INSTANCE: DurableObjectNamespace;
-  USER_HUB: DurableObjectNamespace;
+  INSTANCE: DurableObjectNamespace<import("../durable-objects/instance/instance-do.ts").InstanceDO>;
+  USER_HUB: DurableObjectNamespace<import("../durable-objects/user-hub.ts").UserHubDO>;
   RATE_LIMITER: DurableObjectNamespace<import("../durable-objects/rate-limiter.ts").RateLimiter>;
   ASSETS?: Fetcher;
 

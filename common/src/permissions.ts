@@ -1,9 +1,8 @@
 import { z } from "zod";
 
 /**
- * Every action `permit()` decides. Later capabilities add theirs here
- * (`read:cloud_instance`, `terminal:cloud_instance` …), so REST, sockets, the
- * proxy and MCP all name an action the same way.
+ * Every action `permit()` decides. REST, sockets, the proxy and MCP all name an
+ * action the same way.
  */
 export const actionSchema = z.enum([
   "read:account", // one's own profile, sessions
@@ -12,8 +11,39 @@ export const actionSchema = z.enum([
   "admin:sessions", // list and revoke anyone's sessions
   "admin:invites",
   "admin:audit",
+  // On an anchored instance:
+  "read:cloud_instance", // see it, its status, health, info, logs, config
+  "command:cloud_instance", // run its allowed commands
+  "terminal:cloud_instance",
+  "git:cloud_instance",
+  "sync:cloud_instance",
+  "proxy:cloud_instance",
+  "manage:cloud_instance", // rename, disconnect, delete, share: the owner's (and admins') alone
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
-/** What an action is on: an account (owned by its user) or the whole deployment. */
-export type Resource = { type: "account"; ownerId: string } | { type: "system" };
+/** What a share can grant: everything on an instance except managing it. */
+export const shareableActions = [
+  "read:cloud_instance",
+  "command:cloud_instance",
+  "terminal:cloud_instance",
+  "git:cloud_instance",
+  "sync:cloud_instance",
+  "proxy:cloud_instance",
+] as const satisfies readonly Action[];
+export const shareableActionSchema = z.enum(shareableActions);
+export type ShareableAction = z.infer<typeof shareableActionSchema>;
+
+/** A share as permit() sees it. */
+export type ShareGrant = {
+  instanceId: string | null; // null: all of the owner's instances
+  permissions: readonly string[];
+  enabled: boolean;
+  expiresAt: string | null;
+};
+
+/** What an action is on: an account (owned by its user), an instance, or the whole deployment. */
+export type Resource =
+  | { type: "account"; ownerId: string }
+  | { type: "instance"; instanceId: string; ownerId: string; grants: readonly ShareGrant[] }
+  | { type: "system" };

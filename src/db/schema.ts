@@ -82,3 +82,64 @@ export const auditLog = sqliteTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
+
+/** An anchored machine. Its credential is its own key pair: we keep only the public half. */
+export const instances = sqliteTable(
+  "instances",
+  {
+    id: text("id").primaryKey(), // "ins_…", also the InstanceDO's name
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    publicKey: text("public_key", { mode: "json" }).$type<Record<string, string>>().notNull(), // ES256 public JWK
+    fingerprint: text("fingerprint").notNull(), // RFC 7638 JWK thumbprint of the public key
+    hostname: text("hostname"),
+    platform: text("platform"),
+    arch: text("arch"),
+    agentVersion: text("agent_version"),
+    proxySlug: text("proxy_slug"),
+    proxyTarget: text("proxy_target"),
+    proxyAccess: text("proxy_access"),
+    status: text("status").notNull(), // "online" | "offline"
+    createdAt: text("created_at").notNull(),
+    lastSeenAt: text("last_seen_at"),
+  },
+  (t) => [index("instances_owner_idx").on(t.ownerId), uniqueIndex("instances_proxy_slug_unique").on(t.proxySlug)],
+);
+
+/** The Cloud Manager's shares: one instance, or all of the owner's (instance_id null), present and future. */
+export const cloudShares = sqliteTable(
+  "cloud_shares",
+  {
+    id: text("id").primaryKey(), // "shr_…"
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    granteeId: text("grantee_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    instanceId: text("instance_id").references(() => instances.id, { onDelete: "cascade" }),
+    permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    expiresAt: text("expires_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("cloud_shares_grantee_idx").on(t.granteeId), index("cloud_shares_owner_idx").on(t.ownerId)],
+);
+
+/** Short-lived, single-use tokens that let an agent register one instance for a user. */
+export const anchorTokens = sqliteTable("anchor_tokens", {
+  tokenHash: text("token_hash").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  createdBy: text("created_by").notNull(), // the user, or the admin acting for them
+  createdAt: text("created_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+});
+
+export type InstanceRow = typeof instances.$inferSelect;
+export type ShareRow = typeof cloudShares.$inferSelect;

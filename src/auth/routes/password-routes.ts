@@ -1,16 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import { loginRequestSchema, registerRequestSchema, sessionResponseSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
-import { AppError, unauthenticated } from "../../http/app-error.ts";
+import { AppError } from "../../http/app-error.ts";
 import { assertSameOrigin } from "../../http/csrf.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
-import { createUser, findUserByEmail, newUserRow, normalizeEmail } from "../../users/users.ts";
-import { users } from "../../db/schema.ts";
-import { eq } from "drizzle-orm";
+import { createUser, newUserRow } from "../../users/users.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { consumeInviteStatement } from "../invites.ts";
-import { DECOY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../password/password-hash.ts";
+import { hashPassword } from "../password/password-hash.ts";
+import { verifyCredentials } from "../password/verify-credentials.ts";
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
 import { startSession } from "../session/start-session.ts";
 
@@ -62,23 +61,7 @@ passwordRoutes.openapi(login, async (c) => {
   const db = c.get("db");
   const ip = clientIp(c.req.raw);
   if (body.transport === "cookie") assertSameOrigin(c.req.raw, config);
-  await enforceRateLimits(c.env, [
-    { key: ipKey("login", ip), rule: RATE_LIMITS.loginPerIp },
-    { key: `login:account:${normalizeEmail(body.email)}`, rule: RATE_LIMITS.loginPerAccount },
-  ]);
-
-  const user = await findUserByEmail(db, body.email);
-  // Always pay for one Argon2id verification, so an unknown email takes as long as a wrong password.
-  const ok = await verifyPassword(body.password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
-  if (!user || !user.passwordHash || !ok) {
-    await recordAudit(db, { actorId: null, action: "auth.login_failed", subjectId: user?.id ?? null, ip });
-    throw unauthenticated("invalid email or password");
-  }
-  // Only someone who knows the password learns that the account is disabled.
-  if (user.disabledAt) throw new AppError("E-AUTH-FORBID", "this account is disabled");
-  if (needsRehash(user.passwordHash)) {
-    await db.update(users).set({ passwordHash: await hashPassword(body.password) }).where(eq(users.id, user.id));
-  }
+  const user = await verifyCredentials(c, body.email, body.password);
   await recordAudit(db, { actorId: user.id, action: "auth.login", subjectId: user.id, ip });
   return c.json(await startSession(c, user, "password", body.transport), 200);
 });

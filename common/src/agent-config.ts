@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+/**
+ * The agent's `<home>/config.yaml` (DESIGN.md, Contracts). Strict: an unknown key
+ * is an error, so a typo never silently disables something.
+ */
+export const slugSchema = z
+  .string()
+  .min(2)
+  .max(63)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "lowercase letters, digits and inner hyphens only");
+
+const absolutePath = z.string().min(1).refine((p) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p), "must be an absolute path");
+
+export const commandNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "lowercase letters, digits, - and _ (max 40)");
+
+export const customCommandSchema = z.strictObject({
+  name: commandNameSchema,
+  argv: z.array(z.string().min(1)).min(1, "needs at least the program"),
+  cwd: absolutePath.optional(),
+  timeout_seconds: z.number().int().min(1).max(3600).optional(),
+});
+
+export const agentConfigSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  proxy: z
+    .strictObject({
+      slug: slugSchema,
+      target: z.url().refine((u) => /^https?:\/\//.test(u), "must be an http:// or https:// URL"),
+      access: z.enum(["users", "public"]).default("users"),
+    })
+    .optional(),
+  commands: z.array(customCommandSchema).default([]),
+  roots: z.array(absolutePath).default([]),
+  logs: z.array(absolutePath).default([]),
+  terminal: z
+    .strictObject({
+      shell: absolutePath.optional(),
+      record: z.boolean().default(true),
+    })
+    .default({ record: true }),
+  sync: z
+    .strictObject({
+      exclude: z.array(z.string().min(1)).default(["node_modules/**", ".git/**"]),
+    })
+    .default({ exclude: ["node_modules/**", ".git/**"] }),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+/** Names of the commands every agent offers besides its config's own. */
+export const builtinCommands = ["restart", "update", "git-pull"] as const;

@@ -1,0 +1,330 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  agentMessageSchema,
+  CLOSE,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_CONTROL_BYTES,
+  commandResultSchema,
+  type AgentConfig,
+  type CommandResult,
+  type ErrorCode,
+  type HubEvent,
+  type RpcMethod,
+  type SystemStats,
+} from "@anchorage/common";
+import type { Env } from "../../src/env.ts";
+import { openDb } from "../../src/db/client.ts";
+import { randomToken } from "../../src/ids.ts";
+import { markInstanceStatus, recordAgentHello } from "../../src/cloud/instances/instance-store.ts";
+import { publishToAudience } from "../../src/cloud/events/publish.ts";
+import { InstanceState, type ActionRecord, type HealthPoint } from "./instance-state.ts";
+
+/** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
+export const OFFLINE_GRACE_MS = 3_000;
+/** Three missed heartbeats and the peer is gone, even if TCP never said so. */
+export const HEARTBEAT_DEADLINE_MS = 3 * HEARTBEAT_INTERVAL_MS;
+
+export type DoResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+const fail = (code: ErrorCode, message: string): DoResult<never> => ({ ok: false, code, message });
+
+type AgentAttachment = { kind: "agent"; instanceId: string; ownerId: string; connectedAt: number };
+type Pending = { resolve: (r: DoResult<unknown>) => void; onProgress?: (stream: "stdout" | "stderr", data: string) => void; timer: ReturnType<typeof setTimeout> };
+
+export type Hello = { agent_version: string; hostname: string; platform: string; arch: string; config: AgentConfig };
+export type InstanceLive = {
+  online: boolean;
+  connected_at: string | null;
+  last_heartbeat: string | null;
+  stats: SystemStats | null;
+  hello: Hello | null;
+};
+
+/**
+ * One per anchored instance (name = instance id). Holds the agent's socket with the
+ * Hibernation API: per-socket state in its attachment, everything else in SQLite
+ * storage, so a hibernated or evicted object picks up where it was. Only RPC calls
+ * in flight live in memory, and they cannot outlive the request that waits on them.
+ */
+export class InstanceDO extends DurableObject<Env> {
+  private readonly state: InstanceState;
+  private readonly pending = new Map<string, Pending>();
+  private outbox: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.state = new InstanceState(ctx.storage.sql);
+  }
+
+  // ── connecting ────────────────────────────────────────────────────────────
+
+  /** A fresh single-use nonce the agent must sign to connect (60 s). */
+  async challenge(): Promise<string> {
+    const nonce = randomToken(24);
+    this.state.addChallenge(nonce);
+    return nonce;
+  }
+
+  /** The agent's WebSocket upgrade; the Worker has verified the signature over `x-anchorage-nonce`. */
+  override async fetch(request: Request): Promise<Response> {
+    const instanceId = request.headers.get("x-anchorage-instance");
+    const ownerId = request.headers.get("x-anchorage-owner");
+    const nonce = request.headers.get("x-anchorage-nonce");
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !instanceId || !ownerId || !nonce) {
+      return Response.json({ error: { code: "E-VALIDATION", message: "expected an agent WebSocket upgrade" } }, { status: 400 });
+    }
+    if (!this.state.consumeChallenge(nonce)) {
+      return Response.json({ error: { code: "E-AUTH-UNAUTH", message: "challenge unknown, used or expired" } }, { status: 401 });
+    }
+    // A second connection replaces the first cleanly: the old one is told why.
+    for (const old of this.agentSockets()) old.close(CLOSE.replaced, "replaced by a newer connection");
+
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, ["agent"]);
+    const attachment: AgentAttachment = { kind: "agent", instanceId, ownerId, connectedAt: Date.now() };
+    server.serializeAttachment(attachment);
+    this.state.setMeta("instance", { id: instanceId, ownerId });
+    this.state.setMeta("connected_at", new Date().toISOString());
+    this.state.setMeta("last_heartbeat", Date.now());
+    this.state.setMeta("offline_at", undefined);
+    server.send(JSON.stringify({ type: "welcome", instance_id: instanceId, heartbeat_interval_ms: HEARTBEAT_INTERVAL_MS }));
+    await this.scheduleAlarm();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  // ── messages from the agent ───────────────────────────────────────────────
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const att = ws.deserializeAttachment() as AgentAttachment | null;
+    if (att?.kind !== "agent") return;
+    if (typeof message !== "string") {
+      // Binary frames carry streams (proxy, terminal, files); none is open on this version.
+      return;
+    }
+    if (message.length > MAX_CONTROL_BYTES) return ws.close(CLOSE.invalidMessage, "control message too large");
+    let parsed;
+    try {
+      parsed = agentMessageSchema.safeParse(JSON.parse(message));
+    } catch {
+      return ws.close(CLOSE.invalidMessage, "control message is not JSON");
+    }
+    if (!parsed.success) return ws.close(CLOSE.invalidMessage, `invalid control message: ${parsed.error.issues[0]?.message ?? "?"}`.slice(0, 120));
+    const msg = parsed.data;
+
+    switch (msg.type) {
+      case "hello": {
+        const hello: Hello = { agent_version: msg.agent_version, hostname: msg.hostname, platform: msg.platform, arch: msg.arch, config: msg.config };
+        this.state.setMeta("hello", hello);
+        this.state.setMeta("last_heartbeat", Date.now());
+        await recordAgentHello(openDb(this.env.DB), att.instanceId, { hostname: msg.hostname, platform: msg.platform, arch: msg.arch, agentVersion: msg.agent_version });
+        this.state.setMeta("status", "online");
+        this.emit({ type: "cloud:instance-update", instanceId: att.instanceId, status: "online", at: new Date().toISOString() });
+        return;
+      }
+      case "heartbeat": {
+        const now = Date.now();
+        this.state.setMeta("last_heartbeat", now);
+        this.state.setMeta("stats", msg.stats);
+        this.state.recordHealth(msg.stats, now);
+        // D1's last_seen is for listings: once a minute is enough.
+        if (now - (this.state.getMeta<number>("last_seen_written") ?? 0) > 60_000) {
+          this.state.setMeta("last_seen_written", now);
+          await markInstanceStatus(openDb(this.env.DB), att.instanceId, "online", now);
+        }
+        this.emit({ type: "cloud:instance-update", instanceId: att.instanceId, status: "online", at: new Date(now).toISOString(), stats: msg.stats });
+        await this.scheduleAlarm();
+        return;
+      }
+      case "rpc-result": {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        clearTimeout(p.timer);
+        p.resolve(msg.ok ? { ok: true, value: msg.result } : fail("E-INTERNAL", `${msg.error.code}: ${msg.error.message}`));
+        return;
+      }
+      case "rpc-progress": {
+        this.pending.get(msg.id)?.onProgress?.(msg.stream, msg.data);
+        return;
+      }
+      case "logs": {
+        const lines = this.state.appendLogs(msg.lines);
+        if (lines.length) this.emit({ type: "cloud:log-lines", instanceId: att.instanceId, lines });
+        return;
+      }
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    const att = ws.deserializeAttachment() as AgentAttachment | null;
+    if (att?.kind !== "agent") return;
+    if (this.agentSockets().some((s) => s !== ws)) return; // replaced: the new socket carries on
+    if (code === CLOSE.deleted) return;
+    this.state.setMeta("offline_at", Date.now() + (code === CLOSE.disconnected ? 0 : OFFLINE_GRACE_MS));
+    this.failPending("E-INSTANCE-OFFLINE", "the agent disconnected");
+    await this.scheduleAlarm();
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.webSocketClose(ws, 1006);
+  }
+
+  /** Heartbeat deadline and offline grace, whichever comes first. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const sockets = this.agentSockets();
+    const last = this.state.getMeta<number>("last_heartbeat") ?? 0;
+    if (sockets.length && now - last >= HEARTBEAT_DEADLINE_MS) {
+      for (const s of sockets) s.close(CLOSE.heartbeatTimeout, "no heartbeat");
+      this.state.setMeta("offline_at", now);
+      this.failPending("E-INSTANCE-OFFLINE", "the agent stopped answering");
+    }
+    const offlineAt = this.state.getMeta<number>("offline_at");
+    if (offlineAt !== undefined && offlineAt <= now && this.agentSockets().length === 0) {
+      this.state.setMeta("offline_at", undefined);
+      if (this.state.getMeta<string>("status") !== "offline") {
+        this.state.setMeta("status", "offline");
+        const inst = this.state.getMeta<{ id: string; ownerId: string }>("instance");
+        if (inst) {
+          await markInstanceStatus(openDb(this.env.DB), inst.id, "offline", last || now);
+          this.emit({ type: "cloud:instance-update", instanceId: inst.id, status: "offline", at: new Date(now).toISOString() });
+        }
+      }
+    }
+    await this.scheduleAlarm();
+    await this.outbox;
+  }
+
+  // ── what the Worker asks ──────────────────────────────────────────────────
+
+  async live(): Promise<InstanceLive> {
+    const online = this.agentSockets().length > 0;
+    const lastHb = this.state.getMeta<number>("last_heartbeat");
+    return {
+      online,
+      connected_at: online ? (this.state.getMeta<string>("connected_at") ?? null) : null,
+      last_heartbeat: lastHb ? new Date(lastHb).toISOString() : null,
+      stats: this.state.getMeta<SystemStats>("stats") ?? null,
+      hello: this.state.getMeta<Hello>("hello") ?? null,
+    };
+  }
+
+  /** Sends one RPC to the agent; fails fast with E-INSTANCE-OFFLINE, or E-INTERNAL after the timeout. */
+  async call(method: RpcMethod, params?: unknown, timeoutMs = 15_000, onProgress?: Pending["onProgress"]): Promise<DoResult<unknown>> {
+    const socket = this.agentSockets()[0];
+    if (!socket) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
+    const id = randomToken(9);
+    return new Promise<DoResult<unknown>>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(fail("E-INTERNAL", `the agent did not answer ${method} within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, onProgress, timer });
+      try {
+        socket.send(JSON.stringify({ type: "rpc", id, method, params }));
+      } catch {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(fail("E-INSTANCE-OFFLINE", "the instance is offline"));
+      }
+    });
+  }
+
+  async ping(): Promise<DoResult<{ rtt_ms: number }>> {
+    const started = Date.now();
+    const r = await this.call("ping", undefined, 5_000);
+    return r.ok ? { ok: true, value: { rtt_ms: Date.now() - started } } : r;
+  }
+
+  /** Runs an allowed command, streaming its output as events, and records it in the recent actions. */
+  async runCommand(input: { command: string; requestedBy: string; timeoutSeconds: number }): Promise<DoResult<ActionRecord>> {
+    const inst = this.state.getMeta<{ id: string }>("instance");
+    if (!inst || this.agentSockets().length === 0) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
+    const id = `act_${randomToken(9)}`;
+    const started = Date.now();
+    this.state.startAction({ id, command: input.command, requested_by: input.requestedBy, started_at: new Date(started).toISOString() });
+    const base = { type: "cloud:command-progress" as const, instanceId: inst.id, actionId: id, command: input.command };
+    this.emit({ ...base, at: new Date().toISOString(), status: "running" });
+    let tail = "";
+    const r = await this.call("command.run", { name: input.command, timeout_seconds: input.timeoutSeconds }, (input.timeoutSeconds + 10) * 1000, (stream, data) => {
+      tail = (tail + data).slice(-8192);
+      this.emit({ ...base, at: new Date().toISOString(), stream, data });
+    });
+    const result = r.ok ? commandResultSchema.safeParse(r.value) : null;
+    const done: CommandResult | null = result?.success ? result.data : null;
+    const status = done && done.exit_code === 0 && !done.timed_out ? "success" : "error";
+    const error = !r.ok ? r.message : !done ? "the agent answered with a malformed result" : done.timed_out ? "timed out" : null;
+    const action = this.state.finishAction(id, {
+      status,
+      exit_code: done?.exit_code ?? null,
+      duration_ms: done?.duration_ms ?? Date.now() - started,
+      output_tail: tail,
+      error,
+    });
+    this.emit({ ...base, at: new Date().toISOString(), status, ...(done ? { result: done } : {}), ...(error ? { error } : {}) });
+    await this.outbox;
+    return { ok: true, value: action };
+  }
+
+  async recentActions(limit = 50): Promise<ActionRecord[]> {
+    return this.state.recentActions(limit);
+  }
+
+  async logs(since: number, limit: number) {
+    return this.state.logsSince(since, limit);
+  }
+
+  async health(sinceMinute: number): Promise<HealthPoint[]> {
+    return this.state.healthHistory(sinceMinute);
+  }
+
+  /** The owner asked the agent to go: it stops until started again. */
+  async disconnect(): Promise<boolean> {
+    const sockets = this.agentSockets();
+    for (const s of sockets) s.close(CLOSE.disconnected, "disconnected by the owner");
+    if (sockets.length) {
+      this.state.setMeta("offline_at", Date.now());
+      await this.alarm();
+    }
+    return sockets.length > 0;
+  }
+
+  /** The instance was deleted: its agent is told to stop for good, and this object forgets everything. */
+  async destroy(): Promise<void> {
+    for (const s of this.agentSockets()) s.close(CLOSE.deleted, "instance deleted");
+    this.failPending("E-NOT-FOUND", "the instance was deleted");
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────
+
+  private agentSockets(): WebSocket[] {
+    return this.ctx.getWebSockets("agent").filter((s) => s.readyState === WebSocket.OPEN);
+  }
+
+  private failPending(code: ErrorCode, message: string) {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve(fail(code, message));
+      this.pending.delete(id);
+    }
+  }
+
+  /** Events go out in order, one fan-out after another. */
+  private emit(event: HubEvent) {
+    const inst = this.state.getMeta<{ id: string; ownerId: string }>("instance");
+    if (!inst) return;
+    this.outbox = this.outbox.then(() => publishToAudience(this.env, inst, event)).catch((e) => console.error(`event fan-out failed: ${(e as Error).message}`));
+    this.ctx.waitUntil(this.outbox);
+  }
+
+  private async scheduleAlarm() {
+    const candidates: number[] = [];
+    if (this.agentSockets().length) candidates.push((this.state.getMeta<number>("last_heartbeat") ?? Date.now()) + HEARTBEAT_DEADLINE_MS);
+    const offlineAt = this.state.getMeta<number>("offline_at");
+    if (offlineAt !== undefined) candidates.push(offlineAt);
+    if (candidates.length) await this.ctx.storage.setAlarm(Math.max(Date.now() + 10, Math.min(...candidates)));
+    else await this.ctx.storage.deleteAlarm();
+  }
+}

@@ -1,0 +1,119 @@
+import type { LogLine, SystemStats } from "@anchorage/common";
+
+/** 24 h of health at 1-minute resolution; the last 2,000 log lines; the last 100 actions. */
+export const HEALTH_MINUTES = 24 * 60;
+export const LOG_RING = 2000;
+export const ACTION_HISTORY = 100;
+export const CHALLENGE_TTL_MS = 60_000;
+
+export type HealthPoint = { minute: number; cpu: number; mem_used: number; mem_total: number; disk_used: number; disk_total: number; load1: number; samples: number };
+export type ActionRecord = {
+  id: string;
+  command: string;
+  requested_by: string;
+  started_at: string;
+  finished_at: string | null;
+  status: "running" | "success" | "error";
+  exit_code: number | null;
+  duration_ms: number | null;
+  output_tail: string;
+  error: string | null;
+};
+
+/**
+ * The InstanceDO's own SQLite storage (DESIGN.md storage map: per-instance live state).
+ * Plain methods over `ctx.storage.sql`, so everything survives eviction and hibernation.
+ */
+export class InstanceState {
+  readonly sql: SqlStorage;
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+    sql.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS health (minute INTEGER PRIMARY KEY, cpu REAL, mem_used REAL, mem_total REAL, disk_used REAL, disk_total REAL, load1 REAL, samples INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, source TEXT NOT NULL, line TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS actions (id TEXT PRIMARY KEY, command TEXT NOT NULL, requested_by TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+        status TEXT NOT NULL, exit_code INTEGER, duration_ms INTEGER, output_tail TEXT NOT NULL DEFAULT '', error TEXT);
+      CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+    `);
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  setMeta(key: string, value: unknown): void {
+    if (value === undefined) this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+    else this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+  }
+
+  /** Folds one heartbeat into its minute (running means), and drops minutes older than 24 h. */
+  recordHealth(stats: SystemStats, now = Date.now()): void {
+    const minute = Math.floor(now / 60_000);
+    const existing = this.sql.exec<HealthPoint>("SELECT * FROM health WHERE minute = ?", minute).toArray()[0];
+    const n = (existing?.samples ?? 0) + 1;
+    const mean = (old: number | undefined, v: number) => (old === undefined ? v : old + (v - old) / n);
+    this.sql.exec(
+      `INSERT INTO health (minute, cpu, mem_used, mem_total, disk_used, disk_total, load1, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(minute) DO UPDATE SET cpu = excluded.cpu, mem_used = excluded.mem_used, mem_total = excluded.mem_total,
+         disk_used = excluded.disk_used, disk_total = excluded.disk_total, load1 = excluded.load1, samples = excluded.samples`,
+      minute,
+      mean(existing?.cpu, stats.cpu),
+      mean(existing?.mem_used, stats.memory.used),
+      stats.memory.total,
+      mean(existing?.disk_used, stats.disk.used),
+      stats.disk.total,
+      mean(existing?.load1, stats.load[0] ?? 0),
+      n,
+    );
+    this.sql.exec("DELETE FROM health WHERE minute <= ?", minute - HEALTH_MINUTES);
+  }
+
+  healthHistory(sinceMinute = 0): HealthPoint[] {
+    return this.sql.exec<HealthPoint>("SELECT * FROM health WHERE minute >= ? ORDER BY minute", sinceMinute).toArray();
+  }
+
+  /** Appends lines to the ring and returns them with their sequence numbers. */
+  appendLogs(lines: LogLine[]): (LogLine & { seq: number })[] {
+    const out: (LogLine & { seq: number })[] = [];
+    for (const l of lines) {
+      const row = this.sql.exec<{ seq: number }>("INSERT INTO logs (at, source, line) VALUES (?, ?, ?) RETURNING seq", l.at, l.source, l.line).one();
+      out.push({ ...l, seq: row.seq });
+    }
+    this.sql.exec("DELETE FROM logs WHERE seq <= (SELECT max(seq) FROM logs) - ?", LOG_RING);
+    return out;
+  }
+
+  logsSince(seq: number, limit: number): (LogLine & { seq: number })[] {
+    return this.sql.exec<LogLine & { seq: number }>("SELECT seq, at, source, line FROM logs WHERE seq > ? ORDER BY seq LIMIT ?", seq, limit).toArray();
+  }
+
+  startAction(a: Pick<ActionRecord, "id" | "command" | "requested_by" | "started_at">): void {
+    this.sql.exec("INSERT INTO actions (id, command, requested_by, started_at, status) VALUES (?, ?, ?, ?, 'running')", a.id, a.command, a.requested_by, a.started_at);
+    this.sql.exec("DELETE FROM actions WHERE id NOT IN (SELECT id FROM actions ORDER BY started_at DESC LIMIT ?)", ACTION_HISTORY);
+  }
+
+  finishAction(id: string, f: Pick<ActionRecord, "status" | "exit_code" | "duration_ms" | "output_tail" | "error">): ActionRecord {
+    this.sql.exec(
+      "UPDATE actions SET finished_at = ?, status = ?, exit_code = ?, duration_ms = ?, output_tail = ?, error = ? WHERE id = ?",
+      new Date().toISOString(), f.status, f.exit_code, f.duration_ms, f.output_tail, f.error, id,
+    );
+    return this.sql.exec<ActionRecord>("SELECT * FROM actions WHERE id = ?", id).one();
+  }
+
+  recentActions(limit = 50): ActionRecord[] {
+    return this.sql.exec<ActionRecord>("SELECT * FROM actions ORDER BY started_at DESC LIMIT ?", limit).toArray();
+  }
+
+  addChallenge(nonce: string, now = Date.now()): void {
+    this.sql.exec("DELETE FROM challenges WHERE expires_at <= ?", now);
+    this.sql.exec("INSERT INTO challenges (nonce, expires_at) VALUES (?, ?)", nonce, now + CHALLENGE_TTL_MS);
+  }
+
+  /** Single use: the row is deleted as it is checked. */
+  consumeChallenge(nonce: string, now = Date.now()): boolean {
+    const row = this.sql.exec<{ expires_at: number }>("DELETE FROM challenges WHERE nonce = ? RETURNING expires_at", nonce).toArray()[0];
+    return row !== undefined && row.expires_at > now;
+  }
+}

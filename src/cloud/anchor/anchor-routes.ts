@@ -1,0 +1,154 @@
+import { createRoute } from "@hono/zod-openapi";
+import { calculateJwkThumbprint } from "jose";
+import { eq } from "drizzle-orm";
+import {
+  agentChallengeRequestSchema,
+  anchorTokenResponseSchema,
+  registerInstanceRequestSchema,
+  registerInstanceResponseSchema,
+  requestAnchorTokenAsSchema,
+  requestAnchorTokenSchema,
+} from "@anchorage/common";
+import { z } from "zod";
+import { newRouter } from "../../http/router.ts";
+import { AppError, notFound, unauthenticated } from "../../http/app-error.ts";
+import { clientIp } from "../../http/client-ip.ts";
+import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
+import { instances, users } from "../../db/schema.ts";
+import { newId, nowIso } from "../../ids.ts";
+import { recordAudit } from "../../audit/audit-log.ts";
+import { authenticate } from "../../auth/authenticate.ts";
+import { assertPermit } from "../../auth/permit.ts";
+import { verifyCredentials } from "../../auth/password/verify-credentials.ts";
+import { findUserByEmail, findUserById, isUniqueViolation } from "../../users/users.ts";
+import { findInstance } from "../instances/instance-store.ts";
+import { ANCHOR_TOKEN_TTL_SECONDS, consumeAnchorToken, issueAnchorToken } from "./anchor-token.ts";
+import { verifyAgentProof } from "./agent-auth.ts";
+
+export const anchorRoutes = newRouter();
+const tags = ["anchoring"];
+
+anchorRoutes.openapi(
+  createRoute({
+    method: "post", path: "/api/cloud/request-anchor-token", tags,
+    summary: "Exchange email and password for a 10-minute, single-use token that anchors one instance",
+    request: { body: jsonBody(requestAnchorTokenSchema) },
+    responses: { 200: jsonResponse(anchorTokenResponseSchema, "The anchor token"), ...errorResponses(400, 401, 403, 429) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const user = await verifyCredentials(c, body.email, body.password);
+    const token = await issueAnchorToken(c.get("db"), user.id, user.id);
+    await recordAudit(c.get("db"), { actorId: user.id, action: "cloud.anchor_token_issued", subjectId: user.id, ip: clientIp(c.req.raw) });
+    return c.json({ anchor_token: token, expires_in: ANCHOR_TOKEN_TTL_SECONDS, user: { id: user.id, email: user.email } }, 200);
+  },
+);
+
+anchorRoutes.openapi(
+  createRoute({
+    method: "post", path: "/api/cloud/request-anchor-token-as", tags, ...signedIn,
+    summary: "An admin gets an anchor token that registers an instance owned by another user",
+    request: { body: jsonBody(requestAnchorTokenAsSchema) },
+    responses: { 200: jsonResponse(anchorTokenResponseSchema, "The anchor token"), ...errorResponses(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "admin:users", { type: "system" });
+    const body = c.req.valid("json");
+    const db = c.get("db");
+    const user = body.user_id ? await findUserById(db, body.user_id) : body.email ? await findUserByEmail(db, body.email) : undefined;
+    if (!user || user.disabledAt) throw notFound("user");
+    const token = await issueAnchorToken(db, user.id, p.userId);
+    await recordAudit(db, { actorId: p.userId, action: "cloud.anchor_token_issued", subjectId: user.id, ip: clientIp(c.req.raw) });
+    return c.json({ anchor_token: token, expires_in: ANCHOR_TOKEN_TTL_SECONDS, user: { id: user.id, email: user.email } }, 200);
+  },
+);
+
+anchorRoutes.openapi(
+  createRoute({
+    method: "post", path: "/api/cloud/instances/register", tags,
+    summary: "Register an instance and its public key (with an anchor token, or as the signed-in user)",
+    request: { body: jsonBody(registerInstanceRequestSchema) },
+    responses: { 201: jsonResponse(registerInstanceResponseSchema, "Registered"), ...errorResponses(400, 401, 409) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const db = c.get("db");
+    let ownerId: string;
+    if (body.anchor_token) {
+      const userId = await consumeAnchorToken(db, body.anchor_token);
+      if (!userId) throw unauthenticated("anchor token invalid, used or expired");
+      ownerId = userId;
+    } else {
+      ownerId = (await authenticate(c)).userId;
+    }
+    const owner = await findUserById(db, ownerId);
+    if (!owner || owner.disabledAt) throw unauthenticated("the anchoring user is disabled");
+    const fingerprint = await calculateJwkThumbprint({ kty: "EC", crv: "P-256", x: body.public_key.x, y: body.public_key.y });
+    const id = newId("ins");
+    try {
+      await db.insert(instances).values({
+        id,
+        ownerId,
+        name: body.name,
+        publicKey: { kty: "EC", crv: "P-256", x: body.public_key.x, y: body.public_key.y },
+        fingerprint,
+        hostname: body.hostname ?? null,
+        platform: body.platform ?? null,
+        arch: body.arch ?? null,
+        agentVersion: body.agent_version ?? null,
+        proxySlug: body.proxy?.slug ?? null,
+        proxyTarget: body.proxy?.target ?? null,
+        proxyAccess: body.proxy?.access ?? null,
+        status: "offline",
+        createdAt: nowIso(),
+        lastSeenAt: null,
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new AppError("E-CONFLICT", `proxy slug "${body.proxy?.slug}" is taken; choose another in config.yaml`);
+      throw e;
+    }
+    await recordAudit(db, { actorId: ownerId, action: "cloud.instance_registered", subjectId: id, ip: clientIp(c.req.raw), detail: { name: body.name, fingerprint } });
+    return c.json({ instance_id: id, owner_id: ownerId, fingerprint }, 201);
+  },
+);
+
+anchorRoutes.openapi(
+  createRoute({
+    method: "post", path: "/agent/challenge", tags,
+    summary: "A single-use nonce (60 s) the agent signs with its private key to connect",
+    request: { body: jsonBody(agentChallengeRequestSchema) },
+    responses: { 200: jsonResponse(z.object({ nonce: z.string() }), "The nonce"), ...errorResponses(400, 404) },
+  }),
+  async (c) => {
+    const { instance_id } = c.req.valid("json");
+    if (!(await findInstance(c.get("db"), instance_id))) throw notFound("instance");
+    const nonce = await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance_id)).challenge();
+    return c.json({ nonce }, 200);
+  },
+);
+
+/**
+ * The agent's socket: `GET /agent/connect?instance_id=…` with `Authorization: Bearer <proof>`
+ * (see agent-auth.ts) and `Upgrade: websocket`. Verified here, then handed to the InstanceDO.
+ */
+anchorRoutes.get("/agent/connect", async (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("E-VALIDATION", "expected a WebSocket upgrade");
+  const instanceId = z.string().min(1).max(64).safeParse(c.req.query("instance_id"));
+  if (!instanceId.success) throw new AppError("E-VALIDATION", "instance_id is required", { fields: [{ path: "instance_id", message: "required" }] });
+  const proof = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!proof) throw unauthenticated("agent proof required");
+  const db = c.get("db");
+  const instance = await findInstance(db, instanceId.data);
+  // A deleted instance's credential stops working here: there is no key to check against.
+  if (!instance) throw unauthenticated("unknown instance");
+  const owner = await db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, instance.ownerId)).get();
+  if (!owner || owner.disabledAt) throw new AppError("E-AUTH-FORBID", "the instance's owner is disabled");
+  const { nonce } = await verifyAgentProof(instance, proof);
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("x-anchorage-instance", instance.id);
+  headers.set("x-anchorage-owner", instance.ownerId);
+  headers.set("x-anchorage-nonce", nonce);
+  headers.delete("authorization");
+  return c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).fetch(new Request(c.req.raw, { headers }));
+});

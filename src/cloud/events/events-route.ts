@@ -1,0 +1,26 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../http/app-env.ts";
+import { AppError } from "../../http/app-error.ts";
+import { authenticate } from "../../auth/authenticate.ts";
+
+/**
+ * `GET /api/events`: a signed-in user's live event socket (cookie or Bearer), held by
+ * their UserHubDO. Which events reach it is decided per event by who may see the instance.
+ */
+export const eventsRoute = new Hono<AppEnv>();
+
+eventsRoute.get("/api/events", async (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("E-VALIDATION", "expected a WebSocket upgrade");
+  const principal = await authenticate(c);
+  // A browser's cross-site WebSocket carries cookies too: it must come from our origin.
+  const origin = c.req.header("origin");
+  if (principal.via === "cookie" && (!origin || !c.get("config").origins.includes(origin))) {
+    throw new AppError("E-AUTH-FORBID", "cross-site WebSocket refused");
+  }
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("x-anchorage-user", principal.userId);
+  headers.set("x-anchorage-session", principal.sessionId);
+  headers.delete("authorization");
+  headers.delete("cookie");
+  return c.env.USER_HUB.get(c.env.USER_HUB.idFromName(principal.userId)).fetch(new Request(c.req.raw, { headers }));
+});

@@ -1,0 +1,37 @@
+import { shareableActions, type Action } from "@anchorage/common";
+import type { Db } from "../../db/client.ts";
+import type { InstanceRow } from "../../db/schema.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { permit } from "../../auth/permit.ts";
+import { forbidden, notFound } from "../../http/app-error.ts";
+import { grantsFrom } from "../shares/share-store.ts";
+import { findInstance } from "./instance-store.ts";
+
+export type InstanceAccess = { instance: InstanceRow; permissions: Action[]; relation: "owner" | "shared" | "admin" };
+
+const instanceActions: Action[] = [...shareableActions, "manage:cloud_instance"];
+
+/** Every action the principal may take on the instance (what the dashboard enables). */
+export async function accessTo(db: Db, principal: Principal, instance: InstanceRow): Promise<InstanceAccess> {
+  const grants = instance.ownerId === principal.userId ? [] : await grantsFrom(db, instance.ownerId, principal.userId, instance.id);
+  const resource = { type: "instance" as const, instanceId: instance.id, ownerId: instance.ownerId, grants };
+  return {
+    instance,
+    permissions: instanceActions.filter((a) => permit(principal, a, resource)),
+    relation: instance.ownerId === principal.userId ? "owner" : principal.user.roles.includes("admin") ? "admin" : "shared",
+  };
+}
+
+/**
+ * Loads an instance for an action. Someone who may not even see it gets 404, as if
+ * it did not exist, so instance ids do not leak across tenants; someone who may see
+ * it but not do this gets 403.
+ */
+export async function requireInstance(db: Db, principal: Principal, id: string, action: Action): Promise<InstanceAccess> {
+  const instance = await findInstance(db, id);
+  if (!instance) throw notFound("instance");
+  const access = await accessTo(db, principal, instance);
+  if (!access.permissions.includes("read:cloud_instance")) throw notFound("instance");
+  if (!access.permissions.includes(action)) throw forbidden(`not allowed to ${action} on this instance`);
+  return access;
+}

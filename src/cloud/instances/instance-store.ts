@@ -1,0 +1,44 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { instances, type InstanceRow } from "../../db/schema.ts";
+import { nowIso } from "../../ids.ts";
+
+export async function findInstance(db: Db, id: string): Promise<InstanceRow | undefined> {
+  return db.select().from(instances).where(eq(instances.id, id)).get();
+}
+
+export async function markInstanceStatus(db: Db, id: string, status: "online" | "offline", seen = Date.now()) {
+  await db.update(instances).set({ status, lastSeenAt: nowIso(seen) }).where(eq(instances.id, id));
+}
+
+/** What the agent said about itself on connecting. */
+export async function recordAgentHello(
+  db: Db,
+  id: string,
+  hello: { hostname: string; platform: string; arch: string; agentVersion: string; proxy?: { slug: string; target: string; access: string } | undefined },
+) {
+  await db
+    .update(instances)
+    .set({
+      hostname: hello.hostname,
+      platform: hello.platform,
+      arch: hello.arch,
+      agentVersion: hello.agentVersion,
+      status: "online",
+      lastSeenAt: nowIso(),
+    })
+    .where(eq(instances.id, id));
+}
+
+export async function instancesOwnedBy(db: Db, ownerId: string) {
+  return db.select().from(instances).where(eq(instances.ownerId, ownerId)).all();
+}
+
+export async function instancesByIds(db: Db, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.select().from(instances).where(inArray(instances.id, ids)).all();
+}
+
+export async function deleteInstance(db: Db, id: string, ownerId: string) {
+  await db.delete(instances).where(and(eq(instances.id, id), eq(instances.ownerId, ownerId)));
+}

@@ -1,0 +1,25 @@
+import type { Db } from "../../db/client.ts";
+import { instances } from "../../db/schema.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { sharesReceived } from "../shares/share-store.ts";
+import { accessTo, type InstanceAccess } from "./instance-access.ts";
+import { instancesByIds, instancesOwnedBy } from "./instance-store.ts";
+
+/** Instances the principal may see: owned, shared with them (live shares only), or all for an admin. */
+export async function visibleInstances(db: Db, principal: Principal): Promise<InstanceAccess[]> {
+  if (principal.user.roles.includes("admin")) {
+    const all = await db.select().from(instances).all();
+    return Promise.all(all.map((i) => accessTo(db, principal, i)));
+  }
+  const owned = await instancesOwnedBy(db, principal.userId);
+  const received = await sharesReceived(db, principal.userId);
+  const ids = new Set<string>();
+  for (const { share } of received) {
+    if (share.instanceId) ids.add(share.instanceId);
+    else for (const i of await instancesOwnedBy(db, share.ownerId)) ids.add(i.id);
+  }
+  const shared = await instancesByIds(db, [...ids].filter((id) => !owned.some((o) => o.id === id)));
+  const all = await Promise.all([...owned, ...shared].map((i) => accessTo(db, principal, i)));
+  // A share that expired or lacks read: the instance is not visible.
+  return all.filter((a) => a.permissions.includes("read:cloud_instance"));
+}

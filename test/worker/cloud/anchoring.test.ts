@@ -1,0 +1,122 @@
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { call, json, register, testEnv, PASSWORD } from "../helpers.ts";
+import { FakeAgent, until } from "./fake-agent.ts";
+
+const instanceStatus = async (token: string, id: string) => (await json(await call(`/api/cloud/instance/${id}`, { token }))).status;
+
+describe("anchoring an instance", () => {
+  it("issues single-use anchor tokens for a password, and registers with one", async () => {
+    const owner = await register();
+    const res = await call("/api/cloud/request-anchor-token", { body: { email: owner.email, password: PASSWORD } });
+    expect(res.status).toBe(200);
+    const { anchor_token } = await json(res);
+    expect(anchor_token).toMatch(/^ant_/);
+    const body = (token: string) => ({ anchor_token: token, name: "via-token", public_key: { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" } });
+    const reg = await call("/api/cloud/instances/register", { body: body(anchor_token) });
+    expect(reg.status).toBe(201);
+    expect((await json(reg)).owner_id).toBe(owner.userId);
+    expect((await call("/api/cloud/instances/register", { body: body(anchor_token) })).status).toBe(401);
+  });
+
+  it("refuses a wrong password for an anchor token like a login does", async () => {
+    const owner = await register();
+    const res = await call("/api/cloud/request-anchor-token", { body: { email: owner.email, password: "wrong wrong wrong" } });
+    expect(res.status).toBe(401);
+  });
+
+  it("connects with a signed challenge and goes online, then offline after the grace period", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    expect(await instanceStatus(owner.access, agent.instanceId)).toBe("offline");
+    const res = await agent.connect();
+    expect(res.status).toBe(101);
+    await until(() => agent.received.find((m) => m.type === "welcome"));
+    agent.heartbeat();
+    await until(async () => (await instanceStatus(owner.access, agent.instanceId)) === "online");
+
+    agent.ws!.close(1000, "bye");
+    const stub = testEnv.INSTANCE.get(testEnv.INSTANCE.idFromName(agent.instanceId));
+    // Still "online" during the grace period; the alarm then marks it offline.
+    await until(async () => !(await stub.live()).online);
+    await new Promise((r) => setTimeout(r, 3100));
+    await runDurableObjectAlarm(stub);
+    await until(async () => (await json(await call(`/api/cloud/instances`, { token: owner.access }))).instances[0]?.status === "offline");
+  });
+
+  it("refuses a proof that is replayed, signed by another key, or for another instance", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    const other = await FakeAgent.register(owner, "other");
+    const nonce = await agent.nonce();
+    const proof = await agent.proof(nonce);
+    const connect = (p: string, id = agent.instanceId) => call(`/agent/connect?instance_id=${id}`, { headers: { upgrade: "websocket", authorization: `Bearer ${p}` } });
+
+    // Signed by the other instance's key: refused.
+    expect((await connect(await other.proof(nonce, { iss: agent.instanceId }))).status).toBe(401);
+    const first = await connect(proof);
+    expect(first.status).toBe(101);
+    first.webSocket!.accept();
+    // The same proof again: the nonce is spent.
+    expect((await connect(proof)).status).toBe(401);
+    // Without a proof.
+    expect((await call(`/agent/connect?instance_id=${agent.instanceId}`, { headers: { upgrade: "websocket" } })).status).toBe(401);
+    first.webSocket!.close();
+  });
+
+  it("replaces a first connection with a second one, telling the first why", async () => {
+    const owner = await register();
+    const a = await FakeAgent.register(owner);
+    await a.connect();
+    const firstWs = a.ws!;
+    let firstClose: number | null = null;
+    firstWs.addEventListener("close", (e) => (firstClose = e.code));
+    await a.connect();
+    await until(() => firstClose !== null);
+    expect(firstClose).toBe(4001);
+    a.handlers.ping = () => ({ pong: "second" });
+    const status = await json(await call(`/api/cloud/instance/${a.instanceId}/status`, { token: owner.access }));
+    expect(status.online).toBe(true);
+  });
+
+  it("keeps the agent's socket working after the Durable Object is evicted (hibernation)", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    await agent.connect();
+    agent.heartbeat(42);
+    const stub = testEnv.INSTANCE.get(testEnv.INSTANCE.idFromName(agent.instanceId));
+    await until(async () => (await stub.live()).stats?.cpu === 42);
+    await evictDurableObject(stub);
+    // The object restarts from storage; the socket is still there, and RPCs reach the agent.
+    const status = await json(await call(`/api/cloud/instance/${agent.instanceId}/status`, { token: owner.access }));
+    expect(status.online).toBe(true);
+    expect(status.rtt_ms).toBeGreaterThanOrEqual(0);
+    expect((await stub.live()).stats?.cpu).toBe(42);
+    expect(agent.closed).toBeNull();
+  });
+
+  it("closes a socket that sends an invalid message, with a reason", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    await agent.connect();
+    agent.send({ type: "heartbeat", stats: "nope" });
+    await until(() => agent.closed);
+    expect(agent.closed!.code).toBe(4002);
+    expect(agent.closed!.reason).toMatch(/invalid control message/);
+  });
+
+  it("marks an instance offline when heartbeats stop, even if the socket never closes", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    await agent.connect();
+    const stub = testEnv.INSTANCE.get(testEnv.INSTANCE.idFromName(agent.instanceId));
+    const { runInDurableObject } = await import("cloudflare:test");
+    // Pretend the last heartbeat was long ago, then let the alarm run.
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'last_heartbeat'", JSON.stringify(Date.now() - 60_000));
+    });
+    await runDurableObjectAlarm(stub);
+    await until(() => agent.closed);
+    expect(agent.closed!.code).toBe(4003);
+  });
+});
