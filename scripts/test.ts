@@ -2,7 +2,8 @@
  * `npm test`: every suite, one after another, then one line `N passed, N failed`.
  *   types   — tsc over the Worker, the scripts and tests, and the dashboard
  *   worker  — vitest inside workerd (@cloudflare/vitest-plugin): real D1, KV, R2, DOs
- *   e2e     — vitest in Node against `npm start` (wrangler dev), plus Chromium on the dashboard
+ *   agent   — vitest in Node: the agent's config, commands, log tail, home files
+ *   e2e     — vitest in Node against `npm start` (wrangler dev): curl flows, a real agent process, Chromium
  * Results go to test-results/; .ci/run reads test-results/summary.json.
  */
 import { spawnSync } from "node:child_process";
@@ -49,6 +50,10 @@ if (want("types")) {
 if (want("worker")) {
   console.log("▸ worker suite (workerd)");
   vitestSuite("worker", "vitest.config.ts");
+}
+if (want("agent")) {
+  console.log("▸ agent suite (Node)");
+  vitestSuite("agent", "vitest.agent.config.ts");
 }
 if (want("e2e")) {
   console.log("▸ end-to-end suite (npm start + Chromium)");

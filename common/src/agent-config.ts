@@ -14,6 +14,9 @@ const absolutePath = z.string().min(1).refine((p) => p.startsWith("/") || /^[A-Z
 
 export const commandNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "lowercase letters, digits, - and _ (max 40)");
 
+/** Names of the commands every agent offers besides its config's own. */
+export const builtinCommands = ["restart", "update", "git-pull"] as const;
+
 export const customCommandSchema = z.strictObject({
   name: commandNameSchema,
   argv: z.array(z.string().min(1)).min(1, "needs at least the program"),
@@ -30,7 +33,20 @@ export const agentConfigSchema = z.strictObject({
       access: z.enum(["users", "public"]).default("users"),
     })
     .optional(),
-  commands: z.array(customCommandSchema).default([]),
+  commands: z
+    .array(customCommandSchema)
+    .default([])
+    .superRefine((commands, ctx) => {
+      const seen = new Set<string>();
+      commands.forEach((c, i) => {
+        if ((builtinCommands as readonly string[]).includes(c.name)) {
+          ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${c.name}" is a builtin command; choose another name` });
+        } else if (seen.has(c.name)) {
+          ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${c.name}" is defined twice` });
+        }
+        seen.add(c.name);
+      });
+    }),
   roots: z.array(absolutePath).default([]),
   logs: z.array(absolutePath).default([]),
   terminal: z
@@ -47,5 +63,3 @@ export const agentConfigSchema = z.strictObject({
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
-/** Names of the commands every agent offers besides its config's own. */
-export const builtinCommands = ["restart", "update", "git-pull"] as const;

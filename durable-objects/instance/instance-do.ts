@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   agentMessageSchema,
+  builtinCommands,
   CLOSE,
   HEARTBEAT_INTERVAL_MS,
   MAX_CONTROL_BYTES,
@@ -32,7 +33,10 @@ type Pending = { resolve: (r: DoResult<unknown>) => void; onProgress?: (stream: 
 
 export type Hello = { agent_version: string; hostname: string; platform: string; arch: string; config: AgentConfig };
 export type InstanceLive = {
+  /** An agent socket is open right now. */
   online: boolean;
+  /** What the dashboard shows: stays "online" through the short grace after a drop (no flapping). */
+  status: "online" | "offline";
   connected_at: string | null;
   last_heartbeat: string | null;
   stats: SystemStats | null;
@@ -53,6 +57,8 @@ export class InstanceDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.state = new InstanceState(ctx.storage.sql);
+    // The agent's keep-alive pings are answered without waking (or billing) the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
   // ── connecting ────────────────────────────────────────────────────────────
@@ -202,6 +208,7 @@ export class InstanceDO extends DurableObject<Env> {
     const lastHb = this.state.getMeta<number>("last_heartbeat");
     return {
       online,
+      status: online || this.state.getMeta<string>("status") === "online" ? "online" : "offline",
       connected_at: online ? (this.state.getMeta<string>("connected_at") ?? null) : null,
       last_heartbeat: lastHb ? new Date(lastHb).toISOString() : null,
       stats: this.state.getMeta<SystemStats>("stats") ?? null,
@@ -240,6 +247,9 @@ export class InstanceDO extends DurableObject<Env> {
   async runCommand(input: { command: string; requestedBy: string; timeoutSeconds: number }): Promise<DoResult<ActionRecord>> {
     const inst = this.state.getMeta<{ id: string }>("instance");
     if (!inst || this.agentSockets().length === 0) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
+    // Only what the agent's config allows (plus the builtins); the agent checks again itself.
+    const allowed = [...builtinCommands, ...(this.state.getMeta<Hello>("hello")?.config.commands.map((c) => c.name) ?? [])];
+    if (!allowed.includes(input.command)) return fail("E-VALIDATION", `unknown command "${input.command}"; allowed: ${allowed.join(", ")}`);
     const id = `act_${randomToken(9)}`;
     const started = Date.now();
     this.state.startAction({ id, command: input.command, requested_by: input.requestedBy, started_at: new Date(started).toISOString() });

@@ -38,7 +38,7 @@ instanceRoutes.openapi(
     const withStats = await Promise.all(
       visible.map(async (a) => {
         const live = await stubFor(c, a.instance.id).live();
-        return toInstanceView({ ...a, instance: { ...a.instance, status: live.online ? "online" : "offline" } }, live.online ? live.stats : null);
+        return toInstanceView({ ...a, instance: { ...a.instance, status: live.status } }, live.status === "online" ? live.stats : null);
       }),
     );
     return c.json({ instances: withStats }, 200);
@@ -66,7 +66,7 @@ instanceRoutes.openapi(
   async (c) => {
     const a = await load(c, c.req.valid("param").id, "read:cloud_instance");
     const live = await stubFor(c, a.instance.id).live();
-    return c.json(toInstanceView({ ...a, instance: { ...a.instance, status: live.online ? "online" : "offline" } }, live.online ? live.stats : null), 200);
+    return c.json(toInstanceView({ ...a, instance: { ...a.instance, status: live.status } }, live.status === "online" ? live.stats : null), 200);
   },
 );
 

@@ -1,0 +1,75 @@
+import { exportJWK, generateKeyPair } from "jose";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import { defaultConfigYaml, loadConfig } from "../config-file.ts";
+import { ensureHome, homePaths, readCredential, writeCredential } from "../home.ts";
+import { postJson } from "../server-api.ts";
+import { readAgentVersion } from "../system-stats.ts";
+
+export type AnchorOptions = { url: string; name?: string; token?: string; email?: string; password?: string; home?: string; force?: boolean };
+
+/**
+ * `anchorage anchor <url>`: proves who the owner is (anchor token from a password, or
+ * a token given), generates this instance's own ES256 key pair, registers the public
+ * half, and writes the config and the credential (0600) under the home directory.
+ */
+export async function anchor(opts: AnchorOptions): Promise<void> {
+  const url = new URL(opts.url);
+  if (!/^https?:$/.test(url.protocol)) throw new Error(`the server URL must be http:// or https:// (got ${opts.url})`);
+  const base = url.origin;
+  const paths = homePaths(opts.home);
+  await ensureHome(paths.dir);
+  const existing = await readCredential(paths.credential);
+  if (existing && !opts.force) {
+    throw new Error(`already anchored as ${existing.instance_id} to ${existing.url} (${paths.credential}); use --force to anchor again as a new instance`);
+  }
+
+  // The config comes first, so a broken one is refused before anything is registered.
+  const name = opts.name ?? os.hostname();
+  if (!existsSync(paths.config)) await writeFile(paths.config, defaultConfigYaml(name), { mode: 0o600 });
+  const config = await loadConfig(paths.config);
+
+  const body: Record<string, unknown> = {};
+  const headers: Record<string, string> = {};
+  if (opts.token) {
+    if (opts.token.startsWith("ant_")) body.anchor_token = opts.token;
+    else headers.authorization = `Bearer ${opts.token}`;
+  } else if (opts.email) {
+    if (!opts.password) throw new Error("--email needs --password (or ANCHORAGE_PASSWORD in the environment)");
+    const t = await postJson<{ anchor_token: string }>(base, "/api/cloud/request-anchor-token", { email: opts.email, password: opts.password });
+    body.anchor_token = t.anchor_token;
+  } else {
+    throw new Error("signing in through the browser (device code) is not built yet: use --email E --password P, or --token T");
+  }
+
+  const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const privateJwk = await exportJWK(privateKey);
+  const registered = await postJson<{ instance_id: string; fingerprint: string }>(
+    base,
+    "/api/cloud/instances/register",
+    {
+      ...body,
+      name: opts.name ?? config.name,
+      public_key: { kty: "EC", crv: "P-256", x: publicJwk.x, y: publicJwk.y },
+      hostname: os.hostname(),
+      platform: os.platform(),
+      arch: os.arch(),
+      agent_version: readAgentVersion(),
+      ...(config.proxy ? { proxy: config.proxy } : {}),
+    },
+    headers,
+  );
+  await writeCredential(paths.credential, {
+    instance_id: registered.instance_id,
+    url: base,
+    private_jwk: { ...privateJwk, kty: "EC" },
+    public_jwk: { ...publicJwk, kty: "EC" },
+    anchored_at: new Date().toISOString(),
+  });
+  console.log(`Anchored "${opts.name ?? config.name}" as ${registered.instance_id} to ${base}`);
+  console.log(`  key fingerprint ${registered.fingerprint}`);
+  console.log(`  config ${paths.config}`);
+  console.log(`Start it with: anchorage run${opts.home ? ` --home ${opts.home}` : ""}`);
+}

@@ -1,0 +1,222 @@
+import {
+  CLOSE,
+  HEARTBEAT_INTERVAL_MS,
+  PROTOCOL_VERSION,
+  serverMessageSchema,
+  type AgentConfig,
+  type AgentMessage,
+  type LogLine,
+} from "@anchorage/common";
+import type { Credential } from "./home.ts";
+import type { Logger } from "./agent-log.ts";
+import { Backoff } from "./backoff.ts";
+import { redactConfig } from "./config-file.ts";
+import { signConnectProof } from "./connect-proof.ts";
+import { LogTail } from "./log-tail.ts";
+import { handleRpc, RpcError } from "./rpc-handlers.ts";
+import { postJson, ServerError, socketUrl } from "./server-api.ts";
+import { collectStats, readAgentVersion, type CpuSample } from "./system-stats.ts";
+import os from "node:os";
+
+/** Why the agent stopped for good (it reconnects for anything else). */
+export type StopReason = "signal" | "deleted" | "disconnected" | "replaced" | "restart";
+
+/** Silence from the server this long (no pong, no message) means the socket is dead. */
+const DEAD_PEER_MS = 3 * HEARTBEAT_INTERVAL_MS;
+
+type Options = { credential: Credential; config: AgentConfig; log: Logger; ownLogFile: string; signal: AbortSignal };
+
+/**
+ * Stays connected: one socket at a time, reconnecting with exponential backoff and
+ * full jitter, always as the same instance. Returns when told to stop for good.
+ */
+export async function stayConnected(opts: Options): Promise<StopReason> {
+  const backoff = new Backoff({ baseMs: 500, maxMs: 30_000 });
+  const startedAt = new Date();
+  const queue: LogLine[] = [];
+  let sendLogs: ((lines: LogLine[]) => void) | null = null;
+  const tail = new LogTail({
+    files: [...opts.config.logs, opts.ownLogFile],
+    onLines: (lines) => (sendLogs ? sendLogs(lines) : queue.push(...lines.slice(-500))),
+  });
+  await tail.start();
+  try {
+    for (;;) {
+      if (opts.signal.aborted) return "signal";
+      const outcome = await connectOnce(opts, startedAt, (send) => {
+        sendLogs = send;
+        if (send && queue.length) send(queue.splice(0, queue.length));
+      }, () => backoff.reset());
+      sendLogs = null;
+      if (outcome.stop) return outcome.stop;
+      const delay = backoff.next();
+      opts.log.warn(`connection lost (${outcome.why}); reconnecting in ${(delay / 1000).toFixed(1)} s`);
+      await sleep(delay, opts.signal);
+    }
+  } finally {
+    await tail.stop();
+  }
+}
+
+type Outcome = { stop?: StopReason; why: string };
+
+async function connectOnce(
+  opts: Options,
+  startedAt: Date,
+  attachLogs: (send: ((lines: LogLine[]) => void) | null) => void,
+  onWelcome: () => void,
+): Promise<Outcome> {
+  const { credential, config, log } = opts;
+  let nonce: string;
+  try {
+    ({ nonce } = await postJson<{ nonce: string }>(credential.url, "/agent/challenge", { instance_id: credential.instance_id }));
+  } catch (e) {
+    if (e instanceof ServerError && e.status === 404) {
+      log.error("the server no longer knows this instance (it was deleted); anchor again to come back");
+      return { stop: "deleted", why: "deleted" };
+    }
+    return { why: (e as Error).message };
+  }
+  const proof = await signConnectProof(credential.instance_id, credential.private_jwk, nonce);
+  const url = socketUrl(credential.url, `/agent/connect?instance_id=${encodeURIComponent(credential.instance_id)}`);
+
+  return new Promise<Outcome>((resolve) => {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${proof}` } } as unknown as string[]);
+    const running = new AbortController();
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    let watchdog: ReturnType<typeof setInterval> | undefined;
+    let lastHeard = Date.now();
+    let cpu: CpuSample | undefined;
+    let restartRequested = false;
+    let settled = false;
+
+    const send = (msg: AgentMessage) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    };
+    const finish = (o: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(heartbeat);
+      clearInterval(watchdog);
+      running.abort();
+      attachLogs(null);
+      opts.signal.removeEventListener("abort", onAbort);
+      resolve(o);
+    };
+    const onAbort = () => {
+      ws.close(1000, "agent shutting down");
+      finish({ stop: "signal", why: "signal" });
+    };
+    opts.signal.addEventListener("abort", onAbort);
+
+    const beat = async () => {
+      try {
+        const { stats, sample } = await collectStats(cpu);
+        cpu = sample;
+        send({ type: "heartbeat", at: new Date().toISOString(), stats });
+      } catch (e) {
+        log.warn(`could not collect stats: ${(e as Error).message}`);
+      }
+      // Heartbeats both ways: the server answers this without waking its object.
+      if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}');
+    };
+
+    ws.addEventListener("open", () => {
+      log.info(`connected to ${credential.url} as ${credential.instance_id}`);
+      send({
+        type: "hello",
+        protocol: PROTOCOL_VERSION,
+        agent_version: readAgentVersion(),
+        hostname: os.hostname(),
+        platform: os.platform(),
+        arch: os.arch(),
+        config: redactConfig(config),
+      });
+      attachLogs((lines) => {
+        for (let i = 0; i < lines.length; i += 1000) send({ type: "logs", lines: lines.slice(i, i + 1000) });
+      });
+      void beat();
+      heartbeat = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS);
+      watchdog = setInterval(() => {
+        if (Date.now() - lastHeard > DEAD_PEER_MS) {
+          log.warn("no answer from the server; dropping the connection");
+          ws.close(4000, "dead peer");
+          finish({ why: "server stopped answering" });
+        }
+      }, 1000);
+    });
+
+    ws.addEventListener("message", (event) => {
+      lastHeard = Date.now();
+      if (typeof event.data !== "string") return; // binary streams: none on this version
+      if (event.data === '{"type":"pong"}') return;
+      let parsed;
+      try {
+        parsed = serverMessageSchema.safeParse(JSON.parse(event.data));
+      } catch {
+        parsed = null;
+      }
+      if (!parsed?.success) {
+        log.warn("ignored a malformed message from the server");
+        return;
+      }
+      const msg = parsed.data;
+      if (msg.type === "welcome") {
+        onWelcome();
+        return;
+      }
+      if (msg.type === "bye") {
+        log.info(`server says goodbye: ${msg.reason}`);
+        return;
+      }
+      const id = msg.id;
+      handleRpc(msg.method, msg.params, {
+        config,
+        startedAt,
+        signal: running.signal,
+        progress: (stream, data) => send({ type: "rpc-progress", id, stream, data }),
+        requestRestart: () => (restartRequested = true),
+      }).then(
+        (result) => {
+          send({ type: "rpc-result", id, ok: true, result });
+          if (restartRequested) {
+            log.info("restarting on request");
+            ws.close(1000, "agent restarting");
+            finish({ stop: "restart", why: "restart" });
+          }
+        },
+        (e: Error) => send({ type: "rpc-result", id, ok: false, error: { code: e instanceof RpcError ? e.code : "E-INTERNAL", message: e.message.slice(0, 4000) } }),
+      );
+    });
+
+    ws.addEventListener("close", (event) => {
+      const why = `closed ${event.code}${event.reason ? `: ${event.reason}` : ""}`;
+      if (event.code === CLOSE.deleted) {
+        log.error("this instance was deleted on the server; stopping (anchor again to come back)");
+        return finish({ stop: "deleted", why });
+      }
+      if (event.code === CLOSE.disconnected) {
+        log.info("disconnected by the owner; stopping (run `anchorage run` to come back)");
+        return finish({ stop: "disconnected", why });
+      }
+      if (event.code === CLOSE.replaced) {
+        log.warn("another agent connected as this instance and replaced this one; stopping");
+        return finish({ stop: "replaced", why });
+      }
+      finish({ why });
+    });
+    ws.addEventListener("error", () => {
+      /* a close event follows */
+    });
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,54 @@
+import { commandRunParamsSchema, type AgentConfig, type CommandResult, type RpcMethod } from "@anchorage/common";
+import { CommandError, resolveCommand, runCommand } from "./command-runner.ts";
+import { systemInfo } from "./system-stats.ts";
+
+export type RpcContext = {
+  config: AgentConfig;
+  startedAt: Date;
+  /** Sends a chunk of a running command's output. */
+  progress: (stream: "stdout" | "stderr", data: string) => void;
+  /** Asks the agent to restart itself after answering. */
+  requestRestart: () => void;
+  /** Aborted when the connection drops: running commands are stopped. */
+  signal: AbortSignal;
+};
+
+export class RpcError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** What the agent does for each RPC method. Unknown methods never reach here (the schema refuses them). */
+export async function handleRpc(method: RpcMethod, params: unknown, ctx: RpcContext): Promise<unknown> {
+  switch (method) {
+    case "ping":
+      return { pong: true, at: new Date().toISOString() };
+    case "system.info":
+      return systemInfo(ctx.startedAt);
+    case "command.run": {
+      const p = commandRunParamsSchema.safeParse(params);
+      if (!p.success) throw new RpcError("E-VALIDATION", "command.run needs { name }");
+      let spec;
+      try {
+        spec = resolveCommand(p.data.name, ctx.config);
+      } catch (e) {
+        throw new RpcError(e instanceof CommandError ? e.code : "E-VALIDATION", (e as Error).message);
+      }
+      if ("builtin" in spec) {
+        ctx.requestRestart();
+        const done: CommandResult = { exit_code: 0, signal: null, timed_out: false, duration_ms: 0, stdout_tail: "restarting the agent\n", stderr_tail: "" };
+        ctx.progress("stdout", done.stdout_tail);
+        return done;
+      }
+      const timeoutSeconds = p.data.timeout_seconds ?? spec.timeout_seconds ?? 120;
+      try {
+        return await runCommand(spec, { onOutput: ctx.progress, timeoutMs: timeoutSeconds * 1000, signal: ctx.signal });
+      } catch (e) {
+        throw new RpcError(e instanceof CommandError ? e.code : "E-INTERNAL", (e as Error).message);
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/** JSON calls to the Anchorage server, with its error shape turned into one readable Error. */
+export class ServerError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = "ServerError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function postJson<T>(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, baseUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(20_000),
+    });
+  } catch (e) {
+    throw new ServerError(0, "E-NETWORK", `cannot reach ${baseUrl}: ${(e as Error).message}`);
+  }
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  if (!res.ok) {
+    const err = json?.error;
+    throw new ServerError(res.status, err?.code ?? `HTTP-${res.status}`, err?.message ?? `HTTP ${res.status}`);
+  }
+  return json as T;
+}
+
+/** ws:// or wss:// for the server's http:// or https:// URL. */
+export function socketUrl(baseUrl: string, path: string): string {
+  const u = new URL(path, baseUrl);
+  u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+  return u.toString();
+}
