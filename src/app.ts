@@ -9,6 +9,7 @@ import { jwks } from "./auth/tokens/signing-keys.ts";
 import { passwordRoutes } from "./auth/routes/password-routes.ts";
 import { sessionRoutes } from "./auth/routes/session-routes.ts";
 import { accountRoutes } from "./auth/routes/account-routes.ts";
+import { deviceRoutes } from "./auth/device/device-routes.ts";
 import { settingsRoutes } from "./settings/settings-routes.ts";
 import { adminRoutes } from "./admin/admin-routes.ts";
 import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
@@ -61,6 +62,7 @@ export function buildApp() {
   app.route("/auth", passwordRoutes);
   app.route("/auth", sessionRoutes);
   app.route("/auth", accountRoutes);
+  app.route("/auth", deviceRoutes);
   app.route("/api/settings", settingsRoutes);
   app.route("/admin", adminRoutes);
   app.route("/", anchorRoutes);

@@ -31,6 +31,8 @@ export async function postJson<T>(baseUrl: string, path: string, body: unknown, 
   }
   if (!res.ok) {
     const err = json?.error;
+    // Our API answers {error:{code,message}}; OAuth endpoints answer {error, error_description} (RFC 6749 §5.2).
+    if (typeof err === "string") throw new ServerError(res.status, err, json.error_description ?? err);
     throw new ServerError(res.status, err?.code ?? `HTTP-${res.status}`, err?.message ?? `HTTP ${res.status}`);
   }
   return json as T;

@@ -123,3 +123,45 @@ export const authConfigSchema = z.object({
   providers: z.array(z.string()),
   password_policy: z.object({ min_length: z.number(), max_length: z.number() }),
 });
+
+/** RFC 8628 §3.1 */
+export const deviceCodeRequestSchema = z.object({
+  client_id: z.string().trim().min(1).max(100).default("anchorage-cli"),
+  scope: z.string().trim().max(200).default("session"),
+});
+
+/** RFC 8628 §3.2 */
+export const deviceCodeResponseSchema = z.object({
+  device_code: z.string(),
+  user_code: z.string(),
+  verification_uri: z.string(),
+  verification_uri_complete: z.string(),
+  expires_in: z.number().int(),
+  interval: z.number().int(),
+});
+
+/** RFC 8628 §3.4 */
+export const deviceTokenRequestSchema = z.object({
+  grant_type: z.literal("urn:ietf:params:oauth:grant-type:device_code"),
+  device_code: z.string().min(1).max(200),
+  client_id: z.string().max(100).optional(),
+});
+
+/** Letters a person reads off a screen without confusion (RFC 8628 §6.1): no vowels, no look-alikes. */
+export const userCodeSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .transform((s) => s.replace(/[^A-Z]/g, ""))
+  .pipe(z.string().regex(/^[BCDFGHJKLMNPQRSTVWXZ]{8}$/, "a code looks like BCDF-GHJK"))
+  .transform((s) => `${s.slice(0, 4)}-${s.slice(4)}`);
+
+export const deviceApproveRequestSchema = z.strictObject({ user_code: userCodeSchema, approve: z.boolean() });
+
+export const deviceVerifyResponseSchema = z.object({
+  user_code: z.string(),
+  client_id: z.string(),
+  scope: z.string(),
+  created_at: z.string(),
+  expires_at: z.string(),
+});

@@ -143,3 +143,24 @@ export const anchorTokens = sqliteTable("anchor_tokens", {
 
 export type InstanceRow = typeof instances.$inferSelect;
 export type ShareRow = typeof cloudShares.$inferSelect;
+
+/** RFC 8628 device authorization requests: the CLI polls, a signed-in user approves in the browser. */
+export const deviceCodes = sqliteTable(
+  "device_codes",
+  {
+    deviceCodeHash: text("device_code_hash").primaryKey(),
+    userCode: text("user_code").notNull(),
+    clientId: text("client_id").notNull(),
+    scope: text("scope").notNull(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    intervalSeconds: integer("interval_seconds").notNull(),
+    lastPolledAt: text("last_polled_at"),
+    approvedBy: text("approved_by").references(() => users.id, { onDelete: "cascade" }),
+    decidedAt: text("decided_at"),
+    denied: integer("denied", { mode: "boolean" }).notNull().default(false),
+    consumedAt: text("consumed_at"),
+  },
+  (t) => [uniqueIndex("device_codes_user_code_unique").on(t.userCode)],
+);
+export type DeviceCodeRow = typeof deviceCodes.$inferSelect;

@@ -4,6 +4,7 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { defaultConfigYaml, loadConfig } from "../config-file.ts";
 import { ensureHome, homePaths, readCredential, writeCredential } from "../home.ts";
+import { deviceLogin } from "../device-login.ts";
 import { postJson } from "../server-api.ts";
 import { readAgentVersion } from "../system-stats.ts";
 
@@ -31,6 +32,7 @@ export async function anchor(opts: AnchorOptions): Promise<void> {
   const config = await loadConfig(paths.config);
 
   const body: Record<string, unknown> = {};
+  let endSession: () => Promise<void> = async () => {};
   const headers: Record<string, string> = {};
   if (opts.token) {
     if (opts.token.startsWith("ant_")) body.anchor_token = opts.token;
@@ -40,27 +42,35 @@ export async function anchor(opts: AnchorOptions): Promise<void> {
     const t = await postJson<{ anchor_token: string }>(base, "/api/cloud/request-anchor-token", { email: opts.email, password: opts.password });
     body.anchor_token = t.anchor_token;
   } else {
-    throw new Error("signing in through the browser (device code) is not built yet: use --email E --password P, or --token T");
+    // No flag: sign in through the browser; the session is ended as soon as the instance is registered.
+    const session = await deviceLogin(base, (line) => console.log(line));
+    headers.authorization = `Bearer ${session.access_token}`;
+    endSession = () => postJson(base, "/auth/logout", { refresh_token: session.refresh_token }, headers).then(() => undefined, () => undefined);
   }
 
   const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const privateJwk = await exportJWK(privateKey);
-  const registered = await postJson<{ instance_id: string; fingerprint: string }>(
-    base,
-    "/api/cloud/instances/register",
-    {
-      ...body,
-      name: opts.name ?? config.name,
-      public_key: { kty: "EC", crv: "P-256", x: publicJwk.x, y: publicJwk.y },
-      hostname: os.hostname(),
-      platform: os.platform(),
-      arch: os.arch(),
-      agent_version: readAgentVersion(),
-      ...(config.proxy ? { proxy: config.proxy } : {}),
-    },
-    headers,
-  );
+  let registered: { instance_id: string; fingerprint: string };
+  try {
+    registered = await postJson<{ instance_id: string; fingerprint: string }>(
+      base,
+      "/api/cloud/instances/register",
+      {
+        ...body,
+        name: opts.name ?? config.name,
+        public_key: { kty: "EC", crv: "P-256", x: publicJwk.x, y: publicJwk.y },
+        hostname: os.hostname(),
+        platform: os.platform(),
+        arch: os.arch(),
+        agent_version: readAgentVersion(),
+        ...(config.proxy ? { proxy: config.proxy } : {}),
+      },
+      headers,
+    );
+  } finally {
+    await endSession();
+  }
   await writeCredential(paths.credential, {
     instance_id: registered.instance_id,
     url: base,

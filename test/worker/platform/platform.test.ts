@@ -11,7 +11,7 @@ describe("platform endpoints", () => {
   it("GET /openapi.json describes the routes from the same schemas that validate them", async () => {
     const doc = await json(await call("/openapi.json"));
     expect(doc.openapi).toBe("3.1.0");
-    for (const p of ["/auth/register", "/auth/login", "/auth/refresh", "/auth/logout", "/auth/validate", "/auth/user", "/auth/users", "/api/settings/password", "/api/settings/sessions/{id}", "/admin/users/{id}", "/admin/sessions"]) {
+    for (const p of ["/auth/register", "/auth/login", "/auth/refresh", "/auth/logout", "/auth/validate", "/auth/user", "/auth/users", "/api/settings/password", "/api/settings/sessions/{id}", "/admin/users/{id}", "/admin/sessions", "/auth/device/code", "/auth/device/token", "/auth/device/approve", "/api/cloud/instances", "/api/cloud/instance/{id}/command", "/api/cloud/shares/save", "/agent/challenge"]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
     const body = doc.paths["/auth/register"].post.requestBody.content["application/json"].schema;
