@@ -45,10 +45,17 @@ export class UserHubDO extends DurableObject<Env> {
     return sent;
   }
 
-  /** Closes the sockets of a session that has ended (logout, revoke, disable). */
-  async closeSession(sessionId: string | null, reason = "session ended"): Promise<void> {
-    const sockets = sessionId ? this.ctx.getWebSockets(`session:${sessionId}`) : this.ctx.getWebSockets();
+  /**
+   * Closes the sockets of sessions that have ended (logout, revoke, password change,
+   * disable): one session, or all of them but `keep`.
+   */
+  async closeSessions(which: { sessionId: string } | { allBut: string | null }, reason = "session ended"): Promise<number> {
+    const sockets =
+      "sessionId" in which
+        ? this.ctx.getWebSockets(`session:${which.sessionId}`)
+        : this.ctx.getWebSockets().filter((ws) => (ws.deserializeAttachment() as HubAttachment | null)?.sessionId !== which.allBut);
     for (const ws of sockets) ws.close(4401, reason);
+    return sockets.length;
   }
 
   async connections(): Promise<number> {

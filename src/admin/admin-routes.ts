@@ -20,6 +20,9 @@ import { toSessionInfo } from "../auth/session/session-view.ts";
 import { listUsers } from "../users/list-users.ts";
 import { createUser, findUserById, newUserRow, toPublicUser } from "../users/users.ts";
 import { adminDeleteUser, adminUpdateUser } from "./admin-users.ts";
+import { closeHubSessions } from "../cloud/events/close-hub-sessions.ts";
+import { sessions } from "../db/schema.ts";
+import { eq } from "drizzle-orm";
 
 export const adminRoutes = newRouter();
 
@@ -72,6 +75,7 @@ adminRoutes.openapi(
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const { user, sessionsEnded } = await adminUpdateUser(c.get("db"), id, body);
+    if (user.disabledAt) await closeHubSessions(c.env, id, { allBut: null });
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_updated", subjectId: id, ip: clientIp(c.req.raw), detail: { ...body, sessions_ended: sessionsEnded } });
     return c.json({ user: toPublicUser(user), sessions_ended: sessionsEnded }, 200);
   },
@@ -85,6 +89,7 @@ adminRoutes.openapi(
     assertPermit(p, "admin:users", { type: "system" });
     const { id } = c.req.valid("param");
     await adminDeleteUser(c.get("db"), id);
+    await closeHubSessions(c.env, id, { allBut: null });
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_deleted", subjectId: id, ip: clientIp(c.req.raw) });
     return c.json({ success: true as const }, 200);
   },
@@ -108,7 +113,9 @@ adminRoutes.openapi(
     const p = c.get("principal");
     assertPermit(p, "admin:sessions", { type: "system" });
     const { id } = c.req.valid("param");
-    if (!(await revokeSession(c.get("db"), id, "revoked_by_admin"))) throw notFound("session");
+    const session = await c.get("db").select({ userId: sessions.userId }).from(sessions).where(eq(sessions.id, id)).get();
+    if (!session || !(await revokeSession(c.get("db"), id, "revoked_by_admin"))) throw notFound("session");
+    await closeHubSessions(c.env, session.userId, { sessionId: id });
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.session_revoked", subjectId: id, ip: clientIp(c.req.raw) });
     return c.json({ success: true as const }, 200);
   },

@@ -12,6 +12,7 @@ import { changePassword } from "../auth/password/change-password.ts";
 import { enforceRateLimits, RATE_LIMITS } from "../auth/rate-limit/rate-limits.ts";
 import { listLiveSessions, revokeSession } from "../auth/session/session-store.ts";
 import { toSessionInfo } from "../auth/session/session-view.ts";
+import { closeHubSessions } from "../cloud/events/close-hub-sessions.ts";
 import { handleUpdateProfile, updateProfileRoute } from "../users/profile-route.ts";
 
 export const settingsRoutes = newRouter();
@@ -37,6 +38,7 @@ settingsRoutes.openapi(
     await enforceRateLimits(c.env, [{ key: `password:account:${p.userId}`, rule: RATE_LIMITS.passwordChangePerAccount }]);
     const body = c.req.valid("json");
     const ended = await changePassword(c.get("db"), p.user, body.current_password, body.new_password, p.sessionId);
+    await closeHubSessions(c.env, p.userId, { allBut: p.sessionId });
     await recordAudit(c.get("db"), { actorId: p.userId, action: "settings.password_changed", subjectId: p.userId, ip: clientIp(c.req.raw), detail: { sessions_ended: ended } });
     return c.json({ success: true as const, sessions_ended: ended }, 200);
   },
@@ -78,6 +80,7 @@ settingsRoutes.openapi(
     if (!own) throw notFound("session");
     assertPermit(p, "update:account", { type: "account", ownerId: own.userId });
     if (!(await revokeSession(db, id, "revoked_by_user"))) throw notFound("session");
+    await closeHubSessions(c.env, p.userId, { sessionId: id });
     await recordAudit(db, { actorId: p.userId, action: "settings.session_revoked", subjectId: id, ip: clientIp(c.req.raw) });
     return c.json({ success: true as const }, 200);
   },

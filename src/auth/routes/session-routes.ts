@@ -12,6 +12,7 @@ import { clearSessionCookies, readAccessCookie, readRefreshCookie } from "../coo
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
 import { RefreshTokenReuseError, revokeSession, rotateRefreshToken, sessionOfRefreshToken } from "../session/session-store.ts";
 import { deliverSession } from "../session/start-session.ts";
+import { closeHubSessions } from "../../cloud/events/close-hub-sessions.ts";
 import { blacklistAccessToken } from "../tokens/blacklist.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
@@ -80,6 +81,7 @@ sessionRoutes.openapi(logout, async (c) => {
       const principal = await authenticate(c);
       await blacklistAccessToken(c.env.KV, principal.jti, principal.tokenExp);
       await revokeSession(db, principal.sessionId, "logout");
+      await closeHubSessions(c.env, principal.userId, { sessionId: principal.sessionId });
       await recordAudit(db, { actorId: principal.userId, action: "auth.logout", subjectId: principal.sessionId, ip: clientIp(c.req.raw) });
       ended = true;
     } catch (e) {

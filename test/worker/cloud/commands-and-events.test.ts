@@ -143,3 +143,24 @@ describe("commands, logs and live events", () => {
     await until(async () => (await json(await call(`/api/cloud/instance/${agent.instanceId}`, { token: owner.access }))).status === "offline");
   });
 });
+
+describe("event sockets end with their session", () => {
+  it("closes a session's event socket at logout, and leaves the user's other sessions' sockets open", async () => {
+    const a = await register();
+    const { login } = await import("../helpers.ts");
+    const b = await login(a.email);
+    const res1 = await call("/api/events", { token: a.access, headers: { upgrade: "websocket" } });
+    const res2 = await call("/api/events", { token: b.access, headers: { upgrade: "websocket" } });
+    const [ws1, ws2] = [res1.webSocket!, res2.webSocket!];
+    ws1.accept();
+    ws2.accept();
+    let closed1: number | null = null;
+    let closed2: number | null = null;
+    ws1.addEventListener("close", (e) => (closed1 = e.code));
+    ws2.addEventListener("close", (e) => (closed2 = e.code));
+    await call("/auth/logout", { method: "POST", token: a.access });
+    await until(() => closed1 !== null);
+    expect(closed1).toBe(4401);
+    expect(closed2).toBeNull();
+  });
+});
