@@ -280,8 +280,9 @@ export class InstanceDO extends DurableObject<Env> {
     return this.state.recentActions(limit);
   }
 
-  async logs(since: number, limit: number) {
-    return this.state.logsSince(since, limit);
+  /** Lines after `since`, oldest first; or, without `since`, the newest `limit` lines. */
+  async logs(since: number | undefined, limit: number) {
+    return since === undefined ? this.state.logsTail(limit) : this.state.logsSince(since, limit);
   }
 
   async health(sinceMinute: number): Promise<HealthPoint[]> {

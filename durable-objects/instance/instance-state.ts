@@ -89,6 +89,13 @@ export class InstanceState {
     return this.sql.exec<LogLine & { seq: number }>("SELECT seq, at, source, line FROM logs WHERE seq > ? ORDER BY seq LIMIT ?", seq, limit).toArray();
   }
 
+  /** The newest `limit` lines, oldest first. */
+  logsTail(limit: number): (LogLine & { seq: number })[] {
+    return this.sql
+      .exec<LogLine & { seq: number }>("SELECT * FROM (SELECT seq, at, source, line FROM logs ORDER BY seq DESC LIMIT ?) ORDER BY seq", limit)
+      .toArray();
+  }
+
   startAction(a: Pick<ActionRecord, "id" | "command" | "requested_by" | "started_at">): void {
     this.sql.exec("INSERT INTO actions (id, command, requested_by, started_at, status) VALUES (?, ?, ?, ?, 'running')", a.id, a.command, a.requested_by, a.started_at);
     this.sql.exec("DELETE FROM actions WHERE id NOT IN (SELECT id FROM actions ORDER BY started_at DESC LIMIT ?)", ACTION_HISTORY);

@@ -1,4 +1,14 @@
-import type { FieldIssue, RegistrationMode, SessionInfo, SessionResponse, User } from "@anchorage/common";
+import type {
+  actionRecordSchema,
+  deviceVerifyResponseSchema,
+  FieldIssue,
+  Instance,
+  LogLine,
+  RegistrationMode,
+  SessionInfo,
+  SessionResponse,
+  User,
+} from "@anchorage/common";
 
 /**
  * Every call to the API. Same origin as the page: the session lives in HttpOnly
@@ -114,3 +124,35 @@ export const listUsers = () => authed(() => request<{ users: User[] }>("GET", "/
 
 export const setUserDisabled = (id: string, disabled: boolean) =>
   authed(() => request<{ user: User; sessions_ended: number }>("PATCH", `/admin/users/${encodeURIComponent(id)}`, { disabled }));
+
+// ── Device sign-in (RFC 8628): the /device page approves a CLI's request ──────
+
+/** A pending device sign-in, as `GET /auth/device/verify` describes it. */
+export type DeviceRequest = ReturnType<(typeof deviceVerifyResponseSchema)["parse"]>;
+
+export const verifyDeviceCode = (userCode: string) =>
+  authed(() => request<DeviceRequest>("GET", `/auth/device/verify?user_code=${encodeURIComponent(userCode)}`));
+
+export const decideDevice = (userCode: string, approve: boolean) =>
+  authed(() => request<{ status: "approved" | "denied" }>("POST", "/auth/device/approve", { user_code: userCode, approve }));
+
+// ── Anchored instances ────────────────────────────────────────────────────────
+
+/** One command run on an instance (`running` until it finishes). */
+export type ActionRecord = ReturnType<(typeof actionRecordSchema)["parse"]>;
+export type LogEntry = LogLine & { seq: number };
+
+const instancePath = (id: string, rest: string) => `/api/cloud/instance/${encodeURIComponent(id)}/${rest}`;
+
+export const listInstances = () =>
+  authed(() => request<{ instances: Instance[] }>("GET", "/api/cloud/instances")).then((r) => r.instances);
+
+export const runCommand = (id: string, command: string) => authed(() => request<ActionRecord>("POST", instancePath(id, "command"), { command }));
+
+export const listActions = (id: string) =>
+  authed(() => request<{ actions: ActionRecord[] }>("GET", instancePath(id, "actions"))).then((r) => r.actions);
+
+/** Log lines after sequence number `since`, oldest first. */
+/** Lines after `since`; with `since` null, the newest `limit` lines. */
+export const getLogs = (id: string, since: number | null, limit: number) =>
+  authed(() => request<{ lines: LogEntry[] }>("GET", instancePath(id, since === null ? `logs?limit=${limit}` : `logs?since=${since}&limit=${limit}`))).then((r) => r.lines);

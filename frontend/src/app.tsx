@@ -4,13 +4,21 @@ import { AdminUsers } from "./admin-users.tsx";
 import { Account } from "./account.tsx";
 import { Alert } from "./alert.tsx";
 import { ApiError, getAuthConfig, getCurrentUser, getHealth, logout, type AuthConfig, type Health } from "./api.ts";
+import { DeviceHeader, DevicePage } from "./device/device-page.tsx";
+import { InstancesSection } from "./instances/instances-section.tsx";
 import { SignIn } from "./sign-in.tsx";
 import { Sessions } from "./sessions.tsx";
 import { Status } from "./status.tsx";
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something went wrong.");
 
-/** The page: what is running, then either the sign-in form or the signed-in dashboard. */
+/** The server answers every non-API path with this page; the path picks the view. */
+const onDevicePage = /^\/device\/?$/.test(location.pathname);
+
+/**
+ * The page: what is running, then either the sign-in form or the signed-in dashboard.
+ * At /device (RFC 8628), signing in leads to approving a command-line sign-in instead.
+ */
 export function App() {
   const [health, setHealth] = useState<Health | null>(null);
   const [healthError, setHealthError] = useState<string | null>(null);
@@ -28,7 +36,7 @@ export function App() {
   }
 
   useEffect(() => {
-    getHealth().then(setHealth, (e: unknown) => setHealthError(`GET /healthz failed: ${messageOf(e)}`));
+    if (!onDevicePage) getHealth().then(setHealth, (e: unknown) => setHealthError(`GET /healthz failed: ${messageOf(e)}`));
     getAuthConfig().then(setConfig, (e: unknown) => setError(`Could not load sign-in options: ${messageOf(e)}`));
     checkSession();
   }, []);
@@ -61,7 +69,7 @@ export function App() {
 
   return (
     <>
-      <Status health={health} error={healthError} />
+      {onDevicePage ? <DeviceHeader /> : <Status health={health} error={healthError} />}
       <main class="stack">
         {error && (
           <Alert>
@@ -77,9 +85,12 @@ export function App() {
           !error && <p class="muted">Checking your session…</p>
         ) : user === null ? (
           <SignIn config={config} onSignedIn={signedIn} focus={moveFocus} />
+        ) : onDevicePage ? (
+          <DevicePage user={user} focus={moveFocus} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} />
         ) : (
           <>
             <Account user={user} onSignOut={signOut} signingOut={signingOut} focus={moveFocus} />
+            <InstancesSection onExpired={signedOut} />
             <Sessions onExpired={signedOut} />
             {user.roles.includes("admin") && <AdminUsers me={user} onExpired={signedOut} />}
           </>

@@ -69,35 +69,28 @@ async function startStack() {
 
 /** Baseline: N raw WebSocket connections to a bare Node server that answers each hello. */
 async function rawWebSocketBaseline(n: number): Promise<number> {
-  const { WebSocketServer } = await import("ws").catch(() => ({ WebSocketServer: null as any }));
+  // A minimal RFC 6455 server: the handshake, then one unmasked text frame per hello.
+  const { createHash } = await import("node:crypto");
   const server = createServer();
-  let wss: any = null;
-  if (WebSocketServer) {
-    wss = new WebSocketServer({ server });
-    wss.on("connection", (s: any) => s.on("message", () => s.send("welcome")));
-  } else {
-    // Without the `ws` package: a minimal RFC 6455 handshake and one unmasked text frame back.
-    const { createHash } = await import("node:crypto");
-    server.on("upgrade", (req, socket) => {
-      const accept = createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-      socket.once("data", () => socket.write(Buffer.from([0x81, 7, ...Buffer.from("welcome")])));
-    });
-  }
+  server.on("upgrade", (req, socket) => {
+    const accept = createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.once("data", () => socket.write(Buffer.from([0x81, 7, ...Buffer.from("welcome")])));
+    socket.on("error", () => {});
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
   const t0 = performance.now();
   const sockets = await Promise.all(
     Array.from({ length: n }, () => new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-      ws.onopen = () => ws.send("hello");
-      ws.onmessage = () => resolve(ws);
-      ws.onerror = reject;
+      ws.addEventListener("open", () => ws.send("hello"));
+      ws.addEventListener("message", () => resolve(ws));
+      ws.addEventListener("error", reject);
     })),
   );
   const ms = performance.now() - t0;
   for (const s of sockets) s.close();
-  wss?.close();
   server.close();
   return ms;
 }
@@ -135,12 +128,12 @@ async function main() {
   const online = new Set<string>();
   const firstOutput = new Map<string, number>();
   const events = new WebSocket(`ws://127.0.0.1:${PORT}/api/events`, { headers: { authorization: `Bearer ${token}` } } as unknown as string[]);
-  events.onmessage = (e) => {
+  events.addEventListener("message", (e) => {
     const ev = JSON.parse(String(e.data));
     if (ev.type === "cloud:instance-update" && ev.status === "online") online.add(ev.instanceId);
     if (ev.type === "cloud:command-progress" && ev.data && !firstOutput.has(ev.instanceId)) firstOutput.set(ev.instanceId, performance.now());
-  };
-  await new Promise((r) => (events.onopen = r));
+  });
+  await new Promise((r) => events.addEventListener("open", r));
 
   console.log(`▸ starting ${N} agents in ${Math.ceil(N / PER)} processes`);
   const t0 = performance.now();

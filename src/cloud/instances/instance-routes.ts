@@ -104,8 +104,8 @@ instanceRoutes.openapi(
 );
 
 instanceRoutes.openapi(
-  createRoute({ method: "get", path: "/instance/{id}/logs", tags, ...signedIn, summary: "Recent log lines after sequence number `since` (the live tail comes through /api/events)",
-    request: { params: idParam, query: z.strictObject({ since: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(2000).default(500) }) },
+  createRoute({ method: "get", path: "/instance/{id}/logs", tags, ...signedIn, summary: "Log lines after sequence number `since`, or without it the newest `limit` lines (the live tail comes through /api/events)",
+    request: { params: idParam, query: z.strictObject({ since: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(2000).default(500) }) },
     responses: { 200: jsonResponse(z.object({ lines: z.array(logLineSchema.extend({ seq: z.number().int() })) }), "Lines"), ...errorResponses(401, 404) } }),
   async (c) => {
     const { instance } = await load(c, c.req.valid("param").id, "read:cloud_instance");

@@ -1,0 +1,61 @@
+import type { Instance } from "@anchorage/common";
+import { useState } from "preact/hooks";
+import { useFocusOnMount } from "../focus.ts";
+import { formatDate, formatUptime, formatUsage } from "../format.ts";
+import { CommandRunner } from "./command-runner.tsx";
+import { instanceStatus, relationLabel, StateBadge } from "./labels.tsx";
+import { LogsPanel } from "./logs-panel.tsx";
+import { RecentActions } from "./recent-actions.tsx";
+import type { Hub } from "./use-events.ts";
+
+/** One instance opened: its facts, a command form (with permission), what was run, and its logs. */
+export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instance: Instance; hub: Hub; focus: boolean; onExpired: () => void }) {
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(focus);
+  // Bumped when a command finishes, so the recent actions are fetched again.
+  const [runs, setRuns] = useState(0);
+  const canRun = i.permissions.includes("command:cloud_instance");
+
+  return (
+    <section class="card stack" aria-labelledby="instance-title">
+      <div class="section-head">
+        <h2 id="instance-title" ref={headingRef} tabIndex={-1}>
+          {i.name}
+        </h2>
+        <StateBadge {...instanceStatus(i.status)} />
+      </div>
+      <dl class="facts">
+        <dt>Access</dt>
+        <dd>{relationLabel[i.relation]}</dd>
+        <dt>Host</dt>
+        <dd>{i.hostname ?? "—"}</dd>
+        <dt>Platform</dt>
+        <dd>{[i.platform, i.arch].filter(Boolean).join(" / ") || "—"}</dd>
+        <dt>Agent</dt>
+        <dd>{i.agent_version ?? "—"}</dd>
+        <dt>Last seen</dt>
+        <dd>{i.last_seen_at ? <time dateTime={i.last_seen_at}>{formatDate(i.last_seen_at)}</time> : "Never"}</dd>
+        {i.stats && (
+          <>
+            <dt>CPU</dt>
+            <dd>
+              {Math.round(i.stats.cpu)}% · load {i.stats.load.map((n) => n.toFixed(2)).join(", ")}
+            </dd>
+            <dt>Memory</dt>
+            <dd>{formatUsage(i.stats.memory)}</dd>
+            <dt>Disk</dt>
+            <dd>{formatUsage(i.stats.disk)}</dd>
+            <dt>Uptime</dt>
+            <dd>{formatUptime(i.stats.uptime)}</dd>
+          </>
+        )}
+      </dl>
+      {canRun ? (
+        <CommandRunner instance={i} hub={hub} onFinished={() => setRuns((n) => n + 1)} onExpired={onExpired} />
+      ) : (
+        <p class="muted">You can watch this instance but not run commands on it.</p>
+      )}
+      <RecentActions instanceId={i.id} hub={hub} refreshKey={runs} onExpired={onExpired} />
+      <LogsPanel instanceId={i.id} hub={hub} onExpired={onExpired} />
+    </section>
+  );
+}
