@@ -1,6 +1,10 @@
 import {
   CLOSE,
+  decodeFrame,
+  encodeFrame,
+  FrameType,
   HEARTBEAT_INTERVAL_MS,
+  resetFrame,
   PROTOCOL_VERSION,
   serverMessageSchema,
   type AgentConfig,
@@ -82,6 +86,7 @@ async function connectOnce(
 
   return new Promise<Outcome>((resolve) => {
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${proof}` } } as unknown as string[]);
+    ws.binaryType = "arraybuffer";
     const running = new AbortController();
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let watchdog: ReturnType<typeof setInterval> | undefined;
@@ -148,7 +153,13 @@ async function connectOnce(
 
     ws.addEventListener("message", (event) => {
       lastHeard = Date.now();
-      if (typeof event.data !== "string") return; // binary streams: none on this version
+      if (typeof event.data !== "string") {
+        // Binary frames carry streams; this version serves none, so each is refused (and garbage ends the socket).
+        const decoded = decodeFrame(event.data as ArrayBuffer);
+        if (!decoded.ok) ws.close(CLOSE.invalidMessage, `invalid frame: ${decoded.error}`.slice(0, 120));
+        else if (decoded.frame.type !== FrameType.RESET) ws.send(encodeFrame(resetFrame(decoded.frame.streamId, "no such stream")));
+        return;
+      }
       if (event.data === '{"type":"pong"}') return;
       let parsed;
       try {

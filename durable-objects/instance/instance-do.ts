@@ -6,6 +6,10 @@ import {
   HEARTBEAT_INTERVAL_MS,
   MAX_CONTROL_BYTES,
   commandResultSchema,
+  decodeFrame,
+  encodeFrame,
+  FrameType,
+  resetFrame,
   type AgentConfig,
   type CommandResult,
   type ErrorCode,
@@ -104,7 +108,11 @@ export class InstanceDO extends DurableObject<Env> {
     const att = ws.deserializeAttachment() as AgentAttachment | null;
     if (att?.kind !== "agent") return;
     if (typeof message !== "string") {
-      // Binary frames carry streams (proxy, terminal, files); none is open on this version.
+      // Binary frames carry streams (proxy, terminal, files). A malformed frame ends the socket
+      // with the reason; a well-formed one is refused, since no stream kind is served yet.
+      const decoded = decodeFrame(message);
+      if (!decoded.ok) return ws.close(CLOSE.invalidMessage, `invalid frame: ${decoded.error}`.slice(0, 120));
+      if (decoded.frame.type !== FrameType.RESET) ws.send(encodeFrame(resetFrame(decoded.frame.streamId, "no such stream")));
       return;
     }
     if (message.length > MAX_CONTROL_BYTES) return ws.close(CLOSE.invalidMessage, "control message too large");

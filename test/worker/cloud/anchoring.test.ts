@@ -105,6 +105,24 @@ describe("anchoring an instance", () => {
     expect(agent.closed!.reason).toMatch(/invalid control message/);
   });
 
+  it("refuses a stream the DO does not serve with a RESET frame, and closes on a malformed frame", async () => {
+    const { encodeFrame, decodeFrame, FrameType } = await import("@anchorage/common");
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    await agent.connect();
+    const frames: ReturnType<typeof decodeFrame>[] = [];
+    agent.ws!.addEventListener("message", (e) => {
+      if (typeof e.data !== "string") frames.push(decodeFrame(e.data as ArrayBuffer));
+    });
+    agent.ws!.send(encodeFrame({ type: FrameType.OPEN, streamId: 2, flags: 0, payload: new TextEncoder().encode('{"kind":"proxy-http"}') }));
+    const reset = await until(() => frames[0]);
+    expect(reset).toMatchObject({ ok: true, frame: { type: FrameType.RESET, streamId: 2 } });
+    agent.ws!.send(new Uint8Array([0xff, 0, 1]));
+    await until(() => agent.closed);
+    expect(agent.closed!.code).toBe(4002);
+    expect(agent.closed!.reason).toMatch(/invalid frame/);
+  });
+
   it("marks an instance offline when heartbeats stop, even if the socket never closes", async () => {
     const owner = await register();
     const agent = await FakeAgent.register(owner);

@@ -61,6 +61,18 @@ describe("commands, logs and live events", () => {
     expect((await json(await call(`/api/cloud/instance/${agent.instanceId}/actions`, { token: owner.access }))).actions).toEqual([]);
   });
 
+  it("refresh pings every visible instance and reports who answers", async () => {
+    const owner = await register();
+    const up = await FakeAgent.register(owner, "up");
+    const down = await FakeAgent.register(owner, "down");
+    await up.connect();
+    const res = await json(await call("/api/cloud/instances/refresh", { method: "POST", token: owner.access }));
+    const byId = Object.fromEntries(res.instances.map((i: { id: string }) => [i.id, i]));
+    expect(byId[up.instanceId]).toMatchObject({ online: true });
+    expect(byId[up.instanceId].rtt_ms).toBeGreaterThanOrEqual(0);
+    expect(byId[down.instanceId]).toMatchObject({ online: false, rtt_ms: null });
+  });
+
   it("fails fast with 503 when the instance is offline", async () => {
     const owner = await register();
     const agent = await FakeAgent.register(owner);

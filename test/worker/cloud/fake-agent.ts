@@ -50,9 +50,12 @@ export class FakeAgent {
     if (res.status !== 101 || !res.webSocket) return res;
     const ws = res.webSocket;
     ws.accept();
+    ws.binaryType = "arraybuffer";
     this.ws = ws;
     this.closed = null;
-    ws.addEventListener("message", (e) => this.onMessage(ws, e.data as string));
+    ws.addEventListener("message", (e) => {
+      if (typeof e.data === "string") this.onMessage(ws, e.data);
+    });
     ws.addEventListener("close", (e) => (this.closed = { code: e.code, reason: e.reason }));
     if (opts.hello !== false) this.send(this.helloMessage());
     return res;
