@@ -6,7 +6,7 @@
  *
  * Environment: ADMIN_EMAIL / ADMIN_PASSWORD (else from .dev.vars, else generated and
  * printed once), PORT (default 8787), ANCHORAGE_STATE_DIR (where local data lives;
- * default .wrangler/state).
+ * default .wrangler/state), PROXY_TIMEOUT_SECONDS (the proxy's first-byte timeout; default 35).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -50,6 +50,8 @@ const dev = spawn(
     "--ip", "127.0.0.1",
     "--port", String(port),
     "--var", `APP_ORIGIN:${origins}`,
+    "--var", `PROXY_DOMAIN:localhost:${port}`,
+    ...(process.env.PROXY_TIMEOUT_SECONDS ? ["--var", `PROXY_TIMEOUT_SECONDS:${process.env.PROXY_TIMEOUT_SECONDS}`] : []),
     "--show-interactive-dev-session=false",
     ...(persistTo ? ["--persist-to", persistTo] : []),
   ],

@@ -16,6 +16,8 @@ import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
 import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
 import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
+import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
+import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
 
 /** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
@@ -30,11 +32,20 @@ export const VERSION = "0.1.0";
 export function buildApp() {
   const app = newRouter();
 
+  // A proxied app's host comes before everything, /healthz included: its paths are the app's.
+  app.use("*", async (c, next) => {
+    if (!c.req.header("host")?.includes(".")) return next();
+    c.set("config", loadConfig(c.env));
+    c.set("db", openDb(c.env.DB));
+    return proxyByHost(c, next);
+  });
+
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
 
   const withSecureHeaders = secureHeaders({ crossOriginResourcePolicy: "same-origin", crossOriginOpenerPolicy: "same-origin" });
   // A 101 response handed back from a Durable Object has immutable headers, and needs none of these.
-  app.use("*", (c, next) => (c.req.header("upgrade") ? next() : withSecureHeaders(c, next)));
+  // Nor do proxied responses, which are the app's own (and immutable, coming from the DO).
+  app.use("*", (c, next) => (c.req.header("upgrade") || c.req.path.startsWith("/p/") ? next() : withSecureHeaders(c, next)));
   // Config is validated where it is used: the dashboard's static files are served even when a secret is missing.
   const apiPatterns = API_PREFIXES.map((p) => (p.endsWith("/") ? `${p}*` : p));
   for (const pattern of apiPatterns) {
@@ -44,15 +55,14 @@ export function buildApp() {
       await next();
     });
   }
-  app.use(
-    "*",
-    bodyLimit({
+  // The proxy streams bodies of any size; everything else takes small JSON.
+  const limitBody = bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
         throw new AppError("E-PAYLOAD-TOO-LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`);
       },
-    }),
-  );
+    });
+  app.use("*", (c, next) => (c.req.path.startsWith("/p/") ? next() : limitBody(c, next)));
 
   app.get("/.well-known/jwks.json", (c) => {
     c.header("Cache-Control", "public, max-age=300");
@@ -68,7 +78,9 @@ export function buildApp() {
   app.route("/", anchorRoutes);
   app.route("/api/cloud", instanceRoutes);
   app.route("/api/cloud/shares", shareRoutes);
+  app.route("/api/cloud", proxyAdminRoutes);
   app.route("/", eventsRoute);
+  app.route("/", proxyRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "cookie", { type: "apiKey", in: "cookie", name: "anc_access" });

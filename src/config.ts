@@ -41,6 +41,8 @@ const configSchema = z.object({
   JWT_SIGNING_KEYS: signingKeysSchema,
   REGISTRATION: registrationModeSchema,
   COOKIE_SECURE: z.enum(["true", "false"]).transform((v) => v === "true"),
+  PROXY_DOMAIN: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, "must be a host name, e.g. proxy.example.com or localhost:8787").optional(),
+  PROXY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(35),
 });
 
 export type Config = {
@@ -51,10 +53,14 @@ export type Config = {
   signingKeys: SigningJwk[];
   registration: z.infer<typeof registrationModeSchema>;
   cookieSecure: boolean;
+  /** `<slug>.<proxyDomain>` reaches a proxied app; unset: only the /p/<slug>/ form. */
+  proxyDomain: string | null;
+  proxyTimeoutMs: number;
 };
 
 const developmentDefaults = {
   APP_ORIGIN: "http://localhost:8787,http://127.0.0.1:8787",
+  PROXY_DOMAIN: "localhost:8787",
   REGISTRATION: "open",
   COOKIE_SECURE: "true",
 } as const;
@@ -78,6 +84,8 @@ export function loadConfig(env: Env): Config {
     JWT_SIGNING_KEYS: env.JWT_SIGNING_KEYS,
     REGISTRATION: env.REGISTRATION || defaults.REGISTRATION,
     COOKIE_SECURE: env.COOKIE_SECURE || defaults.COOKIE_SECURE,
+    PROXY_DOMAIN: env.PROXY_DOMAIN || ("PROXY_DOMAIN" in defaults ? defaults.PROXY_DOMAIN : undefined),
+    PROXY_TIMEOUT_SECONDS: env.PROXY_TIMEOUT_SECONDS,
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -98,5 +106,7 @@ export function loadConfig(env: Env): Config {
     signingKeys: c.JWT_SIGNING_KEYS,
     registration: c.REGISTRATION,
     cookieSecure: c.COOKIE_SECURE,
+    proxyDomain: c.PROXY_DOMAIN?.toLowerCase() ?? null,
+    proxyTimeoutMs: c.PROXY_TIMEOUT_SECONDS * 1000,
   };
 }

@@ -13,4 +13,6 @@ export interface Env {
   JWT_SIGNING_KEYS?: string;
   REGISTRATION?: string;
   COOKIE_SECURE?: string;
+  PROXY_DOMAIN?: string;
+  PROXY_TIMEOUT_SECONDS?: string;
 }

@@ -1,10 +1,6 @@
 import {
   CLOSE,
-  decodeFrame,
-  encodeFrame,
-  FrameType,
   HEARTBEAT_INTERVAL_MS,
-  resetFrame,
   PROTOCOL_VERSION,
   serverMessageSchema,
   type AgentConfig,
@@ -18,6 +14,7 @@ import { redactConfig } from "./config-file.ts";
 import { signConnectProof } from "./connect-proof.ts";
 import { LogTail } from "./log-tail.ts";
 import { handleRpc, RpcError } from "./rpc-handlers.ts";
+import { StreamHost } from "./proxy/stream-host.ts";
 import { postJson, ServerError, socketUrl } from "./server-api.ts";
 import { collectStats, readAgentVersion, type CpuSample } from "./system-stats.ts";
 import os from "node:os";
@@ -87,6 +84,9 @@ async function connectOnce(
   return new Promise<Outcome>((resolve) => {
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${proof}` } } as unknown as string[]);
     ws.binaryType = "arraybuffer";
+    const streams = new StreamHost((bytes) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
+    }, config, log);
     const running = new AbortController();
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let watchdog: ReturnType<typeof setInterval> | undefined;
@@ -104,6 +104,7 @@ async function connectOnce(
       clearInterval(heartbeat);
       clearInterval(watchdog);
       running.abort();
+      streams.failAll("connection lost");
       attachLogs(null);
       opts.signal.removeEventListener("abort", onAbort);
       resolve(o);
@@ -154,10 +155,9 @@ async function connectOnce(
     ws.addEventListener("message", (event) => {
       lastHeard = Date.now();
       if (typeof event.data !== "string") {
-        // Binary frames carry streams; this version serves none, so each is refused (and garbage ends the socket).
-        const decoded = decodeFrame(event.data as ArrayBuffer);
-        if (!decoded.ok) ws.close(CLOSE.invalidMessage, `invalid frame: ${decoded.error}`.slice(0, 120));
-        else if (decoded.frame.type !== FrameType.RESET) ws.send(encodeFrame(resetFrame(decoded.frame.streamId, "no such stream")));
+        // Binary frames carry streams (the proxy); a malformed one ends the socket.
+        const r = streams.receive(event.data as ArrayBuffer);
+        if (!r.ok) ws.close(CLOSE.invalidMessage, `invalid frame: ${r.error}`.slice(0, 120));
         return;
       }
       if (event.data === '{"type":"pong"}') return;

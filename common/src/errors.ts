@@ -17,6 +17,8 @@ export const errorStatus = {
   "E-INTERNAL": 500,
   "E-NOT-IMPLEMENTED": 501,
   "E-INSTANCE-OFFLINE": 503,
+  "E-PROXY-UPSTREAM": 502, // the local app behind a proxy refused or failed
+  "E-PROXY-TIMEOUT": 504, // the local app did not answer in time
   "E-CONFIG": 500,
 } as const;
 

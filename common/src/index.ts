@@ -8,3 +8,5 @@ export * from "./events.ts";
 export * from "./cloud.ts";
 export * from "./protocol/frames.ts";
 export * from "./protocol/flow-control.ts";
+export * from "./protocol/stream-endpoint.ts";
+export * from "./protocol/proxy.ts";

@@ -23,6 +23,8 @@ import { randomToken } from "../../src/ids.ts";
 import { markInstanceStatus, recordAgentHello } from "../../src/cloud/instances/instance-store.ts";
 import { publishToAudience } from "../../src/cloud/events/publish.ts";
 import { InstanceState, type ActionRecord, type HealthPoint } from "./instance-state.ts";
+import { ProxyRelay, type ProxyOptions } from "./proxy-relay.ts";
+import { streamOpenSchema } from "@anchorage/common";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
 export const OFFLINE_GRACE_MS = 3_000;
@@ -57,6 +59,7 @@ export class InstanceDO extends DurableObject<Env> {
   private readonly state: InstanceState;
   private readonly pending = new Map<string, Pending>();
   private outbox: Promise<unknown> = Promise.resolve();
+  private readonly relay = new ProxyRelay(() => this.agentSockets()[0]);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -76,6 +79,7 @@ export class InstanceDO extends DurableObject<Env> {
 
   /** The agent's WebSocket upgrade; the Worker has verified the signature over `x-anchorage-nonce`. */
   override async fetch(request: Request): Promise<Response> {
+    if (request.headers.has("x-anchorage-proxy")) return this.proxy(request);
     const instanceId = request.headers.get("x-anchorage-instance");
     const ownerId = request.headers.get("x-anchorage-owner");
     const nonce = request.headers.get("x-anchorage-nonce");
@@ -110,9 +114,12 @@ export class InstanceDO extends DurableObject<Env> {
     if (typeof message !== "string") {
       // Binary frames carry streams (proxy, terminal, files). A malformed frame ends the socket
       // with the reason; a well-formed one is refused, since no stream kind is served yet.
-      const decoded = decodeFrame(message);
-      if (!decoded.ok) return ws.close(CLOSE.invalidMessage, `invalid frame: ${decoded.error}`.slice(0, 120));
-      if (decoded.frame.type !== FrameType.RESET) ws.send(encodeFrame(resetFrame(decoded.frame.streamId, "no such stream")));
+      const r = this.relay.receive(message);
+      if (!r.ok) {
+        const decoded = decodeFrame(message);
+        if (!decoded.ok) return ws.close(CLOSE.invalidMessage, `invalid frame: ${decoded.error}`.slice(0, 120));
+        if (decoded.frame.type !== FrameType.RESET) ws.send(encodeFrame(resetFrame(decoded.frame.streamId, "no such stream")));
+      }
       return;
     }
     if (message.length > MAX_CONTROL_BYTES) return ws.close(CLOSE.invalidMessage, "control message too large");
@@ -130,7 +137,12 @@ export class InstanceDO extends DurableObject<Env> {
         const hello: Hello = { agent_version: msg.agent_version, hostname: msg.hostname, platform: msg.platform, arch: msg.arch, config: msg.config };
         this.state.setMeta("hello", hello);
         this.state.setMeta("last_heartbeat", Date.now());
-        await recordAgentHello(openDb(this.env.DB), att.instanceId, { hostname: msg.hostname, platform: msg.platform, arch: msg.arch, agentVersion: msg.agent_version });
+        const recorded = await recordAgentHello(openDb(this.env.DB), att.instanceId, {
+          hostname: msg.hostname, platform: msg.platform, arch: msg.arch, agentVersion: msg.agent_version, proxy: msg.config.proxy,
+        });
+        if (recorded.proxyConflict) {
+          this.state.appendLogs([{ at: new Date().toISOString(), source: "anchorage", line: `proxy slug "${msg.config.proxy?.slug}" is taken by another instance; keeping the previous one` }]);
+        }
         this.state.setMeta("status", "online");
         this.emit({ type: "cloud:instance-update", instanceId: att.instanceId, status: "online", at: new Date().toISOString() });
         return;
@@ -176,6 +188,7 @@ export class InstanceDO extends DurableObject<Env> {
     if (code === CLOSE.deleted) return;
     this.state.setMeta("offline_at", Date.now() + (code === CLOSE.disconnected ? 0 : OFFLINE_GRACE_MS));
     this.failPending("E-INSTANCE-OFFLINE", "the agent disconnected");
+    this.relay.failAll("agent disconnected");
     await this.scheduleAlarm();
   }
 
@@ -207,6 +220,27 @@ export class InstanceDO extends DurableObject<Env> {
     }
     await this.scheduleAlarm();
     await this.outbox;
+  }
+
+  // ── the reverse proxy ─────────────────────────────────────────────────────
+
+  /** A visitor's request (or WebSocket) for the instance's local app; the Worker has checked access. */
+  private async proxy(request: Request): Promise<Response> {
+    const meta = JSON.parse(request.headers.get("x-anchorage-proxy")!) as { exchangeId: string; open: unknown; options: ProxyOptions; html: boolean };
+    const open = streamOpenSchema.safeParse(meta.open);
+    if (!open.success) return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
+    if (this.agentSockets().length === 0) {
+      return meta.html
+        ? new Response("<!doctype html><title>Offline</title><h1>This app is offline</h1><p>Its machine is not connected right now.</p>", { status: 503, headers: { "content-type": "text/html; charset=utf-8" } })
+        : Response.json({ error: { code: "E-INSTANCE-OFFLINE", message: "the instance is offline" } }, { status: 503 });
+    }
+    if (open.data.kind === "ws") return this.relay.websocket(open.data, meta.options, meta.html);
+    return this.relay.http(request, open.data, meta.options, meta.html, meta.exchangeId);
+  }
+
+  /** The visitor hung up: the exchange's stream is reset, so the agent cancels the local request. */
+  async cancelExchange(exchangeId: string): Promise<void> {
+    this.relay.cancel(exchangeId);
   }
 
   // ── what the Worker asks ──────────────────────────────────────────────────

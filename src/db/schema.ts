@@ -101,6 +101,8 @@ export const instances = sqliteTable(
     proxySlug: text("proxy_slug"),
     proxyTarget: text("proxy_target"),
     proxyAccess: text("proxy_access"),
+    proxyInactive: integer("proxy_inactive", { mode: "boolean" }).notNull().default(false),
+    proxyReason: text("proxy_reason"),
     status: text("status").notNull(), // "online" | "offline"
     createdAt: text("created_at").notNull(),
     lastSeenAt: text("last_seen_at"),

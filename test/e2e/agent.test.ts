@@ -1,34 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, base } from "./http-client.ts";
 import { ADMIN } from "./global-setup.ts";
+import { anchorage, until } from "./agent-process.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const NODE = join(ROOT, "node_modules/.bin/node");
-const CLI = join(ROOT, "agent/bin/anchorage.mjs");
-
-/** Runs the real `anchorage` CLI (Node 22, no build step) and collects its output. */
-function anchorage(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(NODE, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const done = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
-  return { child, done, output: () => out };
-}
-
-async function until<T>(check: () => T | Promise<T>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { NODE } from "./agent-process.ts";
 
 /** The dashboard's live event socket, opened the way a script would (Bearer). */
 function openEvents(token: string) {

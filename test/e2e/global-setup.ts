@@ -33,7 +33,7 @@ export default async function setup(project: TestProject) {
   stateDir = mkdtempSync(join(tmpdir(), "anchorage-e2e-"));
   child = spawn("npm", ["start"], {
     cwd: new URL("../..", import.meta.url).pathname,
-    env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: stateDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+    env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: stateDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PROXY_TIMEOUT_SECONDS: "3" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

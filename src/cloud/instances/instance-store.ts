@@ -2,6 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { instances, type InstanceRow } from "../../db/schema.ts";
 import { nowIso } from "../../ids.ts";
+import { isUniqueViolation } from "../../users/users.ts";
 
 export async function findInstance(db: Db, id: string): Promise<InstanceRow | undefined> {
   return db.select().from(instances).where(eq(instances.id, id)).get();
@@ -11,7 +12,10 @@ export async function markInstanceStatus(db: Db, id: string, status: "online" | 
   await db.update(instances).set({ status, lastSeenAt: nowIso(seen) }).where(eq(instances.id, id));
 }
 
-/** What the agent said about itself on connecting. */
+/**
+ * What the agent said about itself on connecting. Its config names its proxy; a slug
+ * another instance holds is not taken (the old one stays, and the agent's log says why).
+ */
 export async function recordAgentHello(
   db: Db,
   id: string,
@@ -28,6 +32,16 @@ export async function recordAgentHello(
       lastSeenAt: nowIso(),
     })
     .where(eq(instances.id, id));
+  try {
+    await db
+      .update(instances)
+      .set({ proxySlug: hello.proxy?.slug ?? null, proxyTarget: hello.proxy?.target ?? null, proxyAccess: hello.proxy?.access ?? null })
+      .where(eq(instances.id, id));
+    return { proxyConflict: false };
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    return { proxyConflict: true };
+  }
 }
 
 export async function instancesOwnedBy(db: Db, ownerId: string) {

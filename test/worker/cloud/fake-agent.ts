@@ -98,11 +98,11 @@ export class FakeAgent {
 export const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `check` returns a truthy value (polling), or fails after `ms`. */
-export async function until<T>(check: () => T | Promise<T>, ms = 3000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, ms = 3000): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await tick(25);
   }

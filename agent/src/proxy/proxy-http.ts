@@ -1,0 +1,67 @@
+import http from "node:http";
+import https from "node:https";
+import type { StreamEndpoint, StreamOpen } from "@anchorage/common";
+import type { Logger } from "../agent-log.ts";
+import type { StreamHandlers } from "./stream-host.ts";
+
+/**
+ * One proxied HTTP exchange against the local app: the request body is written as its
+ * frames arrive (credit goes back only once the app has taken the bytes), and the response
+ * is sent as it comes, paused whenever the stream has no credit, so memory stays flat.
+ */
+export function proxyHttp(
+  stream: StreamEndpoint,
+  handlers: StreamHandlers,
+  target: string,
+  open: Extract<StreamOpen, { kind: "http" }>,
+  done: () => void,
+  log: Logger,
+) {
+  const base = new URL(target);
+  const url = new URL(open.path, base);
+  const lib = url.protocol === "https:" ? https : http;
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of open.headers) {
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : ([] as string[]).concat(prev, value);
+  }
+  headers.host = base.host;
+  const req = lib.request(url, { method: open.method, headers, agent: false });
+  let responded = false;
+
+  req.on("response", (res) => {
+    responded = true;
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < res.rawHeaders.length; i += 2) {
+      const name = res.rawHeaders[i]!;
+      if (!/^(connection|keep-alive|transfer-encoding|upgrade|te|trailer|proxy-.*)$/i.test(name)) pairs.push([name, res.rawHeaders[i + 1]!]);
+    }
+    void stream.head({ status: res.statusCode ?? 502, headers: pairs });
+    res.on("data", (chunk: Buffer) => {
+      res.pause();
+      void stream.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(() => res.resume());
+    });
+    res.on("end", () => {
+      stream.end();
+      done();
+    });
+    res.on("error", () => stream.reset("local app response failed"));
+  });
+  req.on("error", (e: NodeJS.ErrnoException) => {
+    if (!responded) log.warn(`proxy: ${open.method} ${url.pathname} → ${e.code ?? e.message}`);
+    stream.reset(`${e.code ?? "error"}: ${e.message}`.slice(0, 150));
+    done();
+  });
+
+  handlers.onData = (payload) => {
+    const ok = req.write(payload);
+    // Credit returns once the app has taken the bytes: a slow app slows the uploader, not our memory.
+    if (ok) stream.consumed(payload.length);
+    else req.once("drain", () => stream.consumed(payload.length));
+  };
+  handlers.onEnd = () => req.end();
+  handlers.onReset = () => {
+    req.destroy();
+    done();
+  };
+}

@@ -1,0 +1,66 @@
+import type { StreamEndpoint, StreamOpen } from "@anchorage/common";
+import { StreamFlag } from "@anchorage/common";
+import type { Logger } from "../agent-log.ts";
+import type { StreamHandlers } from "./stream-host.ts";
+
+const PASS_HEADERS = /^(cookie|authorization|origin|user-agent|x-forwarded-.*)$/i;
+
+/** Relays one visitor WebSocket to a WebSocket this agent opens to the local app, message by message. */
+export function proxyWebSocket(
+  stream: StreamEndpoint,
+  handlers: StreamHandlers,
+  target: string,
+  open: Extract<StreamOpen, { kind: "ws" }>,
+  done: () => void,
+  log: Logger,
+) {
+  const url = new URL(open.path, target);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const headers = Object.fromEntries(open.headers.filter(([n]) => PASS_HEADERS.test(n)));
+  const ws = new WebSocket(url.toString(), { protocols: open.protocols, headers } as unknown as string[]);
+  ws.binaryType = "arraybuffer";
+  let opened = false;
+
+  ws.addEventListener("open", () => {
+    opened = true;
+    void stream.head({ accepted: true, protocol: ws.protocol ?? "" });
+  });
+  ws.addEventListener("message", (e) => {
+    const data = e.data;
+    if (typeof data === "string") void stream.message(new TextEncoder().encode(data), true);
+    else void stream.message(new Uint8Array(data as ArrayBuffer), false);
+  });
+  ws.addEventListener("close", (e) => {
+    if (!opened) {
+      log.warn(`proxy: WebSocket ${url.pathname} refused by the local app (${e.code})`);
+      stream.reset("the local app refused the WebSocket");
+    } else void stream.head({ close: { code: e.code, reason: e.reason.slice(0, 123) } }).then(() => stream.end());
+    done();
+  });
+  ws.addEventListener("error", () => {
+    /* a close event follows */
+  });
+
+  handlers.onData = (payload, flags) => {
+    stream.consumed(payload.length);
+    if (flags & StreamFlag.HEAD) {
+      // The visitor closed: pass its code and reason on.
+      try {
+        const h = JSON.parse(new TextDecoder().decode(payload)) as { close?: { code: number; reason: string } };
+        if (h.close) ws.close(h.close.code >= 3000 || h.close.code === 1000 ? h.close.code : 1000, h.close.reason);
+      } catch {
+        ws.close();
+      }
+      return;
+    }
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(flags & StreamFlag.TEXT ? new TextDecoder().decode(payload) : payload);
+  };
+  handlers.onEnd = () => {
+    if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+  };
+  handlers.onReset = () => {
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1001);
+    done();
+  };
+}

@@ -1,0 +1,275 @@
+import {
+  decodeFrame,
+  FrameType,
+  httpResponseHeadSchema,
+  isInitiatedBy,
+  StreamEndpoint,
+  StreamFlag,
+  StreamIdAllocator,
+  wsHeadSchema,
+  type Frame,
+  type HeaderPairs,
+  type StreamOpen,
+} from "@anchorage/common";
+
+export type ProxyOptions = { firstByteTimeoutMs: number; rewrite?: { prefix: string } };
+
+const errorResponse = (status: number, code: string, message: string, html: boolean) =>
+  html
+    ? new Response(`<!doctype html><meta charset="utf-8"><title>${status}</title><h1>${status}</h1><p>${message.replace(/[<&]/g, "")}</p>`, {
+        status,
+        headers: { "content-type": "text/html; charset=utf-8" },
+      })
+    : Response.json({ error: { code, message } }, { status });
+
+/**
+ * The DO's side of proxied exchanges: each visitor request or WebSocket becomes one
+ * stream on the agent's socket. Bytes flow as they come, both ways, within per-stream
+ * credit, so a slow visitor holds back only its own stream and nothing is buffered whole.
+ * Lives in memory: a stream exists only while the request that opened it is being served.
+ */
+export class ProxyRelay {
+  private readonly ids = new StreamIdAllocator("do");
+  private readonly streams = new Map<number, StreamEndpoint>();
+  private readonly agent: () => WebSocket | undefined;
+  private readonly exchanges = new Map<string, StreamEndpoint>();
+
+  constructor(agent: () => WebSocket | undefined) {
+    this.agent = agent;
+  }
+
+  get openStreams() {
+    return this.streams.size;
+  }
+
+  /** A binary frame from the agent. Returns false when it is not one of ours (the caller refuses it). */
+  receive(bytes: ArrayBuffer): { ok: true } | { ok: false; error: string } {
+    const decoded = decodeFrame(bytes);
+    if (!decoded.ok) return decoded;
+    const s = this.streams.get(decoded.frame.streamId);
+    if (s) s.receive(decoded.frame);
+    else if (decoded.frame.type !== FrameType.RESET && isInitiatedBy(decoded.frame.streamId, "do")) {
+      // A late frame for a stream we already closed: nothing to do.
+    } else if (decoded.frame.type !== FrameType.RESET) return { ok: false, error: "agent-opened streams are not served" };
+    return { ok: true };
+  }
+
+  /** The agent went away: every open exchange fails now, never hangs. */
+  failAll(reason: string) {
+    for (const s of [...this.streams.values()]) s.receive({ type: FrameType.RESET, streamId: s.id, flags: 0, payload: new TextEncoder().encode(reason) } as Frame);
+    this.streams.clear();
+  }
+
+  private openStream(events: ConstructorParameters<typeof StreamEndpoint>[2]): StreamEndpoint | null {
+    const socket = this.agent();
+    if (!socket) return null;
+    const id = this.ids.allocate();
+    const stream = new StreamEndpoint(
+      id,
+      (bytes) => {
+        try {
+          socket.send(bytes);
+        } catch {
+          /* the socket is closing; webSocketClose fails the stream */
+        }
+      },
+      { ...events, onClose: () => this.forget(id) },
+    );
+    this.streams.set(id, stream);
+    return stream;
+  }
+
+  private forget(id: number) {
+    const stream = this.streams.get(id);
+    if (!this.streams.delete(id)) return;
+    this.ids.release(id);
+    for (const [key, s] of this.exchanges) if (s === stream) this.exchanges.delete(key);
+  }
+
+  /** Relays one HTTP exchange; resolves when the response head arrives (its body keeps streaming). */
+  cancel(exchangeId: string) {
+    this.exchanges.get(exchangeId)?.reset("visitor went away");
+  }
+
+  async http(request: Request, open: Extract<StreamOpen, { kind: "http" }>, opts: ProxyOptions, wantsHtml: boolean, exchangeId: string): Promise<Response> {
+    let headResolve!: (r: Response) => void;
+    const head = new Promise<Response>((r) => (headResolve = r));
+    let gotHead = false;
+    const chunks: Uint8Array[] = [];
+    let ended = false;
+    let failed: string | null = null;
+    let wake: (() => void) | null = null;
+    const nudge = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+
+    const stream = this.openStream({
+      onData: (payload, flags) => {
+        if (!gotHead && flags & StreamFlag.HEAD) {
+          gotHead = true;
+          const parsed = httpResponseHeadSchema.safeParse(JSON.parse(new TextDecoder().decode(payload)));
+          if (!parsed.success) {
+            stream?.reset("malformed response head");
+            return headResolve(errorResponse(502, "E-PROXY-UPSTREAM", "the agent sent a malformed response", wantsHtml));
+          }
+          headResolve(this.buildResponse(parsed.data.status, parsed.data.headers, body, opts));
+          return;
+        }
+        chunks.push(payload);
+        nudge();
+      },
+      onEnd: () => {
+        ended = true;
+        nudge();
+      },
+      onReset: (reason) => {
+        failed = reason;
+        if (!gotHead) {
+          gotHead = true;
+          const offline = /agent (disconnected|stopped)/.test(reason);
+          headResolve(
+            offline
+              ? errorResponse(503, "E-INSTANCE-OFFLINE", "the instance went offline", wantsHtml)
+              : errorResponse(502, "E-PROXY-UPSTREAM", `the local app could not be reached: ${reason}`, wantsHtml),
+          );
+        }
+        nudge();
+      },
+    });
+    if (!stream) return errorResponse(503, "E-INSTANCE-OFFLINE", "the instance is offline", wantsHtml);
+
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          for (;;) {
+            const next = chunks.shift();
+            if (next) {
+              controller.enqueue(next);
+              // Credit goes back only as the visitor actually reads: a slow visitor slows its own stream.
+              stream.consumed(next.length);
+              return;
+            }
+            if (failed) return controller.error(new Error(failed));
+            if (ended) return controller.close();
+            await new Promise<void>((r) => (wake = r));
+          }
+        },
+        cancel: () => stream.reset("visitor went away"),
+      },
+      { highWaterMark: 0 },
+    );
+
+    stream.open(open);
+    this.exchanges.set(exchangeId, stream);
+    void this.pumpRequestBody(request, stream);
+    const timer = setTimeout(() => {
+      if (gotHead) return;
+      gotHead = true;
+      stream.reset("no response in time");
+      headResolve(errorResponse(504, "E-PROXY-TIMEOUT", `the local app did not answer within ${Math.round(opts.firstByteTimeoutMs / 1000)} s`, wantsHtml));
+    }, opts.firstByteTimeoutMs);
+    const response = await head;
+    clearTimeout(timer);
+    return response;
+  }
+
+  private async pumpRequestBody(request: Request, stream: StreamEndpoint) {
+    if (!request.body) return stream.end();
+    const reader = request.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (stream.closed) return void reader.cancel();
+        await stream.write(value);
+      }
+      stream.end();
+    } catch {
+      stream.reset("visitor went away");
+    }
+  }
+
+  private buildResponse(status: number, pairs: HeaderPairs, body: ReadableStream<Uint8Array>, opts: ProxyOptions): Response {
+    const headers = new Headers();
+    for (const [name, value] of pairs) headers.append(name, opts.rewrite ? rewriteHeader(name, value, opts.rewrite.prefix) : value);
+    const noBody = status === 204 || status === 304 || status < 200;
+    if (noBody) void body.cancel().catch(() => {});
+    return new Response(noBody ? null : body, { status, headers });
+  }
+
+  /** Relays a visitor's WebSocket to a WebSocket the agent opens to the local app. */
+  async websocket(open: Extract<StreamOpen, { kind: "ws" }>, opts: ProxyOptions, wantsHtml: boolean): Promise<Response> {
+    const pair = new WebSocketPair();
+    const [client, visitor] = [pair[0], pair[1]];
+    let accepted!: (protocol: string | null) => void;
+    const head = new Promise<string | null>((r) => (accepted = r));
+    let isAccepted = false;
+    const stream = this.openStream({
+      onData: (payload, flags) => {
+        if (flags & StreamFlag.HEAD) {
+          const h = wsHeadSchema.safeParse(JSON.parse(new TextDecoder().decode(payload)));
+          if (!h.success) return stream?.reset("malformed head");
+          if ("accepted" in h.data) {
+            isAccepted = true;
+            accepted(h.data.protocol);
+          } else safeClose(visitor, h.data.close.code, h.data.close.reason);
+          return;
+        }
+        try {
+          visitor.send(flags & StreamFlag.TEXT ? new TextDecoder().decode(payload) : payload);
+        } catch {
+          /* visitor gone */
+        }
+        stream?.consumed(payload.length);
+      },
+      onEnd: () => safeClose(visitor, 1000, ""),
+      onReset: (reason) => {
+        if (!isAccepted) accepted(null);
+        safeClose(visitor, 1011, reason.slice(0, 100));
+      },
+    });
+    if (!stream) return errorResponse(503, "E-INSTANCE-OFFLINE", "the instance is offline", wantsHtml);
+    stream.open(open);
+    const timer = setTimeout(() => !isAccepted && stream.reset("no answer in time"), opts.firstByteTimeoutMs);
+    const protocol = await head;
+    clearTimeout(timer);
+    if (!isAccepted) return errorResponse(502, "E-PROXY-UPSTREAM", "the local app refused the WebSocket", wantsHtml);
+
+    visitor.accept();
+    visitor.binaryType = "arraybuffer";
+    visitor.addEventListener("message", (e) => {
+      const data = e.data;
+      if (typeof data === "string") void stream.message(new TextEncoder().encode(data), true);
+      else void stream.message(new Uint8Array(data as ArrayBuffer), false);
+    });
+    visitor.addEventListener("close", (e) => {
+      void stream.head({ close: { code: e.code === 1005 ? 1000 : e.code, reason: e.reason } }).then(() => stream.end());
+    });
+    visitor.addEventListener("error", () => stream.reset("visitor error"));
+    return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "sec-websocket-protocol": protocol } : {} });
+  }
+}
+
+function safeClose(ws: WebSocket, code: number, reason: string) {
+  try {
+    // 1005/1006/1015 are reserved: they may be observed, never sent.
+    ws.close([1005, 1006, 1015].includes(code) ? 1000 : code, reason);
+  } catch {
+    /* already closed */
+  }
+}
+
+/**
+ * For the path form (/p/<slug>/…), an app that redirects to `/login` or sets a cookie for
+ * `/` must stay under its prefix: Location and cookie paths are rewritten.
+ */
+export function rewriteHeader(name: string, value: string, prefix: string): string {
+  const n = name.toLowerCase();
+  if (n === "location" && value.startsWith("/") && !value.startsWith("//")) return prefix + value;
+  if (n === "set-cookie") {
+    return /;\s*path=/i.test(value) ? value.replace(/(;\s*path=)(\/[^;]*)/i, (_, p: string, path: string) => p + prefix + (path === "/" ? "/" : path)) : `${value}; Path=${prefix}/`;
+  }
+  return value;
+}

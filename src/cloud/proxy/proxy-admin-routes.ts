@@ -1,0 +1,76 @@
+import { createRoute } from "@hono/zod-openapi";
+import { and, eq, isNotNull } from "drizzle-orm";
+import { z } from "zod";
+import { newRouter } from "../../http/router.ts";
+import { notFound } from "../../http/app-error.ts";
+import { clientIp } from "../../http/client-ip.ts";
+import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
+import { instances, type InstanceRow } from "../../db/schema.ts";
+import { recordAudit } from "../../audit/audit-log.ts";
+import { requireInstance } from "../instances/instance-access.ts";
+import { visibleInstances } from "../instances/visible-instances.ts";
+
+
+export const proxyAdminRoutes = newRouter();
+const tags = ["proxies"];
+
+const proxySchema = z.object({
+  instance_id: z.string(),
+  instance_name: z.string(),
+  slug: z.string(),
+  path_url: z.string(),
+  host_url: z.string().nullable(),
+  access: z.enum(["users", "public"]),
+  target: z.string().nullable(),
+  inactive: z.boolean(),
+  reason: z.string().nullable(),
+});
+
+function toProxyView(i: InstanceRow, origin: string, proxyDomain: string | null) {
+  const scheme = new URL(origin).protocol;
+  return {
+    instance_id: i.id,
+    instance_name: i.name,
+    slug: i.proxySlug!,
+    path_url: `${origin}/p/${i.proxySlug}/`,
+    host_url: proxyDomain ? `${scheme}//${i.proxySlug}.${proxyDomain}/` : null,
+    access: i.proxyAccess === "public" ? ("public" as const) : ("users" as const),
+    target: i.proxyTarget,
+    inactive: i.proxyInactive,
+    reason: i.proxyReason,
+  };
+}
+
+proxyAdminRoutes.openapi(
+  createRoute({ method: "get", path: "/proxies", tags, ...signedIn, summary: "Every proxy you may reach, with its URLs and state",
+    responses: { 200: jsonResponse(z.object({ proxies: z.array(proxySchema) }), "Proxies"), ...errorResponses(401) } }),
+  async (c) => {
+    const config = c.get("config");
+    const visible = await visibleInstances(c.get("db"), c.get("principal"));
+    const proxies = visible.filter((a) => a.instance.proxySlug && a.permissions.includes("proxy:cloud_instance")).map((a) => toProxyView(a.instance, config.issuer, config.proxyDomain));
+    return c.json({ proxies }, 200);
+  },
+);
+
+proxyAdminRoutes.openapi(
+  createRoute({ method: "post", path: "/proxies/{instanceId}/toggle", tags, ...signedIn, summary: "Pause (with a reason) or resume an instance's proxy",
+    request: { params: z.object({ instanceId: z.string().max(64) }), body: jsonBody(z.strictObject({ inactive: z.boolean(), reason: z.string().trim().max(200).optional() })) },
+    responses: { 200: jsonResponse(proxySchema, "The proxy"), ...errorResponses(400, 401, 403, 404) } }),
+  async (c) => {
+    const p = c.get("principal");
+    const db = c.get("db");
+    const { instanceId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const { instance } = await requireInstance(db, p, instanceId, "manage:cloud_instance");
+    const [row] = await db
+      .update(instances)
+      .set({ proxyInactive: body.inactive, proxyReason: body.inactive ? (body.reason ?? null) : null })
+      .where(and(eq(instances.id, instance.id), isNotNull(instances.proxySlug)))
+      .returning();
+    if (!row) throw notFound("proxy on this instance");
+    await recordAudit(db, { actorId: p.userId, action: body.inactive ? "cloud.proxy_paused" : "cloud.proxy_resumed", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { reason: body.reason ?? null } });
+    const config = c.get("config");
+    return c.json(toProxyView(row, config.issuer, config.proxyDomain), 200);
+  },
+);
+
