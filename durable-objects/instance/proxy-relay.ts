@@ -163,19 +163,24 @@ export class ProxyRelay {
 
     stream.open(open);
     this.exchanges.set(exchangeId, stream);
-    void this.pumpRequestBody(request, stream);
-    const timer = setTimeout(() => {
+    // The app has until the timeout to answer once it has the whole request (an upload's own
+    // duration does not count: that is the visitor's pace, not the app's).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    void this.pumpRequestBody(request, stream).then(() => {
       if (gotHead) return;
-      gotHead = true;
-      stream.reset("no response in time");
-      headResolve(errorResponse(504, "E-PROXY-TIMEOUT", `the local app did not answer within ${Math.round(opts.firstByteTimeoutMs / 1000)} s`, wantsHtml));
-    }, opts.firstByteTimeoutMs);
+      timer = setTimeout(() => {
+        if (gotHead) return;
+        gotHead = true;
+        stream.reset("no response in time");
+        headResolve(errorResponse(504, "E-PROXY-TIMEOUT", `the local app did not answer within ${Math.round(opts.firstByteTimeoutMs / 1000)} s`, wantsHtml));
+      }, opts.firstByteTimeoutMs);
+    });
     const response = await head;
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     return response;
   }
 
-  private async pumpRequestBody(request: Request, stream: StreamEndpoint) {
+  private async pumpRequestBody(request: Request, stream: StreamEndpoint): Promise<void> {
     if (!request.body) return stream.end();
     const reader = request.body.getReader();
     try {
