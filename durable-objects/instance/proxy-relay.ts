@@ -12,6 +12,9 @@ import {
   type StreamOpen,
 } from "@anchorage/common";
 
+/** Bytes of a response the DO holds ready for the visitor: pipelining without unbounded memory. */
+const RESPONSE_BUFFER = 512 * 1024;
+
 export type ProxyOptions = { firstByteTimeoutMs: number; rewrite?: { prefix: string } };
 
 const errorResponse = (status: number, code: string, message: string, html: boolean) =>
@@ -117,7 +120,12 @@ export class ProxyRelay {
           headResolve(this.buildResponse(parsed.data.status, parsed.data.headers, body, opts));
           return;
         }
-        chunks.push(payload);
+        // Handed on at once while the response's own buffer has room (that buffer is bounded);
+        // otherwise held until the visitor reads. Credit goes back only for what was handed on.
+        if (ctrl && (ctrl.desiredSize ?? 0) > 0 && chunks.length === 0) {
+          ctrl.enqueue(payload);
+          stream?.consumed(payload.length);
+        } else chunks.push(payload);
         nudge();
       },
       onEnd: () => {
@@ -140,8 +148,12 @@ export class ProxyRelay {
     });
     if (!stream) return errorResponse(503, "E-INSTANCE-OFFLINE", "the instance is offline", wantsHtml);
 
+    let ctrl: ReadableStreamDefaultController<Uint8Array> | null = null;
     const body = new ReadableStream<Uint8Array>(
       {
+        start: (controller) => {
+          ctrl = controller;
+        },
         pull: async (controller) => {
           for (;;) {
             const next = chunks.shift();
@@ -158,7 +170,7 @@ export class ProxyRelay {
         },
         cancel: () => stream.reset("visitor went away"),
       },
-      { highWaterMark: 0 },
+      { highWaterMark: RESPONSE_BUFFER, size: (chunk) => chunk.byteLength },
     );
 
     stream.open(open);

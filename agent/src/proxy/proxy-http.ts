@@ -4,6 +4,10 @@ import type { StreamEndpoint, StreamOpen } from "@anchorage/common";
 import type { Logger } from "../agent-log.ts";
 import type { StreamHandlers } from "./stream-host.ts";
 
+/** Connections to the local app are kept alive and reused, as any reverse proxy does. */
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128 });
+
 /**
  * One proxied HTTP exchange against the local app: the request body is written as its
  * frames arrive (credit goes back only once the app has taken the bytes), and the response
@@ -26,7 +30,7 @@ export function proxyHttp(
     headers[name] = prev === undefined ? value : ([] as string[]).concat(prev, value);
   }
   headers.host = base.host;
-  const req = lib.request(url, { method: open.method, headers, agent: false });
+  const req = lib.request(url, { method: open.method, headers, agent: url.protocol === "https:" ? httpsAgent : httpAgent });
   let responded = false;
 
   req.on("response", (res) => {

@@ -1,11 +1,16 @@
 import { encodeFrame, FrameType, resetFrame, resetReason, windowFrame, windowGrant, type Frame } from "./frames.ts";
-import { INITIAL_WINDOW } from "./flow-control.ts";
 
 /** DATA flags: the first DATA of a proxied exchange carries its head as JSON; WS messages carry their kind and end. */
 export const StreamFlag = { HEAD: 1, TEXT: 2, FIN: 4 } as const;
 
 /** Byte streams go in chunks of at most this size, so streams interleave fairly on the one socket. */
 export const STREAM_CHUNK = 64 * 1024;
+/**
+ * Each side may have this many bytes in flight per stream before the reader grants more:
+ * the memory bound per stream, and large enough that one stream can fill a fast link
+ * (credit returns every half window, so about one round trip per 512 KiB).
+ */
+export const STREAM_WINDOW = 1024 * 1024;
 /** Largest single message (a WebSocket message relayed whole). */
 export const MAX_STREAM_MESSAGE = 1024 * 1024;
 
@@ -30,7 +35,7 @@ export class StreamEndpoint {
   readonly id: number;
   private readonly send: (bytes: Uint8Array) => void;
   private readonly events: StreamEvents;
-  private credit = INITIAL_WINDOW;
+  private credit = STREAM_WINDOW;
   private readonly queue: Pending[] = [];
   private waiters: (() => void)[] = [];
   private endQueued = false;
@@ -93,7 +98,7 @@ export class StreamEndpoint {
     if (this.closed) return;
     this.unacked -= n;
     this.consumedSinceGrant += n;
-    if (this.consumedSinceGrant >= INITIAL_WINDOW / 2) {
+    if (this.consumedSinceGrant >= STREAM_WINDOW / 2) {
       this.frame(FrameType.WINDOW, windowFrame(this.id, this.consumedSinceGrant).payload);
       this.consumedSinceGrant = 0;
     }
@@ -106,7 +111,7 @@ export class StreamEndpoint {
       case FrameType.DATA:
         this.unacked += frame.payload.length;
         // A peer that sends beyond its credit (a window and one message of slack) is broken or hostile.
-        if (this.unacked > INITIAL_WINDOW + MAX_STREAM_MESSAGE) {
+        if (this.unacked > STREAM_WINDOW + MAX_STREAM_MESSAGE) {
           this.reset("flow control violated");
           this.events.onReset("flow control violated");
           return;
@@ -143,7 +148,7 @@ export class StreamEndpoint {
     while (this.queue.length && !this.closed) {
       const next = this.queue[0]!;
       // A message bigger than what is left may go when nothing is outstanding (credit is whole again).
-      if (next.payload.length > this.credit && this.credit < INITIAL_WINDOW) break;
+      if (next.payload.length > this.credit && this.credit < STREAM_WINDOW) break;
       this.queue.shift();
       this.credit -= next.payload.length;
       this.frame(FrameType.DATA, next.payload, next.flags);

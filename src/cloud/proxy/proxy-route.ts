@@ -106,25 +106,8 @@ async function relay(c: Context<AppEnv>, slug: string, path: string, prefix: str
   // A visitor who hangs up cancels the exchange all the way to the local app (request.signal, with
   // the enable_request_signal flag; local workerd does not deliver it yet: workerd#5062).
   req.signal?.addEventListener("abort", () => c.executionCtx.waitUntil(stub.cancelExchange(exchangeId)));
-  const res = await stub.fetch(forward);
-  if (!res.body || isWs) return res;
-  // A visitor who hangs up cancels the exchange all the way to the local app: the runtime
-  // cancels this body when the client goes away, and the DO is told which exchange to reset.
-  const upstream = res.body.getReader();
-  const body = new ReadableStream<Uint8Array>(
-    {
-      pull: async (controller) => {
-        const { done, value } = await upstream.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => {
-        c.executionCtx.waitUntil(Promise.all([upstream.cancel(reason).catch(() => {}), stub.cancelExchange(exchangeId)]));
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return new Response(body, res);
+  // The DO's response goes back as it is: its body streams through without a copy here.
+  return stub.fetch(forward);
 }
 
 /** The slug in `Host: <slug>.<PROXY_DOMAIN>`, or null. */
