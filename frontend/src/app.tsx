@@ -16,6 +16,15 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something w
 const onDevicePage = /^\/device\/?$/.test(location.pathname);
 
 /**
+ * Where to go once signed in, when a proxied app sent the visitor here to sign in first
+ * (`/?next=/p/app/…`). Only a path on this origin: never an open redirect.
+ */
+const nextPath = (() => {
+  const next = new URLSearchParams(location.search).get("next");
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : null;
+})();
+
+/**
  * The page: what is running, then either the sign-in form or the signed-in dashboard.
  * At /device (RFC 8628), signing in leads to approving a command-line sign-in instead.
  */
@@ -32,7 +41,10 @@ export function App() {
 
   function checkSession() {
     setError(null);
-    getCurrentUser().then(setUser, (e: unknown) => setError(`Could not check whether you are signed in: ${messageOf(e)}`));
+    getCurrentUser().then(
+      (u) => (u && nextPath ? location.replace(nextPath) : setUser(u)),
+      (e: unknown) => setError(`Could not check whether you are signed in: ${messageOf(e)}`),
+    );
   }
 
   useEffect(() => {
@@ -42,6 +54,7 @@ export function App() {
   }, []);
 
   function signedIn(u: User) {
+    if (nextPath) return location.replace(nextPath);
     setError(null);
     setMoveFocus(true);
     setUser(u);

@@ -26,17 +26,27 @@ export async function verifyPrincipal(c: Context<AppEnv>, token: string, via: Pr
   const config = c.get("config");
   const claims = await verifyAccessToken(config, token);
   if (await isBlacklisted(c.env.KV, claims.jti)) throw unauthenticated("access token has been revoked");
-  const live = await findLiveSession(c.get("db"), claims.sid);
-  if (!live || live.user.id !== claims.sub) throw unauthenticated("session has ended");
+  return principalForSession(c, claims.sid, claims.sub, { provider: claims.provider, jti: claims.jti, exp: claims.exp, via });
+}
+
+/** The principal of a live session of an enabled user; 401 when the session has ended. */
+export async function principalForSession(
+  c: Context<AppEnv>,
+  sessionId: string,
+  userId: string,
+  token: { provider: string; jti: string; exp: number; via: Principal["via"] },
+): Promise<Principal> {
+  const live = await findLiveSession(c.get("db"), sessionId);
+  if (!live || live.user.id !== userId) throw unauthenticated("session has ended");
   return {
     kind: "user",
     userId: live.user.id,
     roles: live.user.roles,
     sessionId: live.session.id,
-    provider: claims.provider,
-    jti: claims.jti,
-    tokenExp: claims.exp,
-    via,
+    provider: token.provider,
+    jti: token.jti,
+    tokenExp: token.exp,
+    via: token.via,
     user: live.user,
   };
 }

@@ -6,7 +6,10 @@ import type { AppEnv } from "../../http/app-env.ts";
 import { AppError, notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { instances, type InstanceRow } from "../../db/schema.ts";
-import { authenticate } from "../../auth/authenticate.ts";
+import { getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { authenticate, principalForSession } from "../../auth/authenticate.ts";
+import { issueProxyToken, PROXY_COOKIE, verifyProxyToken } from "./proxy-token.ts";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "../../auth/cookies.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 
@@ -19,7 +22,7 @@ import { requireInstance } from "../instances/instance-access.ts";
 export const proxyRoutes = new Hono<AppEnv>();
 
 /** Our own credentials never reach the proxied app. */
-const OWN_COOKIES = new Set([ACCESS_COOKIE, REFRESH_COOKIE]);
+const OWN_COOKIES = new Set([ACCESS_COOKIE, REFRESH_COOKIE, PROXY_COOKIE]);
 
 function wantsHtml(req: Request) {
   return req.method === "GET" && (req.headers.get("accept") ?? "").includes("text/html");
@@ -58,16 +61,38 @@ async function findProxy(c: Context<AppEnv>, slug: string): Promise<InstanceRow>
 }
 
 /** Public proxies let anyone in; the others need a signed-in user with proxy permission on the instance. */
-async function checkAccess(c: Context<AppEnv>, instance: InstanceRow): Promise<{ strippedAuthorization: boolean } | { redirect: string }> {
+/**
+ * Who is visiting: a Bearer token or the dashboard's cookie (same origin: the /p/ form), or
+ * on the app's own host a proxy token (header) or the proxy cookie that host keeps.
+ */
+async function visitor(c: Context<AppEnv>, instance: InstanceRow, byHost: boolean) {
+  const config = c.get("config");
+  const handoff = c.req.header("x-anchorage-proxy-token");
+  if (handoff) {
+    const t = await verifyProxyToken(config, "handoff", handoff, instance.id);
+    return principalForSession(c, t.sid, t.sub, { provider: "proxy", jti: "", exp: t.exp, via: "bearer" });
+  }
+  const cookie = byHost ? getCookie(c, PROXY_COOKIE) : undefined;
+  if (cookie && !c.req.header("authorization")) {
+    const t = await verifyProxyToken(config, "cookie", cookie, instance.id);
+    return principalForSession(c, t.sid, t.sub, { provider: "proxy", jti: "", exp: t.exp, via: "cookie" });
+  }
+  return authenticate(c);
+}
+
+async function checkAccess(c: Context<AppEnv>, instance: InstanceRow, byHost: boolean): Promise<{ strippedAuthorization: boolean } | { redirect: string }> {
   if (instance.proxyAccess === "public") return { strippedAuthorization: false };
   let principal;
   try {
-    principal = await authenticate(c);
+    principal = await visitor(c, instance, byHost);
   } catch (e) {
     const url = new URL(c.req.url);
-    if (e instanceof AppError && e.code === "E-AUTH-UNAUTH" && wantsHtml(c.req.raw) && url.pathname.startsWith("/p/")) {
-      // A person in a browser: to the dashboard's sign-in, and back here after.
-      return { redirect: `/?next=${encodeURIComponent(url.pathname + url.search)}` };
+    if (e instanceof AppError && e.code === "E-AUTH-UNAUTH" && wantsHtml(c.req.raw)) {
+      // A person in a browser: to the dashboard's sign-in (and, for the app's own host, a proxy token), then back.
+      const config = c.get("config");
+      return byHost
+        ? { redirect: `${config.issuer}/auth/proxy-login?slug=${instance.proxySlug}&next=${encodeURIComponent(url.pathname + url.search)}` }
+        : { redirect: `/?next=${encodeURIComponent(url.pathname + url.search)}` };
     }
     throw e;
   }
@@ -83,7 +108,7 @@ async function relay(c: Context<AppEnv>, slug: string, path: string, prefix: str
     if (html) return new Response(`<!doctype html><meta charset="utf-8"><title>Paused</title><h1>This app is paused</h1><p>${(instance.proxyReason ?? "").replace(/[<&]/g, "")}</p>`, { status: 503, headers: { "content-type": "text/html; charset=utf-8" } });
     throw new AppError("E-INSTANCE-OFFLINE", `this proxy is paused${reason}`);
   }
-  const access = await checkAccess(c, instance);
+  const access = await checkAccess(c, instance, prefix === null);
   if ("redirect" in access) return c.redirect(access.redirect, 302);
   const { strippedAuthorization } = access;
   const req = c.req.raw;
@@ -123,8 +148,58 @@ export function slugFromHost(host: string | null | undefined, proxyDomain: strin
 export async function proxyByHost(c: Context<AppEnv>, next: Next) {
   const slug = slugFromHost(c.req.header("host"), c.get("config").proxyDomain);
   if (!slug) return next();
-  return relay(c, slug, new URL(c.req.url).pathname, null);
+  const url = new URL(c.req.url);
+  if (url.pathname === "/__anchorage/session") return acceptHandoff(c, slug, url);
+  return relay(c, slug, url.pathname, null);
 }
+
+/** Only a path on this same host: never a redirect elsewhere. */
+const safeNext = (next: string | null | undefined) => (next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/");
+
+/** On the app's host: trade the 5-minute handoff token for this host's own cookie, then go on. */
+async function acceptHandoff(c: Context<AppEnv>, slug: string, url: URL) {
+  const instance = await findProxy(c, slug);
+  const config = c.get("config");
+  const t = await verifyProxyToken(config, "handoff", url.searchParams.get("token") ?? "", instance.id);
+  await principalForSession(c, t.sid, t.sub, { provider: "proxy", jti: "", exp: t.exp, via: "bearer" });
+  const { token, expiresIn } = await issueProxyToken(config, "cookie", { userId: t.sub, sessionId: t.sid, instanceId: instance.id });
+  setCookie(c, PROXY_COOKIE, token, { httpOnly: true, secure: config.cookieSecure, sameSite: "Lax", path: "/", maxAge: expiresIn });
+  return c.redirect(safeNext(url.searchParams.get("next")), 302);
+}
+
+/**
+ * `GET /auth/proxy-login?slug=&next=` on the dashboard's origin: with the dashboard's session,
+ * hands a 5-minute proxy token to the app's own host; without one, to sign-in first.
+ */
+proxyRoutes.get("/auth/proxy-login", async (c) => {
+  const url = new URL(c.req.url);
+  const slug = url.searchParams.get("slug") ?? "";
+  const config = c.get("config");
+  if (!config.proxyDomain) throw notFound("proxy host");
+  let principal;
+  try {
+    principal = await authenticate(c);
+  } catch (e) {
+    if (e instanceof AppError && e.code === "E-AUTH-UNAUTH") return c.redirect(`/?next=${encodeURIComponent(url.pathname + url.search)}`, 302);
+    throw e;
+  }
+  const instance = await findProxy(c, slug);
+  await requireInstance(c.get("db"), principal, instance.id, "proxy:cloud_instance");
+  const { token } = await issueProxyToken(config, "handoff", { userId: principal.userId, sessionId: principal.sessionId, instanceId: instance.id });
+  const scheme = new URL(config.issuer).protocol;
+  const next = safeNext(url.searchParams.get("next"));
+  return c.redirect(`${scheme}//${instance.proxySlug}.${config.proxyDomain}/__anchorage/session?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`, 302);
+});
+
+/** `POST /auth/proxy-token {instance_id}`: a 5-minute token for scripts (header `X-Anchorage-Proxy-Token`). */
+proxyRoutes.post("/auth/proxy-token", async (c) => {
+  const principal = await authenticate(c);
+  const body = z.object({ instance_id: z.string().min(1).max(64) }).safeParse(await c.req.json().catch(() => null));
+  if (!body.success) throw new AppError("E-VALIDATION", "instance_id is required", { fields: [{ path: "instance_id", message: "required" }] });
+  await requireInstance(c.get("db"), principal, body.data.instance_id, "proxy:cloud_instance");
+  const { token, expiresIn } = await issueProxyToken(c.get("config"), "handoff", { userId: principal.userId, sessionId: principal.sessionId, instanceId: body.data.instance_id });
+  return c.json({ proxy_token: token, expires_in: expiresIn });
+});
 
 proxyRoutes.all("/p/:slug", (c) => c.redirect(`/p/${c.req.param("slug")}/${new URL(c.req.url).search}`, 308));
 proxyRoutes.all("/p/:slug/*", (c) => {

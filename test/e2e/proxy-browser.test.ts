@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { api } from "./http-client.ts";
+import { ADMIN } from "./global-setup.ts";
+import { startAgent, until } from "./agent-process.ts";
+import { hasChromium, launchChromium } from "./browser.ts";
+import { startLocalApp, type LocalApp } from "./local-apps.ts";
+
+async function signIn(page: Page) {
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/**
+ * A person in a browser reaching a proxied app that needs a signed-in user: sent to sign in,
+ * then back, by path (same origin) and by the app's own host (a proxy token handed over).
+ */
+describe.runIf(hasChromium() || process.env.CI)("proxied app in a browser", () => {
+  let browser: Browser;
+  let app: LocalApp;
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  const origin = () => `http://localhost:${inject("port")}`;
+
+  beforeAll(async () => {
+    app = await startLocalApp();
+    const token = (await api("/auth/login", { body: { email: ADMIN.email, password: ADMIN.password } })).body.tokens.access_token;
+    agent = await startAgent(token, `name: browser-app\nproxy: { slug: web-app, target: "http://127.0.0.1:${app.port}", access: users }\n`);
+    await until(async () => (await fetch(`${origin()}/p/web-app/id?i=1`, { headers: { authorization: `Bearer ${token}` } })).status === 200, 20_000);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    agent?.run.child.kill("SIGKILL");
+    await browser?.close();
+    await app?.close();
+  });
+
+  it("by path: signs in on the dashboard and comes back to the app", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin()}/p/web-app/echo-headers?from=path`);
+    await signIn(page);
+    await page.waitForURL(/\/p\/web-app\/echo-headers\?from=path$/);
+    const body = JSON.parse(await page.locator("body").innerText());
+    expect(body.url).toBe("/echo-headers?from=path");
+    // The dashboard's own cookies never reach the app.
+    expect(body.headers.cookie ?? "").not.toMatch(/anc_/);
+  });
+
+  it("by host: the app's own host gets a proxy token and keeps its own cookie", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const appUrl = `http://web-app.localhost:${inject("port")}/echo-headers?from=host`;
+    await page.goto(appUrl);
+    await signIn(page);
+    await page.waitForURL(appUrl);
+    const body = JSON.parse(await page.locator("body").innerText());
+    expect(body.url).toBe("/echo-headers?from=host");
+    expect(body.headers["x-forwarded-host"]).toBe(`web-app.localhost:${inject("port")}`);
+    expect(body.headers.cookie ?? "").not.toMatch(/anc_/);
+    const cookies = await context.cookies(`http://web-app.localhost:${inject("port")}`);
+    expect(cookies.find((c) => c.name === "anc_proxy")).toMatchObject({ httpOnly: true, domain: "web-app.localhost" });
+    // A second visit goes straight through.
+    await page.goto(`http://web-app.localhost:${inject("port")}/id?i=42`);
+    expect(await page.locator("body").innerText()).toBe("42");
+    await context.close();
+  });
+
+  it("never redirects a sign-in to another site", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin()}/?next=//evil.example/x`);
+    await signIn(page);
+    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    expect(new URL(page.url()).host).toBe(`localhost:${inject("port")}`);
+  });
+});
