@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, base } from "./http-client.ts";
-import { ADMIN } from "./global-setup.ts";
+import { freshUser, type TestUser } from "./users.ts";
 import { anchorage, until } from "./agent-process.ts";
 
 import { NODE } from "./agent-process.ts";
@@ -20,11 +20,13 @@ describe("a real agent process anchored to `npm start`", () => {
   const home = mkdtempSync(join(tmpdir(), "anchorage-agent-"));
   const appLog = join(home, "app.log");
   let token = "";
+  let owner: TestUser;
   let instanceId = "";
   let agent: ReturnType<typeof anchorage> | undefined;
 
   beforeAll(async () => {
-    token = (await api("/auth/login", { body: { email: ADMIN.email, password: ADMIN.password } })).body.tokens.access_token;
+    owner = await freshUser("agent-owner");
+    token = owner.token;
   });
   afterAll(() => {
     agent?.child.kill("SIGKILL");
@@ -32,7 +34,7 @@ describe("a real agent process anchored to `npm start`", () => {
   });
 
   it("anchors with email and password, writing a private credential", async () => {
-    const a = anchorage(["anchor", base(), "--home", home, "--name", "e2e-box", "--email", ADMIN.email], { ANCHORAGE_PASSWORD: ADMIN.password });
+    const a = anchorage(["anchor", base(), "--home", home, "--name", "e2e-box", "--email", owner.email], { ANCHORAGE_PASSWORD: owner.password });
     expect(await a.done).toBe(0);
     instanceId = /as (ins_\S+)/.exec(a.output())![1]!;
     writeFileSync(appLog, "old line that must not be replayed\n");
@@ -46,14 +48,14 @@ describe("a real agent process anchored to `npm start`", () => {
       ].join("\n"),
     );
     // Anchoring twice is refused: the same machine stays the same instance.
-    const again = anchorage(["anchor", base(), "--home", home, "--email", ADMIN.email], { ANCHORAGE_PASSWORD: ADMIN.password });
+    const again = anchorage(["anchor", base(), "--home", home, "--email", owner.email], { ANCHORAGE_PASSWORD: owner.password });
     expect(await again.done).toBe(1);
     expect(again.output()).toMatch(/already anchored/);
   });
 
   it("refuses a broken config at start-up with the line and the reason", async () => {
     const badHome = mkdtempSync(join(tmpdir(), "anchorage-bad-"));
-    const a = anchorage(["anchor", base(), "--home", badHome, "--email", ADMIN.email], { ANCHORAGE_PASSWORD: ADMIN.password });
+    const a = anchorage(["anchor", base(), "--home", badHome, "--email", owner.email], { ANCHORAGE_PASSWORD: owner.password });
     expect(await a.done).toBe(0);
     writeFileSync(join(badHome, "config.yaml"), "name: bad\nlogz: [/tmp/x]\n");
     const run = anchorage(["run", "--home", badHome]);
@@ -108,10 +110,7 @@ describe("a real agent process anchored to `npm start`", () => {
   });
 
   it("can be shared and unshared", async () => {
-    const email = `sharee-${Date.now()}@example.test`;
-    const password = "sharee password 1";
-    await api("/auth/register", { body: { email, password } });
-    const sharee = (await api("/auth/login", { body: { email, password } })).body.tokens.access_token;
+    const { email, token: sharee } = await freshUser("sharee");
     expect((await api(`/api/cloud/instance/${instanceId}`, { token: sharee })).status).toBe(404);
     const s = await api("/api/cloud/shares/save", { token, body: { grantee_email: email, instance_id: instanceId, permissions: ["read:cloud_instance", "command:cloud_instance"] } });
     expect(s.status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { Browser } from "playwright-core";
-import { ADMIN } from "./global-setup.ts";
+import { freshUser, type TestUser } from "./users.ts";
 import { hasChromium, launchChromium } from "./browser.ts";
 
 /**
@@ -10,7 +10,9 @@ import { hasChromium, launchChromium } from "./browser.ts";
  */
 describe.runIf(hasChromium() || process.env.CI)("dashboard in Chromium", () => {
   let browser: Browser;
+  let user: TestUser;
   beforeAll(async () => {
+    user = await freshUser("dashboard");
     browser = await launchChromium();
   });
   afterAll(async () => browser?.close());
@@ -20,11 +22,11 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard in Chromium", () => {
     await page.goto(`http://localhost:${inject("port")}/`);
     await expect.poll(() => page.getByRole("heading", { name: "Anchorage is running" }).count()).toBe(1);
 
-    await page.getByLabel("Email").fill(ADMIN.email);
-    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByLabel("Email").fill(user.email);
+    await page.getByLabel("Password").fill(user.password);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Signed in" }).waitFor();
-    expect(await page.getByText(ADMIN.email).first().isVisible()).toBe(true);
+    expect(await page.getByText(user.email).first().isVisible()).toBe(true);
 
     // The session lives in cookies the page's scripts cannot read.
     const cookies = await page.context().cookies();
@@ -45,7 +47,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard in Chromium", () => {
   it("shows a clear error for a wrong password", async () => {
     const page = await browser.newPage();
     await page.goto(`http://localhost:${inject("port")}/`);
-    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Email").fill(user.email);
     await page.getByLabel("Password").fill("definitely wrong");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect.poll(async () => (await page.getByRole("alert").textContent()) ?? "").toMatch(/invalid email or password/);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ADMIN } from "./global-setup.ts";
+import { freshUser, type TestUser } from "./users.ts";
 import { hasChromium, launchChromium } from "./browser.ts";
 import { base } from "./http-client.ts";
 
@@ -12,9 +12,9 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const NODE = join(ROOT, "node_modules/.bin/node");
 const CLI = join(ROOT, "agent/bin/anchorage.mjs");
 
-async function signIn(page: Page) {
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
+async function signIn(page: Page, user: TestUser) {
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
@@ -27,7 +27,9 @@ describe.runIf(hasChromium() || process.env.CI)("anchoring through the browser",
   let browser: Browser;
   const home = mkdtempSync(join(tmpdir(), "anchorage-device-"));
   const children: ReturnType<typeof spawn>[] = [];
+  let user: TestUser;
   beforeAll(async () => {
+    user = await freshUser("device");
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -51,7 +53,7 @@ describe.runIf(hasChromium() || process.env.CI)("anchoring through the browser",
 
     const page = await browser.newPage();
     await page.goto(url);
-    await signIn(page);
+    await signIn(page, user);
     await expect.poll(async () => page.getByRole("textbox", { name: "Code" }).inputValue()).toBe(code);
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByText("anchorage-agent").first().waitFor();
@@ -65,7 +67,7 @@ describe.runIf(hasChromium() || process.env.CI)("anchoring through the browser",
     children.push(run);
     const dash = await browser.newPage();
     await dash.goto(`http://localhost:${new URL(base()).port}/`);
-    await signIn(dash);
+    await signIn(dash, user);
     const row = dash.getByRole("row").filter({ hasText: "device-box" });
     await expect.poll(async () => (await row.count()) > 0 && (await row.first().textContent())?.toLowerCase().includes("online"), { timeout: 20_000 }).toBe(true);
     run.kill("SIGTERM");

@@ -43,6 +43,10 @@ export default async function setup(project: TestProject) {
   project.provide("baseUrl", `http://127.0.0.1:${PORT}`);
   project.provide("port", PORT);
   project.provide("stateDir", stateDir);
+  // One admin sign-in for the whole run: tests make their own users with it, so no one
+  // account meets the per-account login limit.
+  const login = await fetch(`http://127.0.0.1:${PORT}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
+  project.provide("adminToken", ((await login.json()) as { tokens: { access_token: string } }).tokens.access_token);
 
   return async () => {
     if (child?.pid) {
@@ -62,5 +66,6 @@ declare module "vitest" {
     baseUrl: string;
     port: number;
     stateDir: string;
+    adminToken: string;
   }
 }

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { api } from "./http-client.ts";
-import { ADMIN } from "./global-setup.ts";
+import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
 import { hasChromium, launchChromium } from "./browser.ts";
 import { startLocalApp, type LocalApp } from "./local-apps.ts";
 
+let user: TestUser;
 async function signIn(page: Page) {
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
@@ -25,7 +25,8 @@ describe.runIf(hasChromium() || process.env.CI)("proxied app in a browser", () =
 
   beforeAll(async () => {
     app = await startLocalApp();
-    const token = (await api("/auth/login", { body: { email: ADMIN.email, password: ADMIN.password } })).body.tokens.access_token;
+    user = await freshUser("browser-proxy");
+    const token = user.token;
     agent = await startAgent(token, `name: browser-app\nproxy: { slug: web-app, target: "http://127.0.0.1:${app.port}", access: users }\n`);
     await until(async () => (await fetch(`${origin()}/p/web-app/id?i=1`, { headers: { authorization: `Bearer ${token}` } })).status === 200, 20_000);
     browser = await launchChromium();

@@ -4,7 +4,7 @@ import { io as ioClient } from "socket.io-client";
 import WebSocket from "ws";
 import { request as httpRequest } from "node:http";
 import { api, base } from "./http-client.ts";
-import { ADMIN } from "./global-setup.ts";
+import { freshUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
 import { patternBytes, sha256, startLocalApp, type LocalApp } from "./local-apps.ts";
 
@@ -35,7 +35,7 @@ describe("reverse proxy", () => {
 
   beforeAll(async () => {
     app = await startLocalApp();
-    token = (await api("/auth/login", { body: { email: ADMIN.email, password: ADMIN.password } })).body.tokens.access_token;
+    token = (await freshUser("proxy-owner")).token;
     const target = `http://127.0.0.1:${app.port}`;
     privateAgent = await startAgent(token, `name: private-app\nproxy: { slug: priv-app, target: "${target}", access: users }\n`);
     publicAgent = await startAgent(token, `name: public-app\nproxy: { slug: pub-app, target: "${target}", access: public }\n`);
@@ -70,9 +70,7 @@ describe("reverse proxy", () => {
     expect(browser.status).toBe(302);
     expect(browser.headers.get("location")).toBe("/?next=%2Fp%2Fpriv-app%2Fpage");
 
-    const email = `proxy-sharee-${Date.now()}@example.test`;
-    await api("/auth/register", { body: { email, password: "sharee password 1" } });
-    const sharee = (await api("/auth/login", { body: { email, password: "sharee password 1" } })).body.tokens.access_token;
+    const { email, token: sharee } = await freshUser("proxy-sharee");
     expect((await fetch(`${base()}/p/priv-app/id?i=3`, { headers: { authorization: `Bearer ${sharee}` } })).status).toBe(404);
     const s = await api("/api/cloud/shares/save", { token, body: { grantee_email: email, instance_id: privateAgent.instanceId, permissions: ["read:cloud_instance"] } });
     expect((await fetch(`${base()}/p/priv-app/id?i=3`, { headers: { authorization: `Bearer ${sharee}` } })).status).toBe(403);
