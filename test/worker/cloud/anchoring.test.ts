@@ -19,6 +19,21 @@ describe("anchoring an instance", () => {
     expect((await call("/api/cloud/instances/register", { body: body(anchor_token) })).status).toBe(401);
   });
 
+  it("lets an admin (and only an admin) get an anchor token that registers an instance for another user", async () => {
+    const { seedAdmin } = await import("../helpers.ts");
+    const admin = await seedAdmin();
+    const user = await register();
+    const other = await register();
+    expect((await call("/api/cloud/request-anchor-token-as", { token: other.access, body: { user_id: user.userId } })).status).toBe(403);
+    const res = await call("/api/cloud/request-anchor-token-as", { token: admin.access, body: { email: user.email } });
+    expect(res.status).toBe(200);
+    const { anchor_token, user: forUser } = await json(res);
+    expect(forUser.id).toBe(user.userId);
+    const reg = await call("/api/cloud/instances/register", { body: { anchor_token, name: "for-user", public_key: { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" } } });
+    expect((await json(reg)).owner_id).toBe(user.userId);
+    expect((await call("/api/cloud/request-anchor-token-as", { token: admin.access, body: { user_id: "usr_nobody" } })).status).toBe(404);
+  });
+
   it("refuses a wrong password for an anchor token like a login does", async () => {
     const owner = await register();
     const res = await call("/api/cloud/request-anchor-token", { body: { email: owner.email, password: "wrong wrong wrong" } });
