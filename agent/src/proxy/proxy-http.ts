@@ -7,6 +7,8 @@ import type { StreamHandlers } from "./stream-host.ts";
 /** Connections to the local app are kept alive and reused, as any reverse proxy does. */
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128 });
+/** Read at most this much ahead of the stream before pausing the app's response. */
+const BATCH_BYTES = 512 * 1024;
 
 /**
  * One proxied HTTP exchange against the local app: the request body is written as its
@@ -41,13 +43,43 @@ export function proxyHttp(
       if (!/^(connection|keep-alive|transfer-encoding|upgrade|te|trailer|proxy-.*)$/i.test(name)) pairs.push([name, res.rawHeaders[i + 1]!]);
     }
     void stream.head({ status: res.statusCode ?? 502, headers: pairs });
+    // Chunks that are already here go out together (fewer, larger frames: each frame costs a
+    // message on the socket and an event in the DO); a batch leaves on the next turn, so a
+    // server-sent event is not held back. At most about two batches wait here: then the app is paused.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let scheduled = false;
+    let inFlight: Promise<void> = Promise.resolve();
+    const flushSoon = () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        if (!pendingBytes) return;
+        const bytes = Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        inFlight = inFlight
+          .then(() => stream.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
+          .then(() => {
+            if (res.isPaused() && !res.readableEnded) res.resume();
+          });
+      });
+    };
     res.on("data", (chunk: Buffer) => {
-      res.pause();
-      void stream.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(() => res.resume());
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= BATCH_BYTES) res.pause();
+      flushSoon();
     });
     res.on("end", () => {
-      stream.end();
-      done();
+      // After the last batch has gone (its setImmediate was queued before this one).
+      setImmediate(() => {
+        void inFlight.then(() => {
+          stream.end();
+          done();
+        });
+      });
     });
     res.on("error", () => stream.reset("local app response failed"));
   });

@@ -4,7 +4,7 @@ import { encodeFrame, FrameType, resetFrame, resetReason, windowFrame, windowGra
 export const StreamFlag = { HEAD: 1, TEXT: 2, FIN: 4 } as const;
 
 /** Byte streams go in chunks of at most this size, so streams interleave fairly on the one socket. */
-export const STREAM_CHUNK = 64 * 1024;
+export const STREAM_CHUNK = 256 * 1024;
 /**
  * Each side may have this many bytes in flight per stream before the reader grants more:
  * the memory bound per stream, and large enough that one stream can fill a fast link
