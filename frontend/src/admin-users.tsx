@@ -1,39 +1,19 @@
 import type { User } from "@anchorage/common";
-import { useEffect, useState } from "preact/hooks";
 import { Alert, Notice } from "./alert.tsx";
-import { ApiError, listUsers, setUserDisabled } from "./api.ts";
+import { listUsers, setUserDisabled } from "./api.ts";
+import { useListActions } from "./use-list-actions.ts";
 import { formatDate, roleList } from "./format.ts";
 
 /** Admins only: every user, with a switch to disable (which ends their sessions) or enable them. */
 export function AdminUsers({ me, onExpired }: { me: User; onExpired: () => void }) {
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
+  const { items: users, setItems: setUsers, error, notice, busyId, act } = useListActions(listUsers, onExpired);
 
-  function fail(e: unknown) {
-    if (e instanceof ApiError && e.status === 401) return onExpired();
-    setError(e instanceof Error ? e.message : "Something went wrong.");
-  }
-
-  useEffect(() => {
-    listUsers().then(setUsers, fail);
-  }, []);
-
-  async function toggle(u: User) {
-    setBusyId(u.id);
-    setError(null);
-    setNotice(null);
-    try {
+  const toggle = (u: User) =>
+    act(u.id, async () => {
       const { user, sessions_ended } = await setUserDisabled(u.id, !u.disabled);
       setUsers((list) => list?.map((x) => (x.id === user.id ? user : x)) ?? null);
-      setNotice(user.disabled ? `${user.email} disabled; ${sessions_ended} session(s) ended.` : `${user.email} enabled.`);
-    } catch (e) {
-      fail(e);
-    } finally {
-      setBusyId(null);
-    }
-  }
+      return user.disabled ? `${user.email} disabled; ${sessions_ended} session(s) ended.` : `${user.email} enabled.`;
+    });
 
   return (
     <section class="card" aria-labelledby="users-title">

@@ -1,41 +1,21 @@
 import type { SessionInfo } from "@anchorage/common";
-import { useEffect, useState } from "preact/hooks";
 import { Alert, Notice } from "./alert.tsx";
-import { ApiError, listSessions, revokeSession } from "./api.ts";
+import { listSessions, revokeSession } from "./api.ts";
+import { useListActions } from "./use-list-actions.ts";
 import { formatDate } from "./format.ts";
 
 const device = (s: SessionInfo) => s.user_agent || "Unknown device";
 
 /** The signed-in user's live sessions; any but this one can be revoked. */
 export function Sessions({ onExpired }: { onExpired: () => void }) {
-  const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
+  const { items: sessions, setItems: setSessions, error, notice, busyId, act } = useListActions(listSessions, onExpired);
 
-  function fail(e: unknown) {
-    if (e instanceof ApiError && e.status === 401) return onExpired();
-    setError(e instanceof Error ? e.message : "Something went wrong.");
-  }
-
-  useEffect(() => {
-    listSessions().then(setSessions, fail);
-  }, []);
-
-  async function revoke(s: SessionInfo) {
-    setBusyId(s.id);
-    setError(null);
-    setNotice(null);
-    try {
+  const revoke = (s: SessionInfo) =>
+    act(s.id, async () => {
       await revokeSession(s.id);
       setSessions((list) => list?.filter((x) => x.id !== s.id) ?? null);
-      setNotice(`Session on ${device(s)} revoked.`);
-    } catch (e) {
-      fail(e);
-    } finally {
-      setBusyId(null);
-    }
-  }
+      return `Session on ${device(s)} revoked.`;
+    });
 
   return (
     <section class="card" aria-labelledby="sessions-title">
