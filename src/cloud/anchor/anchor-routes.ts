@@ -24,6 +24,7 @@ import { findUserByEmail, findUserById, isUniqueViolation } from "../../users/us
 import { findInstance } from "../instances/instance-store.ts";
 import { ANCHOR_TOKEN_TTL_SECONDS, consumeAnchorToken, issueAnchorToken } from "./anchor-token.ts";
 import { verifyAgentProof } from "./agent-auth.ts";
+import { withoutInternalHeaders } from "../../http/internal-headers.ts";
 
 export const anchorRoutes = newRouter();
 const tags = ["anchoring"];
@@ -145,7 +146,7 @@ anchorRoutes.get("/agent/connect", async (c) => {
   const owner = await db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, instance.ownerId)).get();
   if (!owner || owner.disabledAt) throw new AppError("E-AUTH-FORBID", "the instance's owner is disabled");
   const { nonce } = await verifyAgentProof(instance, proof);
-  const headers = new Headers(c.req.raw.headers);
+  const headers = withoutInternalHeaders(c.req.raw.headers);
   headers.set("x-anchorage-instance", instance.id);
   headers.set("x-anchorage-owner", instance.ownerId);
   headers.set("x-anchorage-nonce", nonce);

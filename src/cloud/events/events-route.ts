@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { AppError } from "../../http/app-error.ts";
 import { authenticate } from "../../auth/authenticate.ts";
+import { withoutInternalHeaders } from "../../http/internal-headers.ts";
 
 /**
  * `GET /api/events`: a signed-in user's live event socket (cookie or Bearer), held by
@@ -17,7 +18,7 @@ eventsRoute.get("/api/events", async (c) => {
   if (principal.via === "cookie" && (!origin || !c.get("config").origins.includes(origin))) {
     throw new AppError("E-AUTH-FORBID", "cross-site WebSocket refused");
   }
-  const headers = new Headers(c.req.raw.headers);
+  const headers = withoutInternalHeaders(c.req.raw.headers);
   headers.set("x-anchorage-user", principal.userId);
   headers.set("x-anchorage-session", principal.sessionId);
   headers.delete("authorization");

@@ -79,6 +79,20 @@ describe("anchoring an instance", () => {
     first.webSocket!.close();
   });
 
+  it("ignores internal x-anchorage-* headers a client sends to /agent/connect", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    const proof = await agent.proof(await agent.nonce());
+    const sneaky = JSON.stringify({ exchangeId: "x", open: { kind: "http", method: "GET", path: "/", headers: [] }, options: { firstByteTimeoutMs: 1000 }, html: false });
+    const res = await call(`/agent/connect?instance_id=${agent.instanceId}`, {
+      headers: { upgrade: "websocket", authorization: `Bearer ${proof}`, "x-anchorage-proxy": sneaky, "x-anchorage-owner": "usr_attacker" },
+    });
+    // Treated as the agent connection it is, not as a proxied request, and with the real owner.
+    expect(res.status).toBe(101);
+    res.webSocket!.accept();
+    res.webSocket!.close();
+  });
+
   it("replaces a first connection with a second one, telling the first why", async () => {
     const owner = await register();
     const a = await FakeAgent.register(owner);
