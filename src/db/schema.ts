@@ -166,3 +166,9 @@ export const deviceCodes = sqliteTable(
   (t) => [uniqueIndex("device_codes_user_code_unique").on(t.userCode)],
 );
 export type DeviceCodeRow = typeof deviceCodes.$inferSelect;
+
+/** Proxy handoff tokens already traded for a cookie: each works once (they travel in a URL). */
+export const usedProxyHandoffs = sqliteTable("used_proxy_handoffs", {
+  jti: text("jti").primaryKey(),
+  expiresAt: text("expires_at").notNull(),
+});

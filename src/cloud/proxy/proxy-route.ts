@@ -9,7 +9,7 @@ import { instances, type InstanceRow } from "../../db/schema.ts";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { authenticate, principalForSession } from "../../auth/authenticate.ts";
-import { issueProxyToken, PROXY_COOKIE, verifyProxyToken } from "./proxy-token.ts";
+import { issueProxyToken, PROXY_COOKIE, spendHandoff, verifyProxyToken } from "./proxy-token.ts";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "../../auth/cookies.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 
@@ -162,6 +162,7 @@ async function acceptHandoff(c: Context<AppEnv>, slug: string, url: URL) {
   const config = c.get("config");
   const t = await verifyProxyToken(config, "handoff", url.searchParams.get("token") ?? "", instance.id);
   await principalForSession(c, t.sid, t.sub, { provider: "proxy", jti: "", exp: t.exp, via: "bearer" });
+  await spendHandoff(c.get("db"), t);
   const { token, expiresIn } = await issueProxyToken(config, "cookie", { userId: t.sub, sessionId: t.sid, instanceId: instance.id });
   setCookie(c, PROXY_COOKIE, token, { httpOnly: true, secure: config.cookieSecure, sameSite: "Lax", path: "/", maxAge: expiresIn });
   return c.redirect(safeNext(url.searchParams.get("next")), 302);

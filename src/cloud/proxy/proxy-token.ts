@@ -3,6 +3,11 @@ import { z } from "zod";
 import type { Config } from "../../config.ts";
 import { randomToken } from "../../ids.ts";
 import { unauthenticated } from "../../http/app-error.ts";
+import { lt } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { usedProxyHandoffs } from "../../db/schema.ts";
+import { nowIso } from "../../ids.ts";
+import { isUniqueViolation } from "../../users/users.ts";
 import { ACCESS_TOKEN_ALG, currentSigningKey, verificationKey } from "../../auth/tokens/signing-keys.ts";
 
 /**
@@ -19,7 +24,7 @@ export const PROXY_COOKIE = "anc_proxy";
 const AUDIENCE = { handoff: "anchorage-proxy", cookie: "anchorage-proxy-cookie" } as const;
 type Kind = keyof typeof AUDIENCE;
 
-const claimsSchema = z.object({ sub: z.string(), sid: z.string(), ins: z.string(), exp: z.number() });
+const claimsSchema = z.object({ sub: z.string(), sid: z.string(), ins: z.string(), exp: z.number(), jti: z.string() });
 export type ProxyClaims = z.infer<typeof claimsSchema>;
 
 export async function issueProxyToken(config: Config, kind: Kind, subject: { userId: string; sessionId: string; instanceId: string }) {
@@ -35,6 +40,21 @@ export async function issueProxyToken(config: Config, kind: Kind, subject: { use
     .setExpirationTime(`${ttl}s`)
     .sign(key);
   return { token, expiresIn: ttl };
+}
+
+/**
+ * Spends a handoff token: the first trade wins (the primary key decides, atomically in D1);
+ * a replay of a token that leaked from a URL is refused.
+ */
+export async function spendHandoff(db: Db, claims: ProxyClaims): Promise<void> {
+  const now = nowIso();
+  await db.delete(usedProxyHandoffs).where(lt(usedProxyHandoffs.expiresAt, now));
+  try {
+    await db.insert(usedProxyHandoffs).values({ jti: claims.jti, expiresAt: new Date(claims.exp * 1000).toISOString() });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw unauthenticated("proxy token already used");
+    throw e;
+  }
 }
 
 /** Verifies a proxy token of the given kind for this instance; any failure is a plain 401. */
