@@ -35,7 +35,13 @@ export function buildApp() {
   // A proxied app's host comes before everything, /healthz included: its paths are the app's.
   app.use("*", async (c, next) => {
     if (!c.req.header("host")?.includes(".")) return next();
-    c.set("config", loadConfig(c.env));
+    let config;
+    try {
+      config = loadConfig(c.env);
+    } catch {
+      return next(); // no proxy without config; the routes below report the problem where it matters
+    }
+    c.set("config", config);
     c.set("db", openDb(c.env.DB));
     return proxyByHost(c, next);
   });
@@ -50,8 +56,11 @@ export function buildApp() {
   const apiPatterns = API_PREFIXES.map((p) => (p.endsWith("/") ? `${p}*` : p));
   for (const pattern of apiPatterns) {
     app.use(pattern, async (c, next) => {
-      c.set("config", loadConfig(c.env));
-      c.set("db", openDb(c.env.DB));
+      // Already there when the proxy-host check ran first for this request.
+      if (!c.get("config")) {
+        c.set("config", loadConfig(c.env));
+        c.set("db", openDb(c.env.DB));
+      }
       await next();
     });
   }
