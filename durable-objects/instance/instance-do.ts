@@ -6,10 +6,6 @@ import {
   HEARTBEAT_INTERVAL_MS,
   MAX_CONTROL_BYTES,
   commandResultSchema,
-  decodeFrame,
-  encodeFrame,
-  FrameType,
-  resetFrame,
   type AgentConfig,
   type CommandResult,
   type ErrorCode,
@@ -114,12 +110,8 @@ export class InstanceDO extends DurableObject<Env> {
     if (typeof message !== "string") {
       // Binary frames carry streams (proxy, terminal, files). A malformed frame ends the socket
       // with the reason; a well-formed one is refused, since no stream kind is served yet.
-      const r = this.relay.receive(message);
-      if (!r.ok) {
-        const decoded = decodeFrame(message);
-        if (!decoded.ok) return ws.close(CLOSE.invalidMessage, `invalid frame: ${decoded.error}`.slice(0, 120));
-        if (decoded.frame.type !== FrameType.RESET) ws.send(encodeFrame(resetFrame(decoded.frame.streamId, "no such stream")));
-      }
+      const r = this.relay.receive(message, ws);
+      if (!r.ok) ws.close(CLOSE.invalidMessage, `invalid frame: ${r.error}`.slice(0, 120));
       return;
     }
     if (message.length > MAX_CONTROL_BYTES) return ws.close(CLOSE.invalidMessage, "control message too large");

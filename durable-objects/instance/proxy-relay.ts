@@ -1,8 +1,10 @@
 import {
   decodeFrame,
+  encodeFrame,
   FrameType,
   httpResponseHeadSchema,
   isInitiatedBy,
+  resetFrame,
   StreamEndpoint,
   StreamFlag,
   StreamIdAllocator,
@@ -35,25 +37,28 @@ export class ProxyRelay {
   private readonly ids = new StreamIdAllocator("do");
   private readonly streams = new Map<number, StreamEndpoint>();
   private readonly agent: () => WebSocket | undefined;
+  /** Which stream serves which visitor exchange, both ways, so a cancel finds its stream. */
   private readonly exchanges = new Map<string, StreamEndpoint>();
+  private readonly exchangeOf = new Map<number, string>();
 
   constructor(agent: () => WebSocket | undefined) {
     this.agent = agent;
   }
 
-  get openStreams() {
-    return this.streams.size;
-  }
-
-  /** A binary frame from the agent. Returns false when it is not one of ours (the caller refuses it). */
-  receive(bytes: ArrayBuffer): { ok: true } | { ok: false; error: string } {
+  /**
+   * A binary frame from the agent. A malformed one is an error (the caller closes the socket
+   * with it); a stream the agent opens is refused with RESET, since none is served that way;
+   * a late frame for a stream already closed is dropped.
+   */
+  receive(bytes: ArrayBuffer, socket: WebSocket): { ok: true } | { ok: false; error: string } {
     const decoded = decodeFrame(bytes);
     if (!decoded.ok) return decoded;
-    const s = this.streams.get(decoded.frame.streamId);
-    if (s) s.receive(decoded.frame);
-    else if (decoded.frame.type !== FrameType.RESET && isInitiatedBy(decoded.frame.streamId, "do")) {
-      // A late frame for a stream we already closed: nothing to do.
-    } else if (decoded.frame.type !== FrameType.RESET) return { ok: false, error: "agent-opened streams are not served" };
+    const { frame } = decoded;
+    const s = this.streams.get(frame.streamId);
+    if (s) s.receive(frame);
+    else if (frame.type !== FrameType.RESET && !isInitiatedBy(frame.streamId, "do")) {
+      socket.send(encodeFrame(resetFrame(frame.streamId, "no such stream")));
+    }
     return { ok: true };
   }
 
@@ -83,10 +88,13 @@ export class ProxyRelay {
   }
 
   private forget(id: number) {
-    const stream = this.streams.get(id);
     if (!this.streams.delete(id)) return;
     this.ids.release(id);
-    for (const [key, s] of this.exchanges) if (s === stream) this.exchanges.delete(key);
+    const exchangeId = this.exchangeOf.get(id);
+    if (exchangeId !== undefined) {
+      this.exchangeOf.delete(id);
+      this.exchanges.delete(exchangeId);
+    }
   }
 
   /** Relays one HTTP exchange; resolves when the response head arrives (its body keeps streaming). */
@@ -175,6 +183,7 @@ export class ProxyRelay {
 
     stream.open(open);
     this.exchanges.set(exchangeId, stream);
+    this.exchangeOf.set(stream.id, exchangeId);
     // The app has until the timeout to answer once it has the whole request (an upload's own
     // duration does not count: that is the visitor's pace, not the app's).
     let timer: ReturnType<typeof setTimeout> | undefined;

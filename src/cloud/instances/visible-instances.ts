@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import { instances } from "../../db/schema.ts";
 import type { Principal } from "../../auth/principal.ts";
-import { sharesReceived } from "../shares/share-store.ts";
+import { sharesOf } from "../shares/share-store.ts";
 import { accessTo, type InstanceAccess } from "./instance-access.ts";
 import { instancesByIds, instancesOwnedBy } from "./instance-store.ts";
 
@@ -12,7 +12,7 @@ export async function visibleInstances(db: Db, principal: Principal): Promise<In
     return Promise.all(all.map((i) => accessTo(db, principal, i)));
   }
   const owned = await instancesOwnedBy(db, principal.userId);
-  const received = await sharesReceived(db, principal.userId);
+  const received = await sharesOf(db, principal.userId, "received");
   const ids = new Set<string>();
   for (const { share } of received) {
     if (share.instanceId) ids.add(share.instanceId);

@@ -11,7 +11,7 @@ import { newId, nowIso } from "../../ids.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { findUserByEmail, findUserById } from "../../users/users.ts";
 import { requireInstance } from "../instances/instance-access.ts";
-import { sharesGiven, sharesReceived, instancesOfShare } from "./share-store.ts";
+import { sharesOf, instancesOfShare } from "./share-store.ts";
 
 export const shareRoutes = newRouter();
 const tags = ["shares"];
@@ -41,11 +41,11 @@ shareRoutes.openapi(
   async (c) => {
     const p = c.get("principal");
     const db = c.get("db");
-    const [given, received] = await Promise.all([sharesGiven(db, p.userId), sharesReceived(db, p.userId)]);
+    const [given, received] = await Promise.all([sharesOf(db, p.userId, "given"), sharesOf(db, p.userId, "received")]);
     return c.json(
       {
-        given: given.map((g) => toShareView(g.share, { grantee: g.granteeEmail })),
-        received: received.map((r) => toShareView(r.share, { owner: r.ownerEmail })),
+        given: given.map((g) => toShareView(g.share, { grantee: g.otherEmail })),
+        received: received.map((r) => toShareView(r.share, { owner: r.otherEmail })),
       },
       200,
     );

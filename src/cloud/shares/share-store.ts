@@ -26,23 +26,17 @@ export async function grantsFrom(db: Db, ownerId: string, granteeId: string, ins
   return rows.map(toGrant);
 }
 
-/** Every share a user has received, with the owner's email, for listing "shared with me". */
-export async function sharesReceived(db: Db, granteeId: string) {
+/**
+ * A user's shares, newest first, each with the other party's email: those they received
+ * (with the owner's email) or those they gave (with the grantee's).
+ */
+export async function sharesOf(db: Db, userId: string, side: "received" | "given") {
+  const [mine, theirs] = side === "received" ? [cloudShares.granteeId, cloudShares.ownerId] : [cloudShares.ownerId, cloudShares.granteeId];
   return db
-    .select({ share: cloudShares, ownerEmail: users.email })
+    .select({ share: cloudShares, otherEmail: users.email })
     .from(cloudShares)
-    .innerJoin(users, eq(users.id, cloudShares.ownerId))
-    .where(eq(cloudShares.granteeId, granteeId))
-    .orderBy(desc(cloudShares.createdAt))
-    .all();
-}
-
-export async function sharesGiven(db: Db, ownerId: string) {
-  return db
-    .select({ share: cloudShares, granteeEmail: users.email })
-    .from(cloudShares)
-    .innerJoin(users, eq(users.id, cloudShares.granteeId))
-    .where(eq(cloudShares.ownerId, ownerId))
+    .innerJoin(users, eq(users.id, theirs))
+    .where(eq(mine, userId))
     .orderBy(desc(cloudShares.createdAt))
     .all();
 }
