@@ -16,6 +16,7 @@ import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
 import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
 import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
+import { terminalRoutes } from "./cloud/terminal/terminal-routes.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
@@ -88,6 +89,7 @@ export function buildApp() {
   app.route("/api/cloud", instanceRoutes);
   app.route("/api/cloud/shares", shareRoutes);
   app.route("/api/cloud", proxyAdminRoutes);
+  app.route("/api/cloud", terminalRoutes);
   app.route("/", eventsRoute);
   app.route("/", proxyRoutes);
 

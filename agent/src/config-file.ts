@@ -172,7 +172,10 @@ logs: []
 
 terminal:
   # shell: /bin/bash   # default: the user's login shell
-  record: true
+  record: true          # sessions recorded (output only) for the owner and admins
+  grace_seconds: 300    # a shell outlives its dropped browser this long, to be reattached
+  idle_seconds: 0       # end a session with no input or output this long (0: never)
+  max_seconds: 0        # end any session older than this (0: no limit)
 
 sync:
   exclude: ["node_modules/**", ".git/**"]

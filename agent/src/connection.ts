@@ -13,8 +13,11 @@ import { Backoff } from "./backoff.ts";
 import { redactConfig } from "./config-file.ts";
 import { signConnectProof } from "./connect-proof.ts";
 import { LogTail } from "./log-tail.ts";
-import { handleRpc, RpcError } from "./rpc-handlers.ts";
+import { handleRpc } from "./rpc-handlers.ts";
+import { RpcError } from "./rpc-error.ts";
 import { StreamHost } from "./proxy/stream-host.ts";
+import { loadPtyBackend } from "./terminal/pty-backend.ts";
+import { TerminalSessions, type TtyEnded } from "./terminal/terminal-sessions.ts";
 import { postJson, ServerError, socketUrl } from "./server-api.ts";
 import { collectStats, readAgentVersion, type CpuSample } from "./system-stats.ts";
 import os from "node:os";
@@ -40,21 +43,34 @@ export async function stayConnected(opts: Options): Promise<StopReason> {
     files: [...opts.config.logs, opts.ownLogFile],
     onLines: (lines) => (sendLogs ? sendLogs(lines) : queue.push(...lines.slice(-500))),
   });
+  // Shells outlive connections: a drop detaches them, and their ends are told once connected again.
+  const ended: TtyEnded[] = [];
+  let sendEnded: ((e: TtyEnded) => void) | null = null;
+  const terminals = new TerminalSessions({
+    config: opts.config,
+    log: opts.log,
+    spawnPty: loadPtyBackend(opts.log),
+    onEnded: (e) => (sendEnded ? sendEnded(e) : ended.push(e)),
+  });
   await tail.start();
   try {
     for (;;) {
       if (opts.signal.aborted) return "signal";
-      const outcome = await connectOnce(opts, startedAt, (send) => {
+      const outcome = await connectOnce(opts, startedAt, terminals, (send, sendTty) => {
         sendLogs = send;
+        sendEnded = sendTty;
         if (send && queue.length) send(queue.splice(0, queue.length));
+        if (sendTty) for (const e of ended.splice(0, ended.length)) sendTty(e);
       }, () => backoff.reset());
       sendLogs = null;
+      sendEnded = null;
       if (outcome.stop) return outcome.stop;
       const delay = backoff.next();
       opts.log.warn(`connection lost (${outcome.why}); reconnecting in ${(delay / 1000).toFixed(1)} s`);
       await sleep(delay, opts.signal);
     }
   } finally {
+    terminals.closeAll();
     await tail.stop();
   }
 }
@@ -64,7 +80,8 @@ type Outcome = { stop?: StopReason; why: string };
 async function connectOnce(
   opts: Options,
   startedAt: Date,
-  attachLogs: (send: ((lines: LogLine[]) => void) | null) => void,
+  terminals: TerminalSessions,
+  attach: (send: ((lines: LogLine[]) => void) | null, sendTty: ((e: TtyEnded) => void) | null) => void,
   onWelcome: () => void,
 ): Promise<Outcome> {
   const { credential, config, log } = opts;
@@ -86,7 +103,7 @@ async function connectOnce(
     ws.binaryType = "arraybuffer";
     const streams = new StreamHost((bytes) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
-    }, config, log);
+    }, config, log, terminals);
     const running = new AbortController();
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let watchdog: ReturnType<typeof setInterval> | undefined;
@@ -105,7 +122,7 @@ async function connectOnce(
       clearInterval(watchdog);
       running.abort();
       streams.failAll("connection lost");
-      attachLogs(null);
+      attach(null, null);
       opts.signal.removeEventListener("abort", onAbort);
       resolve(o);
     };
@@ -138,9 +155,12 @@ async function connectOnce(
         arch: os.arch(),
         config: redactConfig(config),
       });
-      attachLogs((lines) => {
-        for (let i = 0; i < lines.length; i += 1000) send({ type: "logs", lines: lines.slice(i, i + 1000) });
-      });
+      attach(
+        (lines) => {
+          for (let i = 0; i < lines.length; i += 1000) send({ type: "logs", lines: lines.slice(i, i + 1000) });
+        },
+        (e) => send({ type: "tty-ended", ...e }),
+      );
       void beat();
       heartbeat = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS);
       watchdog = setInterval(() => {
@@ -184,6 +204,7 @@ async function connectOnce(
       handleRpc(msg.method, msg.params, {
         config,
         startedAt,
+        terminals,
         signal: running.signal,
         progress: (stream, data) => send({ type: "rpc-progress", id, stream, data }),
         requestRestart: () => (restartRequested = true),

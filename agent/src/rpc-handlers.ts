@@ -1,10 +1,14 @@
-import { commandRunParamsSchema, type AgentConfig, type CommandResult, type RpcMethod } from "@anchorage/common";
+import { commandRunParamsSchema, terminalCloseParamsSchema, type AgentConfig, type CommandResult, type RpcMethod } from "@anchorage/common";
 import { CommandError, resolveCommand, runCommand } from "./command-runner.ts";
+import { handleGit } from "./git/git-ops.ts";
 import { systemInfo } from "./system-stats.ts";
+import { RpcError } from "./rpc-error.ts";
+import type { TerminalSessions } from "./terminal/terminal-sessions.ts";
 
 export type RpcContext = {
   config: AgentConfig;
   startedAt: Date;
+  terminals: TerminalSessions;
   /** Sends a chunk of a running command's output. */
   progress: (stream: "stdout" | "stderr", data: string) => void;
   /** Asks the agent to restart itself after answering. */
@@ -13,13 +17,7 @@ export type RpcContext = {
   signal: AbortSignal;
 };
 
-export class RpcError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+
 
 /** What the agent does for each RPC method. Unknown methods never reach here (the schema refuses them). */
 export async function handleRpc(method: RpcMethod, params: unknown, ctx: RpcContext): Promise<unknown> {
@@ -28,6 +26,11 @@ export async function handleRpc(method: RpcMethod, params: unknown, ctx: RpcCont
       return { pong: true, at: new Date().toISOString() };
     case "system.info":
       return systemInfo(ctx.startedAt);
+    case "terminal.close": {
+      const p = terminalCloseParamsSchema.safeParse(params);
+      if (!p.success) throw new RpcError("E-VALIDATION", "terminal.close needs { session } or { user }");
+      return { closed: ctx.terminals.close(p.data) };
+    }
     case "command.run": {
       const p = commandRunParamsSchema.safeParse(params);
       if (!p.success) throw new RpcError("E-VALIDATION", "command.run needs { name }");
@@ -50,5 +53,7 @@ export async function handleRpc(method: RpcMethod, params: unknown, ctx: RpcCont
         throw new RpcError(e instanceof CommandError ? e.code : "E-INTERNAL", (e as Error).message);
       }
     }
+    case "git":
+      return handleGit(params, { config: ctx.config, progress: ctx.progress, signal: ctx.signal });
   }
 }

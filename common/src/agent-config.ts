@@ -52,9 +52,16 @@ export const agentConfigSchema = z.strictObject({
   terminal: z
     .strictObject({
       shell: absolutePath.optional(),
+      /** Sessions are recorded (asciicast v2, output only: keystrokes may be passwords) to R2. */
       record: z.boolean().default(true),
+      /** How long a shell outlives its dropped browser, waiting to be reattached. */
+      grace_seconds: z.number().int().min(0).max(86_400).default(300),
+      /** A session with no input and no output this long is ended; 0: never. */
+      idle_seconds: z.number().int().min(0).max(7 * 86_400).default(0),
+      /** No session lives longer than this; 0: no limit. */
+      max_seconds: z.number().int().min(0).max(30 * 86_400).default(0),
     })
-    .default({ record: true }),
+    .default({ record: true, grace_seconds: 300, idle_seconds: 0, max_seconds: 0 }),
   sync: z
     .strictObject({
       exclude: z.array(z.string().min(1)).default(["node_modules/**", ".git/**"]),

@@ -20,6 +20,7 @@ export const errorStatus = {
   "E-PROXY-UPSTREAM": 502, // the local app behind a proxy refused or failed
   "E-PROXY-TIMEOUT": 504, // the local app did not answer in time
   "E-CONFIG": 500,
+  "E-TIMEOUT": 504, // an operation on the instance (git, say) ran past its time limit
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -30,4 +30,19 @@ export type CommandProgressEvent = {
 
 export type LogLinesEvent = { type: "cloud:log-lines"; instanceId: string; lines: (LogLine & { seq: number })[] };
 
-export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent;
+/**
+ * A terminal's output as a preview (coalesced, at most a few per second) and its end. They go to
+ * the session's user and the instance's owner only: a terminal is not for everyone who may read the instance.
+ */
+export type TtyDataEvent = { type: "cloud:tty-data"; instanceId: string; sessionId: string; data: string };
+export type TtyExitEvent = {
+  type: "cloud:tty-exit";
+  instanceId: string;
+  sessionId: string;
+  code: number | null;
+  signal: string | null;
+  reason: "exit" | "closed" | "idle" | "max-lifetime" | "detached" | "revoked";
+  at: string;
+};
+
+export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent;

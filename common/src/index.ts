@@ -10,3 +10,6 @@ export * from "./protocol/frames.ts";
 export * from "./protocol/flow-control.ts";
 export * from "./protocol/stream-endpoint.ts";
 export * from "./protocol/proxy.ts";
+export * from "./protocol/git.ts";
+export * from "./protocol/terminal.ts";
+export * from "./protocol/stream-open.ts";

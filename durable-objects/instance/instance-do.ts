@@ -21,6 +21,11 @@ import { publishToAudience } from "../../src/cloud/events/publish.ts";
 import { InstanceState, type ActionRecord, type HealthPoint } from "./instance-state.ts";
 import { ProxyRelay, type ProxyOptions } from "./proxy-relay.ts";
 import { streamOpenSchema } from "@anchorage/common";
+import { AgentStreams } from "./agent-streams.ts";
+import { TerminalRelay, type TerminalRequest } from "./terminal-relay.ts";
+import { deleteRecordings, type RecordingState } from "./terminal-recorder.ts";
+import { endTerminalSession, findTerminalSession, insertTerminalSession } from "../../src/cloud/terminal/terminal-store.ts";
+import { publishToUsers } from "../../src/cloud/events/publish.ts";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
 export const OFFLINE_GRACE_MS = 3_000;
@@ -55,11 +60,24 @@ export class InstanceDO extends DurableObject<Env> {
   private readonly state: InstanceState;
   private readonly pending = new Map<string, Pending>();
   private outbox: Promise<unknown> = Promise.resolve();
-  private readonly relay = new ProxyRelay(() => this.agentSockets()[0]);
+  private readonly streams = new AgentStreams(() => this.agentSockets()[0]);
+  private readonly relay = new ProxyRelay(this.streams);
+  private readonly terminals: TerminalRelay;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.state = new InstanceState(ctx.storage.sql);
+    this.terminals = new TerminalRelay(this.streams, {
+      bucket: env.BLOBS,
+      loadRecording: (session) => this.state.getMeta<RecordingState>(`rec:${session}`),
+      saveRecording: (session, rec) => this.state.setMeta(`rec:${session}`, rec),
+      started: (t) => this.terminalStarted(t),
+      preview: (userId, sessionId, data) => {
+        const inst = this.instance();
+        if (inst) this.emitTo([userId, inst.ownerId], { type: "cloud:tty-data", instanceId: inst.id, sessionId, data });
+      },
+      background: (p) => this.ctx.waitUntil(p.catch((e) => console.error(`terminal recording: ${(e as Error).message}`))),
+    });
     // The agent's keep-alive pings are answered without waking (or billing) the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
@@ -76,6 +94,7 @@ export class InstanceDO extends DurableObject<Env> {
   /** The agent's WebSocket upgrade; the Worker has verified the signature over `x-anchorage-nonce`. */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.has("x-anchorage-proxy")) return this.proxy(request);
+    if (request.headers.has("x-anchorage-terminal")) return this.terminal(request);
     const instanceId = request.headers.get("x-anchorage-instance");
     const ownerId = request.headers.get("x-anchorage-owner");
     const nonce = request.headers.get("x-anchorage-nonce");
@@ -110,7 +129,7 @@ export class InstanceDO extends DurableObject<Env> {
     if (typeof message !== "string") {
       // Binary frames carry streams (proxy, terminal, files). A malformed frame ends the socket
       // with the reason; a well-formed one is refused, since no stream kind is served yet.
-      const r = this.relay.receive(message, ws);
+      const r = this.streams.receive(message, ws);
       if (!r.ok) ws.close(CLOSE.invalidMessage, `invalid frame: ${r.error}`.slice(0, 120));
       return;
     }
@@ -137,6 +156,9 @@ export class InstanceDO extends DurableObject<Env> {
         }
         this.state.setMeta("status", "online");
         this.emit({ type: "cloud:instance-update", instanceId: att.instanceId, status: "online", at: new Date().toISOString() });
+        // Shares revoked while the agent was away: their holders' shells end now.
+        for (const userId of this.state.getMeta<string[]>("tty_revoked") ?? []) void this.call("terminal.close", { user: userId });
+        this.state.setMeta("tty_revoked", undefined);
         return;
       }
       case "heartbeat": {
@@ -165,6 +187,15 @@ export class InstanceDO extends DurableObject<Env> {
         this.pending.get(msg.id)?.onProgress?.(msg.stream, msg.data);
         return;
       }
+      case "tty-ended": {
+        const bytes = await this.terminals.ended(msg.session);
+        const db = openDb(this.env.DB);
+        await endTerminalSession(db, att.instanceId, msg.session, { at: msg.at, reason: msg.reason, exitCode: msg.code, recordingBytes: bytes });
+        const inst = this.instance();
+        const row = await findTerminalSession(db, msg.session);
+        if (inst && row?.instanceId === inst.id) this.emitTo([inst.ownerId, ...(row ? [row.userId] : [])], { type: "cloud:tty-exit", instanceId: inst.id, sessionId: msg.session, code: msg.code, signal: msg.signal, reason: msg.reason, at: msg.at });
+        return;
+      }
       case "logs": {
         const lines = this.state.appendLogs(msg.lines);
         if (lines.length) this.emit({ type: "cloud:log-lines", instanceId: att.instanceId, lines });
@@ -180,7 +211,7 @@ export class InstanceDO extends DurableObject<Env> {
     if (code === CLOSE.deleted) return;
     this.state.setMeta("offline_at", Date.now() + (code === CLOSE.disconnected ? 0 : OFFLINE_GRACE_MS));
     this.failPending("E-INSTANCE-OFFLINE", "the agent disconnected");
-    this.relay.failAll("agent disconnected");
+    this.streams.failAll("agent disconnected");
     await this.scheduleAlarm();
   }
 
@@ -226,8 +257,40 @@ export class InstanceDO extends DurableObject<Env> {
         ? new Response("<!doctype html><title>Offline</title><h1>This app is offline</h1><p>Its machine is not connected right now.</p>", { status: 503, headers: { "content-type": "text/html; charset=utf-8" } })
         : Response.json({ error: { code: "E-INSTANCE-OFFLINE", message: "the instance is offline" } }, { status: 503 });
     }
+    if (open.data.kind === "pty") return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
     if (open.data.kind === "ws") return this.relay.websocket(open.data, meta.options, meta.html);
     return this.relay.http(request, open.data, meta.options, meta.html, meta.exchangeId);
+  }
+
+  // ── terminals ─────────────────────────────────────────────────────────────
+
+  /** A browser's terminal socket; the Worker has checked `terminal:` access and, for a reattach, that the session is the caller's. */
+  private async terminal(request: Request): Promise<Response> {
+    const req = JSON.parse(request.headers.get("x-anchorage-terminal")!) as Omit<TerminalRequest, "record" | "newSession">;
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json({ error: { code: "E-VALIDATION", message: "expected a WebSocket upgrade" } }, { status: 400 });
+    }
+    if (this.agentSockets().length === 0) return Response.json({ error: { code: "E-INSTANCE-OFFLINE", message: "the instance is offline" } }, { status: 503 });
+    const record = this.state.getMeta<Hello>("hello")?.config.terminal.record ?? true;
+    return this.terminals.open({ ...req, record, newSession: `tty_${randomToken(12)}` });
+  }
+
+  private async terminalStarted(t: { session: string; userId: string; shell: string; cols: number; rows: number; startedAt: string; recorded: boolean }) {
+    const inst = this.instance();
+    if (!inst) return;
+    await insertTerminalSession(openDb(this.env.DB), {
+      id: t.session, instanceId: inst.id, ownerId: inst.ownerId, userId: t.userId, shell: t.shell, cols: t.cols, rows: t.rows, startedAt: t.startedAt, recorded: t.recorded,
+    });
+  }
+
+  /**
+   * A user lost `terminal:` access (a share revoked or narrowed): their shells end now, attached
+   * or not. When the agent is away, they end as soon as it is back.
+   */
+  async closeTerminalsOf(userId: string): Promise<void> {
+    this.terminals.closeUser(userId, "terminal access revoked");
+    const r = await this.call("terminal.close", { user: userId }, 5_000);
+    if (!r.ok) this.state.setMeta("tty_revoked", [...new Set([...(this.state.getMeta<string[]>("tty_revoked") ?? []), userId])]);
   }
 
   /** The visitor hung up: the exchange's stream is reset, so the agent cancels the local request. */
@@ -338,6 +401,8 @@ export class InstanceDO extends DurableObject<Env> {
   async destroy(): Promise<void> {
     for (const s of this.agentSockets()) s.close(CLOSE.deleted, "instance deleted");
     this.failPending("E-NOT-FOUND", "the instance was deleted");
+    const inst = this.instance();
+    if (inst) await deleteRecordings(this.env.BLOBS, `recordings/${inst.id}/`);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -356,11 +421,24 @@ export class InstanceDO extends DurableObject<Env> {
     }
   }
 
+  private instance() {
+    return this.state.getMeta<{ id: string; ownerId: string }>("instance");
+  }
+
   /** Events go out in order, one fan-out after another. */
   private emit(event: HubEvent) {
-    const inst = this.state.getMeta<{ id: string; ownerId: string }>("instance");
+    const inst = this.instance();
     if (!inst) return;
-    this.outbox = this.outbox.then(() => publishToAudience(this.env, inst, event)).catch((e) => console.error(`event fan-out failed: ${(e as Error).message}`));
+    this.enqueue(() => publishToAudience(this.env, inst, event));
+  }
+
+  /** An event for these users only (a terminal's). */
+  private emitTo(userIds: string[], event: HubEvent) {
+    this.enqueue(() => publishToUsers(this.env, userIds, event));
+  }
+
+  private enqueue(fanOut: () => Promise<void>) {
+    this.outbox = this.outbox.then(fanOut).catch((e) => console.error(`event fan-out failed: ${(e as Error).message}`));
     this.ctx.waitUntil(this.outbox);
   }
 

@@ -1,18 +1,5 @@
-import {
-  decodeFrame,
-  encodeFrame,
-  FrameType,
-  httpResponseHeadSchema,
-  isInitiatedBy,
-  resetFrame,
-  StreamEndpoint,
-  StreamFlag,
-  StreamIdAllocator,
-  wsHeadSchema,
-  type Frame,
-  type HeaderPairs,
-  type StreamOpen,
-} from "@anchorage/common";
+import { httpResponseHeadSchema, StreamFlag, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
+import type { AgentStreams } from "./agent-streams.ts";
 
 /** Bytes of a response the DO holds ready for the visitor: pipelining without unbounded memory. */
 const RESPONSE_BUFFER = 512 * 1024;
@@ -31,77 +18,26 @@ const errorResponse = (status: number, code: string, message: string, html: bool
  * The DO's side of proxied exchanges: each visitor request or WebSocket becomes one
  * stream on the agent's socket. Bytes flow as they come, both ways, within per-stream
  * credit, so a slow visitor holds back only its own stream and nothing is buffered whole.
- * Lives in memory: a stream exists only while the request that opened it is being served.
  */
 export class ProxyRelay {
-  private readonly ids = new StreamIdAllocator("do");
-  private readonly streams = new Map<number, StreamEndpoint>();
-  private readonly agent: () => WebSocket | undefined;
-  /** Which stream serves which visitor exchange, both ways, so a cancel finds its stream. */
+  private readonly streams: AgentStreams;
+  /** Which stream serves which visitor exchange, so a cancel finds its stream. */
   private readonly exchanges = new Map<string, StreamEndpoint>();
-  private readonly exchangeOf = new Map<number, string>();
 
-  constructor(agent: () => WebSocket | undefined) {
-    this.agent = agent;
+  constructor(streams: AgentStreams) {
+    this.streams = streams;
   }
 
-  /**
-   * A binary frame from the agent. A malformed one is an error (the caller closes the socket
-   * with it); a stream the agent opens is refused with RESET, since none is served that way;
-   * a late frame for a stream already closed is dropped.
-   */
-  receive(bytes: ArrayBuffer, socket: WebSocket): { ok: true } | { ok: false; error: string } {
-    const decoded = decodeFrame(bytes);
-    if (!decoded.ok) return decoded;
-    const { frame } = decoded;
-    const s = this.streams.get(frame.streamId);
-    if (s) s.receive(frame);
-    else if (frame.type !== FrameType.RESET && !isInitiatedBy(frame.streamId, "do")) {
-      socket.send(encodeFrame(resetFrame(frame.streamId, "no such stream")));
-    }
-    return { ok: true };
+  private openStream(events: StreamEvents, exchangeId?: string): StreamEndpoint | null {
+    return this.streams.open(exchangeId === undefined ? events : { ...events, onClose: () => this.exchanges.delete(exchangeId) });
   }
 
-  /** The agent went away: every open exchange fails now, never hangs. */
-  failAll(reason: string) {
-    for (const s of [...this.streams.values()]) s.receive({ type: FrameType.RESET, streamId: s.id, flags: 0, payload: new TextEncoder().encode(reason) } as Frame);
-    this.streams.clear();
-  }
-
-  private openStream(events: ConstructorParameters<typeof StreamEndpoint>[2]): StreamEndpoint | null {
-    const socket = this.agent();
-    if (!socket) return null;
-    const id = this.ids.allocate();
-    const stream = new StreamEndpoint(
-      id,
-      (bytes) => {
-        try {
-          socket.send(bytes);
-        } catch {
-          /* the socket is closing; webSocketClose fails the stream */
-        }
-      },
-      { ...events, onClose: () => this.forget(id) },
-    );
-    this.streams.set(id, stream);
-    return stream;
-  }
-
-  private forget(id: number) {
-    if (!this.streams.delete(id)) return;
-    this.ids.release(id);
-    const exchangeId = this.exchangeOf.get(id);
-    if (exchangeId !== undefined) {
-      this.exchangeOf.delete(id);
-      this.exchanges.delete(exchangeId);
-    }
-  }
-
-  /** Relays one HTTP exchange; resolves when the response head arrives (its body keeps streaming). */
+  /** The visitor hung up: the exchange's stream is reset, so the agent cancels the local request. */
   cancel(exchangeId: string) {
     this.exchanges.get(exchangeId)?.reset("visitor went away");
   }
 
+  /** Relays one HTTP exchange; resolves when the response head arrives (its body keeps streaming). */
   async http(request: Request, open: Extract<StreamOpen, { kind: "http" }>, opts: ProxyOptions, wantsHtml: boolean, exchangeId: string): Promise<Response> {
     let headResolve!: (r: Response) => void;
     const head = new Promise<Response>((r) => (headResolve = r));
@@ -153,7 +89,7 @@ export class ProxyRelay {
         }
         nudge();
       },
-    });
+    }, exchangeId);
     if (!stream) return errorResponse(503, "E-INSTANCE-OFFLINE", "the instance is offline", wantsHtml);
 
     let ctrl: ReadableStreamDefaultController<Uint8Array> | null = null;
@@ -183,7 +119,6 @@ export class ProxyRelay {
 
     stream.open(open);
     this.exchanges.set(exchangeId, stream);
-    this.exchangeOf.set(stream.id, exchangeId);
     // The app has until the timeout to answer once it has the whole request (an upload's own
     // duration does not count: that is the visitor's pace, not the app's).
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -17,7 +17,7 @@ const config = {
   commands: [{ name: "hi", argv: ["echo", "hi"] }],
   roots: [],
   logs: [],
-  terminal: { record: false },
+  terminal: { record: false, grace_seconds: 300, idle_seconds: 0, max_seconds: 0 },
   sync: { exclude: [] },
 };
 await Promise.all(creds.map((credential) => stayConnected({ credential, config, log, ownLogFile: "/nonexistent/bench.log", signal: stop.signal })));

@@ -14,3 +14,8 @@ export type Principal = {
   via: "bearer" | "cookie";
   user: UserRow;
 };
+
+/** A user as permit() sees them outside any request of theirs (to re-check what they may still do after a change). */
+export const standingPrincipal = (user: UserRow): Principal => ({
+  kind: "user", userId: user.id, roles: user.roles, sessionId: "", provider: "", jti: "", tokenExp: 0, via: "bearer", user,
+});

@@ -172,3 +172,29 @@ export const usedProxyHandoffs = sqliteTable("used_proxy_handoffs", {
   jti: text("jti").primaryKey(),
   expiresAt: text("expires_at").notNull(),
 });
+
+/** Terminal sessions: who opened a shell on which instance, when, how it ended, and its recording. */
+export const terminalSessions = sqliteTable(
+  "terminal_sessions",
+  {
+    id: text("id").primaryKey(), // "tty_…"
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    ownerId: text("owner_id").notNull(), // the instance's owner, so listings are scoped without a join
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    shell: text("shell").notNull(),
+    cols: integer("cols").notNull(),
+    rows: integer("rows").notNull(),
+    startedAt: text("started_at").notNull(),
+    endedAt: text("ended_at"),
+    endReason: text("end_reason"), // exit | closed | idle | max-lifetime | detached | revoked
+    exitCode: integer("exit_code"),
+    recorded: integer("recorded", { mode: "boolean" }).notNull(),
+    recordingBytes: integer("recording_bytes").notNull().default(0),
+  },
+  (t) => [index("terminal_sessions_instance_idx").on(t.instanceId, t.startedAt), index("terminal_sessions_owner_idx").on(t.ownerId)],
+);
+export type TerminalSessionRow = typeof terminalSessions.$inferSelect;

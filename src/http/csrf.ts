@@ -20,3 +20,13 @@ export function assertSameOrigin(req: Request, config: Config): void {
 }
 
 export const isUnsafeMethod = (method: string) => !SAFE_METHODS.has(method);
+
+/**
+ * A WebSocket upgrade is a GET, yet a browser opens one cross-site with our cookies attached
+ * (cross-site WebSocket hijacking): a cookie-authenticated upgrade must come from our origin.
+ */
+export function assertSocketOrigin(req: Request, via: "bearer" | "cookie", config: Config): void {
+  if (via !== "cookie") return;
+  const origin = req.headers.get("origin");
+  if (!origin || !config.origins.includes(origin)) throw forbidden("cross-site WebSocket refused");
+}

@@ -32,7 +32,7 @@ describe("loadConfig", () => {
       commands: [{ name: "disk", argv: ["df", "-h"] }],
       roots: ["/srv/app"],
       logs: [],
-      terminal: { record: true },
+      terminal: { record: true, grace_seconds: 300, idle_seconds: 0, max_seconds: 0 },
       sync: { exclude: ["node_modules/**", ".git/**"] },
     });
   });
@@ -110,7 +110,7 @@ describe("defaultConfigYaml", () => {
       commands: [],
       roots: [],
       logs: [],
-      terminal: { record: true },
+      terminal: { record: true, grace_seconds: 300, idle_seconds: 0, max_seconds: 0 },
       sync: { exclude: ["node_modules/**", ".git/**"] },
     });
   });

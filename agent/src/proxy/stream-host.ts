@@ -11,22 +11,25 @@ import {
 import type { Logger } from "../agent-log.ts";
 import { proxyHttp } from "./proxy-http.ts";
 import { proxyWebSocket } from "./proxy-ws.ts";
+import type { TerminalSessions } from "../terminal/terminal-sessions.ts";
 
 /**
  * The agent's side of the socket's binary streams: the DO opens one per proxied
- * request or WebSocket; each is served against the local app named in this machine's
- * own config (never a target the server names).
+ * request or WebSocket, served against the local app named in this machine's own config
+ * (never a target the server names), and one per terminal attachment.
  */
 export class StreamHost {
   private readonly streams = new Map<number, StreamEndpoint>();
   private readonly send: (bytes: Uint8Array) => void;
   private readonly config: AgentConfig;
   private readonly log: Logger;
+  private readonly terminals: TerminalSessions;
 
-  constructor(send: (bytes: Uint8Array) => void, config: AgentConfig, log: Logger) {
+  constructor(send: (bytes: Uint8Array) => void, config: AgentConfig, log: Logger, terminals: TerminalSessions) {
     this.send = send;
     this.config = config;
     this.log = log;
+    this.terminals = terminals;
   }
 
   /** A binary message from the DO; false when it is malformed (the caller closes the socket). */
@@ -55,7 +58,7 @@ export class StreamHost {
       return { ok: true };
     }
     const target = this.config.proxy?.target;
-    if (!target) {
+    if (!target && open.data.kind !== "pty") {
       this.send(encodeFrame(resetFrame(frame.streamId, "this instance publishes no local app (no proxy in config.yaml)")));
       return { ok: true };
     }
@@ -68,8 +71,9 @@ export class StreamHost {
     });
     this.streams.set(frame.streamId, stream);
     const done = () => this.streams.delete(stream.id);
-    if (open.data.kind === "http") proxyHttp(stream, handlers, target, open.data, done, this.log);
-    else proxyWebSocket(stream, handlers, target, open.data, done, this.log);
+    if (open.data.kind === "pty") this.terminals.attach(stream, handlers, open.data);
+    else if (open.data.kind === "http") proxyHttp(stream, handlers, target!, open.data, done, this.log);
+    else proxyWebSocket(stream, handlers, target!, open.data, done, this.log);
     return { ok: true };
   }
 

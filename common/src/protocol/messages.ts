@@ -70,11 +70,21 @@ export const rpcProgressSchema = z.object({
 
 export const logsSchema = z.object({ type: z.literal("logs"), lines: z.array(logLineSchema).max(1000) });
 
-export const agentMessageSchema = z.union([helloSchema, heartbeatSchema, rpcResultSchema, rpcProgressSchema, logsSchema]);
+/** A terminal session ended on the agent (its shell exited, or it was closed, idle, or detached too long). */
+export const ttyEndedSchema = z.object({
+  type: z.literal("tty-ended"),
+  session: z.string().max(64),
+  code: z.number().int().nullable(),
+  signal: z.string().max(40).nullable(),
+  reason: z.enum(["exit", "closed", "idle", "max-lifetime", "detached"]),
+  at: z.string(),
+});
+
+export const agentMessageSchema = z.union([helloSchema, heartbeatSchema, rpcResultSchema, rpcProgressSchema, logsSchema, ttyEndedSchema]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
 // ── DO → agent ─────────────────────────────────────────────────────────────
-export const rpcMethodSchema = z.enum(["ping", "system.info", "command.run"]);
+export const rpcMethodSchema = z.enum(["ping", "system.info", "command.run", "git", "terminal.close"]);
 export type RpcMethod = z.infer<typeof rpcMethodSchema>;
 
 export const commandRunParamsSchema = z.object({

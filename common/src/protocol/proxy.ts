@@ -4,12 +4,10 @@ import { z } from "zod";
 export const headerPairsSchema = z.array(z.tuple([z.string().max(256), z.string().max(16 * 1024)])).max(200);
 export type HeaderPairs = z.infer<typeof headerPairsSchema>;
 
-/** What a stream the DO opens to the agent is for (the OPEN frame's JSON). */
-export const streamOpenSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("http"), method: z.string().max(20), path: z.string().max(16 * 1024), headers: headerPairsSchema }),
-  z.object({ kind: z.literal("ws"), path: z.string().max(16 * 1024), headers: headerPairsSchema, protocols: z.array(z.string().max(200)).max(20) }),
-]);
-export type StreamOpen = z.infer<typeof streamOpenSchema>;
+/** The OPEN of a proxied HTTP exchange… */
+export const httpOpenSchema = z.object({ kind: z.literal("http"), method: z.string().max(20), path: z.string().max(16 * 1024), headers: headerPairsSchema });
+/** …and of a proxied WebSocket. */
+export const wsOpenSchema = z.object({ kind: z.literal("ws"), path: z.string().max(16 * 1024), headers: headerPairsSchema, protocols: z.array(z.string().max(200)).max(20) });
 
 /** The first DATA (HEAD flag) the agent sends back: a response's status and headers… */
 export const httpResponseHeadSchema = z.object({ status: z.number().int().min(100).max(599), headers: headerPairsSchema });

@@ -54,6 +54,13 @@ export class StreamEndpoint {
     this.send(encodeFrame({ type, streamId: this.id, flags, payload }));
   }
 
+  /** Bytes written but still waiting for the peer's credit: a writer that can pause its source should, while this is above 0. */
+  get queuedBytes(): number {
+    let n = 0;
+    for (const p of this.queue) n += p.payload.length;
+    return n;
+  }
+
   open(descriptor: unknown) {
     this.frame(FrameType.OPEN, new TextEncoder().encode(JSON.stringify(descriptor)));
   }

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../http/app-env.ts";
 import { AppError } from "../../http/app-error.ts";
 import { authenticate } from "../../auth/authenticate.ts";
 import { withoutInternalHeaders } from "../../http/internal-headers.ts";
+import { assertSocketOrigin } from "../../http/csrf.ts";
 
 /**
  * `GET /api/events`: a signed-in user's live event socket (cookie or Bearer), held by
@@ -13,11 +14,7 @@ export const eventsRoute = new Hono<AppEnv>();
 eventsRoute.get("/api/events", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("E-VALIDATION", "expected a WebSocket upgrade");
   const principal = await authenticate(c);
-  // A browser's cross-site WebSocket carries cookies too: it must come from our origin.
-  const origin = c.req.header("origin");
-  if (principal.via === "cookie" && (!origin || !c.get("config").origins.includes(origin))) {
-    throw new AppError("E-AUTH-FORBID", "cross-site WebSocket refused");
-  }
+  assertSocketOrigin(c.req.raw, principal.via, c.get("config"));
   const headers = withoutInternalHeaders(c.req.raw.headers);
   headers.set("x-anchorage-user", principal.userId);
   headers.set("x-anchorage-session", principal.sessionId);

@@ -8,3 +8,8 @@ export async function publishToAudience(env: Env, instance: { id: string; ownerI
   const audience = await instanceAudience(openDb(env.DB), instance);
   await Promise.all(audience.map((userId) => env.USER_HUB.get(env.USER_HUB.idFromName(userId)).publish(event)));
 }
+
+/** Sends an event to these users' hubs only (a terminal's events: its user and the instance's owner). */
+export async function publishToUsers(env: Env, userIds: string[], event: HubEvent): Promise<void> {
+  await Promise.all([...new Set(userIds)].map((userId) => env.USER_HUB.get(env.USER_HUB.idFromName(userId)).publish(event)));
+}

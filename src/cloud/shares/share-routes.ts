@@ -12,6 +12,7 @@ import { recordAudit } from "../../audit/audit-log.ts";
 import { findUserByEmail, findUserById } from "../../users/users.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import { sharesOf, instancesOfShare } from "./share-store.ts";
+import { closeRevokedTerminals } from "../terminal/close-revoked-terminals.ts";
 
 export const shareRoutes = newRouter();
 const tags = ["shares"];
@@ -106,13 +107,14 @@ shareRoutes.openapi(
         .returning();
       share = created!;
     }
+    await closeRevokedTerminals(c.env, db, p.userId, share.granteeId);
     await recordAudit(db, { actorId: p.userId, action: "cloud.share_saved", subjectId: share.id, ip: clientIp(c.req.raw), detail: { grantee: share.granteeId, instance: share.instanceId, permissions: share.permissions, enabled: share.enabled } });
     return c.json(toShareView(share), 200);
   },
 );
 
 shareRoutes.openapi(
-  createRoute({ method: "post", path: "/delete", tags, ...signedIn, summary: "Revoke a share you gave, at once (open event sockets included)",
+  createRoute({ method: "post", path: "/delete", tags, ...signedIn, summary: "Revoke a share you gave, at once (open event sockets and terminals included)",
     request: { body: jsonBody(shareDeleteRequestSchema) },
     responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Revoked"), ...errorResponses(400, 401, 404) } }),
   async (c) => {
@@ -120,6 +122,7 @@ shareRoutes.openapi(
     const db = c.get("db");
     const [deleted] = await db.delete(cloudShares).where(and(eq(cloudShares.id, c.req.valid("json").id), eq(cloudShares.ownerId, p.userId))).returning();
     if (!deleted) throw notFound("share");
+    await closeRevokedTerminals(c.env, db, p.userId, deleted.granteeId);
     await recordAudit(db, { actorId: p.userId, action: "cloud.share_revoked", subjectId: deleted.id, ip: clientIp(c.req.raw), detail: { grantee: deleted.granteeId, instances: await instancesOfShare(db, deleted) } });
     return c.json({ success: true as const }, 200);
   },

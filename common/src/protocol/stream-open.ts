@@ -1,0 +1,7 @@
+import { z } from "zod";
+import { httpOpenSchema, wsOpenSchema } from "./proxy.ts";
+import { ptyOpenSchema } from "./terminal.ts";
+
+/** What a stream the DO opens to the agent is for (the OPEN frame's JSON). */
+export const streamOpenSchema = z.discriminatedUnion("kind", [httpOpenSchema, wsOpenSchema, ptyOpenSchema]);
+export type StreamOpen = z.infer<typeof streamOpenSchema>;

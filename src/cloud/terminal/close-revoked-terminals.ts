@@ -1,0 +1,28 @@
+import type { Env } from "../../env.ts";
+import type { Db } from "../../db/client.ts";
+import { standingPrincipal } from "../../auth/principal.ts";
+import { findUserById } from "../../users/users.ts";
+import { accessTo } from "../instances/instance-access.ts";
+import { findInstance } from "../instances/instance-store.ts";
+import { liveSessionsOf } from "./terminal-store.ts";
+
+/**
+ * After a share changed: every open terminal the grantee holds on the owner's instances is
+ * checked again through permit(), and those no longer allowed are closed at once (their
+ * sockets authorized the access when they opened, so nothing else would end them).
+ */
+export async function closeRevokedTerminals(env: Env, db: Db, ownerId: string, granteeId: string): Promise<number> {
+  const live = await liveSessionsOf(db, ownerId, granteeId);
+  if (!live.length) return 0;
+  const grantee = await findUserById(db, granteeId);
+  const instanceIds = [...new Set(live.map((s) => s.instanceId))];
+  let closed = 0;
+  for (const instanceId of instanceIds) {
+    const instance = await findInstance(db, instanceId);
+    const allowed = grantee && instance && (await accessTo(db, standingPrincipal(grantee), instance)).permissions.includes("terminal:cloud_instance");
+    if (allowed) continue;
+    await env.INSTANCE.get(env.INSTANCE.idFromName(instanceId)).closeTerminalsOf(granteeId);
+    closed++;
+  }
+  return closed;
+}

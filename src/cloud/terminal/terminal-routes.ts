@@ -1,0 +1,108 @@
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { terminalSessionIdSchema } from "@anchorage/common";
+import type { Context } from "hono";
+import type { AppEnv } from "../../http/app-env.ts";
+import { newRouter, validationError } from "../../http/router.ts";
+import { AppError, notFound } from "../../http/app-error.ts";
+import { assertSocketOrigin } from "../../http/csrf.ts";
+import { errorResponses, jsonResponse, signedIn } from "../../http/openapi-common.ts";
+import { authenticate } from "../../auth/authenticate.ts";
+import { clientIp } from "../../http/client-ip.ts";
+import { recordAudit } from "../../audit/audit-log.ts";
+import { recordingPrefix, readRecording } from "../../../durable-objects/instance/terminal-recorder.ts";
+import { requireInstance } from "../instances/instance-access.ts";
+import { findTerminalSession, listTerminalSessions } from "./terminal-store.ts";
+import type { TerminalSessionRow } from "../../db/schema.ts";
+
+export const terminalRoutes = newRouter();
+const tags = ["terminal"];
+const idParam = z.object({ id: z.string().min(1).max(64) });
+
+const openQuerySchema = z.strictObject({
+  cols: z.coerce.number().int().min(2).max(1000).default(80),
+  rows: z.coerce.number().int().min(1).max(500).default(24),
+  /** Reattach to this session (yours, still alive on the agent). */
+  session: terminalSessionIdSchema.optional(),
+  /** Output bytes you already have: the replay starts there. */
+  since: z.coerce.number().int().min(0).optional(),
+});
+
+/**
+ * `GET /api/cloud/instance/:id/terminal`: a WebSocket to a shell on the instance (DESIGN.md,
+ * Contracts: Terminal). `terminal:` permission through permit(); a reattach must name a live
+ * session of the caller's own on this instance, so a share cannot be used to read another's shell.
+ */
+terminalRoutes.get("/instance/:id/terminal", async (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("E-VALIDATION", "expected a WebSocket upgrade");
+  const principal = await authenticate(c);
+  assertSocketOrigin(c.req.raw, principal.via, c.get("config"));
+  c.set("principal", principal);
+  const q = openQuerySchema.safeParse(c.req.query());
+  if (!q.success) throw validationError(q.error, "query");
+  const { instance } = await requireInstance(c.get("db"), principal, c.req.param("id"), "terminal:cloud_instance");
+  if (q.data.session) {
+    const row = await findTerminalSession(c.get("db"), q.data.session);
+    if (!row || row.instanceId !== instance.id || row.userId !== principal.userId || row.endedAt) throw notFound("terminal session");
+  }
+  const headers = new Headers({ upgrade: "websocket", "x-anchorage-terminal": JSON.stringify({ instanceId: instance.id, userId: principal.userId, session: q.data.session ?? null, since: q.data.since, cols: q.data.cols, rows: q.data.rows }) });
+  const response = await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).fetch(new Request(c.req.url, { headers }));
+  if (response.status === 101 && !q.data.session) {
+    await recordAudit(c.get("db"), { actorId: principal.userId, action: "cloud.terminal_opened", subjectId: instance.id, ip: clientIp(c.req.raw) });
+  }
+  return response;
+});
+
+const sessionSchema = z.object({
+  id: z.string(),
+  instance_id: z.string(),
+  user_id: z.string(),
+  shell: z.string(),
+  cols: z.number(),
+  rows: z.number(),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  end_reason: z.string().nullable(),
+  exit_code: z.number().nullable(),
+  recorded: z.boolean(),
+  recording_bytes: z.number(),
+});
+const view = (r: TerminalSessionRow): z.infer<typeof sessionSchema> => ({
+  id: r.id, instance_id: r.instanceId, user_id: r.userId, shell: r.shell, cols: r.cols, rows: r.rows, started_at: r.startedAt,
+  ended_at: r.endedAt, end_reason: r.endReason, exit_code: r.exitCode, recorded: r.recorded, recording_bytes: r.recordingBytes,
+});
+
+terminalRoutes.openapi(
+  createRoute({ method: "get", path: "/instance/{id}/terminals", tags, ...signedIn,
+    summary: "Terminal sessions on an instance, newest first: all of them for its owner and admins, your own otherwise",
+    request: { params: idParam }, responses: { 200: jsonResponse(z.object({ sessions: z.array(sessionSchema) }), "Sessions"), ...errorResponses(401, 403, 404) } }),
+  async (c) => {
+    const p = c.get("principal");
+    const { permissions, instance } = await requireInstance(c.get("db"), p, c.req.valid("param").id, "read:cloud_instance");
+    const all = permissions.includes("manage:cloud_instance");
+    return c.json({ sessions: (await listTerminalSessions(c.get("db"), instance.id, all ? null : p.userId)).map(view) }, 200);
+  },
+);
+
+/** Recordings are for the instance's owner and admins (a sharee's own shell included: it ran on the owner's machine). */
+async function loadRecordingSession(c: Context<AppEnv>, sessionId: string) {
+  const row = await findTerminalSession(c.get("db"), sessionId);
+  if (!row) throw notFound("terminal session");
+  await requireInstance(c.get("db"), c.get("principal"), row.instanceId, "manage:cloud_instance").catch((e) => {
+    throw e instanceof AppError && e.code === "E-AUTH-FORBID" ? notFound("terminal session") : e;
+  });
+  return row;
+}
+
+terminalRoutes.openapi(
+  createRoute({ method: "get", path: "/terminals/{sessionId}/recording", tags, ...signedIn,
+    summary: "A session's recording, asciicast v2 (output and resizes; keystrokes are not recorded). Owner and admins only",
+    request: { params: z.object({ sessionId: terminalSessionIdSchema }) },
+    responses: { 200: { description: "asciicast v2", content: { "application/x-asciicast": { schema: z.string() } } }, ...errorResponses(401, 404) } }),
+  async (c) => {
+    const row = await loadRecordingSession(c, c.req.valid("param").sessionId);
+    const body = row.recorded ? await readRecording(c.env.BLOBS, recordingPrefix(row.instanceId, row.id)) : null;
+    if (!body) throw notFound("recording (the session was not recorded)");
+    return new Response(body, { headers: { "content-type": "application/x-asciicast", "content-disposition": `attachment; filename="${row.id}.cast"` } }) as never;
+  },
+);

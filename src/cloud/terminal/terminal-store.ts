@@ -1,0 +1,36 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { terminalSessions, type TerminalSessionRow } from "../../db/schema.ts";
+
+export type EndReason = NonNullable<TerminalSessionRow["endReason"]>;
+
+export async function insertTerminalSession(db: Db, row: Omit<TerminalSessionRow, "endedAt" | "endReason" | "exitCode" | "recordingBytes">): Promise<void> {
+  await db.insert(terminalSessions).values({ ...row, recordingBytes: 0 }).onConflictDoNothing();
+}
+
+/** Marks a session of this instance ended, once (an agent can only end its own instance's sessions). */
+export async function endTerminalSession(db: Db, instanceId: string, id: string, end: { at: string; reason: string; exitCode: number | null; recordingBytes?: number }): Promise<void> {
+  await db
+    .update(terminalSessions)
+    .set({ endedAt: end.at, endReason: end.reason, exitCode: end.exitCode, ...(end.recordingBytes !== undefined ? { recordingBytes: end.recordingBytes } : {}) })
+    .where(and(eq(terminalSessions.id, id), eq(terminalSessions.instanceId, instanceId), isNull(terminalSessions.endedAt)));
+}
+
+export async function findTerminalSession(db: Db, id: string): Promise<TerminalSessionRow | undefined> {
+  return db.select().from(terminalSessions).where(eq(terminalSessions.id, id)).get();
+}
+
+/** An instance's sessions, newest first; only one user's when `userId` is given. */
+export async function listTerminalSessions(db: Db, instanceId: string, userId: string | null, limit = 100): Promise<TerminalSessionRow[]> {
+  const where = userId ? and(eq(terminalSessions.instanceId, instanceId), eq(terminalSessions.userId, userId)) : eq(terminalSessions.instanceId, instanceId);
+  return db.select().from(terminalSessions).where(where).orderBy(desc(terminalSessions.startedAt)).limit(limit).all();
+}
+
+/** The live sessions of a user on some of an owner's instances (to close them when a share is revoked). */
+export async function liveSessionsOf(db: Db, ownerId: string, userId: string): Promise<TerminalSessionRow[]> {
+  return db
+    .select()
+    .from(terminalSessions)
+    .where(and(eq(terminalSessions.ownerId, ownerId), eq(terminalSessions.userId, userId), isNull(terminalSessions.endedAt)))
+    .all();
+}
