@@ -17,6 +17,7 @@ import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
 import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
 import { terminalRoutes } from "./cloud/terminal/terminal-routes.ts";
+import { gitRoutes } from "./cloud/git/git-routes.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
@@ -90,6 +91,7 @@ export function buildApp() {
   app.route("/api/cloud/shares", shareRoutes);
   app.route("/api/cloud", proxyAdminRoutes);
   app.route("/api/cloud", terminalRoutes);
+  app.route("/api/cloud", gitRoutes);
   app.route("/", eventsRoute);
   app.route("/", proxyRoutes);
 

@@ -20,7 +20,7 @@ import { markInstanceStatus, recordAgentHello } from "../../src/cloud/instances/
 import { publishToAudience } from "../../src/cloud/events/publish.ts";
 import { InstanceState, type ActionRecord, type HealthPoint } from "./instance-state.ts";
 import { ProxyRelay, type ProxyOptions } from "./proxy-relay.ts";
-import { streamOpenSchema } from "@anchorage/common";
+import { GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp, streamOpenSchema, type GitRequest } from "@anchorage/common";
 import { AgentStreams } from "./agent-streams.ts";
 import { TerminalRelay, type TerminalRequest } from "./terminal-relay.ts";
 import { deleteRecordings, type RecordingState } from "./terminal-recorder.ts";
@@ -34,6 +34,11 @@ export const HEARTBEAT_DEADLINE_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
 export type DoResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 const fail = (code: ErrorCode, message: string): DoResult<never> => ({ ok: false, code, message });
+
+/** Codes an agent may answer with as they are (the caller's input was at fault); anything else is the agent's failure. */
+const PASSED_ON: ReadonlySet<string> = new Set(["E-VALIDATION", "E-NOT-FOUND", "E-CONFLICT", "E-AUTH-FORBID", "E-TIMEOUT", "E-PAYLOAD-TOO-LARGE", "E-CONFIG"]);
+const agentFailure = (e: { code: string; message: string }): DoResult<never> =>
+  PASSED_ON.has(e.code) ? fail(e.code as ErrorCode, e.message) : fail("E-INTERNAL", `${e.code}: ${e.message}`);
 
 type AgentAttachment = { kind: "agent"; instanceId: string; ownerId: string; connectedAt: number };
 type Pending = { resolve: (r: DoResult<unknown>) => void; onProgress?: (stream: "stdout" | "stderr", data: string) => void; timer: ReturnType<typeof setTimeout> };
@@ -180,7 +185,7 @@ export class InstanceDO extends DurableObject<Env> {
         if (!p) return;
         this.pending.delete(msg.id);
         clearTimeout(p.timer);
-        p.resolve(msg.ok ? { ok: true, value: msg.result } : fail("E-INTERNAL", `${msg.error.code}: ${msg.error.message}`));
+        p.resolve(msg.ok ? { ok: true, value: msg.result } : agentFailure(msg.error));
         return;
       }
       case "rpc-progress": {
@@ -347,13 +352,35 @@ export class InstanceDO extends DurableObject<Env> {
     // Only what the agent's config allows (plus the builtins); the agent checks again itself.
     const allowed = [...builtinCommands, ...(this.state.getMeta<Hello>("hello")?.config.commands.map((c) => c.name) ?? [])];
     if (!allowed.includes(input.command)) return fail("E-VALIDATION", `unknown command "${input.command}"; allowed: ${allowed.join(", ")}`);
+    const r = await this.trackAction(input.command, input.requestedBy, input.timeoutSeconds, "command.run", { name: input.command, timeout_seconds: input.timeoutSeconds });
+    if (!r.ok) return r;
+    const { refusal: _, ...action } = r.value;
+    return { ok: true, value: action };
+  }
+
+  /** A git operation. Remote ones (fetch, pull, push) run as actions, their output streamed like a command's. */
+  async git(request: GitRequest, requestedBy: string): Promise<DoResult<unknown>> {
+    if (!isRemoteGitOp(request.op)) return this.call("git", request, GIT_TIMEOUT_MS + 5_000);
+    if (this.agentSockets().length === 0) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
+    const repo = "repo" in request ? request.repo : "";
+    const r = await this.trackAction(`git ${request.op} ${repo}`.slice(0, 200), requestedBy, GIT_REMOTE_TIMEOUT_SECONDS, "git", request);
+    // Refused before git ran (a merge in progress, a path outside the roots): the caller gets the refusal itself.
+    return r.ok && r.value.refusal ? r.value.refusal : r;
+  }
+
+  /**
+   * Runs an RPC whose result is a command's (exit code, output tails) as a recorded action:
+   * pending → success/error in the recent actions, its output streamed as command-progress events.
+   */
+  private async trackAction(label: string, requestedBy: string, timeoutSeconds: number, method: RpcMethod, params: unknown): Promise<DoResult<ActionRecord & { refusal?: DoResult<never> }>> {
+    const inst = this.instance()!;
     const id = `act_${randomToken(9)}`;
     const started = Date.now();
-    this.state.startAction({ id, command: input.command, requested_by: input.requestedBy, started_at: new Date(started).toISOString() });
-    const base = { type: "cloud:command-progress" as const, instanceId: inst.id, actionId: id, command: input.command };
+    this.state.startAction({ id, command: label, requested_by: requestedBy, started_at: new Date(started).toISOString() });
+    const base = { type: "cloud:command-progress" as const, instanceId: inst.id, actionId: id, command: label };
     this.emit({ ...base, at: new Date().toISOString(), status: "running" });
     let tail = "";
-    const r = await this.call("command.run", { name: input.command, timeout_seconds: input.timeoutSeconds }, (input.timeoutSeconds + 10) * 1000, (stream, data) => {
+    const r = await this.call(method, params, (timeoutSeconds + 10) * 1000, (stream, data) => {
       tail = (tail + data).slice(-8192);
       this.emit({ ...base, at: new Date().toISOString(), stream, data });
     });
@@ -370,7 +397,7 @@ export class InstanceDO extends DurableObject<Env> {
     });
     this.emit({ ...base, at: new Date().toISOString(), status, ...(done ? { result: done } : {}), ...(error ? { error } : {}) });
     await this.outbox;
-    return { ok: true, value: action };
+    return { ok: true, value: !r.ok && r.code !== "E-INTERNAL" && r.code !== "E-INSTANCE-OFFLINE" ? { ...action, refusal: r } : action };
   }
 
   async recentActions(limit = 50): Promise<ActionRecord[]> {

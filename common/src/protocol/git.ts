@@ -38,12 +38,12 @@ export const branchNameSchema = z
   .regex(/^(?![-+])(?!.*\.\.)(?!.*@\{)(?!.*\/\/)(?!\/)(?!.*\/$)(?!.*\.lock$)(?!.*\.$)[^\s~^:?*[\\\0-\x1f\x7f]+$/, "not a valid branch name");
 const remoteSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, "a remote's name").refine((r) => !r.startsWith("-"), "may not start with -");
 
-export const gitRequestSchema = z.discriminatedUnion("op", [
-  z.strictObject({ op: z.literal("repos") }),
-  z.strictObject({ op: z.literal("status"), repo }),
-  z.strictObject({ op: z.literal("log"), repo, ref: revisionSchema.optional(), skip: z.number().int().min(0).max(1_000_000).default(0), limit: z.number().int().min(1).max(200).default(50) }),
-  z.strictObject({
-    op: z.literal("diff"),
+/** Each operation's fields: the REST bodies and queries are these, the RPC adds `op`. */
+export const gitFields = {
+  repos: z.strictObject({}),
+  status: z.strictObject({ repo }),
+  log: z.strictObject({ repo, ref: revisionSchema.optional(), skip: z.number().int().min(0).max(1_000_000).default(0), limit: z.number().int().min(1).max(200).default(50) }),
+  diff: z.strictObject({
     repo,
     /** worktree: unstaged changes; index: staged changes; commits: from → to. */
     mode: z.enum(["worktree", "index", "commits"]).default("worktree"),
@@ -51,19 +51,33 @@ export const gitRequestSchema = z.discriminatedUnion("op", [
     to: revisionSchema.optional(),
     paths: z.array(repoPathSchema).max(500).default([]),
   }),
-  z.strictObject({ op: z.literal("stage"), repo, paths: z.array(repoPathSchema).min(1).max(1000) }),
-  z.strictObject({ op: z.literal("unstage"), repo, paths: z.array(repoPathSchema).min(1).max(1000) }),
-  z.strictObject({
-    op: z.literal("commit"),
+  stage: z.strictObject({ repo, paths: z.array(repoPathSchema).min(1).max(1000) }),
+  unstage: z.strictObject({ repo, paths: z.array(repoPathSchema).min(1).max(1000) }),
+  commit: z.strictObject({
     repo,
     message: z.string().trim().min(1, "a commit needs a message").max(64 * 1024),
     author: z.strictObject({ name: z.string().trim().min(1).max(200), email: z.email() }),
   }),
-  z.strictObject({ op: z.literal("branches"), repo }),
-  z.strictObject({ op: z.literal("branch-create"), repo, name: branchNameSchema, start: revisionSchema.optional(), checkout: z.boolean().default(false) }),
-  z.strictObject({ op: z.literal("branch-delete"), repo, name: branchNameSchema, force: z.boolean().default(false) }),
-  z.strictObject({ op: z.literal("checkout"), repo, branch: branchNameSchema }),
-  z.strictObject({ op: z.enum(["fetch", "pull", "push"]), repo, remote: remoteSchema.optional(), branch: branchNameSchema.optional() }),
+  branches: z.strictObject({ repo }),
+  "branch-create": z.strictObject({ repo, name: branchNameSchema, start: revisionSchema.optional(), checkout: z.boolean().default(false) }),
+  "branch-delete": z.strictObject({ repo, name: branchNameSchema, force: z.boolean().default(false) }),
+  checkout: z.strictObject({ repo, branch: branchNameSchema }),
+  remote: z.strictObject({ repo, remote: remoteSchema.optional(), branch: branchNameSchema.optional() }),
+};
+
+export const gitRequestSchema = z.discriminatedUnion("op", [
+  gitFields.repos.extend({ op: z.literal("repos") }),
+  gitFields.status.extend({ op: z.literal("status") }),
+  gitFields.log.extend({ op: z.literal("log") }),
+  gitFields.diff.extend({ op: z.literal("diff") }),
+  gitFields.stage.extend({ op: z.literal("stage") }),
+  gitFields.unstage.extend({ op: z.literal("unstage") }),
+  gitFields.commit.extend({ op: z.literal("commit") }),
+  gitFields.branches.extend({ op: z.literal("branches") }),
+  gitFields["branch-create"].extend({ op: z.literal("branch-create") }),
+  gitFields["branch-delete"].extend({ op: z.literal("branch-delete") }),
+  gitFields.checkout.extend({ op: z.literal("checkout") }),
+  gitFields.remote.extend({ op: z.enum(["fetch", "pull", "push"]) }),
 ]);
 export type GitRequest = z.infer<typeof gitRequestSchema>;
 export type GitRequestInput = z.input<typeof gitRequestSchema>;

@@ -13,6 +13,13 @@ const routes = (id: string) => [
   { method: "POST", path: `/api/cloud/instance/${id}/command`, body: { command: "disk" }, action: "command" },
   { method: "POST", path: `/api/cloud/instance/${id}/disconnect`, action: "manage" },
   { method: "DELETE", path: `/api/cloud/instance/${id}`, action: "manage" },
+  { method: "GET", path: `/api/cloud/instance/${id}/terminals`, action: "read" },
+  { method: "GET", path: `/api/cloud/instance/${id}/git/repos`, action: "git" },
+  { method: "GET", path: `/api/cloud/instance/${id}/git/status?repo=/srv/app`, action: "git" },
+  { method: "GET", path: `/api/cloud/instance/${id}/git/log?repo=/srv/app`, action: "git" },
+  { method: "POST", path: `/api/cloud/instance/${id}/git/stage`, body: { repo: "/srv/app", paths: ["a.txt"] }, action: "git" },
+  { method: "POST", path: `/api/cloud/instance/${id}/git/commit`, body: { repo: "/srv/app", message: "m" }, action: "git" },
+  { method: "POST", path: `/api/cloud/instance/${id}/git/push`, body: { repo: "/srv/app" }, action: "git" },
 ];
 
 async function share(owner: { access: string }, body: Record<string, unknown>) {

@@ -90,7 +90,7 @@ export class FakeAgent {
       .then(() => (handler ? handler(msg.params, msg.id) : Promise.reject(new Error(`no handler for ${msg.method}`))))
       .then(
         (result) => ws.send(JSON.stringify({ type: "rpc-result", id: msg.id, ok: true, result })),
-        (e: Error) => ws.send(JSON.stringify({ type: "rpc-result", id: msg.id, ok: false, error: { code: "E-AGENT", message: e.message } })),
+        (e: Error & { code?: string }) => ws.send(JSON.stringify({ type: "rpc-result", id: msg.id, ok: false, error: { code: e.code ?? "E-AGENT", message: e.message } })),
       );
   }
 }

@@ -1,0 +1,269 @@
+/**
+ * Benchmark (run by hand, not in CI): the browser terminal against ssh to the same machine.
+ * Keystroke echo round trips (the tty's line discipline echoes each byte under `cat`), the
+ * throughput of `cat` of a large text file, and the echo in terminal B while terminal A is
+ * busy with that `cat`. Anchorage is driven from a Node WebSocket client, ssh from `ssh -tt`
+ * over pipes, so no terminal emulator and no rendering is counted on either side.
+ *
+ *   npx tsx scripts/bench/terminal-latency.ts [--keys 1000] [--busy-keys 200] [--mb 100]
+ *
+ * Needs Debian's openssh-server and openssh-client for the baseline (`apt-get install
+ * openssh-server openssh-client`); without them the ssh columns are skipped. A private sshd
+ * runs on 127.0.0.1:<port+1> with its own config and keys, as root.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import WebSocket from "ws";
+
+const { values } = parseArgs({ options: { keys: { type: "string", default: "1000" }, "busy-keys": { type: "string", default: "200" }, mb: { type: "string", default: "100" }, port: { type: "string", default: "8797" } } });
+const KEYS = Number(values.keys);
+const BUSY_KEYS = Number(values["busy-keys"]);
+const MB = Number(values.mb);
+const PORT = Number(values.port);
+const SSH_PORT = PORT + 1;
+const WARMUP = 50;
+const ROOT = new URL("../..", import.meta.url).pathname;
+const NODE = join(ROOT, "node_modules/.bin/node");
+const BASE = `http://127.0.0.1:${PORT}`;
+const ADMIN = { email: "bench@anchorage.local", password: "bench admin password" };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const rssKb = (pids: number[]) => pids.reduce((n, pid) => n + (Number(spawnSync("ps", ["-o", "rss=", "-p", String(pid)]).stdout.toString().trim()) || 0), 0);
+const pidsOf = (name: string) => spawnSync("pgrep", ["-x", name]).stdout.toString().trim().split("\n").filter(Boolean).map(Number);
+
+/** How to reach a shell: an Anchorage terminal socket, or ssh to the private sshd. */
+type Target = { kind: "anchorage"; url: string; token: string } | { kind: "ssh"; key: string };
+
+/** A shell's byte stream: `until` resolves with the moment (performance.now) its output matched. */
+type Term = { send(s: string): void; until(match: (tail: string) => boolean, ms?: number): Promise<number>; close(): void };
+
+function term(write: (b: Buffer) => void, subscribe: (on: (b: Buffer) => void) => void, close: () => void): Term {
+  let tail = "";
+  let waiter: { match: (tail: string) => boolean; done: (t: number) => void } | null = null;
+  subscribe((b) => {
+    // Only the last few KiB are kept: a 100 MB `cat` must not be held as one string.
+    tail = (tail + b.subarray(-8192).toString("latin1")).slice(-8192);
+    if (waiter?.match(tail)) {
+      const w = waiter;
+      waiter = null;
+      w.done(performance.now());
+    }
+  });
+  return {
+    send: (s) => write(Buffer.from(s)),
+    close,
+    until(match, ms = 30_000) {
+      tail = "";
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`terminal output never matched; it ended with ${JSON.stringify(tail.slice(-300))}`)), ms);
+        waiter = { match, done: (t) => (clearTimeout(timer), resolve(t)) };
+      });
+    },
+  };
+}
+
+async function open(target: Target): Promise<Term> {
+  if (target.kind === "ssh") {
+    const args = ["-tt", "-p", String(SSH_PORT), "-i", target.key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@127.0.0.1"];
+    const ssh = spawn("ssh", args, { stdio: ["pipe", "pipe", "inherit"] });
+    return term((b) => ssh.stdin.write(b), (on) => ssh.stdout.on("data", on), () => ssh.kill());
+  }
+  const ws = new WebSocket(target.url, { headers: { authorization: `Bearer ${target.token}` } });
+  const t = term((b) => ws.send(b, { binary: true }), (on) => ws.on("message", (d, binary) => binary && on(d as Buffer)), () => ws.close());
+  await new Promise<void>((resolve, reject) => {
+    ws.on("message", (d, binary) => !binary && JSON.parse(String(d)).type === "session" && resolve());
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`terminal upgrade refused: ${res.statusCode}`)));
+    ws.once("error", reject);
+  });
+  return t;
+}
+
+/** Resolves with the round trip, in ms, from sending `input` until the output matches. */
+async function roundTrip(t: Term, input: string, match: (tail: string) => boolean, ms?: number) {
+  const answered = t.until(match, ms);
+  const t0 = performance.now();
+  t.send(input);
+  return (await answered) - t0;
+}
+
+/** Waits for the shell to answer at all; `$((40+2))` keeps the echoed command from matching. */
+const shellReady = (t: Term) => roundTrip(t, "echo READY$((40+2))\r", (s) => s.includes("READY42"));
+
+/** Leaves `cat` reading the terminal, so the line discipline echoes each key and nothing else does. */
+async function startCat(t: Term) {
+  await shellReady(t);
+  await roundTrip(t, "cat\r", (s) => s.includes("cat\r\n"));
+  await sleep(300); // bash hands the terminal back in canonical mode once cat runs
+  await roundTrip(t, "x\r", (s) => (s.match(/x\r\n/g)?.length ?? 0) >= 2); // the echo, then cat's copy
+}
+
+/** One key at a time, each waited for; a line every 64 keys (a canonical line holds 4095). */
+async function echoLatencies(t: Term, n: number, stop = () => false) {
+  const lat: number[] = [];
+  for (let i = 0; i < n && !stop(); i++) {
+    if (i % 64 === 63) await roundTrip(t, "\r", (s) => (s.match(/\n/g)?.length ?? 0) >= 2);
+    lat.push(await roundTrip(t, "a", (s) => s.includes("a")));
+  }
+  return lat;
+}
+
+/** The worker side: open terminal A, `cat` the file, report when it starts and how long it took. */
+async function floodWorker({ target, file }: { target: Target; file: string }) {
+  const t = await open(target);
+  await shellReady(t);
+  parentPort!.postMessage({ started: true });
+  const seconds = (await roundTrip(t, `cat ${file}; echo __DONE$((1+1))__\r`, (s) => s.includes("__DONE2__"), 600_000)) / 1000;
+  parentPort!.postMessage({ seconds });
+  t.close();
+}
+
+/**
+ * Terminal A's `cat` runs in a worker thread, so reading 100 MB off its socket does not sit in
+ * the event loop that times terminal B's keys (two browser tabs do not share one either).
+ */
+function flood(target: Target, file: string, onStart: () => void = () => {}) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { target, file } });
+  return new Promise<number>((resolve, reject) => {
+    worker.on("message", (m) => (m.started ? onStart() : resolve(m.seconds)));
+    worker.on("error", reject);
+    worker.on("exit", (code) => code !== 0 && reject(new Error(`flood worker exited with ${code}`)));
+  }).finally(() => worker.terminate());
+}
+
+/** Idle echo, `cat` throughput, and echo in B while A runs `cat`, for one way to the shell. */
+async function measure(name: string, target: Target, file: string, watch: number[][]) {
+  console.log(`▸ ${name}: ${KEYS} keystrokes (after ${WARMUP} warm-up)`);
+  const b = await open(target);
+  await startCat(b);
+  await echoLatencies(b, WARMUP);
+  const idle = await echoLatencies(b, KEYS);
+  console.log(`▸ ${name}: cat of ${MB} MB`);
+  const peaks = watch.map(() => 0);
+  const timer = setInterval(() => watch.forEach((pids, i) => (peaks[i] = Math.max(peaks[i]!, rssKb(pids)))), 200);
+  const seconds = await flood(target, file).finally(() => clearInterval(timer));
+  console.log(`▸ ${name}: ${BUSY_KEYS} keystrokes in terminal B while terminal A runs cat`);
+  let busy: number[] = [];
+  let floodDone = false;
+  let started!: () => void;
+  const begun = new Promise<void>((r) => (started = r));
+  const flooding = flood(target, file, started).then(() => (floodDone = true));
+  await begun;
+  await sleep(100); // let the cat get going
+  busy = await echoLatencies(b, BUSY_KEYS, () => floodDone);
+  await flooding;
+  b.close();
+  return { idle, mbps: MB / seconds, busy, peaksMb: peaks.map((k) => k / 1024) };
+}
+
+/** A private sshd on loopback: its own host key, an authorized key made here, root allowed. */
+function startSshd(work: string, children: ChildProcess[]): string | null {
+  if (!existsSync("/usr/sbin/sshd") || spawnSync("ssh", ["-V"]).status !== 0) {
+    console.log("▸ ssh baseline skipped: no /usr/sbin/sshd or ssh (apt-get install -y openssh-server openssh-client)");
+    return null;
+  }
+  mkdirSync("/run/sshd", { recursive: true }); // sshd's privilege-separation directory
+  const dir = join(work, "ssh");
+  mkdirSync(dir);
+  for (const k of ["host", "client"]) spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, k)]);
+  const conf = join(dir, "sshd_config");
+  writeFileSync(
+    conf,
+    `ListenAddress 127.0.0.1\nPort ${SSH_PORT}\nHostKey ${dir}/host\nAuthorizedKeysFile ${dir}/client.pub\nPidFile ${dir}/sshd.pid\n` +
+      `PermitRootLogin yes\nPasswordAuthentication no\nUsePAM no\nStrictModes no\nPrintMotd no\nPrintLastLog no\n`,
+  );
+  children.push(spawn("/usr/sbin/sshd", ["-D", "-e", "-f", conf], { stdio: "ignore", detached: true }));
+  return join(dir, "client");
+}
+
+/** Printable text lines, `mb` MiB of them. */
+function writeTextFile(path: string, mb: number) {
+  const line = "the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXY\n"; // 80 bytes
+  const chunk = Buffer.from(line.repeat((1024 * 1024) / line.length) + line.slice(0, (1024 * 1024) % line.length - 1) + "\n");
+  const fd = openSync(path, "w");
+  for (let i = 0; i < mb; i++) writeSync(fd, chunk);
+  closeSync(fd);
+}
+
+async function main(work: string, children: ChildProcess[]) {
+  const file = join(work, "big.txt");
+  writeTextFile(file, MB);
+  const sshKey = startSshd(work, children);
+  console.log(`▸ starting the stack on ${BASE}`);
+  children.push(
+    spawn("npm", ["start"], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: join(work, "state"), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SKIP_FRONTEND_BUILD: "1" },
+      stdio: "ignore",
+      detached: true,
+    }),
+  );
+  const deadline = Date.now() + 120_000;
+  while (!(await fetch(`${BASE}/healthz`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the stack");
+    await sleep(200);
+  }
+  const login = await fetch(`${BASE}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
+  if (!login.ok) throw new Error(`sign-in failed: ${login.status} ${await login.text()}`);
+  const token = ((await login.json()) as { tokens: { access_token: string } }).tokens.access_token;
+  const home = join(work, "agent");
+  const anchor = spawnSync(NODE, [join(ROOT, "agent/bin/anchorage.mjs"), "anchor", BASE, "--home", home, "--token", token, "--name", "bench"], { encoding: "utf8" });
+  if (anchor.status !== 0) throw new Error(anchor.stderr + anchor.stdout);
+  const id = /as (ins_\S+)/.exec(anchor.stdout + anchor.stderr)?.[1];
+  if (!id) throw new Error(`no instance id in: ${anchor.stdout}`);
+  writeFileSync(join(home, "config.yaml"), "name: bench\nterminal: { shell: /bin/bash }\n");
+  const agent = spawn(NODE, [join(ROOT, "agent/bin/anchorage.mjs"), "run", "--home", home], { stdio: "ignore", detached: true });
+  children.push(agent);
+  for (;;) {
+    const r = await fetch(`${BASE}/api/cloud/instance/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    if (r.ok && ((await r.json()) as { status: string }).status === "online") break;
+    if (Date.now() > deadline + 30_000) throw new Error("the agent never came online");
+    await sleep(200);
+  }
+
+  const url = `${BASE.replace("http", "ws")}/api/cloud/instance/${id}/terminal?cols=80&rows=24`;
+  const a = await measure("Anchorage", { kind: "anchorage", url, token }, file, [[agent.pid!], pidsOf("workerd")]);
+  const s = sshKey ? await measure("ssh", { kind: "ssh", key: sshKey }, file, []) : null;
+
+  const f = (n: number, d = 2) => n.toFixed(d);
+  const rows: [string, (r: typeof a) => number, number][] = [
+    [`echo p50, ms (${KEYS} keys, idle)`, (r) => pct(r.idle, 50), 3],
+    ["echo p99, ms (idle)", (r) => pct(r.idle, 99), 3],
+    ["echo mean, ms (idle)", (r) => mean(r.idle), 3],
+    [`cat of ${MB} MB, MB/s`, (r) => r.mbps, 1],
+    [`echo p50, ms (terminal B, A busy with cat)`, (r) => pct(r.busy, 50), 3],
+    ["echo p99, ms (terminal B, A busy with cat)", (r) => pct(r.busy, 99), 3],
+  ];
+  console.log(`\n| measure | Anchorage | ssh (loopback) | Anchorage/ssh |\n|---|---|---|---|`);
+  for (const [k, get, d] of rows) console.log(`| ${k} | ${f(get(a), d)} | ${s ? f(get(s), d) : "—"} | ${s ? `${f(get(a) / get(s))}×` : "—"} |`);
+  console.log(`| keys measured while A was busy | ${a.busy.length} | ${s ? s.busy.length : "—"} | |`);
+  const gap = s ? pct(a.idle, 50) - pct(s.idle, 50) : NaN;
+  const delay = pct(a.busy, 50) - pct(a.idle, 50);
+  console.log(`\ngoal: p50 echo within 1 ms of ssh: ${s ? `${gap <= 1 ? "MET" : "NOT MET"} (Anchorage − ssh = ${f(gap, 3)} ms)` : "not measured (no ssh)"}`);
+  console.log(`goal: a busy cat delays keys of another terminal by a few ms at most: ${delay <= 3 ? "MET" : "NOT MET"} (p50 ${f(delay, 3)} ms, p99 ${f(pct(a.busy, 99) - pct(a.idle, 99), 3)} ms over idle)`);
+  console.log(`peak RSS during the Anchorage cat: agent ${f(a.peaksMb[0]!, 0)} MiB, workerd ${f(a.peaksMb[1]!, 0)} MiB`);
+}
+
+if (!isMainThread) {
+  await floodWorker(workerData);
+} else {
+  const work = mkdtempSync(join(tmpdir(), "anchorage-tty-bench-"));
+  const children: ChildProcess[] = [];
+  try {
+    await main(work, children);
+  } finally {
+    for (const ch of children) {
+      try {
+        if (ch.pid) process.kill(-ch.pid, "SIGTERM");
+      } catch {
+        ch.kill("SIGTERM");
+      }
+    }
+    await sleep(500);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
