@@ -154,6 +154,7 @@ async function connectOnce(
         platform: os.platform(),
         arch: os.arch(),
         config: redactConfig(config),
+        terminals: terminals.ids(),
       });
       attach(
         (lines) => {

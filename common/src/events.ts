@@ -41,7 +41,8 @@ export type TtyExitEvent = {
   sessionId: string;
   code: number | null;
   signal: string | null;
-  reason: "exit" | "closed" | "idle" | "max-lifetime" | "detached" | "revoked";
+  /** `lost`: the agent came back without it (it restarted, and its shells with it). */
+  reason: "exit" | "closed" | "idle" | "max-lifetime" | "detached" | "lost";
   at: string;
 };
 

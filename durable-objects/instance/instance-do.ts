@@ -24,7 +24,7 @@ import { GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp, streamOpenSc
 import { AgentStreams } from "./agent-streams.ts";
 import { TerminalRelay, type TerminalRequest } from "./terminal-relay.ts";
 import { deleteRecordings, type RecordingState } from "./terminal-recorder.ts";
-import { endTerminalSession, findTerminalSession, insertTerminalSession } from "../../src/cloud/terminal/terminal-store.ts";
+import { endLostSessions, endTerminalSession, findTerminalSession, insertTerminalSession } from "../../src/cloud/terminal/terminal-store.ts";
 import { publishToUsers } from "../../src/cloud/events/publish.ts";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
@@ -161,6 +161,7 @@ export class InstanceDO extends DurableObject<Env> {
         }
         this.state.setMeta("status", "online");
         this.emit({ type: "cloud:instance-update", instanceId: att.instanceId, status: "online", at: new Date().toISOString() });
+        for (const lost of await endLostSessions(openDb(this.env.DB), att.instanceId, msg.terminals, new Date().toISOString())) await this.terminals.ended(lost);
         // Shares revoked while the agent was away: their holders' shells end now.
         for (const userId of this.state.getMeta<string[]>("tty_revoked") ?? []) void this.call("terminal.close", { user: userId });
         this.state.setMeta("tty_revoked", undefined);

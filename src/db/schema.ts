@@ -190,7 +190,7 @@ export const terminalSessions = sqliteTable(
     rows: integer("rows").notNull(),
     startedAt: text("started_at").notNull(),
     endedAt: text("ended_at"),
-    endReason: text("end_reason"), // exit | closed | idle | max-lifetime | detached | revoked
+    endReason: text("end_reason"), // exit | closed | idle | max-lifetime | detached | lost (the agent restarted)
     exitCode: integer("exit_code"),
     recorded: integer("recorded", { mode: "boolean" }).notNull(),
     recordingBytes: integer("recording_bytes").notNull().default(0),

@@ -18,11 +18,11 @@ export function anchorage(args: string[], env: Record<string, string> = {}) {
   return { child, done, output: () => out };
 }
 
-export async function until<T>(check: () => T | Promise<T>, ms = 15_000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -158,4 +158,22 @@ describe("terminal", () => {
     // Recordings are the owner's to read, not the sharee's.
     expect((await api(`/api/cloud/terminals/${session}/recording`, { token: sharee.token })).status).toBe(404);
   });
+
+  it("tells an attached browser when the agent drops, and marks its shells lost once it comes back without them", async () => {
+    const t = await openTerminal(id, owner.token);
+    const { id: session } = await t.session();
+    agent.run.child.kill("SIGKILL");
+    await until(() => t.closed(), 10_000);
+    expect(t.closed()!.code).toBe(4503);
+    agent.run = agent.restart();
+    const listed = await until(async () => (await api(`/api/cloud/instance/${id}/terminals`, { token: owner.token })).body.sessions.find((s: any) => s.id === session && s.ended_at), 20_000);
+    expect(listed.end_reason).toBe("lost");
+    const fresh = await until(async () => {
+      const c = await openTerminal(id, owner.token);
+      return c.opened.ok ? c : undefined;
+    }, 20_000);
+    fresh.type("echo back\r");
+    await fresh.waitFor(line("back"));
+    fresh.send({ type: "close" });
+  });
 });

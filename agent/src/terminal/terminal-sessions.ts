@@ -46,6 +46,11 @@ export class TerminalSessions {
     this.opts = opts;
   }
 
+  /** Sessions a user could still attach to (shells running, or ended and kept for their user). */
+  ids(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   get liveCount(): number {
     return [...this.sessions.values()].filter((s) => !s.exited).length;
   }

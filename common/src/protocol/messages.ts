@@ -51,6 +51,8 @@ export const helloSchema = z.object({
   arch: z.string().max(50),
   /** The config with secrets redacted (what `GET …/config` shows). */
   config: agentConfigSchema,
+  /** Terminal sessions alive on the agent now: any other the server thinks open was lost (the agent restarted). */
+  terminals: z.array(z.string().max(64)).max(256).default([]),
 });
 
 export const heartbeatSchema = z.object({ type: z.literal("heartbeat"), at: z.string(), stats: systemStatsSchema });

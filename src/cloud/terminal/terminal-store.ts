@@ -1,8 +1,7 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { terminalSessions, type TerminalSessionRow } from "../../db/schema.ts";
 
-export type EndReason = NonNullable<TerminalSessionRow["endReason"]>;
 
 export async function insertTerminalSession(db: Db, row: Omit<TerminalSessionRow, "endedAt" | "endReason" | "exitCode" | "recordingBytes">): Promise<void> {
   await db.insert(terminalSessions).values({ ...row, recordingBytes: 0 }).onConflictDoNothing();
@@ -14,6 +13,23 @@ export async function endTerminalSession(db: Db, instanceId: string, id: string,
     .update(terminalSessions)
     .set({ endedAt: end.at, endReason: end.reason, exitCode: end.exitCode, ...(end.recordingBytes !== undefined ? { recordingBytes: end.recordingBytes } : {}) })
     .where(and(eq(terminalSessions.id, id), eq(terminalSessions.instanceId, instanceId), isNull(terminalSessions.endedAt)));
+}
+
+/** The agent is back and names the sessions it still has: every other one left open here was lost. Returns their ids. */
+export async function endLostSessions(db: Db, instanceId: string, alive: readonly string[], at: string): Promise<string[]> {
+  const open = await db
+    .select({ id: terminalSessions.id })
+    .from(terminalSessions)
+    .where(and(eq(terminalSessions.instanceId, instanceId), isNull(terminalSessions.endedAt)))
+    .all();
+  const lost = open.map((r) => r.id).filter((id) => !alive.includes(id));
+  if (lost.length) {
+    await db
+      .update(terminalSessions)
+      .set({ endedAt: at, endReason: "lost" })
+      .where(and(eq(terminalSessions.instanceId, instanceId), inArray(terminalSessions.id, lost), isNull(terminalSessions.endedAt)));
+  }
+  return lost;
 }
 
 export async function findTerminalSession(db: Db, id: string): Promise<TerminalSessionRow | undefined> {
