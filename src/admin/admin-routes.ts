@@ -21,6 +21,7 @@ import { listUsers } from "../users/list-users.ts";
 import { createUser, findUserById, newUserRow, toPublicUser } from "../users/users.ts";
 import { adminDeleteUser, adminUpdateUser } from "./admin-users.ts";
 import { closeHubSessions } from "../cloud/events/close-hub-sessions.ts";
+import { closeTerminalsOn, instancesWithTerminalsOf } from "../cloud/terminal/close-terminals.ts";
 import { sessions } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
 
@@ -75,7 +76,10 @@ adminRoutes.openapi(
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const { user, sessionsEnded } = await adminUpdateUser(c.get("db"), id, body);
-    if (user.disabledAt) await closeHubSessions(c.env, id, { allBut: null });
+    if (user.disabledAt) {
+      await closeHubSessions(c.env, id, { allBut: null });
+      await closeTerminalsOn(c.env, await instancesWithTerminalsOf(c.get("db"), id), id);
+    }
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_updated", subjectId: id, ip: clientIp(c.req.raw), detail: { ...body, sessions_ended: sessionsEnded } });
     return c.json({ user: toPublicUser(user), sessions_ended: sessionsEnded }, 200);
   },
@@ -88,8 +92,10 @@ adminRoutes.openapi(
     const p = c.get("principal");
     assertPermit(p, "admin:users", { type: "system" });
     const { id } = c.req.valid("param");
+    const terminals = await instancesWithTerminalsOf(c.get("db"), id); // the rows go with the user
     await adminDeleteUser(c.get("db"), id);
     await closeHubSessions(c.env, id, { allBut: null });
+    await closeTerminalsOn(c.env, terminals, id);
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_deleted", subjectId: id, ip: clientIp(c.req.raw) });
     return c.json({ success: true as const }, 200);
   },

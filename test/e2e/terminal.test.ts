@@ -1,7 +1,7 @@
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
@@ -157,6 +157,18 @@ describe("terminal", () => {
     expect(listed.end_reason).toBe("closed");
     // Recordings are the owner's to read, not the sharee's.
     expect((await api(`/api/cloud/terminals/${session}/recording`, { token: sharee.token })).status).toBe(404);
+  });
+
+  it("closes the terminals of a user the moment an admin disables them", async () => {
+    const sharee = await freshUser("tty-disabled");
+    await api("/api/cloud/shares/save", { token: owner.token, body: { grantee_email: sharee.email, instance_id: id, permissions: ["read:cloud_instance", "terminal:cloud_instance"] } });
+    const t = await openTerminal(id, sharee.token);
+    const { id: session } = await t.session();
+    const disabled = await api(`/admin/users/${sharee.id}`, { method: "PATCH", token: inject("adminToken"), body: { disabled: true } });
+    expect(disabled.status).toBe(200);
+    await until(() => t.closed(), 5_000);
+    expect(t.closed()!.code).toBe(4403);
+    await until(async () => (await api(`/api/cloud/instance/${id}/terminals`, { token: owner.token })).body.sessions.find((s: any) => s.id === session && s.ended_at));
   });
 
   it("tells an attached browser when the agent drops, and marks its shells lost once it comes back without them", async () => {

@@ -12,7 +12,7 @@ import { recordAudit } from "../../audit/audit-log.ts";
 import { findUserByEmail, findUserById } from "../../users/users.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import { sharesOf, instancesOfShare } from "./share-store.ts";
-import { closeRevokedTerminals } from "../terminal/close-revoked-terminals.ts";
+import { closeRevokedTerminals } from "../terminal/close-terminals.ts";
 
 export const shareRoutes = newRouter();
 const tags = ["shares"];

@@ -50,3 +50,7 @@ export async function liveSessionsOf(db: Db, ownerId: string, userId: string): P
     .where(and(eq(terminalSessions.ownerId, ownerId), eq(terminalSessions.userId, userId), isNull(terminalSessions.endedAt)))
     .all();
 }
+
+export async function liveSessionsOfUser(db: Db, userId: string): Promise<TerminalSessionRow[]> {
+  return db.select().from(terminalSessions).where(and(eq(terminalSessions.userId, userId), isNull(terminalSessions.endedAt))).all();
+}

@@ -4,7 +4,7 @@ import { standingPrincipal } from "../../auth/principal.ts";
 import { findUserById } from "../../users/users.ts";
 import { accessTo } from "../instances/instance-access.ts";
 import { findInstance } from "../instances/instance-store.ts";
-import { liveSessionsOf } from "./terminal-store.ts";
+import { liveSessionsOf, liveSessionsOfUser } from "./terminal-store.ts";
 
 /**
  * After a share changed: every open terminal the grantee holds on the owner's instances is
@@ -25,4 +25,14 @@ export async function closeRevokedTerminals(env: Env, db: Db, ownerId: string, g
     closed++;
   }
   return closed;
+}
+
+/** Instances where a user holds open terminals (read before deleting the user: the rows go with them). */
+export async function instancesWithTerminalsOf(db: Db, userId: string): Promise<string[]> {
+  return [...new Set((await liveSessionsOfUser(db, userId)).map((s) => s.instanceId))];
+}
+
+/** A user was disabled or deleted: every terminal they held on these instances closes now. */
+export async function closeTerminalsOn(env: Env, instanceIds: string[], userId: string): Promise<void> {
+  await Promise.all(instanceIds.map((id) => env.INSTANCE.get(env.INSTANCE.idFromName(id)).closeTerminalsOf(userId)));
 }
