@@ -31,7 +31,7 @@ export type TerminalHooks = {
   background(p: Promise<unknown>): void;
 };
 
-type Live = { userId: string; browser: WebSocket; stream: StreamEndpoint; recorder: TerminalRecorder | null };
+type Live = { userId: string; browser: WebSocket; stream: StreamEndpoint };
 
 const jsonError = (status: number, code: string, message: string) => Response.json({ error: { code, message } }, { status });
 
@@ -45,6 +45,8 @@ export class TerminalRelay {
   private readonly streams: AgentStreams;
   private readonly hooks: TerminalHooks;
   private readonly live = new Map<string, Live>();
+  /** One recorder per session while this object lives, shared by its attachments (two tabs, a reattach). */
+  private readonly recorders = new Map<string, TerminalRecorder>();
 
   constructor(streams: AgentStreams, hooks: TerminalHooks) {
     this.streams = streams;
@@ -74,6 +76,8 @@ export class TerminalRelay {
 
     // Made the moment the agent attaches, so the very first output is recorded.
     const startRecording = (shell: string, startedAt: string) => {
+      recorder = this.recorders.get(session) ?? null;
+      if (recorder) return;
       const state = this.hooks.loadRecording(session) ?? { startedMs: Date.parse(startedAt) || Date.now(), seq: 0, recordedOffset: 0, bytes: 0, truncated: false };
       recorder = new TerminalRecorder({
         bucket: this.hooks.bucket,
@@ -83,6 +87,7 @@ export class TerminalRelay {
         background: this.hooks.background,
       });
       recorder.begin({ cols: req.cols, rows: req.rows, shell, title: session });
+      this.recorders.set(session, recorder);
       this.hooks.saveRecording(session, state);
     };
 
@@ -128,7 +133,7 @@ export class TerminalRelay {
         close(4503, `detached: ${reason}`.slice(0, 120));
       },
       onClose: () => {
-        this.live.delete(session);
+        if (this.live.get(session)?.stream === stream) this.live.delete(session);
         if (recorder) this.hooks.background(recorder.flush());
       },
     });
@@ -178,7 +183,7 @@ export class TerminalRelay {
     if (req.session === null) {
       await this.hooks.started({ session, userId: req.userId, shell: result.shell, cols: req.cols, rows: req.rows, startedAt: result.startedAt, recorded: req.record });
     }
-    this.live.set(session, { userId: req.userId, browser, stream, recorder });
+    this.live.set(session, { userId: req.userId, browser, stream });
 
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -198,9 +203,10 @@ export class TerminalRelay {
 
   /** A session ended on the agent: its recording's last segment is written and its state dropped. */
   async ended(session: string): Promise<number> {
-    const live = this.live.get(session);
-    if (live?.recorder) await live.recorder.flush();
-    const state = live?.recorder?.state ?? this.hooks.loadRecording(session);
+    const recorder = this.recorders.get(session);
+    this.recorders.delete(session);
+    if (recorder) await recorder.flush();
+    const state = recorder?.state ?? this.hooks.loadRecording(session);
     this.hooks.saveRecording(session, undefined);
     return state?.bytes ?? 0;
   }
