@@ -234,6 +234,7 @@ export class InstanceDO extends DurableObject<Env> {
       for (const s of sockets) s.close(CLOSE.heartbeatTimeout, "no heartbeat");
       this.state.setMeta("offline_at", now);
       this.failPending("E-INSTANCE-OFFLINE", "the agent stopped answering");
+      this.streams.failAll("agent stopped answering");
     }
     const offlineAt = this.state.getMeta<number>("offline_at");
     if (offlineAt !== undefined && offlineAt <= now && this.agentSockets().length === 0) {

@@ -160,11 +160,12 @@ export class TerminalRelay {
       } catch {
         msg = null;
       }
-      if (!msg?.success) return browser.send(JSON.stringify({ type: "error", message: 'expected {"type":"resize","cols","rows"} or {"type":"close"}; terminal bytes go in binary frames' }));
+      if (!msg?.success) return browser.send(JSON.stringify({ type: "error", message: 'expected {"type":"resize","cols","rows"}, {"type":"close"} or {"type":"ping"}; terminal bytes go in binary frames' }));
       if (msg.data.type === "resize") {
         void stream.head({ resize: { cols: msg.data.cols, rows: msg.data.rows } });
         recorder?.resize(msg.data.cols, msg.data.rows);
-      } else void stream.head({ kill: true });
+      } else if (msg.data.type === "ping") send({ type: "pong" });
+      else void stream.head({ kill: true });
     });
     // The browser left: the shell is detached, not ended.
     browser.addEventListener("close", () => stream.end());

@@ -39,7 +39,8 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One JSON call to the API; a failure becomes an ApiError. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, credentials: "same-origin", headers: { accept: "application/json" } };
   if (body !== undefined) {
     init.headers = { accept: "application/json", "content-type": "application/json" };
@@ -77,7 +78,7 @@ export function refreshSession(): Promise<boolean> {
 }
 
 /** Run a signed-in call; on 401 refresh the session once and retry. */
-async function authed<T>(call: () => Promise<T>): Promise<T> {
+export async function authed<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
@@ -142,7 +143,8 @@ export const decideDevice = (userCode: string, approve: boolean) =>
 export type ActionRecord = ReturnType<(typeof actionRecordSchema)["parse"]>;
 export type LogEntry = LogLine & { seq: number };
 
-const instancePath = (id: string, rest: string) => `/api/cloud/instance/${encodeURIComponent(id)}/${rest}`;
+/** `/api/cloud/instance/<id>/<rest>`; `rest` may carry a query string. */
+export const instancePath = (id: string, rest: string) => `/api/cloud/instance/${encodeURIComponent(id)}/${rest}`;
 
 export const listInstances = () =>
   authed(() => request<{ instances: Instance[] }>("GET", "/api/cloud/instances")).then((r) => r.instances);
@@ -152,7 +154,6 @@ export const runCommand = (id: string, command: string) => authed(() => request<
 export const listActions = (id: string) =>
   authed(() => request<{ actions: ActionRecord[] }>("GET", instancePath(id, "actions"))).then((r) => r.actions);
 
-/** Log lines after sequence number `since`, oldest first. */
 /** Lines after `since`; with `since` null, the newest `limit` lines. */
 export const getLogs = (id: string, since: number | null, limit: number) =>
   authed(() => request<{ lines: LogEntry[] }>("GET", instancePath(id, since === null ? `logs?limit=${limit}` : `logs?since=${since}&limit=${limit}`))).then((r) => r.lines);

@@ -116,6 +116,8 @@ describe("terminal", () => {
     t.ws.send("not json");
     t.send({ type: "resize", cols: 0, rows: 10 });
     await until(() => t.control.filter((m) => m.type === "error").length === 2);
+    t.send({ type: "ping" });
+    await until(() => t.control.find((m) => m.type === "pong"));
     t.type("echo alive\r");
     await t.waitFor(line("alive"));
     t.send({ type: "close" });

@@ -19,6 +19,8 @@ export const terminalClientMessageSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("resize"), cols, rows }),
   /** Ends the shell now (closing the socket only detaches). */
   z.strictObject({ type: z.literal("close") }),
+  /** A keep-alive: answered with `pong`. */
+  z.strictObject({ type: z.literal("ping") }),
 ]);
 export type TerminalClientMessage = z.infer<typeof terminalClientMessageSchema>;
 
@@ -26,6 +28,7 @@ export type TerminalClientMessage = z.infer<typeof terminalClientMessageSchema>;
 export type TerminalServerMessage =
   | { type: "session"; id: string; /** output byte offset of the first byte that follows (replay included) */ offset: number; replay_bytes: number }
   | { type: "exit"; code: number | null; signal: string | null }
+  | { type: "pong" }
   | { type: "error"; message: string };
 
 // ── InstanceDO ↔ agent ─────────────────────────────────────────────────────
@@ -43,6 +46,24 @@ export const ptyOpenSchema = z.object({
   since: z.number().int().min(0).optional(),
 });
 export type PtyOpen = z.infer<typeof ptyOpenSchema>;
+
+/** A terminal session as listed (`GET /api/cloud/instance/:id/terminals`). */
+export const terminalSessionSchema = z.object({
+  id: z.string(),
+  instance_id: z.string(),
+  user_id: z.string(),
+  shell: z.string(),
+  cols: z.number(),
+  rows: z.number(),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  /** exit | closed | idle | max-lifetime | detached | lost (the agent restarted without it) */
+  end_reason: z.string().nullable(),
+  exit_code: z.number().nullable(),
+  recorded: z.boolean(),
+  recording_bytes: z.number(),
+});
+export type TerminalSession = z.infer<typeof terminalSessionSchema>;
 
 /** HEAD-flagged control on a pty stream, DO → agent. */
 export const ptyControlSchema = z.union([

@@ -1,6 +1,8 @@
 import type { Instance } from "@anchorage/common";
 import { useState } from "preact/hooks";
 import { useFocusOnMount } from "../focus.ts";
+import { GitPanel } from "../git/git-panel.tsx";
+import { TerminalPanel } from "../terminal/terminal-panel.tsx";
 import { formatDate, formatUptime, formatUsage } from "../format.ts";
 import { CommandRunner } from "./command-runner.tsx";
 import { instanceStatus, relationLabel, StateBadge } from "./labels.tsx";
@@ -8,12 +10,14 @@ import { LogsPanel } from "./logs-panel.tsx";
 import { RecentActions } from "./recent-actions.tsx";
 import type { Hub } from "./use-events.ts";
 
-/** One instance opened: its facts, a command form (with permission), what was run, and its logs. */
+/** One instance opened: its facts, a command form, a terminal and git (each with permission), what was run, and its logs. */
 export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instance: Instance; hub: Hub; focus: boolean; onExpired: () => void }) {
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focus);
   // Bumped when a command finishes, so the recent actions are fetched again.
   const [runs, setRuns] = useState(0);
   const canRun = i.permissions.includes("command:cloud_instance");
+  const canTerminal = i.permissions.includes("terminal:cloud_instance");
+  const canGit = i.permissions.includes("git:cloud_instance");
 
   return (
     <section class="card stack" aria-labelledby="instance-title">
@@ -54,6 +58,8 @@ export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instan
       ) : (
         <p class="muted">You can watch this instance but not run commands on it.</p>
       )}
+      {canTerminal && <TerminalPanel instance={i} onExpired={onExpired} />}
+      {canGit && <GitPanel instance={i} hub={hub} onExpired={onExpired} />}
       <RecentActions instanceId={i.id} hub={hub} refreshKey={runs} onExpired={onExpired} />
       <LogsPanel instanceId={i.id} hub={hub} onExpired={onExpired} />
     </section>

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { terminalSessionIdSchema } from "@anchorage/common";
+import { terminalSessionIdSchema, terminalSessionSchema, type TerminalSession } from "@anchorage/common";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter, validationError } from "../../http/router.ts";
@@ -53,21 +53,8 @@ terminalRoutes.get("/instance/:id/terminal", async (c) => {
   return response;
 });
 
-const sessionSchema = z.object({
-  id: z.string(),
-  instance_id: z.string(),
-  user_id: z.string(),
-  shell: z.string(),
-  cols: z.number(),
-  rows: z.number(),
-  started_at: z.string(),
-  ended_at: z.string().nullable(),
-  end_reason: z.string().nullable(),
-  exit_code: z.number().nullable(),
-  recorded: z.boolean(),
-  recording_bytes: z.number(),
-});
-const view = (r: TerminalSessionRow): z.infer<typeof sessionSchema> => ({
+const sessionSchema = terminalSessionSchema;
+const view = (r: TerminalSessionRow): TerminalSession => ({
   id: r.id, instance_id: r.instanceId, user_id: r.userId, shell: r.shell, cols: r.cols, rows: r.rows, started_at: r.startedAt,
   ended_at: r.endedAt, end_reason: r.endReason, exit_code: r.exitCode, recorded: r.recorded, recording_bytes: r.recordingBytes,
 });

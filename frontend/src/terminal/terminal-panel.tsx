@@ -1,0 +1,187 @@
+import type { Instance } from "@anchorage/common";
+import type { JSX } from "preact";
+import { useRef, useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
+import type { TerminalState } from "./terminal-socket.ts";
+
+/**
+ * Shells on the instance, one tab each. xterm.js is large, so the view that uses it is
+ * imported only when the first terminal opens. Session ids live in memory only: leaving the
+ * page detaches the shells (the server keeps them for a grace period), closing a tab ends one.
+ */
+
+type ViewModule = typeof import("./terminal-view.tsx");
+
+let viewModule: Promise<ViewModule> | null = null;
+/** The view's chunk, fetched once (again after a failure). */
+function loadView(): Promise<ViewModule> {
+  viewModule ??= import("./terminal-view.tsx").catch((e: unknown) => {
+    viewModule = null;
+    throw e;
+  });
+  return viewModule;
+}
+
+interface Tab {
+  key: number;
+  label: string;
+  state: TerminalState;
+}
+
+function tabSuffix(s: TerminalState): string {
+  if (s.kind === "reconnecting") return "reconnecting";
+  if (s.kind === "exited") return "exited";
+  if (s.kind === "ended") return "closed";
+  return "";
+}
+
+export function TerminalPanel({ instance, onExpired }: { instance: Instance; onExpired: () => void }) {
+  const [view, setView] = useState<ViewModule | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [tabs, setTabs] = useState<Tab[]>([]);
+  const [active, setActive] = useState<number | null>(null);
+  const [screenReader, setScreenReader] = useState(false);
+  const counter = useRef(0);
+  /** Tabs the user closed: their view ends the shell on unmount instead of detaching. */
+  const closed = useRef(new Set<number>());
+  const tabButtons = useRef(new Map<number, HTMLButtonElement>());
+  const newButton = useRef<HTMLButtonElement>(null);
+  const online = instance.status === "online";
+  const id = `terminals-${instance.id}`;
+
+  async function openTerminal() {
+    setError(null);
+    if (!view) {
+      setLoading(true);
+      try {
+        setView(await loadView());
+      } catch {
+        return setError("Could not load the terminal. Check your connection and try again.");
+      } finally {
+        setLoading(false);
+      }
+    }
+    const key = ++counter.current;
+    setTabs((ts) => [...ts, { key, label: `Terminal ${key}`, state: { kind: "connecting" } }]);
+    setActive(key);
+  }
+
+  function setState(key: number, state: TerminalState) {
+    setTabs((ts) => ts.map((t) => (t.key === key ? { ...t, state } : t)));
+  }
+
+  function close(key: number) {
+    closed.current.add(key);
+    const i = tabs.findIndex((t) => t.key === key);
+    const rest = tabs.filter((t) => t.key !== key);
+    setTabs(rest);
+    const next = active === key ? (rest[Math.min(i, rest.length - 1)]?.key ?? null) : active;
+    setActive(next);
+    // Focus goes where the closed tab was, not to the top of the page.
+    requestAnimationFrame(() => (next !== null ? tabButtons.current.get(next) : newButton.current)?.focus());
+  }
+
+  /** Arrow keys, Home and End move between tabs (WAI-ARIA tabs pattern); Delete closes one. */
+  function onTabKey(e: JSX.TargetedKeyboardEvent<HTMLButtonElement>, key: number) {
+    const i = tabs.findIndex((t) => t.key === key);
+    const to =
+      e.key === "ArrowRight" ? (i + 1) % tabs.length
+      : e.key === "ArrowLeft" ? (i - 1 + tabs.length) % tabs.length
+      : e.key === "Home" ? 0
+      : e.key === "End" ? tabs.length - 1
+      : null;
+    if (e.key === "Delete") {
+      e.preventDefault();
+      return close(key);
+    }
+    if (to === null) return;
+    e.preventDefault();
+    const target = tabs[to]!.key;
+    setActive(target);
+    tabButtons.current.get(target)?.focus();
+  }
+
+  return (
+    <section class="stack" aria-labelledby={`${id}-title`}>
+      <div class="section-head">
+        <h3 id={`${id}-title`}>Terminal</h3>
+        <button
+          type="button"
+          ref={newButton}
+          onClick={openTerminal}
+          onPointerEnter={() => void loadView().catch(() => {})}
+          disabled={loading || !online}
+          aria-describedby={online ? undefined : `${id}-offline`}
+        >
+          {loading ? "Loading…" : "New terminal"}
+        </button>
+      </div>
+      {!online && (
+        <p id={`${id}-offline`} class="muted">
+          The instance is offline: a new terminal can open once it is back.
+        </p>
+      )}
+      {error && (
+        <Alert>
+          <p>{error}</p>
+        </Alert>
+      )}
+      {tabs.length === 0 ? (
+        online && <p class="muted">No terminal open. A new one starts a shell on the instance.</p>
+      ) : (
+        <div class="terminals">
+          <div class="terminal-tabs" role="tablist" aria-label="Open terminals">
+            {tabs.map((t) => {
+              const suffix = tabSuffix(t.state);
+              return (
+                <button
+                  key={t.key}
+                  type="button"
+                  role="tab"
+                  id={`${id}-tab-${t.key}`}
+                  aria-controls={`${id}-panel-${t.key}`}
+                  aria-selected={t.key === active}
+                  tabIndex={t.key === active ? 0 : -1}
+                  ref={(el) => void (el ? tabButtons.current.set(t.key, el) : tabButtons.current.delete(t.key))}
+                  onClick={() => setActive(t.key)}
+                  onKeyDown={(e) => onTabKey(e, t.key)}
+                >
+                  {t.label}
+                  {suffix && <span class="tab-suffix"> ({suffix})</span>}
+                </button>
+              );
+            })}
+          </div>
+          {view &&
+            tabs.map((t) => (
+              <div
+                key={t.key}
+                role="tabpanel"
+                id={`${id}-panel-${t.key}`}
+                aria-labelledby={`${id}-tab-${t.key}`}
+                class="terminal-panel"
+                hidden={t.key !== active}
+              >
+                <view.TerminalView
+                  instanceId={instance.id}
+                  label={t.label}
+                  screenReader={screenReader}
+                  online={online}
+                  state={t.state}
+                  onState={(s) => setState(t.key, s)}
+                  onClose={() => close(t.key)}
+                  shouldEnd={() => closed.current.has(t.key)}
+                  onExpired={onExpired}
+                />
+              </div>
+            ))}
+          <label class="check">
+            <input type="checkbox" checked={screenReader} onChange={(e) => setScreenReader(e.currentTarget.checked)} />
+            Screen reader mode (reads the terminal's output aloud as it comes)
+          </label>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,166 @@
+import { FitAddon } from "@xterm/addon-fit";
+import { Terminal } from "@xterm/xterm";
+import "@xterm/xterm/css/xterm.css";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { formatBytes } from "../format.ts";
+import { TerminalSocket, type TerminalState } from "./terminal-socket.ts";
+import { terminalTheme, watchColorScheme } from "./terminal-theme.ts";
+
+/**
+ * One terminal tab: xterm.js on a TerminalSocket, fitted to its box (a resize reaches the
+ * shell), in the dashboard's colours. This module and xterm are loaded only when a terminal is
+ * first opened (terminal-panel.tsx imports it dynamically), so the main bundle stays small.
+ */
+
+export interface TerminalViewProps {
+  instanceId: string;
+  /** "Terminal 2": names the keyboard input and the close button. */
+  label: string;
+  screenReader: boolean;
+  /** The instance's agent is connected (live from the event socket): a waiting reattach goes at once. */
+  online: boolean;
+  state: TerminalState;
+  onState: (s: TerminalState) => void;
+  onClose: () => void;
+  /** Asked on unmount: true when the tab was closed (end the shell), false when the page moved on (detach). */
+  shouldEnd: () => boolean;
+  onExpired: () => void;
+}
+
+const encoder = new TextEncoder();
+
+export function stateText(s: TerminalState): string {
+  switch (s.kind) {
+    case "connecting":
+      return "Starting a shell…";
+    case "open":
+      return "Connected.";
+    case "reconnecting":
+      return s.attempt > 1 ? `Connection lost: reconnecting… (attempt ${s.attempt})` : "Connection lost: reconnecting…";
+    case "exited":
+      return s.code !== null ? `The shell exited with code ${s.code}.` : `The shell was ended${s.signal ? ` by ${s.signal}` : ""}.`;
+    case "ended":
+      return s.reason;
+  }
+}
+
+const tone = (s: TerminalState) => (s.kind === "open" ? "ok" : s.kind === "ended" ? "bad" : "muted");
+
+export function TerminalView({ instanceId, label, screenReader, online, state, onState, onClose, shouldEnd, onExpired }: TerminalViewProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const term = useRef<Terminal | null>(null);
+  const socket = useRef<TerminalSocket | null>(null);
+  const [hintId] = useState(() => `terminal-hint-${Math.random().toString(36).slice(2)}`);
+  // Latest props for callbacks made once in the effect.
+  const latest = useRef({ onState, shouldEnd, onExpired });
+  latest.current = { onState, shouldEnd, onExpired };
+
+  useEffect(() => {
+    const el = host.current!;
+    const t = new Terminal({
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+      fontSize: 14,
+      cursorBlink: true,
+      scrollback: 5000,
+      theme: terminalTheme(),
+      // Whatever colours a program picks, text stays readable on our background (WCAG AA).
+      minimumContrastRatio: 4.5,
+      screenReaderMode: screenReader,
+    });
+    const fit = new FitAddon();
+    t.loadAddon(fit);
+    t.open(el);
+    fit.fit();
+    term.current = t;
+    t.textarea?.setAttribute("aria-label", label);
+    t.textarea?.setAttribute("aria-describedby", hintId);
+
+    const s = new TerminalSocket(instanceId, {
+      output: (bytes) => t.write(bytes),
+      gap: (n) => t.write(`\r\n\x1b[2m[${formatBytes(n)} of output was lost while disconnected]\x1b[0m\r\n`),
+      state: (st) => {
+        const over = st.kind === "exited" || st.kind === "ended";
+        t.options.disableStdin = over;
+        t.options.cursorBlink = !over;
+        if (over) t.write(`\r\n\x1b[2m[${stateText(st)}]\x1b[0m\r\n`);
+        latest.current.onState(st);
+      },
+      expired: () => latest.current.onExpired(),
+    });
+    socket.current = s;
+    s.start(t.cols, t.rows);
+
+    t.onData((d) => s.send(d));
+    // Some mouse reports are raw bytes, one per character.
+    t.onBinary((d) => s.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)));
+    t.onResize(({ cols, rows }) => s.resize(cols, rows));
+
+    // Tab belongs to the shell (completion); Escape then Tab leaves the terminal, as in CodeMirror.
+    let escaped = false;
+    t.attachCustomKeyEventHandler((e) => {
+      if (e.type !== "keydown" || ["Shift", "Control", "Alt", "Meta"].includes(e.key)) return true;
+      const leave = e.key === "Tab" && escaped && !e.ctrlKey && !e.altKey && !e.metaKey;
+      escaped = e.key === "Escape";
+      return !leave;
+    });
+
+    // Fit to the box whenever it changes size (window, phone rotation, a hidden tab shown again).
+    let frame = 0;
+    const observer = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        if (el.clientWidth > 0 && el.clientHeight > 0) fit.fit();
+      });
+    });
+    observer.observe(el);
+    const stopWatching = watchColorScheme(() => (t.options.theme = terminalTheme()));
+    t.focus();
+
+    return () => {
+      observer.disconnect();
+      cancelAnimationFrame(frame);
+      stopWatching();
+      if (latest.current.shouldEnd()) s.end();
+      else s.detach();
+      t.dispose();
+    };
+  }, []);
+
+  useEffect(() => {
+    if (term.current) term.current.options.screenReaderMode = screenReader;
+  }, [screenReader]);
+
+  useEffect(() => {
+    if (online) socket.current?.wake();
+  }, [online]);
+
+  return (
+    <>
+      <div class="terminal-bar">
+        <p class={`terminal-state ${tone(state)}`} role="status">
+          {stateText(state)}
+        </p>
+        {state.kind === "reconnecting" && (
+          <button type="button" onClick={() => socket.current?.reconnectNow()}>
+            Reconnect now
+          </button>
+        )}
+        {state.kind === "ended" && state.canRetry && (
+          <button type="button" onClick={() => socket.current?.reconnectNow()}>
+            Try again
+          </button>
+        )}
+        <button type="button" class="danger" onClick={onClose}>
+          Close<span class="visually-hidden"> {label}</span>
+        </button>
+      </div>
+      <p id={hintId} class="hint">
+        Keys go to the shell, Tab included. Press Escape, then Tab, to move focus out of the terminal.
+      </p>
+      {/* The frame draws the border and padding; the host inside has none, so the fit measures the box xterm really gets. */}
+      <div class="terminal-frame">
+        <div class="terminal-host" ref={host} />
+      </div>
+    </>
+  );
+}

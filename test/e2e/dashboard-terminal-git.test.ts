@@ -1,0 +1,155 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { api } from "./http-client.ts";
+import { freshUser, type TestUser } from "./users.ts";
+import { startAgent, until } from "./agent-process.ts";
+import { hasChromium, launchChromium } from "./browser.ts";
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.test", GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.test" } });
+
+/** Runs in the page before its scripts: every terminal socket it opens is kept in `window.terminalSockets`. */
+const TRACK_TERMINAL_SOCKETS = `(() => {
+  const Native = window.WebSocket;
+  window.terminalSockets = [];
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      if (String(url).includes("/terminal?")) window.terminalSockets.push(this);
+    }
+  };
+})()`;
+
+/** The lines xterm's DOM renderer shows, trimmed (it pads rows with spaces). */
+const screenLines = (page: Page) => page.locator(".xterm-rows > div").evaluateAll((rows) => rows.map((r) => (r.textContent ?? "").trim()));
+
+/**
+ * The dashboard's terminal and git panels in a real browser, on a real agent with a real shell
+ * and a real repository: type into xterm and read the answer, survive a dropped socket without
+ * losing or repeating output, end the shell by closing its tab, then stage, commit and find the commit.
+ */
+describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in Chromium", () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "anchorage-dash-tty-git-")));
+  const root = join(base, "root");
+  const app = join(root, "app");
+  let owner: TestUser;
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  let browser: Browser;
+  let page: Page;
+  let instanceName = "";
+
+  beforeAll(async () => {
+    mkdirSync(app, { recursive: true });
+    git(app, "init", "-q", "-b", "main");
+    writeFileSync(join(app, "README.md"), "hello\n");
+    git(app, "add", "README.md");
+    git(app, "commit", "-q", "-m", "first");
+    writeFileSync(join(app, "notes.txt"), "written before the dashboard opened\n");
+    owner = await freshUser("dash-tty-git");
+    agent = await startAgent(owner.token, `name: dash-box\nroots: [${JSON.stringify(root)}]\nterminal: { shell: /bin/bash }\n`);
+    const instance = await until(async () => {
+      const r = await api(`/api/cloud/instance/${agent.instanceId}`, { token: owner.token });
+      return r.body.status === "online" && r.body;
+    }, 20_000);
+    instanceName = instance.name;
+
+    browser = await launchChromium();
+    page = await browser.newPage();
+    // Keep a handle on the terminal sockets the page opens, so a test can cut one like a network drop would.
+    await page.addInitScript(TRACK_TERMINAL_SOCKETS);
+    await page.goto(`http://localhost:${inject("port")}/`);
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Password").fill(owner.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    // The only instance opens by itself.
+    await page.getByRole("heading", { name: instanceName, exact: true }).waitFor();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    agent?.run.child.kill("SIGKILL");
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it("opens a shell, runs a command typed into xterm, reattaches after a drop, ends the shell when its tab closes, and shows an exit code", async () => {
+    await page.getByRole("button", { name: "New terminal" }).click();
+    const input = page.getByRole("textbox", { name: "Terminal 1" });
+    await input.waitFor();
+    await page.getByText("Connected.").waitFor();
+    await input.focus();
+    await page.keyboard.type("echo $((6*7))");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => screenLines(page), { timeout: 15_000 }).toContain("42");
+
+    // A dropped socket (as a network cut would close it): the tab reattaches with what it has, nothing repeated.
+    const session = await until(async () => {
+      const r = await api(`/api/cloud/instance/${agent.instanceId}/terminals`, { token: owner.token });
+      return r.body.sessions?.find((s: any) => !s.ended_at);
+    });
+    await page.evaluate("window.terminalSockets.at(-1).close()");
+    await expect.poll(() => page.evaluate<number>("window.terminalSockets.length")).toBe(2);
+    await page.getByText("Connected.").waitFor();
+    const reattach = await page.evaluate<string>("window.terminalSockets[1].url");
+    expect(reattach).toContain(`session=${session.id}`);
+    expect(reattach).toMatch(/since=[1-9]\d*/);
+    await input.focus();
+    await page.keyboard.type("echo after-$((1+1))");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => screenLines(page), { timeout: 15_000 }).toContain("after-2");
+    expect((await screenLines(page)).filter((l) => l === "42")).toHaveLength(1);
+
+    // Closing the tab ends the shell on the instance, not just the socket.
+    await page.getByRole("button", { name: "Close Terminal 1" }).click();
+    await expect.poll(() => page.getByRole("tab").count()).toBe(0);
+    const ended = await until(async () => {
+      const r = await api(`/api/cloud/instance/${agent.instanceId}/terminals`, { token: owner.token });
+      return r.body.sessions?.find((s: any) => s.id === session.id && s.ended_at);
+    });
+    expect(ended.end_reason).toBe("closed");
+
+    // A shell that exits says how, in the tab and in words.
+    await page.getByRole("button", { name: "New terminal" }).click();
+    const second = page.getByRole("textbox", { name: "Terminal 2" });
+    await second.waitFor();
+    await page.getByText("Connected.").waitFor();
+    await second.focus();
+    await page.keyboard.type("exit 3");
+    await page.keyboard.press("Enter");
+    await page.getByRole("status").filter({ hasText: "The shell exited with code 3." }).waitFor();
+    await page.getByRole("tab", { name: "Terminal 2 (exited)" }).waitFor();
+
+    // Tab goes to the shell (completion); Escape, then Tab, leaves the terminal, so it is no keyboard trap.
+    await second.focus();
+    await page.keyboard.press("Tab");
+    expect(await second.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Tab");
+    expect(await second.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(false);
+  });
+
+  it("stages an untracked file, commits it, and shows the commit in the history", async () => {
+    await page.getByLabel("Repository").selectOption(app);
+    const untracked = page.getByRole("region", { name: /^Not staged/ }).getByRole("listitem").filter({ hasText: "notes.txt" });
+    await expect.poll(async () => (await untracked.textContent()) ?? "").toContain("untracked");
+    await page.getByRole("button", { name: "Stage notes.txt" }).click();
+    await page.getByRole("button", { name: "Unstage notes.txt" }).waitFor();
+
+    await page.getByLabel("Commit message").fill("Notes, committed from the dashboard");
+    await page.getByRole("button", { name: "Commit", exact: true }).click();
+    const history = page.getByRole("list", { name: "History" });
+    await expect.poll(async () => (await history.textContent()) ?? "", { timeout: 15_000 }).toContain("Notes, committed from the dashboard");
+    await expect.poll(async () => (await page.getByRole("status").allTextContents()).join(" ")).toMatch(/Committed [0-9a-f]{7}: Notes, committed from the dashboard/);
+
+    // The commit is real, in the signed-in user's name, and the working tree is clean again.
+    expect(git(app, "log", "-1", "--format=%ae|%s").trim()).toBe(`${owner.email}|Notes, committed from the dashboard`);
+    await page.getByText("Nothing to commit: the working tree is clean.").waitFor();
+
+    // A commit opens its diff, the added lines marked as such.
+    await history.getByRole("button", { name: "Notes, committed from the dashboard" }).click();
+    await page.getByRole("heading", { name: /^Commit [0-9a-f]{7}: Notes, committed from the dashboard$/ }).waitFor();
+    await expect.poll(() => page.locator(".diff-add").allTextContents()).toContain("+written before the dashboard opened");
+  });
+});
