@@ -5,27 +5,30 @@
  * busy with that `cat`. Anchorage is driven from a Node WebSocket client, ssh from `ssh -tt`
  * over pipes, so no terminal emulator and no rendering is counted on either side.
  *
- *   npx tsx scripts/bench/terminal-latency.ts [--keys 1000] [--busy-keys 200] [--mb 100]
+ *   npx tsx scripts/bench/terminal-latency.ts [--keys 1000] [--busy-keys 200] [--mb 100] [--unrecorded]
+ *
+ * `--unrecorded` turns the instance's session recording (asciicast to R2) off, to see its cost.
  *
  * Needs Debian's openssh-server and openssh-client for the baseline (`apt-get install
  * openssh-server openssh-client`); without them the ssh columns are skipped. A private sshd
  * runs on 127.0.0.1:<port+1> with its own config and keys, as root.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 
-const { values } = parseArgs({ options: { keys: { type: "string", default: "1000" }, "busy-keys": { type: "string", default: "200" }, mb: { type: "string", default: "100" }, port: { type: "string", default: "8797" } } });
+const { values } = parseArgs({ options: { keys: { type: "string", default: "1000" }, "busy-keys": { type: "string", default: "200" }, mb: { type: "string", default: "100" }, port: { type: "string", default: "8797" }, unrecorded: { type: "boolean", default: false } } });
 const KEYS = Number(values.keys);
 const BUSY_KEYS = Number(values["busy-keys"]);
 const MB = Number(values.mb);
 const PORT = Number(values.port);
 const SSH_PORT = PORT + 1;
 const WARMUP = 50;
+const PACE_MS = 20;
 const ROOT = new URL("../..", import.meta.url).pathname;
 const NODE = join(ROOT, "node_modules/.bin/node");
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -34,7 +37,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rssKb = (pids: number[]) => pids.reduce((n, pid) => n + (Number(spawnSync("ps", ["-o", "rss=", "-p", String(pid)]).stdout.toString().trim()) || 0), 0);
-const pidsOf = (name: string) => spawnSync("pgrep", ["-x", name]).stdout.toString().trim().split("\n").filter(Boolean).map(Number);
+/** The named processes in one process group: this run's workerd, not another stack's. */
+const pidsOf = (name: string, group: number) => spawnSync("pgrep", ["-x", name, "-g", String(group)]).stdout.toString().trim().split("\n").filter(Boolean).map(Number);
+/** User + system CPU seconds so far (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
+const cpuSeconds = (pids: number[]) => pids.reduce((n, pid) => n + readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ").slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100, 0);
+const sshClients: ChildProcess[] = [];
 
 /** How to reach a shell: an Anchorage terminal socket, or ssh to the private sshd. */
 type Target = { kind: "anchorage"; url: string; token: string } | { kind: "ssh"; key: string };
@@ -42,26 +49,38 @@ type Target = { kind: "anchorage"; url: string; token: string } | { kind: "ssh";
 /** A shell's byte stream: `until` resolves with the moment (performance.now) its output matched. */
 type Term = { send(s: string): void; until(match: (tail: string) => boolean, ms?: number): Promise<number>; close(): void };
 
-function term(write: (b: Buffer) => void, subscribe: (on: (b: Buffer) => void) => void, close: () => void): Term {
+type Subscribe = (on: (b: Buffer) => void, end: (why: string) => void) => void;
+
+function term(write: (b: Buffer) => void, subscribe: Subscribe, close: () => void): Term {
   let tail = "";
-  let waiter: { match: (tail: string) => boolean; done: (t: number) => void } | null = null;
-  subscribe((b) => {
-    // Only the last few KiB are kept: a 100 MB `cat` must not be held as one string.
-    tail = (tail + b.subarray(-8192).toString("latin1")).slice(-8192);
-    if (waiter?.match(tail)) {
-      const w = waiter;
-      waiter = null;
-      w.done(performance.now());
-    }
-  });
+  let received = 0;
+  let ended = "";
+  let waiter: { match: (tail: string) => boolean; done: (t: number) => void; fail: (why: string) => void } | null = null;
+  const why = (ms: number) => `terminal output never matched in ${ms} ms (${received} bytes in all${ended && `, then ${ended}`}); it ended with ${JSON.stringify(tail.slice(-300))}`;
+  subscribe(
+    (b) => {
+      // Only the last few KiB are kept: a 100 MB `cat` must not be held as one string.
+      received += b.length;
+      tail = (tail + b.subarray(-8192).toString("latin1")).slice(-8192);
+      if (waiter?.match(tail)) {
+        const w = waiter;
+        waiter = null;
+        w.done(performance.now());
+      }
+    },
+    (reason) => ((ended = reason), waiter?.fail(reason)),
+  );
   return {
     send: (s) => write(Buffer.from(s)),
     close,
     until(match, ms = 30_000) {
       tail = "";
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`terminal output never matched; it ended with ${JSON.stringify(tail.slice(-300))}`)), ms);
-        waiter = { match, done: (t) => (clearTimeout(timer), resolve(t)) };
+        const started = performance.now();
+        const fail = () => (clearTimeout(timer), (waiter = null), reject(new Error(why(Math.round(performance.now() - started)))));
+        const timer = setTimeout(fail, ms);
+        waiter = { match, done: (t) => (clearTimeout(timer), resolve(t)), fail };
+        if (ended) fail();
       });
     },
   };
@@ -70,11 +89,15 @@ function term(write: (b: Buffer) => void, subscribe: (on: (b: Buffer) => void) =
 async function open(target: Target): Promise<Term> {
   if (target.kind === "ssh") {
     const args = ["-tt", "-p", String(SSH_PORT), "-i", target.key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@127.0.0.1"];
-    const ssh = spawn("ssh", args, { stdio: ["pipe", "pipe", "inherit"] });
-    return term((b) => ssh.stdin.write(b), (on) => ssh.stdout.on("data", on), () => ssh.kill());
+    const ssh = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
+    sshClients.push(ssh);
+    // stderr joins the stream, so a refused login shows in the "never matched" error.
+    const subscribe: Subscribe = (on, end) => (ssh.stdout.on("data", on), ssh.stderr.on("data", on), ssh.on("exit", (code) => end(`ssh exited ${code}`)));
+    return term((b) => ssh.stdin.write(b), subscribe, () => ssh.kill("SIGKILL"));
   }
   const ws = new WebSocket(target.url, { headers: { authorization: `Bearer ${target.token}` } });
-  const t = term((b) => ws.send(b, { binary: true }), (on) => ws.on("message", (d, binary) => binary && on(d as Buffer)), () => ws.close());
+  const subscribe: Subscribe = (on, end) => (ws.on("message", (d, binary) => binary && on(d as Buffer)), ws.on("close", (code, reason) => end(`socket closed ${code} ${reason}`)));
+  const t = term((b) => ws.send(b, { binary: true }), subscribe, () => ws.close());
   await new Promise<void>((resolve, reject) => {
     ws.on("message", (d, binary) => !binary && JSON.parse(String(d)).type === "session" && resolve());
     ws.once("unexpected-response", (_req, res) => reject(new Error(`terminal upgrade refused: ${res.statusCode}`)));
@@ -103,31 +126,57 @@ async function startCat(t: Term) {
 }
 
 /** One key at a time, each waited for; a line every 64 keys (a canonical line holds 4095). */
-async function echoLatencies(t: Term, n: number, stop = () => false) {
+async function echoLatencies(t: Term, n: number) {
   const lat: number[] = [];
-  for (let i = 0; i < n && !stop(); i++) {
+  for (let i = 0; i < n; i++) {
     if (i % 64 === 63) await roundTrip(t, "\r", (s) => (s.match(/\n/g)?.length ?? 0) >= 2);
     lat.push(await roundTrip(t, "a", (s) => s.includes("a")));
   }
   return lat;
 }
 
-/** The worker side: open terminal A, `cat` the file, report when it starts and how long it took. */
-async function floodWorker({ target, file }: { target: Target; file: string }) {
+/**
+ * Keys typed at a steady pace, the way a person types on without waiting for each echo; the
+ * k-th echoed byte is the k-th key's (the matcher runs on each arriving chunk, so it times them).
+ */
+async function pacedEchoLatencies(t: Term, n: number, everyMs: number) {
+  const sentAt: number[] = [];
+  const lat: number[] = [];
+  const echoed = t.until((s) => {
+    const k = Math.min(s.split("a").length - 1, sentAt.length);
+    while (lat.length < k) lat.push(performance.now() - sentAt[lat.length]!);
+    return lat.length >= n;
+  }, 600_000);
+  for (let i = 0; i < n; i++) {
+    sentAt.push(performance.now());
+    t.send("a");
+    await sleep(everyMs);
+  }
+  await echoed;
+  await roundTrip(t, "\r", (s) => (s.match(/\n/g)?.length ?? 0) >= 2);
+  return lat;
+}
+
+/** The worker side: open terminal A, `cat` the file `repeat` times, report when it starts and how long it took. */
+async function floodWorker({ target, file, repeat }: { target: Target; file: string; repeat: number }) {
   const t = await open(target);
-  await shellReady(t);
-  parentPort!.postMessage({ started: true });
-  const seconds = (await roundTrip(t, `cat ${file}; echo __DONE$((1+1))__\r`, (s) => s.includes("__DONE2__"), 600_000)) / 1000;
-  parentPort!.postMessage({ seconds });
-  t.close();
+  try {
+    await shellReady(t);
+    parentPort!.postMessage({ started: true });
+    const ms = await roundTrip(t, `for i in $(seq ${repeat}); do cat ${file}; done; echo __DONE$((1+1))__\r`, (s) => s.includes("__DONE2__"), 600_000);
+    t.close(); // before the answer: the main thread terminates this worker as soon as it has it
+    parentPort!.postMessage({ seconds: ms / 1000 });
+  } finally {
+    t.close();
+  }
 }
 
 /**
  * Terminal A's `cat` runs in a worker thread, so reading 100 MB off its socket does not sit in
  * the event loop that times terminal B's keys (two browser tabs do not share one either).
  */
-function flood(target: Target, file: string, onStart: () => void = () => {}) {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { target, file } });
+function flood(target: Target, file: string, repeat = 1, onStart: () => void = () => {}) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { target, file, repeat } });
   return new Promise<number>((resolve, reject) => {
     worker.on("message", (m) => (m.started ? onStart() : resolve(m.seconds)));
     worker.on("error", reject);
@@ -144,20 +193,39 @@ async function measure(name: string, target: Target, file: string, watch: number
   const idle = await echoLatencies(b, KEYS);
   console.log(`▸ ${name}: cat of ${MB} MB`);
   const peaks = watch.map(() => 0);
+  const cpu0 = watch.map(cpuSeconds);
   const timer = setInterval(() => watch.forEach((pids, i) => (peaks[i] = Math.max(peaks[i]!, rssKb(pids)))), 200);
   const seconds = await flood(target, file).finally(() => clearInterval(timer));
-  console.log(`▸ ${name}: ${BUSY_KEYS} keystrokes in terminal B while terminal A runs cat`);
-  let busy: number[] = [];
-  let floodDone = false;
+  const cpu = watch.map((pids, i) => cpuSeconds(pids) - cpu0[i]!);
+  // A cats the file as many times as it takes to outlast the typing in B, and a second more.
+  const repeat = Math.ceil(((BUSY_KEYS * PACE_MS) / 1000 + 1) / seconds);
+  console.log(`▸ ${name}: ${BUSY_KEYS} keystrokes, one per ${PACE_MS} ms, in terminal B while terminal A runs cat ×${repeat}`);
   let started!: () => void;
   const begun = new Promise<void>((r) => (started = r));
-  const flooding = flood(target, file, started).then(() => (floodDone = true));
+  let floodDone = false;
+  const flooding = flood(target, file, repeat, started).then(() => (floodDone = true));
   await begun;
-  await sleep(100); // let the cat get going
-  busy = await echoLatencies(b, BUSY_KEYS, () => floodDone);
+  await sleep(300); // let the cat get going
+  const busy = await pacedEchoLatencies(b, BUSY_KEYS, PACE_MS);
+  const echoedWhileBusy = !floodDone;
   await flooding;
   b.close();
-  return { idle, mbps: MB / seconds, busy, peaksMb: peaks.map((k) => k / 1024) };
+  return { idle, mbps: MB / seconds, seconds, busy, echoedWhileBusy, peaksMb: peaks.map((k) => k / 1024), cpu };
+}
+
+/** The floor of one WebSocket hop: a byte echoed by a bare Node server on loopback, no pty. */
+async function rawWebSocketEcho(n: number) {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  server.on("connection", (ws) => ws.on("message", (d) => ws.send(d as Buffer, { binary: true })));
+  await new Promise((r) => server.once("listening", r));
+  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`);
+  await new Promise((r) => ws.once("open", r));
+  const t = term((b) => ws.send(b, { binary: true }), (on) => ws.on("message", (d) => on(d as Buffer)), () => ws.close());
+  const lat: number[] = [];
+  for (let i = 0; i < WARMUP + n; i++) lat.push(await roundTrip(t, "a", (s) => s.includes("a")));
+  t.close();
+  server.close();
+  return lat.slice(WARMUP);
 }
 
 /** A private sshd on loopback: its own host key, an authorized key made here, root allowed. */
@@ -194,14 +262,14 @@ async function main(work: string, children: ChildProcess[]) {
   writeTextFile(file, MB);
   const sshKey = startSshd(work, children);
   console.log(`▸ starting the stack on ${BASE}`);
-  children.push(
-    spawn("npm", ["start"], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: join(work, "state"), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SKIP_FRONTEND_BUILD: "1" },
-      stdio: "ignore",
-      detached: true,
-    }),
-  );
+  const stackLog = openSync(join(work, "stack.log"), "w");
+  const stack = spawn("npm", ["start"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: join(work, "state"), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SKIP_FRONTEND_BUILD: "1" },
+    stdio: ["ignore", stackLog, stackLog],
+    detached: true,
+  });
+  children.push(stack);
   const deadline = Date.now() + 120_000;
   while (!(await fetch(`${BASE}/healthz`).then((r) => r.ok, () => false))) {
     if (Date.now() > deadline) throw new Error("timed out waiting for the stack");
@@ -215,8 +283,9 @@ async function main(work: string, children: ChildProcess[]) {
   if (anchor.status !== 0) throw new Error(anchor.stderr + anchor.stdout);
   const id = /as (ins_\S+)/.exec(anchor.stdout + anchor.stderr)?.[1];
   if (!id) throw new Error(`no instance id in: ${anchor.stdout}`);
-  writeFileSync(join(home, "config.yaml"), "name: bench\nterminal: { shell: /bin/bash }\n");
-  const agent = spawn(NODE, [join(ROOT, "agent/bin/anchorage.mjs"), "run", "--home", home], { stdio: "ignore", detached: true });
+  writeFileSync(join(home, "config.yaml"), `name: bench\nterminal: { shell: /bin/bash, record: ${!values.unrecorded} }\n`);
+  const log = openSync(join(work, "agent.log"), "w");
+  const agent = spawn(NODE, [join(ROOT, "agent/bin/anchorage.mjs"), "run", "--home", home], { stdio: ["ignore", log, log], detached: true });
   children.push(agent);
   for (;;) {
     const r = await fetch(`${BASE}/api/cloud/instance/${id}`, { headers: { authorization: `Bearer ${token}` } });
@@ -226,8 +295,10 @@ async function main(work: string, children: ChildProcess[]) {
   }
 
   const url = `${BASE.replace("http", "ws")}/api/cloud/instance/${id}/terminal?cols=80&rows=24`;
-  const a = await measure("Anchorage", { kind: "anchorage", url, token }, file, [[agent.pid!], pidsOf("workerd")]);
+  const a = await measure("Anchorage", { kind: "anchorage", url, token }, file, [[agent.pid!], pidsOf("workerd", stack.pid!)]);
   const s = sshKey ? await measure("ssh", { kind: "ssh", key: sshKey }, file, []) : null;
+  console.log(`▸ floor: ${KEYS} bytes echoed by a bare Node WebSocket server`);
+  const floor = await rawWebSocketEcho(KEYS);
 
   const f = (n: number, d = 2) => n.toFixed(d);
   const rows: [string, (r: typeof a) => number, number][] = [
@@ -235,17 +306,18 @@ async function main(work: string, children: ChildProcess[]) {
     ["echo p99, ms (idle)", (r) => pct(r.idle, 99), 3],
     ["echo mean, ms (idle)", (r) => mean(r.idle), 3],
     [`cat of ${MB} MB, MB/s`, (r) => r.mbps, 1],
-    [`echo p50, ms (terminal B, A busy with cat)`, (r) => pct(r.busy, 50), 3],
+    [`echo p50, ms (terminal B, ${BUSY_KEYS} keys, A busy with cat)`, (r) => pct(r.busy, 50), 3],
     ["echo p99, ms (terminal B, A busy with cat)", (r) => pct(r.busy, 99), 3],
   ];
   console.log(`\n| measure | Anchorage | ssh (loopback) | Anchorage/ssh |\n|---|---|---|---|`);
   for (const [k, get, d] of rows) console.log(`| ${k} | ${f(get(a), d)} | ${s ? f(get(s), d) : "—"} | ${s ? `${f(get(a) / get(s))}×` : "—"} |`);
-  console.log(`| keys measured while A was busy | ${a.busy.length} | ${s ? s.busy.length : "—"} | |`);
+  console.log(`| all ${BUSY_KEYS} keys echoed before A's cat ended | ${a.echoedWhileBusy ? "yes" : "no"} | ${s ? (s.echoedWhileBusy ? "yes" : "no") : "—"} | |`);
   const gap = s ? pct(a.idle, 50) - pct(s.idle, 50) : NaN;
   const delay = pct(a.busy, 50) - pct(a.idle, 50);
   console.log(`\ngoal: p50 echo within 1 ms of ssh: ${s ? `${gap <= 1 ? "MET" : "NOT MET"} (Anchorage − ssh = ${f(gap, 3)} ms)` : "not measured (no ssh)"}`);
   console.log(`goal: a busy cat delays keys of another terminal by a few ms at most: ${delay <= 3 ? "MET" : "NOT MET"} (p50 ${f(delay, 3)} ms, p99 ${f(pct(a.busy, 99) - pct(a.idle, 99), 3)} ms over idle)`);
-  console.log(`peak RSS during the Anchorage cat: agent ${f(a.peaksMb[0]!, 0)} MiB, workerd ${f(a.peaksMb[1]!, 0)} MiB`);
+  console.log(`floor of one WebSocket hop (bare Node echo server, same client): p50 ${f(pct(floor, 50), 3)} ms, p99 ${f(pct(floor, 99), 3)} ms`);
+  console.log(`during the Anchorage cat of ${MB} MB (${f(a.seconds, 1)} s, recording ${values.unrecorded ? "off" : "on"}): agent ${f(a.cpu[0]!, 1)} CPU s, peak ${f(a.peaksMb[0]!, 0)} MiB RSS; workerd ${f(a.cpu[1]!, 1)} CPU s, peak ${f(a.peaksMb[1]!, 0)} MiB RSS`);
 }
 
 if (!isMainThread) {
@@ -253,9 +325,12 @@ if (!isMainThread) {
 } else {
   const work = mkdtempSync(join(tmpdir(), "anchorage-tty-bench-"));
   const children: ChildProcess[] = [];
+  let failed = true;
   try {
     await main(work, children);
+    failed = false;
   } finally {
+    for (const ssh of sshClients) ssh.kill("SIGKILL");
     for (const ch of children) {
       try {
         if (ch.pid) process.kill(-ch.pid, "SIGTERM");
@@ -264,6 +339,9 @@ if (!isMainThread) {
       }
     }
     await sleep(500);
-    rmSync(work, { recursive: true, force: true });
+    if (failed) {
+      rmSync(join(work, "big.txt"), { force: true });
+      console.error(`the stack's and the agent's logs are kept: ${work}/stack.log, ${work}/agent.log`);
+    } else rmSync(work, { recursive: true, force: true });
   }
 }
