@@ -40,7 +40,7 @@ export class AgentStreams {
   }
 
   /** A new stream to the agent (its OPEN is the caller's to send), or null when the agent is not connected. */
-  open(events: StreamEvents): StreamEndpoint | null {
+  open(events: StreamEvents, window?: number): StreamEndpoint | null {
     const socket = this.agent();
     if (!socket) return null;
     const id = this.ids.allocate();
@@ -60,6 +60,7 @@ export class AgentStreams {
           events.onClose?.();
         },
       },
+      window,
     );
     this.streams.set(id, stream);
     return stream;

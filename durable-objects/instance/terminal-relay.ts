@@ -1,4 +1,4 @@
-import { ptyEventSchema, StreamFlag, terminalClientMessageSchema, type StreamEndpoint, type TerminalServerMessage } from "@anchorage/common";
+import { PTY_STREAM_WINDOW, ptyEventSchema, StreamFlag, terminalClientMessageSchema, type StreamEndpoint, type TerminalServerMessage } from "@anchorage/common";
 import type { AgentStreams } from "./agent-streams.ts";
 import { recordingPrefix, TerminalRecorder, type RecordingState } from "./terminal-recorder.ts";
 
@@ -136,7 +136,7 @@ export class TerminalRelay {
         if (this.live.get(session)?.stream === stream) this.live.delete(session);
         if (recorder) this.hooks.background(recorder.flush());
       },
-    });
+    }, PTY_STREAM_WINDOW);
     if (!stream) return jsonError(503, "E-INSTANCE-OFFLINE", "the instance is offline");
 
     const close = (code: number, reason: string) => {

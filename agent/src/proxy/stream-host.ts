@@ -4,6 +4,8 @@ import {
   isInitiatedBy,
   resetFrame,
   encodeFrame,
+  PTY_STREAM_WINDOW,
+  STREAM_WINDOW,
   StreamEndpoint,
   streamOpenSchema,
   type AgentConfig,
@@ -68,7 +70,7 @@ export class StreamHost {
       onEnd: () => handlers.onEnd(),
       onReset: (r) => handlers.onReset(r),
       onClose: () => this.streams.delete(frame.streamId),
-    });
+    }, open.data.kind === "pty" ? PTY_STREAM_WINDOW : STREAM_WINDOW);
     this.streams.set(frame.streamId, stream);
     const done = () => this.streams.delete(stream.id);
     if (open.data.kind === "pty") this.terminals.attach(stream, handlers, open.data);

@@ -10,6 +10,8 @@ import { Scrollback } from "./scrollback.ts";
 export const SCROLLBACK_BYTES = 512 * 1024;
 /** Live shells per instance at once. */
 export const MAX_SESSIONS = 16;
+/** Output is sent in pieces of at most this much, gathered over one turn of the event loop. */
+const FLUSH_BYTES = 32 * 1024;
 /** After SIGHUP, a shell that does not exit this soon is killed. */
 const KILL_GRACE_MS = 3_000;
 
@@ -28,6 +30,10 @@ type Session = {
   exited: { code: number | null; signal: string | null } | null;
   endReason: EndReason | null;
   graceTimer?: ReturnType<typeof setTimeout>;
+  /** Output read but not yet sent: a flood goes out in fewer, larger frames; a keystroke's echo at once. */
+  pending: Uint8Array[];
+  pendingBytes: number;
+  flushing?: ReturnType<typeof setImmediate>;
   timers: ReturnType<typeof setTimeout | typeof setInterval>[];
 };
 
@@ -73,6 +79,8 @@ export class TerminalSessions {
     clearTimeout(session.graceTimer);
     session.stream?.reset("attached elsewhere");
     session.stream = stream;
+    session.pending = []; // already in the scrollback, which the replay below starts from
+    session.pendingBytes = 0;
 
     handlers.onData = (payload, flags) => {
       if (session.stream !== stream) return;
@@ -113,7 +121,7 @@ export class TerminalSessions {
     const pty = this.opts.spawnPty({ shell, args: ["-l"], cwd, cols: open.cols, rows: open.rows, env });
     const s: Session = {
       id: open.session, user: open.user, pty, shell, startedAt: new Date(), scrollback: new Scrollback(SCROLLBACK_BYTES),
-      stream: null, lastActivity: Date.now(), exited: null, endReason: null, timers: [],
+      stream: null, lastActivity: Date.now(), exited: null, endReason: null, timers: [], pending: [], pendingBytes: 0,
     };
     this.sessions.set(s.id, s);
     pty.onData((bytes) => this.output(s, bytes));
@@ -130,8 +138,22 @@ export class TerminalSessions {
   private output(s: Session, bytes: Uint8Array) {
     s.lastActivity = Date.now();
     s.scrollback.append(bytes);
+    if (!s.stream) return;
+    s.pending.push(bytes);
+    s.pendingBytes += bytes.length;
+    if (s.pendingBytes >= FLUSH_BYTES) this.flush(s);
+    else s.flushing ??= setImmediate(() => this.flush(s));
+  }
+
+  private flush(s: Session) {
+    if (s.flushing) clearImmediate(s.flushing);
+    s.flushing = undefined;
     const stream = s.stream;
-    if (!stream) return;
+    const parts = s.pending;
+    s.pending = [];
+    s.pendingBytes = 0;
+    if (!stream || !parts.length) return;
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     const sent = stream.write(bytes);
     // Backpressure: while the server has not granted credit for what is queued, stop reading the
     // shell, so a flood (`cat` of a large file) waits in the kernel, not in our memory.
@@ -187,6 +209,7 @@ export class TerminalSessions {
   }
 
   private deliverExit(s: Session) {
+    this.flush(s);
     const stream = s.stream!;
     void stream.head({ exit: s.exited }).then(() => stream.end());
     this.forget(s);

@@ -11,6 +11,11 @@ export const STREAM_CHUNK = 256 * 1024;
  * (credit returns every half window, so about one round trip per 512 KiB).
  */
 export const STREAM_WINDOW = 1024 * 1024;
+/**
+ * A terminal's window is small on purpose: an interactive stream needs little in flight, and what
+ * one flooding shell has in flight is what another terminal's keystroke echo queues behind.
+ */
+export const PTY_STREAM_WINDOW = 64 * 1024;
 /** Largest single message (a WebSocket message relayed whole). */
 export const MAX_STREAM_MESSAGE = 1024 * 1024;
 
@@ -35,7 +40,9 @@ export class StreamEndpoint {
   readonly id: number;
   private readonly send: (bytes: Uint8Array) => void;
   private readonly events: StreamEvents;
-  private credit = STREAM_WINDOW;
+  /** Bytes in flight this stream allows each way; both ends of a stream use the same (by its kind). */
+  readonly window: number;
+  private credit: number;
   private readonly queue: Pending[] = [];
   private waiters: (() => void)[] = [];
   private endQueued = false;
@@ -44,10 +51,12 @@ export class StreamEndpoint {
   closed = false;
   ended = { local: false, remote: false };
 
-  constructor(id: number, send: (bytes: Uint8Array) => void, events: StreamEvents) {
+  constructor(id: number, send: (bytes: Uint8Array) => void, events: StreamEvents, window: number = STREAM_WINDOW) {
     this.id = id;
     this.send = send;
     this.events = events;
+    this.window = window;
+    this.credit = window;
   }
 
   private frame(type: Frame["type"], payload: Uint8Array, flags = 0) {
@@ -73,7 +82,9 @@ export class StreamEndpoint {
   /** A byte stream's next bytes, in fair chunks. */
   write(bytes: Uint8Array): Promise<void> {
     const parts: Pending[] = [];
-    for (let i = 0; i < bytes.length; i += STREAM_CHUNK) parts.push({ payload: bytes.subarray(i, i + STREAM_CHUNK), flags: 0 });
+    // Never a chunk larger than half the window, so credit keeps coming back while bytes flow.
+    const chunk = Math.min(STREAM_CHUNK, this.window / 2);
+    for (let i = 0; i < bytes.length; i += chunk) parts.push({ payload: bytes.subarray(i, i + chunk), flags: 0 });
     return this.enqueue(parts);
   }
 
@@ -105,7 +116,7 @@ export class StreamEndpoint {
     if (this.closed) return;
     this.unacked -= n;
     this.consumedSinceGrant += n;
-    if (this.consumedSinceGrant >= STREAM_WINDOW / 2) {
+    if (this.consumedSinceGrant >= this.window / 2) {
       this.frame(FrameType.WINDOW, windowFrame(this.id, this.consumedSinceGrant).payload);
       this.consumedSinceGrant = 0;
     }
@@ -118,7 +129,7 @@ export class StreamEndpoint {
       case FrameType.DATA:
         this.unacked += frame.payload.length;
         // A peer that sends beyond its credit (a window and one message of slack) is broken or hostile.
-        if (this.unacked > STREAM_WINDOW + MAX_STREAM_MESSAGE) {
+        if (this.unacked > this.window + MAX_STREAM_MESSAGE) {
           this.reset("flow control violated");
           this.events.onReset("flow control violated");
           return;
@@ -155,7 +166,7 @@ export class StreamEndpoint {
     while (this.queue.length && !this.closed) {
       const next = this.queue[0]!;
       // A message bigger than what is left may go when nothing is outstanding (credit is whole again).
-      if (next.payload.length > this.credit && this.credit < STREAM_WINDOW) break;
+      if (next.payload.length > this.credit && this.credit < this.window) break;
       this.queue.shift();
       this.credit -= next.payload.length;
       this.frame(FrameType.DATA, next.payload, next.flags);
