@@ -15,6 +15,8 @@ export type TerminalRequest = {
   session: string | null;
   newSession: string;
   since?: number;
+  /** The client acknowledges what it has taken in ({"type":"ack"}), and credit follows its pace. */
+  ack: boolean;
   cols: number;
   rows: number;
   record: boolean;
@@ -58,6 +60,7 @@ export class TerminalRelay {
     const pair = new WebSocketPair();
     const [client, browser] = [pair[0], pair[1]];
     let offset = 0;
+    let acked = 0;
     let recorder: TerminalRecorder | null = null;
     let settle!: (r: { ok: true; shell: string; startedAt: string } | { ok: false; reason: string }) => void;
     const attached = new Promise<Parameters<typeof settle>[0]>((r) => (settle = r));
@@ -104,6 +107,7 @@ export class TerminalRelay {
           if (!ev?.success) return stream?.reset("malformed control");
           if ("attached" in ev.data) {
             offset = ev.data.attached.offset;
+            acked = offset;
             isAttached = true;
             if (req.record) startRecording(ev.data.attached.shell, ev.data.attached.started_at);
             send({ type: "session", id: session, offset, replay_bytes: ev.data.attached.replay_bytes });
@@ -118,7 +122,8 @@ export class TerminalRelay {
         }
         recorder?.output(offset, payload);
         offset += payload.length;
-        stream?.consumed(payload.length);
+        // Without acks, credit goes back as the bytes are handed to the socket (which may buffer).
+        if (!req.ack) stream?.consumed(payload.length);
         if (preview.length < PREVIEW_BYTES) preview += previews.decode(payload.subarray(0, PREVIEW_BYTES), { stream: true });
         previewTimer ??= setTimeout(() => {
           this.hooks.preview(req.userId, session, preview.slice(-PREVIEW_BYTES));
@@ -165,6 +170,14 @@ export class TerminalRelay {
         void stream.head({ resize: { cols: msg.data.cols, rows: msg.data.rows } });
         recorder?.resize(msg.data.cols, msg.data.rows);
       } else if (msg.data.type === "ping") send({ type: "pong" });
+      else if (msg.data.type === "ack") {
+        // Credit for what the client has taken in, never for more than was sent.
+        const upTo = Math.min(msg.data.offset, offset);
+        if (req.ack && upTo > acked) {
+          stream.consumed(upTo - acked);
+          acked = upTo;
+        }
+      }
       else void stream.head({ kill: true });
     });
     // The browser left: the shell is detached, not ended.

@@ -5,9 +5,10 @@
  * busy with that `cat`. Anchorage is driven from a Node WebSocket client, ssh from `ssh -tt`
  * over pipes, so no terminal emulator and no rendering is counted on either side.
  *
- *   npx tsx scripts/bench/terminal-latency.ts [--keys 1000] [--busy-keys 200] [--mb 100] [--unrecorded]
+ *   npx tsx scripts/bench/terminal-latency.ts [--keys 1000] [--busy-keys 200] [--mb 100] [--unrecorded] [--no-ack]
  *
- * `--unrecorded` turns the instance's session recording (asciicast to R2) off, to see its cost.
+ * `--unrecorded` turns the instance's session recording (asciicast to R2) off, to see its cost;
+ * `--no-ack` opens terminals without `ack=1` (credit then returns as soon as the DO hands bytes on).
  *
  * Needs Debian's openssh-server and openssh-client for the baseline (`apt-get install
  * openssh-server openssh-client`); without them the ssh columns are skipped. A private sshd
@@ -21,7 +22,7 @@ import { parseArgs } from "node:util";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import WebSocket, { WebSocketServer } from "ws";
 
-const { values } = parseArgs({ options: { keys: { type: "string", default: "1000" }, "busy-keys": { type: "string", default: "200" }, mb: { type: "string", default: "100" }, port: { type: "string", default: "8797" }, unrecorded: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { keys: { type: "string", default: "1000" }, "busy-keys": { type: "string", default: "200" }, mb: { type: "string", default: "100" }, port: { type: "string", default: "8797" }, unrecorded: { type: "boolean", default: false }, "no-ack": { type: "boolean", default: false } } });
 const KEYS = Number(values.keys);
 const BUSY_KEYS = Number(values["busy-keys"]);
 const MB = Number(values.mb);
@@ -96,6 +97,21 @@ async function open(target: Target): Promise<Term> {
     return term((b) => ssh.stdin.write(b), subscribe, () => ssh.kill("SIGKILL"));
   }
   const ws = new WebSocket(target.url, { headers: { authorization: `Bearer ${target.token}` } });
+  // With ack=1 in the URL, say what has been taken in every 16 KiB (as the dashboard does).
+  let position = 0;
+  let acked = 0;
+  ws.on("message", (d, binary) => {
+    if (!binary) {
+      const m = JSON.parse(String(d));
+      if (m.type === "session") position = acked = m.offset;
+      return;
+    }
+    position += (d as Buffer).length;
+    if (position - acked >= 16 * 1024) {
+      acked = position;
+      ws.send(JSON.stringify({ type: "ack", offset: position }));
+    }
+  });
   const subscribe: Subscribe = (on, end) => (ws.on("message", (d, binary) => binary && on(d as Buffer)), ws.on("close", (code, reason) => end(`socket closed ${code} ${reason}`)));
   const t = term((b) => ws.send(b, { binary: true }), subscribe, () => ws.close());
   await new Promise<void>((resolve, reject) => {
@@ -294,7 +310,7 @@ async function main(work: string, children: ChildProcess[]) {
     await sleep(200);
   }
 
-  const url = `${BASE.replace("http", "ws")}/api/cloud/instance/${id}/terminal?cols=80&rows=24`;
+  const url = `${BASE.replace("http", "ws")}/api/cloud/instance/${id}/terminal?cols=80&rows=24${values["no-ack"] ? "" : "&ack=1"}`;
   const a = await measure("Anchorage", { kind: "anchorage", url, token }, file, [[agent.pid!], pidsOf("workerd", stack.pid!)]);
   const s = sshKey ? await measure("ssh", { kind: "ssh", key: sshKey }, file, []) : null;
   console.log(`▸ floor: ${KEYS} bytes echoed by a bare Node WebSocket server`);

@@ -14,10 +14,15 @@ export async function openTerminal(instanceId: string, token: string, query: Rec
   const ws = new WebSocket(`${base().replace("http", "ws")}/api/cloud/instance/${instanceId}/terminal?${qs}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
   const control: any[] = [];
   const chunks: Buffer[] = [];
+  let offset = 0;
   let closed: { code: number; reason: string } | null = null;
   ws.on("message", (data, isBinary) => {
     if (isBinary) chunks.push(data as Buffer);
-    else control.push(JSON.parse(String(data)));
+    else {
+      const msg = JSON.parse(String(data));
+      if (msg.type === "session") offset = msg.offset;
+      control.push(msg);
+    }
   });
   ws.on("close", (code, reason) => (closed = { code, reason: String(reason) }));
   const opened = await new Promise<{ ok: true } | { ok: false; status: number; body: string }>((resolve) => {
@@ -40,6 +45,8 @@ export async function openTerminal(instanceId: string, token: string, query: Rec
     session: () => until(() => control.find((m) => m.type === "session")),
     type: (text: string) => ws.send(Buffer.from(text), { binary: true }),
     send: (msg: unknown) => ws.send(JSON.stringify(msg)),
+    /** With ack=1: acknowledges everything received so far. */
+    ack: () => ws.send(JSON.stringify({ type: "ack", offset: offset + chunks.reduce((n, c) => n + c.length, 0) })),
     /** Waits until the output (from byte `from` on) matches. */
     waitFor: (pattern: RegExp, from = 0, ms = 15_000) =>
       until(() => pattern.test(Buffer.concat(chunks).subarray(from).toString("utf8")), ms).catch(() => {

@@ -96,6 +96,27 @@ describe("terminal", () => {
     expect(late.opened).toMatchObject({ ok: false, status: 404 });
   });
 
+  it("holds a flooding shell to the pace of a client that acknowledges what it has (ack=1)", async () => {
+    const t = await openTerminal(id, owner.token, { ack: 1 });
+    await t.session();
+    t.type("head -c 2000000 /dev/zero | tr '\\0' x; echo; echo flood-$((1+1))-done\r");
+    await until(() => t.bytes() > 32 * 1024);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const stalled = t.bytes();
+    // Not a byte past the terminal's 64 KiB window until the client says it has taken them in.
+    expect(stalled).toBeLessThanOrEqual(64 * 1024);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.bytes()).toBe(stalled);
+    const pump = setInterval(() => t.ack(), 20);
+    try {
+      await t.waitFor(line("flood-2-done"), 0, 30_000);
+    } finally {
+      clearInterval(pump);
+    }
+    expect(t.bytes()).toBeGreaterThan(2_000_000);
+    t.send({ type: "close" });
+  });
+
   it("runs several terminals at once, each its own shell", async () => {
     const [a, b] = await Promise.all([openTerminal(id, owner.token), openTerminal(id, owner.token)]);
     const [sa, sb] = await Promise.all([a.session(), b.session()]);

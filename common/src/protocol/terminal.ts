@@ -21,6 +21,12 @@ export const terminalClientMessageSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("close") }),
   /** A keep-alive: answered with `pong`. */
   z.strictObject({ type: z.literal("ping") }),
+  /**
+   * With `ack=1` on the URL: the output offset the client has taken in. The shell is then held back
+   * (64 KiB in flight at most) until the client keeps up, so a flood waits in the kernel, not in
+   * buffers between, and other terminals' echoes do not queue behind it. Ack each 16 KiB or so.
+   */
+  z.strictObject({ type: z.literal("ack"), offset: z.number().int().min(0) }),
 ]);
 export type TerminalClientMessage = z.infer<typeof terminalClientMessageSchema>;
 

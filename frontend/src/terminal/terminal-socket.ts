@@ -35,12 +35,15 @@ const STABLE_MS = 10_000;
 /** After {"type":"close"} the server answers with exit and closes; stop waiting after this. */
 const END_WAIT_MS = 5_000;
 const KEEPALIVE_MS = 25_000;
+/** Acknowledge output this often (a quarter of the server's 64 KiB window for a terminal). */
+const ACK_BYTES = 16 * 1024;
 
 const listTerminalSessions = (instanceId: string) =>
   authed(() => request<{ sessions: TerminalSession[] }>("GET", instancePath(instanceId, "terminals"))).then((r) => r.sessions);
 
 function socketUrl(instanceId: string, cols: number, rows: number, session: string | null, since: number): string {
-  const q = new URLSearchParams({ cols: String(cols), rows: String(rows) });
+  // ack=1: we say what we have taken in, so a flooding shell waits for us instead of filling buffers.
+  const q = new URLSearchParams({ cols: String(cols), rows: String(rows), ack: "1" });
   if (session) {
     q.set("session", session);
     q.set("since", String(since));
@@ -58,6 +61,8 @@ export class TerminalSocket {
   private have = 0;
   /** Byte offset of the next output byte that arrives on the current socket. */
   private position = 0;
+  /** The last output offset acknowledged to the server. */
+  private acked = 0;
   private cols = 80;
   private rows = 24;
   private attempt = 0;
@@ -181,6 +186,7 @@ export class TerminalSocket {
         if (!reattached) this.have = msg.offset;
         else if (msg.offset > this.have) this.on.gap(msg.offset - this.have);
         this.position = msg.offset;
+        this.acked = msg.offset;
         if (this.ending) return this.control({ type: "close" });
         this.setState({ kind: "open" });
       } else if (msg.type === "exit") {
@@ -214,6 +220,10 @@ export class TerminalSocket {
   private receive(bytes: Uint8Array) {
     const start = this.position;
     this.position += bytes.length;
+    if (this.position - this.acked >= ACK_BYTES) {
+      this.acked = this.position;
+      this.control({ type: "ack", offset: this.position });
+    }
     if (this.position <= this.have) return;
     this.on.output(start < this.have ? bytes.subarray(this.have - start) : bytes);
     this.have = this.position;

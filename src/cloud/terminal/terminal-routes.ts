@@ -26,6 +26,8 @@ const openQuerySchema = z.strictObject({
   session: terminalSessionIdSchema.optional(),
   /** Output bytes you already have: the replay starts there. */
   since: z.coerce.number().int().min(0).optional(),
+  /** 1: the client sends {"type":"ack","offset"} as it takes output in, and the shell keeps its pace. */
+  ack: z.enum(["0", "1"]).default("0"),
 });
 
 /**
@@ -45,7 +47,7 @@ terminalRoutes.get("/instance/:id/terminal", async (c) => {
     const row = await findTerminalSession(c.get("db"), q.data.session);
     if (!row || row.instanceId !== instance.id || row.userId !== principal.userId || row.endedAt) throw notFound("terminal session");
   }
-  const headers = new Headers({ upgrade: "websocket", "x-anchorage-terminal": JSON.stringify({ instanceId: instance.id, userId: principal.userId, session: q.data.session ?? null, since: q.data.since, cols: q.data.cols, rows: q.data.rows }) });
+  const headers = new Headers({ upgrade: "websocket", "x-anchorage-terminal": JSON.stringify({ instanceId: instance.id, userId: principal.userId, session: q.data.session ?? null, since: q.data.since, ack: q.data.ack === "1", cols: q.data.cols, rows: q.data.rows }) });
   const response = await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).fetch(new Request(c.req.url, { headers }));
   if (response.status === 101 && !q.data.session) {
     await recordAudit(c.get("db"), { actorId: principal.userId, action: "cloud.terminal_opened", subjectId: instance.id, ip: clientIp(c.req.raw) });
