@@ -10,8 +10,14 @@ import { Scrollback } from "./scrollback.ts";
 export const SCROLLBACK_BYTES = 512 * 1024;
 /** Live shells per instance at once. */
 export const MAX_SESSIONS = 16;
-/** Output is sent in pieces of at most this much, gathered over one turn of the event loop. */
+/** Output is sent in pieces of at most this much: a keystroke's echo at once, a flood gathered. */
 const FLUSH_BYTES = 32 * 1024;
+/**
+ * Output that follows other output this closely is a flood (a pty gives it 4 KiB a read): it waits
+ * FLOOD_GATHER_MS to go out in larger frames, since each frame costs the server more than its bytes.
+ */
+const FLOOD_GAP_MS = 5;
+const FLOOD_GATHER_MS = 2;
 /** After SIGHUP, a shell that does not exit this soon is killed. */
 const KILL_GRACE_MS = 3_000;
 
@@ -33,7 +39,8 @@ type Session = {
   /** Output read but not yet sent: a flood goes out in fewer, larger frames; a keystroke's echo at once. */
   pending: Uint8Array[];
   pendingBytes: number;
-  flushing?: ReturnType<typeof setImmediate>;
+  flushing?: { cancel: () => void };
+  lastFlushAt: number;
   timers: ReturnType<typeof setTimeout | typeof setInterval>[];
 };
 
@@ -121,7 +128,7 @@ export class TerminalSessions {
     const pty = this.opts.spawnPty({ shell, args: ["-l"], cwd, cols: open.cols, rows: open.rows, env });
     const s: Session = {
       id: open.session, user: open.user, pty, shell, startedAt: new Date(), scrollback: new Scrollback(SCROLLBACK_BYTES),
-      stream: null, lastActivity: Date.now(), exited: null, endReason: null, timers: [], pending: [], pendingBytes: 0,
+      stream: null, lastActivity: Date.now(), exited: null, endReason: null, timers: [], pending: [], pendingBytes: 0, lastFlushAt: 0,
     };
     this.sessions.set(s.id, s);
     pty.onData((bytes) => this.output(s, bytes));
@@ -141,13 +148,21 @@ export class TerminalSessions {
     if (!s.stream) return;
     s.pending.push(bytes);
     s.pendingBytes += bytes.length;
-    if (s.pendingBytes >= FLUSH_BYTES) this.flush(s);
-    else s.flushing ??= setImmediate(() => this.flush(s));
+    if (s.pendingBytes >= FLUSH_BYTES) return this.flush(s);
+    if (s.flushing) return;
+    if (performance.now() - s.lastFlushAt < FLOOD_GAP_MS) {
+      const t = setTimeout(() => this.flush(s), FLOOD_GATHER_MS);
+      s.flushing = { cancel: () => clearTimeout(t) };
+    } else {
+      const t = setImmediate(() => this.flush(s));
+      s.flushing = { cancel: () => clearImmediate(t) };
+    }
   }
 
   private flush(s: Session) {
-    if (s.flushing) clearImmediate(s.flushing);
+    s.flushing?.cancel();
     s.flushing = undefined;
+    s.lastFlushAt = performance.now();
     const stream = s.stream;
     const parts = s.pending;
     s.pending = [];

@@ -165,8 +165,18 @@ export class StreamEndpoint {
   private pump() {
     while (this.queue.length && !this.closed) {
       const next = this.queue[0]!;
-      // A message bigger than what is left may go when nothing is outstanding (credit is whole again).
-      if (next.payload.length > this.credit && this.credit < this.window) break;
+      if (next.payload.length > this.credit && this.credit < this.window) {
+        // A byte stream's bytes go in part, as far as the credit reaches: waiting for credit enough for
+        // a whole chunk could wait forever on a reader that grants only once it has read more.
+        if (next.flags === 0 && this.credit > 0) {
+          const part = next.payload.subarray(0, this.credit);
+          next.payload = next.payload.subarray(this.credit);
+          this.credit = 0;
+          this.frame(FrameType.DATA, part, 0);
+        }
+        // A message (never split) waits until it fits, or until nothing is outstanding (credit whole again).
+        break;
+      }
       this.queue.shift();
       this.credit -= next.payload.length;
       this.frame(FrameType.DATA, next.payload, next.flags);
