@@ -13,10 +13,12 @@ export const MAX_SESSIONS = 16;
 /** Output is sent in pieces of at most this much: a keystroke's echo at once, a flood gathered. */
 const FLUSH_BYTES = 32 * 1024;
 /**
- * Output that follows other output this closely is a flood (a pty gives it 4 KiB a read): it waits
- * FLOOD_GATHER_MS to go out in larger frames, since each frame costs the server more than its bytes.
+ * Output that follows a sizeable piece of output this closely is a flood (a pty gives it 4 KiB a
+ * read): it waits FLOOD_GATHER_MS to go out in larger frames, since each frame costs the server
+ * more than its bytes. Small output (an echo, a prompt) always goes at once.
  */
 const FLOOD_GAP_MS = 5;
+const FLOOD_PIECE_BYTES = 1024;
 const FLOOD_GATHER_MS = 2;
 /** After SIGHUP, a shell that does not exit this soon is killed. */
 const KILL_GRACE_MS = 3_000;
@@ -41,6 +43,7 @@ type Session = {
   pendingBytes: number;
   flushing?: { cancel: () => void };
   lastFlushAt: number;
+  lastFlushBytes: number;
   timers: ReturnType<typeof setTimeout | typeof setInterval>[];
 };
 
@@ -128,7 +131,7 @@ export class TerminalSessions {
     const pty = this.opts.spawnPty({ shell, args: ["-l"], cwd, cols: open.cols, rows: open.rows, env });
     const s: Session = {
       id: open.session, user: open.user, pty, shell, startedAt: new Date(), scrollback: new Scrollback(SCROLLBACK_BYTES),
-      stream: null, lastActivity: Date.now(), exited: null, endReason: null, timers: [], pending: [], pendingBytes: 0, lastFlushAt: 0,
+      stream: null, lastActivity: Date.now(), exited: null, endReason: null, timers: [], pending: [], pendingBytes: 0, lastFlushAt: 0, lastFlushBytes: 0,
     };
     this.sessions.set(s.id, s);
     pty.onData((bytes) => this.output(s, bytes));
@@ -150,7 +153,7 @@ export class TerminalSessions {
     s.pendingBytes += bytes.length;
     if (s.pendingBytes >= FLUSH_BYTES) return this.flush(s);
     if (s.flushing) return;
-    if (performance.now() - s.lastFlushAt < FLOOD_GAP_MS) {
+    if (s.lastFlushBytes >= FLOOD_PIECE_BYTES && performance.now() - s.lastFlushAt < FLOOD_GAP_MS) {
       const t = setTimeout(() => this.flush(s), FLOOD_GATHER_MS);
       s.flushing = { cancel: () => clearTimeout(t) };
     } else {
@@ -163,6 +166,7 @@ export class TerminalSessions {
     s.flushing?.cancel();
     s.flushing = undefined;
     s.lastFlushAt = performance.now();
+    s.lastFlushBytes = s.pendingBytes;
     const stream = s.stream;
     const parts = s.pending;
     s.pending = [];
