@@ -154,6 +154,7 @@ export class InstanceDO extends DurableObject<Env> {
         this.state.setMeta("hello", hello);
         this.state.setMeta("last_heartbeat", Date.now());
         const recorded = await recordAgentHello(openDb(this.env.DB), att.instanceId, {
+          name: msg.config.name,
           hostname: msg.hostname, platform: msg.platform, arch: msg.arch, agentVersion: msg.agent_version, proxy: msg.config.proxy,
         });
         if (recorded.proxyConflict) {

@@ -13,17 +13,19 @@ export async function markInstanceStatus(db: Db, id: string, status: "online" | 
 }
 
 /**
- * What the agent said about itself on connecting. Its config names its proxy; a slug
- * another instance holds is not taken (the old one stays, and the agent's log says why).
+ * What the agent said about itself on connecting. Its config names the instance (what the
+ * dashboard shows) and its proxy; a slug another instance holds is not taken (the old one
+ * stays, and the agent's log says why).
  */
 export async function recordAgentHello(
   db: Db,
   id: string,
-  hello: { hostname: string; platform: string; arch: string; agentVersion: string; proxy?: { slug: string; target: string; access: string } | undefined },
+  hello: { name: string; hostname: string; platform: string; arch: string; agentVersion: string; proxy?: { slug: string; target: string; access: string } | undefined },
 ) {
   await db
     .update(instances)
     .set({
+      name: hello.name,
       hostname: hello.hostname,
       platform: hello.platform,
       arch: hello.arch,

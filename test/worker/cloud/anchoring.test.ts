@@ -59,6 +59,15 @@ describe("anchoring an instance", () => {
     await until(async () => (await json(await call(`/api/cloud/instances`, { token: owner.access }))).instances[0]?.status === "offline");
   });
 
+  it("takes the instance's name from the agent's config on every connect", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner, "named-at-anchor");
+    const hello = agent.helloMessage();
+    await agent.connect({ hello: false });
+    agent.send({ ...hello, config: { ...hello.config, name: "renamed in config.yaml" } });
+    await until(async () => (await json(await call(`/api/cloud/instance/${agent.instanceId}`, { token: owner.access }))).name === "renamed in config.yaml");
+  });
+
   it("refuses a proof that is replayed, signed by another key, or for another instance", async () => {
     const owner = await register();
     const agent = await FakeAgent.register(owner);
