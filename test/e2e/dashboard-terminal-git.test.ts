@@ -53,7 +53,8 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     agent = await startAgent(owner.token, `name: dash-box\nroots: [${JSON.stringify(root)}]\nterminal: { shell: /bin/bash }\n`);
     const instance = await until(async () => {
       const r = await api(`/api/cloud/instance/${agent.instanceId}`, { token: owner.token });
-      return r.body.status === "online" && r.body;
+      // Online, and its name taken from config.yaml (applied when the agent says hello).
+      return r.body.status === "online" && r.body.name === "dash-box" && r.body;
     }, 20_000);
     instanceName = instance.name;
 
