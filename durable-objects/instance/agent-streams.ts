@@ -1,5 +1,9 @@
 import { decodeFrame, encodeFrame, FrameType, isInitiatedBy, resetFrame, StreamEndpoint, StreamIdAllocator, type StreamEvents } from "@anchorage/common";
 
+/** How every stream's RESET reason starts when the agent's socket is gone; relays answer "offline" by it. */
+export const AGENT_GONE = "the agent went away";
+export const isAgentGone = (reason: string) => reason.startsWith(AGENT_GONE);
+
 /**
  * The DO's table of streams on the agent's socket (DESIGN.md, protocol): ids, the open
  * endpoints, and the routing of each binary frame to its stream. The proxy relay and the
@@ -33,8 +37,8 @@ export class AgentStreams {
   }
 
   /** The agent went away: every open stream fails now, never hangs. */
-  failAll(reason: string) {
-    const payload = new TextEncoder().encode(reason);
+  failAll(why: string) {
+    const payload = new TextEncoder().encode(`${AGENT_GONE}: ${why}`);
     for (const s of [...this.streams.values()]) s.receive({ type: FrameType.RESET, streamId: s.id, flags: 0, payload });
     this.streams.clear();
   }

@@ -218,7 +218,7 @@ export class InstanceDO extends DurableObject<Env> {
     if (code === CLOSE.deleted) return;
     this.state.setMeta("offline_at", Date.now() + (code === CLOSE.disconnected ? 0 : OFFLINE_GRACE_MS));
     this.failPending("E-INSTANCE-OFFLINE", "the agent disconnected");
-    this.streams.failAll("agent disconnected");
+    this.streams.failAll("disconnected");
     await this.scheduleAlarm();
   }
 
@@ -235,7 +235,7 @@ export class InstanceDO extends DurableObject<Env> {
       for (const s of sockets) s.close(CLOSE.heartbeatTimeout, "no heartbeat");
       this.state.setMeta("offline_at", now);
       this.failPending("E-INSTANCE-OFFLINE", "the agent stopped answering");
-      this.streams.failAll("agent stopped answering");
+      this.streams.failAll("stopped answering");
     }
     const offlineAt = this.state.getMeta<number>("offline_at");
     if (offlineAt !== undefined && offlineAt <= now && this.agentSockets().length === 0) {
@@ -355,9 +355,7 @@ export class InstanceDO extends DurableObject<Env> {
     // Only what the agent's config allows (plus the builtins); the agent checks again itself.
     const allowed = [...builtinCommands, ...(this.state.getMeta<Hello>("hello")?.config.commands.map((c) => c.name) ?? [])];
     if (!allowed.includes(input.command)) return fail("E-VALIDATION", `unknown command "${input.command}"; allowed: ${allowed.join(", ")}`);
-    const r = await this.trackAction(input.command, input.requestedBy, input.timeoutSeconds, "command.run", { name: input.command, timeout_seconds: input.timeoutSeconds });
-    if (!r.ok) return r;
-    const { refusal: _, ...action } = r.value;
+    const { action } = await this.trackAction(input.command, input.requestedBy, input.timeoutSeconds, "command.run", { name: input.command, timeout_seconds: input.timeoutSeconds });
     return { ok: true, value: action };
   }
 
@@ -366,16 +364,16 @@ export class InstanceDO extends DurableObject<Env> {
     if (!isRemoteGitOp(request.op)) return this.call("git", request, GIT_TIMEOUT_MS + 5_000);
     if (this.agentSockets().length === 0) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
     const repo = "repo" in request ? request.repo : "";
-    const r = await this.trackAction(`git ${request.op} ${repo}`.slice(0, 200), requestedBy, GIT_REMOTE_TIMEOUT_SECONDS, "git", request);
+    const { action, refusal } = await this.trackAction(`git ${request.op} ${repo}`.slice(0, 200), requestedBy, GIT_REMOTE_TIMEOUT_SECONDS, "git", request);
     // Refused before git ran (a merge in progress, a path outside the roots): the caller gets the refusal itself.
-    return r.ok && r.value.refusal ? r.value.refusal : r;
+    return refusal ?? { ok: true, value: action };
   }
 
   /**
    * Runs an RPC whose result is a command's (exit code, output tails) as a recorded action:
    * pending → success/error in the recent actions, its output streamed as command-progress events.
    */
-  private async trackAction(label: string, requestedBy: string, timeoutSeconds: number, method: RpcMethod, params: unknown): Promise<DoResult<ActionRecord & { refusal?: DoResult<never> }>> {
+  private async trackAction(label: string, requestedBy: string, timeoutSeconds: number, method: RpcMethod, params: unknown): Promise<{ action: ActionRecord; refusal: DoResult<never> | null }> {
     const inst = this.instance()!;
     const id = `act_${randomToken(9)}`;
     const started = Date.now();
@@ -400,7 +398,8 @@ export class InstanceDO extends DurableObject<Env> {
     });
     this.emit({ ...base, at: new Date().toISOString(), status, ...(done ? { result: done } : {}), ...(error ? { error } : {}) });
     await this.outbox;
-    return { ok: true, value: !r.ok && r.code !== "E-INTERNAL" && r.code !== "E-INSTANCE-OFFLINE" ? { ...action, refusal: r } : action };
+    // The agent refused the request itself (its code passed on): the caller may answer with that.
+    return { action, refusal: !r.ok && PASSED_ON.has(r.code) ? r : null };
   }
 
   async recentActions(limit = 50): Promise<ActionRecord[]> {

@@ -1,5 +1,5 @@
 import { httpResponseHeadSchema, StreamFlag, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
-import type { AgentStreams } from "./agent-streams.ts";
+import { isAgentGone, type AgentStreams } from "./agent-streams.ts";
 
 /** Bytes of a response the DO holds ready for the visitor: pipelining without unbounded memory. */
 const RESPONSE_BUFFER = 512 * 1024;
@@ -80,7 +80,7 @@ export class ProxyRelay {
         failed = reason;
         if (!gotHead) {
           gotHead = true;
-          const offline = /agent (disconnected|stopped)/.test(reason);
+          const offline = isAgentGone(reason);
           headResolve(
             offline
               ? errorResponse(503, "E-INSTANCE-OFFLINE", "the instance went offline", wantsHtml)

@@ -1,5 +1,5 @@
-import { PTY_STREAM_WINDOW, ptyEventSchema, StreamFlag, terminalClientMessageSchema, type StreamEndpoint, type TerminalServerMessage } from "@anchorage/common";
-import type { AgentStreams } from "./agent-streams.ts";
+import { errorStatus, PTY_REFUSAL, PTY_STREAM_WINDOW, ptyEventSchema, StreamFlag, type ErrorCode, terminalClientMessageSchema, type StreamEndpoint, type TerminalServerMessage } from "@anchorage/common";
+import { isAgentGone, type AgentStreams } from "./agent-streams.ts";
 import { recordingPrefix, TerminalRecorder, type RecordingState } from "./terminal-recorder.ts";
 
 /** How long the agent has to start (or find) the shell before the browser is told it could not. */
@@ -35,7 +35,7 @@ export type TerminalHooks = {
 
 type Live = { userId: string; browser: WebSocket; stream: StreamEndpoint };
 
-const jsonError = (status: number, code: string, message: string) => Response.json({ error: { code, message } }, { status });
+const jsonError = (code: ErrorCode, message: string) => Response.json({ error: { code, message } }, { status: errorStatus[code] });
 
 /**
  * Joins a browser's terminal socket to a `pty` stream on the agent's socket: bytes both ways,
@@ -77,23 +77,6 @@ export class TerminalRelay {
       }
     };
 
-    // Made the moment the agent attaches, so the very first output is recorded.
-    const startRecording = (shell: string, startedAt: string) => {
-      recorder = this.recorders.get(session) ?? null;
-      if (recorder) return;
-      const state = this.hooks.loadRecording(session) ?? { startedMs: Date.parse(startedAt) || Date.now(), seq: 0, recordedOffset: 0, bytes: 0, truncated: false };
-      recorder = new TerminalRecorder({
-        bucket: this.hooks.bucket,
-        prefix: recordingPrefix(req.instanceId, session),
-        state,
-        persist: (s) => this.hooks.saveRecording(session, s),
-        background: this.hooks.background,
-      });
-      recorder.begin({ cols: req.cols, rows: req.rows, shell, title: session });
-      this.recorders.set(session, recorder);
-      this.hooks.saveRecording(session, state);
-    };
-
     const stream = this.streams.open({
       onData: (payload, flags) => {
         if (flags & StreamFlag.HEAD) {
@@ -109,7 +92,8 @@ export class TerminalRelay {
             offset = ev.data.attached.offset;
             acked = offset;
             isAttached = true;
-            if (req.record) startRecording(ev.data.attached.shell, ev.data.attached.started_at);
+            // Made the moment the agent attaches, so the very first output is recorded.
+            if (req.record) recorder = this.recorderFor(req, session, ev.data.attached.shell, ev.data.attached.started_at);
             send({ type: "session", id: session, offset, replay_bytes: ev.data.attached.replay_bytes });
             settle({ ok: true, shell: ev.data.attached.shell, startedAt: ev.data.attached.started_at });
           } else send({ type: "exit", code: ev.data.exit.code, signal: ev.data.exit.signal });
@@ -142,7 +126,7 @@ export class TerminalRelay {
         if (recorder) this.hooks.background(recorder.flush());
       },
     }, PTY_STREAM_WINDOW);
-    if (!stream) return jsonError(503, "E-INSTANCE-OFFLINE", "the instance is offline");
+    if (!stream) return jsonError("E-INSTANCE-OFFLINE", "the instance is offline");
 
     const close = (code: number, reason: string) => {
       try {
@@ -165,7 +149,7 @@ export class TerminalRelay {
       } catch {
         msg = null;
       }
-      if (!msg?.success) return browser.send(JSON.stringify({ type: "error", message: 'expected {"type":"resize","cols","rows"}, {"type":"close"} or {"type":"ping"}; terminal bytes go in binary frames' }));
+      if (!msg?.success) return send({ type: "error", message: 'expected {"type":"resize","cols","rows"}, {"type":"close"}, {"type":"ping"} or {"type":"ack","offset"}; terminal bytes go in binary frames' });
       if (msg.data.type === "resize") {
         void stream.head({ resize: { cols: msg.data.cols, rows: msg.data.rows } });
         recorder?.resize(msg.data.cols, msg.data.rows);
@@ -188,10 +172,10 @@ export class TerminalRelay {
     if (!result.ok) {
       stream.reset("gave up");
       close(1011, "not attached");
-      if (/no such terminal session/.test(result.reason)) return jsonError(404, "E-NOT-FOUND", "terminal session not found: it ended, or its grace period ran out");
-      if (/too many terminals/.test(result.reason)) return jsonError(409, "E-CONFLICT", result.reason);
-      if (/agent disconnected|agent stopped/.test(result.reason)) return jsonError(503, "E-INSTANCE-OFFLINE", "the instance went offline");
-      return jsonError(502, "E-INTERNAL", `the terminal could not start: ${result.reason}`);
+      if (result.reason.startsWith(PTY_REFUSAL.noSession)) return jsonError("E-NOT-FOUND", "terminal session not found: it ended, or its grace period ran out");
+      if (result.reason.startsWith(PTY_REFUSAL.tooMany)) return jsonError("E-CONFLICT", result.reason);
+      if (isAgentGone(result.reason)) return jsonError("E-INSTANCE-OFFLINE", "the instance went offline");
+      return jsonError("E-INTERNAL", `the terminal could not start: ${result.reason}`);
     }
 
     if (req.session === null) {
@@ -200,6 +184,24 @@ export class TerminalRelay {
     this.live.set(session, { userId: req.userId, browser, stream });
 
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** The session's recorder: the one its other attachments share, or one carrying on from storage, or a new one. */
+  private recorderFor(req: TerminalRequest, session: string, shell: string, startedAt: string): TerminalRecorder {
+    const existing = this.recorders.get(session);
+    if (existing) return existing;
+    const state = this.hooks.loadRecording(session) ?? { startedMs: Date.parse(startedAt) || Date.now(), seq: 0, recordedOffset: 0, bytes: 0, truncated: false };
+    const recorder = new TerminalRecorder({
+      bucket: this.hooks.bucket,
+      prefix: recordingPrefix(req.instanceId, session),
+      state,
+      persist: (s) => this.hooks.saveRecording(session, s),
+      background: this.hooks.background,
+    });
+    recorder.begin({ cols: req.cols, rows: req.rows, shell, title: session });
+    this.recorders.set(session, recorder);
+    this.hooks.saveRecording(session, state);
+    return recorder;
   }
 
   /** Closes the open sockets of a user's terminals (their shells are ended on the agent by RPC). */

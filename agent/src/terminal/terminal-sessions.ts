@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
-import { ptyControlSchema, StreamFlag, type AgentConfig, type PtyOpen, type StreamEndpoint } from "@anchorage/common";
+import { PTY_REFUSAL, ptyControlSchema, StreamFlag, type AgentConfig, type PtyOpen, type StreamEndpoint } from "@anchorage/common";
 import type { Logger } from "../agent-log.ts";
 import type { StreamHandlers } from "../proxy/stream-host.ts";
 import type { Pty, PtySpawn } from "./pty-backend.ts";
@@ -76,14 +76,14 @@ export class TerminalSessions {
     let s = this.sessions.get(open.session);
     if (open.create) {
       if (s) return stream.reset("session already exists");
-      if (this.liveCount >= MAX_SESSIONS) return stream.reset(`too many terminals on this instance (at most ${MAX_SESSIONS})`);
+      if (this.liveCount >= MAX_SESSIONS) return stream.reset(`${PTY_REFUSAL.tooMany} on this instance (at most ${MAX_SESSIONS})`);
       try {
         s = this.spawn(open);
       } catch (e) {
         return stream.reset(`could not start the shell: ${(e as Error).message}`);
       }
     } else if (!s || s.user !== open.user) {
-      return stream.reset("no such terminal session (it ended, or its grace period ran out)");
+      return stream.reset(`${PTY_REFUSAL.noSession} (it ended, or its grace period ran out)`);
     }
     const session = s;
     clearTimeout(session.graceTimer);

@@ -71,6 +71,9 @@ export const terminalSessionSchema = z.object({
 });
 export type TerminalSession = z.infer<typeof terminalSessionSchema>;
 
+/** How the agent's RESET of a pty stream it will not serve begins; the DO answers the browser by it. */
+export const PTY_REFUSAL = { noSession: "no such terminal session", tooMany: "too many terminals" } as const;
+
 /** HEAD-flagged control on a pty stream, DO → agent. */
 export const ptyControlSchema = z.union([
   z.strictObject({ resize: z.strictObject({ cols, rows }) }),

@@ -4,8 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agentConfigSchema } from "@anchorage/common/agent-config";
 import { handleGit } from "../../../agent/src/git/git-ops.ts";
 import { confinePaths } from "../../../agent/src/git/repo-paths.ts";
-import { RpcError } from "../../../agent/src/rpc-error.ts";
-import { git, initRepo, makeWorkspace, write, type Workspace } from "./fixture.ts";
+import { git, initRepo, makeWorkspace, rpcRejection, write, type Workspace } from "./fixture.ts";
 
 let ws: Workspace;
 let repo: string;
@@ -15,14 +14,7 @@ beforeEach(async () => {
 });
 afterEach(() => ws.cleanup());
 
-async function confineRefusal(paths: string[]): Promise<RpcError> {
-  const err = await confinePaths(repo, paths).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RpcError);
-  return err as RpcError;
-}
+const confineRefusal = (paths: string[]) => rpcRejection(confinePaths(repo, paths));
 
 describe("repository outside the roots", () => {
   it("refuses a repository outside the project roots", async () => {

@@ -68,6 +68,16 @@ export interface Workspace {
   cleanup(): Promise<void>;
 }
 
+/** The RpcError a promise rejects with (the test fails if it resolves, or rejects with anything else). */
+export async function rpcRejection(promise: Promise<unknown>): Promise<RpcError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RpcError);
+  return err as RpcError;
+}
+
 export async function makeWorkspace(): Promise<Workspace> {
   const base = await realpath(await mkdtemp(join(tmpdir(), "anchorage-git-")));
   const root = join(base, "root");
@@ -86,14 +96,7 @@ export async function makeWorkspace(): Promise<Workspace> {
     ctx,
     output,
     call: <O extends GitOp>(params: GitRequestInput & { op: O }) => run(params) as Promise<GitResult<O>>,
-    async refusal(params) {
-      const err = await run(params).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(RpcError);
-      return err as RpcError;
-    },
+    refusal: (params) => rpcRejection(run(params)),
     cleanup: () => rm(base, { recursive: true, force: true }),
   };
 }

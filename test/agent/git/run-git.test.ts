@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parsePorcelainV2 } from "../../../agent/src/git/git-status.ts";
 import { gitFailure, runGit } from "../../../agent/src/git/run-git.ts";
 import { RpcError } from "../../../agent/src/rpc-error.ts";
-import { initRepo, makeWorkspace, type Workspace } from "./fixture.ts";
+import { initRepo, makeWorkspace, rpcRejection, type Workspace } from "./fixture.ts";
 
 let ws: Workspace;
 let repo: string;
@@ -13,14 +13,7 @@ beforeEach(async () => {
 });
 afterEach(() => ws.cleanup());
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RpcError);
-  return err as RpcError;
-}
+const rejection = rpcRejection;
 
 // A git alias starting with ! runs through the shell: the test's way to make git slow or loud.
 const alias = (name: string, command: string) => ["-c", `alias.${name}=!${command}`, name];
