@@ -1,8 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import type { HubEvent } from "@anchorage/common";
+import { scopeGrantSchema, scopesCover, type HubEvent, type ScopeGrant } from "@anchorage/common";
 import type { Env } from "../src/env.ts";
 
-type HubAttachment = { userId: string; sessionId: string; connectedAt: number };
+/** `scopes` is set for a socket opened with an API token: it hears only what they cover. */
+type HubAttachment = { userId: string; sessionId: string; connectedAt: number; scopes?: ScopeGrant[] };
+
+/** What a token needs to hear an event: terminal output is the terminal's, the rest the instance's readers'. */
+const verbFor = (event: HubEvent) => (event.type === "cloud:tty-data" || event.type === "cloud:tty-exit" ? "terminal" : "read");
 
 /**
  * One per user: holds that user's dashboard sockets (Hibernation API; the session
@@ -20,21 +24,27 @@ export class UserHubDO extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const userId = request.headers.get("x-anchorage-user");
     const sessionId = request.headers.get("x-anchorage-session");
+    const scopesHeader = request.headers.get("x-anchorage-scopes");
+    const scopes = scopesHeader ? scopeGrantSchema.array().parse(JSON.parse(scopesHeader)) : undefined;
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !userId || !sessionId) {
       return Response.json({ error: { code: "E-VALIDATION", message: "expected a WebSocket upgrade" } }, { status: 400 });
     }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [`session:${sessionId}`]);
-    server.serializeAttachment({ userId, sessionId, connectedAt: Date.now() } satisfies HubAttachment);
+    server.serializeAttachment({ userId, sessionId, connectedAt: Date.now(), ...(scopes ? { scopes } : {}) } satisfies HubAttachment);
     server.send(JSON.stringify({ type: "hello", at: new Date().toISOString() }));
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  async publish(event: HubEvent): Promise<number> {
+  /** Sends the event to every socket of this user that may hear it; `instanceOwnerId` is whose instance it is about. */
+  async publish(event: HubEvent, instanceOwnerId: string): Promise<number> {
     const data = JSON.stringify(event);
+    const target = { root: "cloud" as const, userId: instanceOwnerId, resource: "instances", id: event.instanceId, verb: verbFor(event) };
     let sent = 0;
     for (const ws of this.ctx.getWebSockets()) {
+      const scopes = (ws.deserializeAttachment() as HubAttachment | null)?.scopes;
+      if (scopes && !scopesCover(scopes, target)) continue;
       try {
         ws.send(data);
         sent++;

@@ -20,6 +20,8 @@ import { terminalRoutes } from "./cloud/terminal/terminal-routes.ts";
 import { gitRoutes } from "./cloud/git/git-routes.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
+import { tokenRoutes } from "./auth/api-tokens/token-routes.ts";
+import { serviceAccountRoutes } from "./auth/api-tokens/service-account-routes.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
 
 /** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
@@ -85,6 +87,8 @@ export function buildApp() {
   app.route("/auth", accountRoutes);
   app.route("/auth", deviceRoutes);
   app.route("/api/settings", settingsRoutes);
+  app.route("/api/tokens", tokenRoutes);
+  app.route("/api/service-accounts", serviceAccountRoutes);
   app.route("/admin", adminRoutes);
   app.route("/", anchorRoutes);
   app.route("/api/cloud", instanceRoutes);

@@ -13,3 +13,5 @@ export * from "./protocol/proxy.ts";
 export * from "./protocol/git.ts";
 export * from "./protocol/terminal.ts";
 export * from "./protocol/stream-open.ts";
+export * from "./scopes.ts";
+export * from "./tokens.ts";

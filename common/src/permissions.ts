@@ -19,6 +19,15 @@ export const actionSchema = z.enum([
   "sync:cloud_instance",
   "proxy:cloud_instance",
   "manage:cloud_instance", // rename, disconnect, delete, share: the owner's (and admins') alone
+  // On a user's own things (resource: their account):
+  "anchor:cloud_instance", // get a token that anchors a new instance for them
+  "read:cloud_shares",
+  "write:cloud_shares",
+  // A user's data store (resource: data) and registry repositories (resource: registry):
+  "read:data",
+  "write:data",
+  "pull:registry",
+  "push:registry",
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
@@ -46,4 +55,6 @@ export type ShareGrant = {
 export type Resource =
   | { type: "account"; ownerId: string }
   | { type: "instance"; instanceId: string; ownerId: string; grants: readonly ShareGrant[] }
+  | { type: "data"; ownerId: string; scope: string }
+  | { type: "registry"; ownerId: string; repository: string }
   | { type: "system" };

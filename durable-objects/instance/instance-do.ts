@@ -463,7 +463,9 @@ export class InstanceDO extends DurableObject<Env> {
 
   /** An event for these users only (a terminal's). */
   private emitTo(userIds: string[], event: HubEvent) {
-    this.enqueue(() => publishToUsers(this.env, userIds, event));
+    const inst = this.instance();
+    if (!inst) return;
+    this.enqueue(() => publishToUsers(this.env, inst, userIds, event));
   }
 
   private enqueue(fanOut: () => Promise<void>) {

@@ -1,3 +1,4 @@
+import { sessionPrincipal } from "../auth/require-user.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   adminCreateUserRequestSchema,
@@ -9,7 +10,7 @@ import {
 import { newRouter } from "../http/router.ts";
 import { notFound } from "../http/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
-import { signedIn, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
+import { signedInSession, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
 import { pageQuerySchema } from "../http/pagination.ts";
 import { listAudit, recordAudit } from "../audit/audit-log.ts";
 import { assertPermit } from "../auth/permit.ts";
@@ -33,7 +34,7 @@ const tags = ["admin"];
 
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/users", tags, ...signedIn, summary: "List users", request: { query: pageQuerySchema },
+  createRoute({ method: "get", path: "/users", tags, ...signedInSession, summary: "List users", request: { query: pageQuerySchema },
     responses: { 200: jsonResponse(z.object({ users: z.array(userSchema) }), "Users"), ...errorResponses(401, 403) } }),
   async (c) => {
     assertPermit(c.get("principal"), "admin:users", { type: "system" });
@@ -42,10 +43,10 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "post", path: "/users", tags, ...signedIn, summary: "Create a user", request: { body: jsonBody(adminCreateUserRequestSchema) },
+  createRoute({ method: "post", path: "/users", tags, ...signedInSession, summary: "Create a user", request: { body: jsonBody(adminCreateUserRequestSchema) },
     responses: { 201: jsonResponse(userSchema, "Created"), ...errorResponses(400, 401, 403, 409) } }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "admin:users", { type: "system" });
     const body = c.req.valid("json");
     const user = await createUser(c.get("db"), newUserRow({ email: body.email, name: body.name, roles: body.roles, passwordHash: await hashPassword(body.password) }));
@@ -55,7 +56,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/users/{id}", tags, ...signedIn, summary: "One user", request: { params: idParam },
+  createRoute({ method: "get", path: "/users/{id}", tags, ...signedInSession, summary: "One user", request: { params: idParam },
     responses: { 200: jsonResponse(userSchema, "The user"), ...errorResponses(401, 403, 404) } }),
   async (c) => {
     assertPermit(c.get("principal"), "admin:users", { type: "system" });
@@ -66,12 +67,12 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "patch", path: "/users/{id}", tags, ...signedIn,
+  createRoute({ method: "patch", path: "/users/{id}", tags, ...signedInSession,
     summary: "Change a user's name or roles, or disable/enable them (disabling ends their sessions at once)",
     request: { params: idParam, body: jsonBody(adminUpdateUserRequestSchema) },
     responses: { 200: jsonResponse(z.object({ user: userSchema, sessions_ended: z.number().int() }), "Updated"), ...errorResponses(400, 401, 403, 404, 409) } }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "admin:users", { type: "system" });
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
@@ -86,10 +87,10 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "delete", path: "/users/{id}", tags, ...signedIn, summary: "Delete a user and everything of theirs", request: { params: idParam },
+  createRoute({ method: "delete", path: "/users/{id}", tags, ...signedInSession, summary: "Delete a user and everything of theirs", request: { params: idParam },
     responses: { 200: jsonResponse(ok, "Deleted"), ...errorResponses(401, 403, 404, 409) } }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "admin:users", { type: "system" });
     const { id } = c.req.valid("param");
     const terminals = await instancesWithTerminalsOf(c.get("db"), id); // the rows go with the user
@@ -102,10 +103,10 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/sessions", tags, ...signedIn, summary: "Every live session", request: { query: z.strictObject({ user_id: z.string().max(64).optional() }) },
+  createRoute({ method: "get", path: "/sessions", tags, ...signedInSession, summary: "Every live session", request: { query: z.strictObject({ user_id: z.string().max(64).optional() }) },
     responses: { 200: jsonResponse(z.object({ sessions: z.array(adminSessionInfoSchema) }), "Sessions"), ...errorResponses(401, 403) } }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "admin:sessions", { type: "system" });
     const rows = await listLiveSessions(c.get("db"), { userId: c.req.valid("query").user_id });
     return c.json({ sessions: rows.map((r) => ({ ...toSessionInfo(r.session, p.sessionId), user_id: r.user.id, user_email: r.user.email })) }, 200);
@@ -113,10 +114,10 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "delete", path: "/sessions/{id}", tags, ...signedIn, summary: "End anyone's session", request: { params: idParam },
+  createRoute({ method: "delete", path: "/sessions/{id}", tags, ...signedInSession, summary: "End anyone's session", request: { params: idParam },
     responses: { 200: jsonResponse(ok, "Ended"), ...errorResponses(401, 403, 404) } }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "admin:sessions", { type: "system" });
     const { id } = c.req.valid("param");
     const session = await c.get("db").select({ userId: sessions.userId }).from(sessions).where(eq(sessions.id, id)).get();
@@ -130,10 +131,10 @@ adminRoutes.openapi(
 const inviteSchema = z.object({ code: z.string(), email: z.string().nullable(), expires_at: z.string() });
 
 adminRoutes.openapi(
-  createRoute({ method: "post", path: "/invites", tags, ...signedIn, summary: "Create a single-use invite code (shown once)", request: { body: jsonBody(createInviteRequestSchema) },
+  createRoute({ method: "post", path: "/invites", tags, ...signedInSession, summary: "Create a single-use invite code (shown once)", request: { body: jsonBody(createInviteRequestSchema) },
     responses: { 201: jsonResponse(inviteSchema, "The invite"), ...errorResponses(400, 401, 403) } }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "admin:invites", { type: "system" });
     const body = c.req.valid("json");
     const invite = await createInvite(c.get("db"), { createdBy: p.userId, email: body.email, expiresInHours: body.expires_in_hours });
@@ -143,7 +144,7 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/invites", tags, ...signedIn, summary: "Invites (codes are not shown again)",
+  createRoute({ method: "get", path: "/invites", tags, ...signedInSession, summary: "Invites (codes are not shown again)",
     responses: { 200: jsonResponse(z.object({ invites: z.array(z.object({ id: z.string(), email: z.string().nullable(), created_by: z.string(), created_at: z.string(), expires_at: z.string(), used_at: z.string().nullable() })) }), "Invites"), ...errorResponses(401, 403) } }),
   async (c) => {
     assertPermit(c.get("principal"), "admin:invites", { type: "system" });
@@ -157,7 +158,7 @@ const auditEntrySchema = z.object({
 });
 
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/audit", tags, ...signedIn, summary: "The audit log, newest first",
+  createRoute({ method: "get", path: "/audit", tags, ...signedInSession, summary: "The audit log, newest first",
     request: { query: z.strictObject({ user_id: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
     responses: { 200: jsonResponse(z.object({ entries: z.array(auditEntrySchema) }), "Entries"), ...errorResponses(401, 403) } }),
   async (c) => {

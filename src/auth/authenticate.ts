@@ -3,7 +3,8 @@ import type { AppEnv } from "../http/app-env.ts";
 import { unauthenticated } from "../http/app-error.ts";
 import { assertSameOrigin } from "../http/csrf.ts";
 import { readAccessCookie } from "./cookies.ts";
-import type { Principal } from "./principal.ts";
+import type { Principal, SessionPrincipal, TokenPrincipal } from "./principal.ts";
+import { deadReason, findApiToken, isApiToken, touchApiToken } from "./api-tokens/api-token-store.ts";
 import { findLiveSession } from "./session/session-store.ts";
 import { isBlacklisted } from "./tokens/blacklist.ts";
 import { verifyAccessToken } from "./tokens/access-token.ts";
@@ -22,7 +23,7 @@ export function bearerToken(req: Request): string | undefined {
  * session must be live in D1 with an enabled user, so logout, revocation and disabling
  * take effect on the very next request, whatever KV's propagation delay.
  */
-export async function verifyPrincipal(c: Context<AppEnv>, token: string, via: Principal["via"]): Promise<Principal> {
+export async function verifyPrincipal(c: Context<AppEnv>, token: string, via: SessionPrincipal["via"]): Promise<SessionPrincipal> {
   const config = c.get("config");
   const claims = await verifyAccessToken(config, token);
   if (await isBlacklisted(c.env.KV, claims.jti)) throw unauthenticated("access token has been revoked");
@@ -34,8 +35,8 @@ export async function principalForSession(
   c: Context<AppEnv>,
   sessionId: string,
   userId: string,
-  token: { provider: string; jti: string; exp: number; via: Principal["via"] },
-): Promise<Principal> {
+  token: { provider: string; jti: string; exp: number; via: SessionPrincipal["via"] },
+): Promise<SessionPrincipal> {
   const live = await findLiveSession(c.get("db"), sessionId);
   if (!live || live.user.id !== userId) throw unauthenticated("session has ended");
   return {
@@ -51,9 +52,34 @@ export async function principalForSession(
   };
 }
 
+/**
+ * The principal of an API token: looked up by its hash on every request, with its user and
+ * (for a service account's token) the account's current scopes, so revocation, expiry, a
+ * disabled user and a scope change all apply to the very next call.
+ */
+export async function tokenPrincipal(c: Context<AppEnv>, secret: string): Promise<TokenPrincipal> {
+  const db = c.get("db");
+  const found = await findApiToken(db, secret);
+  if (!found) throw unauthenticated("unknown API token");
+  const dead = deadReason(found);
+  if (dead) throw unauthenticated(dead);
+  c.executionCtx.waitUntil(touchApiToken(db, found.token).catch(() => undefined));
+  return {
+    kind: "token",
+    userId: found.user.id,
+    roles: found.user.roles,
+    tokenId: found.token.id,
+    serviceAccountId: found.serviceAccount?.id ?? null,
+    scopesVersion: found.serviceAccount?.version ?? null,
+    scopes: found.scopes,
+    via: "bearer",
+    user: found.user,
+  };
+}
+
 export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
   const bearer = bearerToken(c.req.raw);
-  if (bearer) return verifyPrincipal(c, bearer, "bearer");
+  if (bearer) return isApiToken(bearer) ? tokenPrincipal(c, bearer) : verifyPrincipal(c, bearer, "bearer");
   const cookie = readAccessCookie(c);
   if (cookie) {
     assertSameOrigin(c.req.raw, c.get("config"));

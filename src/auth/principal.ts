@@ -1,8 +1,9 @@
-import type { Role } from "@anchorage/common";
+import type { Role, ScopeGrant } from "@anchorage/common";
 import type { UserRow } from "../db/schema.ts";
+import { forbidden } from "../http/app-error.ts";
 
-/** Who is calling, as established by `authenticate`. Later: API tokens and service accounts. */
-export type Principal = {
+/** A person signed in: a session's access token (Bearer or the dashboard's cookie). */
+export type SessionPrincipal = {
   kind: "user";
   userId: string;
   roles: Role[];
@@ -15,7 +16,40 @@ export type Principal = {
   user: UserRow;
 };
 
+/**
+ * A script with an API token (`anc_…`): it acts for `user` (the token's creator, or the service
+ * account's owner) but only within `scopes`, read from D1 on this request, so a revocation or a
+ * service account's new scopes apply to the very next call.
+ */
+export type TokenPrincipal = {
+  kind: "token";
+  userId: string;
+  roles: Role[];
+  tokenId: string;
+  serviceAccountId: string | null;
+  /** The service account's scope version the request ran under. */
+  scopesVersion: number | null;
+  scopes: ScopeGrant[];
+  via: "bearer";
+  user: UserRow;
+};
+
+/** Who is calling, as established by `authenticate`. */
+export type Principal = SessionPrincipal | TokenPrincipal;
+
 /** A user as permit() sees them outside any request of theirs (to re-check what they may still do after a change). */
-export const standingPrincipal = (user: UserRow): Principal => ({
+export const standingPrincipal = (user: UserRow): SessionPrincipal => ({
   kind: "user", userId: user.id, roles: user.roles, sessionId: "", provider: "", jti: "", tokenExp: 0, via: "bearer", user,
 });
+
+/**
+ * For what only a signed-in person may do (manage tokens, change the account, approve a device):
+ * an API token is refused whatever its scopes.
+ */
+export function requireSessionPrincipal(p: Principal): SessionPrincipal {
+  if (p.kind !== "user") throw forbidden("an API token cannot do this: sign in");
+  return p;
+}
+
+/** The id written as the actor's in audit entries: the user, and for a token, which one. */
+export const actorDetail = (p: Principal): Record<string, unknown> => (p.kind === "token" ? { via_token: p.tokenId, ...(p.serviceAccountId ? { service_account: p.serviceAccountId } : {}) } : {});

@@ -1,5 +1,5 @@
-import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { Role } from "@anchorage/common";
+import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import type { Role, ScopeGrant } from "@anchorage/common";
 
 // Times are ISO-8601 UTC strings: they sort, compare and read the same in SQL and in JSON.
 
@@ -198,3 +198,106 @@ export const terminalSessions = sqliteTable(
   (t) => [index("terminal_sessions_instance_idx").on(t.instanceId, t.startedAt), index("terminal_sessions_owner_idx").on(t.ownerId)],
 );
 export type TerminalSessionRow = typeof terminalSessions.$inferSelect;
+
+/**
+ * API tokens (`anc_…`): only the SHA-256 of the token is kept. A user's token carries its own
+ * scopes; a service account's token has none and follows its account's scopes as they change.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(), // "tok_…"
+    tokenHash: text("token_hash").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }), // whose rights the token draws on (the creator, or the account's owner)
+    serviceAccountId: text("service_account_id").references(() => serviceAccounts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<ScopeGrant[]>(), // null for a service account's token
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at"), // null: until revoked
+    lastUsedAt: text("last_used_at"),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_unique").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId), index("api_tokens_sa_idx").on(t.serviceAccountId)],
+);
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+/** A non-human identity owned by a user: its tokens act within its scopes, never beyond its owner's rights. */
+export const serviceAccounts = sqliteTable(
+  "service_accounts",
+  {
+    id: text("id").primaryKey(), // "sa_…"
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    scopes: text("scopes", { mode: "json" }).$type<ScopeGrant[]>().notNull(),
+    version: integer("version").notNull().default(1), // bumped on every scope change
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("service_accounts_owner_idx").on(t.ownerId)],
+);
+export type ServiceAccountRow = typeof serviceAccounts.$inferSelect;
+
+/** Per-user data (CloudM's User Data API): metadata here, the value in R2 under `blob_key`. */
+export const userData = sqliteTable(
+  "user_data",
+  {
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    scope: text("scope").notNull(), // "public" | "private" | "mod/<name>"
+    key: text("key").notNull(),
+    blobKey: text("blob_key").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    etag: text("etag").notNull(), // strong ETag of this version; If-Match compares against it
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.scope, t.key] }), index("user_data_owner_idx").on(t.ownerId)],
+);
+export type UserDataRow = typeof userData.$inferSelect;
+
+/** A user's webhook: events matching its patterns are POSTed to its URL, signed with HMAC-SHA256 of its secret. */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(), // "whk_…"
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    secret: text("secret").notNull(), // the signing key; shown once at creation, needed to sign every delivery
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(), // patterns: "cloud.*", "auth.session.*"
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_owner_idx").on(t.ownerId)],
+);
+export type WebhookRow = typeof webhooks.$inferSelect;
+
+/** One event to one webhook: its attempts, and whether it was delivered or given up on (dead-lettered). */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(), // "dlv_…"
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    state: text("state").notNull(), // pending | delivered | dead
+    attempts: integer("attempts").notNull().default(0),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("webhook_deliveries_event_unique").on(t.webhookId, t.eventId), index("webhook_deliveries_webhook_idx").on(t.webhookId, t.createdAt)],
+);
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -1,5 +1,5 @@
 import { errorBodySchema } from "@anchorage/common";
-import { requireUser } from "../auth/require-user.ts";
+import { requireSession, requireUser } from "../auth/require-user.ts";
 
 /** Response entries for createRoute: every error is the same JSON shape. */
 export const errorResponses = (...statuses: number[]) =>
@@ -18,3 +18,9 @@ export const bearerSecurity: Record<string, string[]>[] = [{ bearer: [] }, { coo
 
 /** Spread into createRoute: the route needs a signed-in caller (and says so in the OpenAPI doc). */
 export const signedIn = { security: bearerSecurity, middleware: [requireUser] };
+
+/**
+ * Spread into createRoute: the route needs a signed-in person. API tokens are refused whatever
+ * their scopes: account settings, administration and token management are a session's alone.
+ */
+export const signedInSession = { security: bearerSecurity, middleware: [requireSession] };

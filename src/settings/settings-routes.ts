@@ -1,10 +1,11 @@
+import { sessionPrincipal } from "../auth/require-user.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { changePasswordRequestSchema, sessionInfoSchema } from "@anchorage/common";
 import { newRouter } from "../http/router.ts";
 import { notFound } from "../http/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
-import { signedIn, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
+import { signedInSession, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
 import { sessions } from "../db/schema.ts";
 import { recordAudit } from "../audit/audit-log.ts";
 import { assertPermit } from "../auth/permit.ts";
@@ -25,7 +26,7 @@ settingsRoutes.openapi(
     path: "/password",
     tags: ["settings"],
     summary: "Change your password; every other session ends",
-    ...signedIn,
+    ...signedInSession,
     request: { body: jsonBody(changePasswordRequestSchema) },
     responses: {
       200: jsonResponse(z.object({ success: z.literal(true), sessions_ended: z.number().int() }), "Password changed"),
@@ -33,7 +34,7 @@ settingsRoutes.openapi(
     },
   }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
     await enforceRateLimits(c.env, [{ key: `password:account:${p.userId}`, rule: RATE_LIMITS.passwordChangePerAccount }]);
     const body = c.req.valid("json");
@@ -50,11 +51,11 @@ settingsRoutes.openapi(
     path: "/sessions",
     tags: ["settings"],
     summary: "Your live sessions",
-    ...signedIn,
+    ...signedInSession,
     responses: { 200: jsonResponse(z.object({ sessions: z.array(sessionInfoSchema) }), "Sessions"), ...errorResponses(401) },
   }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "read:account", { type: "account", ownerId: p.userId });
     const rows = await listLiveSessions(c.get("db"), { userId: p.userId });
     return c.json({ sessions: rows.map((r) => toSessionInfo(r.session, p.sessionId)) }, 200);
@@ -67,12 +68,12 @@ settingsRoutes.openapi(
     path: "/sessions/{id}",
     tags: ["settings"],
     summary: "End one of your sessions (its tokens stop working at once)",
-    ...signedIn,
+    ...signedInSession,
     request: { params: z.object({ id: z.string().min(1).max(64) }) },
     responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Session ended"), ...errorResponses(401, 404) },
   }),
   async (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     const { id } = c.req.valid("param");
     const db = c.get("db");
     // Scoped to the caller: someone else's session id is simply not found.

@@ -1,3 +1,4 @@
+import { sessionPrincipal } from "../require-user.ts";
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -13,7 +14,7 @@ import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter, validationError } from "../../http/router.ts";
 import { AppError, notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
-import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
+import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { findUserById } from "../../users/users.ts";
 import { enforceRateLimits, ipKey } from "../rate-limit/rate-limits.ts";
@@ -99,7 +100,7 @@ async function limitApprovals(c: Context<AppEnv>) {
 
 deviceRoutes.openapi(
   createRoute({
-    method: "get", path: "/device/verify", tags: ["auth"], ...signedIn,
+    method: "get", path: "/device/verify", tags: ["auth"], ...signedInSession,
     summary: "What a pending device sign-in asks for, by its user code (for the /device page)",
     request: { query: z.object({ user_code: userCodeSchema }) },
     responses: { 200: jsonResponse(deviceVerifyResponseSchema, "The pending request"), ...errorResponses(400, 401, 404, 429) },
@@ -114,14 +115,14 @@ deviceRoutes.openapi(
 
 deviceRoutes.openapi(
   createRoute({
-    method: "post", path: "/device/approve", tags: ["auth"], ...signedIn,
+    method: "post", path: "/device/approve", tags: ["auth"], ...signedInSession,
     summary: "Approve or deny a device sign-in (the CLI's next poll then gets a session, or access_denied)",
     request: { body: jsonBody(deviceApproveRequestSchema) },
     responses: { 200: jsonResponse(z.object({ status: z.enum(["approved", "denied"]) }), "Decided"), ...errorResponses(400, 401, 404, 429) },
   }),
   async (c) => {
     await limitApprovals(c);
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     const body = c.req.valid("json");
     const row = await decide(c.get("db"), body.user_code, p.userId, body.approve);
     if (!row) throw notFound("pending sign-in with this code (it may have expired or been used)");

@@ -1,7 +1,8 @@
+import { sessionPrincipal } from "../require-user.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { authConfigSchema, userSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
-import { signedIn, errorResponses, jsonResponse } from "../../http/openapi-common.ts";
+import { signedInSession, errorResponses, jsonResponse } from "../../http/openapi-common.ts";
 import { pageQuerySchema } from "../../http/pagination.ts";
 import { listUsers } from "../../users/list-users.ts";
 import { toPublicUser } from "../../users/users.ts";
@@ -35,11 +36,11 @@ accountRoutes.openapi(
     path: "/user",
     tags: ["auth"],
     summary: "The signed-in user",
-    ...signedIn,
+    ...signedInSession,
     responses: { 200: jsonResponse(userSchema, "The user"), ...errorResponses(401) },
   }),
   (c) => {
-    const p = c.get("principal");
+    const p = sessionPrincipal(c);
     assertPermit(p, "read:account", { type: "account", ownerId: p.userId });
     return c.json(toPublicUser(p.user), 200);
   },
@@ -53,7 +54,7 @@ accountRoutes.openapi(
     path: "/users",
     tags: ["auth", "admin"],
     summary: "All users (admin)",
-    ...signedIn,
+    ...signedInSession,
     request: { query: pageQuerySchema },
     responses: { 200: jsonResponse(z.object({ users: z.array(userSchema) }), "Users"), ...errorResponses(401, 403) },
   }),

@@ -8,6 +8,7 @@ import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-commo
 import { recordAudit } from "../../audit/audit-log.ts";
 import { toPublicUser } from "../../users/users.ts";
 import { bearerToken, verifyPrincipal, authenticate } from "../authenticate.ts";
+import { requireSessionPrincipal } from "../principal.ts";
 import { clearSessionCookies, readAccessCookie, readRefreshCookie } from "../cookies.ts";
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
 import { RefreshTokenReuseError, revokeSession, rotateRefreshToken, sessionOfRefreshToken } from "../session/session-store.ts";
@@ -78,7 +79,7 @@ sessionRoutes.openapi(logout, async (c) => {
   const presented = presentedRefreshToken(c, body.refresh_token);
   if (c.req.header("authorization") || readAccessCookie(c)) {
     try {
-      const principal = await authenticate(c);
+      const principal = requireSessionPrincipal(await authenticate(c));
       await blacklistAccessToken(c.env.KV, principal.jti, principal.tokenExp);
       await revokeSession(db, principal.sessionId, "logout");
       await closeHubSessions(c.env, principal.userId, { sessionId: principal.sessionId });

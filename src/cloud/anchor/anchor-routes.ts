@@ -19,6 +19,7 @@ import { newId, nowIso } from "../../ids.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { authenticate } from "../../auth/authenticate.ts";
 import { assertPermit } from "../../auth/permit.ts";
+import { actorDetail } from "../../auth/principal.ts";
 import { verifyCredentials } from "../../auth/password/verify-credentials.ts";
 import { findUserByEmail, findUserById, isUniqueViolation } from "../../users/users.ts";
 import { findInstance } from "../instances/instance-store.ts";
@@ -42,6 +43,21 @@ anchorRoutes.openapi(
     const token = await issueAnchorToken(c.get("db"), user.id, user.id);
     await recordAudit(c.get("db"), { actorId: user.id, action: "cloud.anchor_token_issued", subjectId: user.id, ip: clientIp(c.req.raw) });
     return c.json({ anchor_token: token, expires_in: ANCHOR_TOKEN_TTL_SECONDS, user: { id: user.id, email: user.email } }, 200);
+  },
+);
+
+anchorRoutes.openapi(
+  createRoute({
+    method: "post", path: "/api/cloud/request-anchor-token/mine", tags, ...signedIn,
+    summary: "A signed-in caller (a session, or an API token with `anchor` on cloud.<uid>.instances) gets a token that anchors one instance for them",
+    responses: { 200: jsonResponse(anchorTokenResponseSchema, "The anchor token"), ...errorResponses(401, 403) },
+  }),
+  async (c) => {
+    const p = c.get("principal");
+    assertPermit(p, "anchor:cloud_instance", { type: "account", ownerId: p.userId });
+    const token = await issueAnchorToken(c.get("db"), p.userId, p.userId);
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.anchor_token_issued", subjectId: p.userId, ip: clientIp(c.req.raw), detail: actorDetail(p) });
+    return c.json({ anchor_token: token, expires_in: ANCHOR_TOKEN_TTL_SECONDS, user: { id: p.user.id, email: p.user.email } }, 200);
   },
 );
 

@@ -17,7 +17,9 @@ eventsRoute.get("/api/events", async (c) => {
   assertSocketOrigin(c.req.raw, principal.via, c.get("config"));
   const headers = withoutInternalHeaders(c.req.raw.headers);
   headers.set("x-anchorage-user", principal.userId);
-  headers.set("x-anchorage-session", principal.sessionId);
+  // A token's socket is closed when the token is revoked, and hears only what its scopes cover.
+  headers.set("x-anchorage-session", principal.kind === "token" ? principal.tokenId : principal.sessionId);
+  if (principal.kind === "token") headers.set("x-anchorage-scopes", JSON.stringify(principal.scopes));
   headers.delete("authorization");
   headers.delete("cookie");
   return c.env.USER_HUB.get(c.env.USER_HUB.idFromName(principal.userId)).fetch(new Request(c.req.raw, { headers }));

@@ -9,7 +9,8 @@ import { instancesByIds, instancesOwnedBy } from "./instance-store.ts";
 export async function visibleInstances(db: Db, principal: Principal): Promise<InstanceAccess[]> {
   if (principal.user.roles.includes("admin")) {
     const all = await db.select().from(instances).all();
-    return Promise.all(all.map((i) => accessTo(db, principal, i)));
+    // An admin's API token still sees only what its scopes cover.
+    return (await Promise.all(all.map((i) => accessTo(db, principal, i)))).filter((a) => a.permissions.includes("read:cloud_instance"));
   }
   const owned = await instancesOwnedBy(db, principal.userId);
   const received = await sharesOf(db, principal.userId, "received");

@@ -9,6 +9,7 @@ import { instances, type InstanceRow } from "../../db/schema.ts";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { authenticate, principalForSession } from "../../auth/authenticate.ts";
+import { requireSessionPrincipal } from "../../auth/principal.ts";
 import { issueProxyToken, PROXY_COOKIE, spendHandoff, verifyProxyToken } from "./proxy-token.ts";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "../../auth/cookies.ts";
 import { requireInstance } from "../instances/instance-access.ts";
@@ -186,7 +187,7 @@ proxyRoutes.get("/auth/proxy-login", async (c) => {
   }
   const instance = await findProxy(c, slug);
   await requireInstance(c.get("db"), principal, instance.id, "proxy:cloud_instance");
-  const { token } = await issueProxyToken(config, "handoff", { userId: principal.userId, sessionId: principal.sessionId, instanceId: instance.id });
+  const { token } = await issueProxyToken(config, "handoff", { userId: principal.userId, sessionId: requireSessionPrincipal(principal).sessionId, instanceId: instance.id });
   const scheme = new URL(config.issuer).protocol;
   const next = safeNext(url.searchParams.get("next"));
   return c.redirect(`${scheme}//${instance.proxySlug}.${config.proxyDomain}/__anchorage/session?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`, 302);
@@ -194,7 +195,8 @@ proxyRoutes.get("/auth/proxy-login", async (c) => {
 
 /** `POST /auth/proxy-token {instance_id}`: a 5-minute token for scripts (header `X-Anchorage-Proxy-Token`). */
 proxyRoutes.post("/auth/proxy-token", async (c) => {
-  const principal = await authenticate(c);
+  // A proxy token belongs to a session; a script with an API token sends that token to the proxy itself.
+  const principal = requireSessionPrincipal(await authenticate(c));
   const body = z.object({ instance_id: z.string().min(1).max(64) }).safeParse(await c.req.json().catch(() => null));
   if (!body.success) throw new AppError("E-VALIDATION", "instance_id is required", { fields: [{ path: "instance_id", message: "required" }] });
   await requireInstance(c.get("db"), principal, body.data.instance_id, "proxy:cloud_instance");

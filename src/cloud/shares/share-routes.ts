@@ -11,6 +11,7 @@ import { newId, nowIso } from "../../ids.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { findUserByEmail, findUserById } from "../../users/users.ts";
 import { requireInstance } from "../instances/instance-access.ts";
+import { assertPermit } from "../../auth/permit.ts";
 import { sharesOf, instancesOfShare } from "./share-store.ts";
 import { closeRevokedTerminals } from "../terminal/close-terminals.ts";
 
@@ -41,6 +42,7 @@ shareRoutes.openapi(
     responses: { 200: jsonResponse(z.object({ given: z.array(shareSchema), received: z.array(shareSchema) }), "Shares"), ...errorResponses(401) } }),
   async (c) => {
     const p = c.get("principal");
+    assertPermit(p, "read:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
     const [given, received] = await Promise.all([sharesOf(db, p.userId, "given"), sharesOf(db, p.userId, "received")]);
     return c.json(
@@ -60,6 +62,7 @@ shareRoutes.openapi(
     responses: { 200: jsonResponse(shareSchema, "The share"), ...errorResponses(400, 401, 403, 404) } }),
   async (c) => {
     const p = c.get("principal");
+    assertPermit(p, "write:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
     const body = c.req.valid("json");
     const now = nowIso();
@@ -119,6 +122,7 @@ shareRoutes.openapi(
     responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Revoked"), ...errorResponses(400, 401, 404) } }),
   async (c) => {
     const p = c.get("principal");
+    assertPermit(p, "write:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
     const [deleted] = await db.delete(cloudShares).where(and(eq(cloudShares.id, c.req.valid("json").id), eq(cloudShares.ownerId, p.userId))).returning();
     if (!deleted) throw notFound("share");

@@ -1,0 +1,36 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { ScopeGrant } from "@anchorage/common";
+import type { Db } from "../../db/client.ts";
+import { serviceAccounts, type ServiceAccountRow } from "../../db/schema.ts";
+import { nowIso, randomToken } from "../../ids.ts";
+
+export async function createServiceAccount(db: Db, ownerId: string, a: { name: string; description: string; scopes: ScopeGrant[] }): Promise<ServiceAccountRow> {
+  const now = nowIso();
+  const [row] = await db.insert(serviceAccounts).values({ id: `sa_${randomToken(12)}`, ownerId, ...a, version: 1, createdAt: now, updatedAt: now }).returning();
+  return row!;
+}
+
+export async function serviceAccountsOf(db: Db, ownerId: string): Promise<ServiceAccountRow[]> {
+  return db.select().from(serviceAccounts).where(eq(serviceAccounts.ownerId, ownerId)).orderBy(desc(serviceAccounts.createdAt)).all();
+}
+
+/** One of the owner's accounts; another owner's is as absent as a missing one. */
+export async function findServiceAccount(db: Db, ownerId: string, id: string): Promise<ServiceAccountRow | undefined> {
+  return db.select().from(serviceAccounts).where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId))).get();
+}
+
+/** New scopes and a new version, in one statement: every token of the account follows from its next request. */
+export async function setServiceAccountScopes(db: Db, ownerId: string, id: string, scopes: ScopeGrant[]): Promise<ServiceAccountRow | undefined> {
+  const [row] = await db
+    .update(serviceAccounts)
+    .set({ scopes, version: sql`${serviceAccounts.version} + 1`, updatedAt: nowIso() })
+    .where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId)))
+    .returning();
+  return row;
+}
+
+/** Deletes the account; its tokens go with it (ON DELETE CASCADE). */
+export async function deleteServiceAccount(db: Db, ownerId: string, id: string): Promise<ServiceAccountRow | undefined> {
+  const [row] = await db.delete(serviceAccounts).where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId))).returning();
+  return row;
+}
