@@ -8,7 +8,8 @@ import type { TestProject } from "vitest/node";
  * Starts the local stack exactly as a user does (`npm start`), on its own port and
  * with its own state directory, and stops it after the suite.
  */
-const PORT = 8791;
+// E2E_PORT lets two people (or helpers) run the suite side by side.
+const PORT = Number(process.env.E2E_PORT ?? 8791);
 export const ADMIN = { email: "root@e2e.test", password: "e2e admin password" };
 
 let child: ChildProcess | undefined;
