@@ -43,6 +43,8 @@ const configSchema = z.object({
   COOKIE_SECURE: z.enum(["true", "false"]).transform((v) => v === "true"),
   PROXY_DOMAIN: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, "must be a host name, e.g. proxy.example.com or localhost:8787").optional(),
   PROXY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(35),
+  // Other services call /api/tokens/{id}/check and friends with it; unset: those routes are off.
+  SERVICE_KEY: z.string().min(32, "must be at least 32 characters (run `openssl rand -base64 32`)").optional(),
 });
 
 export type Config = {
@@ -56,6 +58,8 @@ export type Config = {
   /** `<slug>.<proxyDomain>` reaches a proxied app; unset: only the /p/<slug>/ form. */
   proxyDomain: string | null;
   proxyTimeoutMs: number;
+  /** The shared secret of service-to-service routes (`X-Service-Key`); null: they answer 404. */
+  serviceKey: string | null;
 };
 
 const developmentDefaults = {
@@ -86,6 +90,7 @@ export function loadConfig(env: Env): Config {
     COOKIE_SECURE: env.COOKIE_SECURE || defaults.COOKIE_SECURE,
     PROXY_DOMAIN: env.PROXY_DOMAIN || ("PROXY_DOMAIN" in defaults ? defaults.PROXY_DOMAIN : undefined),
     PROXY_TIMEOUT_SECONDS: env.PROXY_TIMEOUT_SECONDS,
+    SERVICE_KEY: env.SERVICE_KEY || undefined,
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -108,5 +113,6 @@ export function loadConfig(env: Env): Config {
     cookieSecure: c.COOKIE_SECURE,
     proxyDomain: c.PROXY_DOMAIN?.toLowerCase() ?? null,
     proxyTimeoutMs: c.PROXY_TIMEOUT_SECONDS * 1000,
+    serviceKey: c.SERVICE_KEY ?? null,
   };
 }

@@ -15,4 +15,5 @@ export interface Env {
   COOKIE_SECURE?: string;
   PROXY_DOMAIN?: string;
   PROXY_TIMEOUT_SECONDS?: string;
+  SERVICE_KEY?: string;
 }
