@@ -22,6 +22,8 @@ import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { tokenRoutes } from "./auth/api-tokens/token-routes.ts";
 import { serviceAccountRoutes } from "./auth/api-tokens/service-account-routes.ts";
+import { serviceRoutes } from "./auth/service/service-routes.ts";
+import { registryRoutes } from "./registry/registry-routes.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
 
 /** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
@@ -89,6 +91,8 @@ export function buildApp() {
   app.route("/api/settings", settingsRoutes);
   app.route("/api/tokens", tokenRoutes);
   app.route("/api/service-accounts", serviceAccountRoutes);
+  app.route("/api", serviceRoutes);
+  app.route("/", registryRoutes);
   app.route("/admin", adminRoutes);
   app.route("/", anchorRoutes);
   app.route("/api/cloud", instanceRoutes);
@@ -101,12 +105,13 @@ export function buildApp() {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "cookie", { type: "apiKey", in: "cookie", name: "anc_access" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "serviceKey", { type: "apiKey", in: "header", name: "X-Service-Key" });
   const openApiConfig = {
     openapi: "3.1.0",
     info: {
       title: "Anchorage",
       version: VERSION,
-      description: "Self-hosted control plane for machines. Authenticate with `Authorization: Bearer <access token>` or the dashboard's cookie.",
+      description: "Self-hosted control plane for machines. Authenticate with `Authorization: Bearer <access token or anc_ API token>` or the dashboard's cookie.",
     },
   };
   app.doc31("/openapi.json", openApiConfig);

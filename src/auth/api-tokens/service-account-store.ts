@@ -34,3 +34,8 @@ export async function deleteServiceAccount(db: Db, ownerId: string, id: string):
   const [row] = await db.delete(serviceAccounts).where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId))).returning();
   return row;
 }
+
+/** Any owner's account: for service-to-service lookups only, never for a user's request. */
+export async function findServiceAccountById(db: Db, id: string): Promise<ServiceAccountRow | undefined> {
+  return db.select().from(serviceAccounts).where(eq(serviceAccounts.id, id)).get();
+}
