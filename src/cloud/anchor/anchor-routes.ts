@@ -86,7 +86,7 @@ anchorRoutes.openapi(
     method: "post", path: "/api/cloud/instances/register", tags,
     summary: "Register an instance and its public key (with an anchor token, or as the signed-in user)",
     request: { body: jsonBody(registerInstanceRequestSchema) },
-    responses: { 201: jsonResponse(registerInstanceResponseSchema, "Registered"), ...errorResponses(400, 401, 409) },
+    responses: { 201: jsonResponse(registerInstanceResponseSchema, "Registered"), ...errorResponses(400, 401, 403, 409) },
   }),
   async (c) => {
     const body = c.req.valid("json");
@@ -97,7 +97,10 @@ anchorRoutes.openapi(
       if (!userId) throw unauthenticated("anchor token invalid, used or expired");
       ownerId = userId;
     } else {
-      ownerId = (await authenticate(c)).userId;
+      // A session, or an API token holding `anchor` on the user's instances.
+      const p = await authenticate(c);
+      assertPermit(p, "anchor:cloud_instance", { type: "account", ownerId: p.userId });
+      ownerId = p.userId;
     }
     const owner = await findUserById(db, ownerId);
     if (!owner || owner.disabledAt) throw unauthenticated("the anchoring user is disabled");
