@@ -25,6 +25,8 @@ import { serviceAccountRoutes } from "./auth/api-tokens/service-account-routes.t
 import { serviceRoutes } from "./auth/service/service-routes.ts";
 import { registryRoutes } from "./registry/registry-routes.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
+import { VERSION } from "./version.ts";
+import { mcpRoute } from "./mcp/mcp-route.ts";
 
 /** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
 const API_PREFIXES = ["/api/", "/auth/", "/admin/", "/agent/", "/mcp", "/v2/", "/.well-known/", "/p/"];
@@ -33,7 +35,7 @@ const isApiPath = (path: string) => API_PREFIXES.some((p) => path === p.replace(
 /** JSON bodies this API takes are small; 64 KiB bounds the work a request can cause. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 export function buildApp() {
   const app = newRouter();
@@ -102,6 +104,8 @@ export function buildApp() {
   app.route("/api/cloud", gitRoutes);
   app.route("/", eventsRoute);
   app.route("/", proxyRoutes);
+  // MCP tools call the REST routes above in process, with the caller's own credential.
+  app.all("/mcp", (c) => mcpRoute(c, async (req) => app.fetch(req, c.env, c.executionCtx)));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "cookie", { type: "apiKey", in: "cookie", name: "anc_access" });

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../../src/index.ts";
+import { call, json, register, testEnv, type Session } from "../helpers.ts";
+import { FakeAgent } from "../cloud/fake-agent.ts";
+
+/** The official SDK client, its HTTP going straight into the Worker (real routing, bindings and DOs). */
+async function connect(bearer: string | null) {
+  const fetchIntoWorker = async (input: string | URL | Request, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(req as Request<unknown, IncomingRequestCfProperties>, testEnv, ctx);
+    void waitOnExecutionContext(ctx);
+    return res;
+  };
+  const transport = new StreamableHTTPClientTransport(new URL("http://localhost:8787/mcp"), {
+    fetch: fetchIntoWorker,
+    requestInit: bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {},
+  });
+  const client = new Client({ name: "anchorage-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+  await client.connect(transport);
+  return client;
+}
+
+async function apiToken(s: Session, scopes: { scope: string; actions: string[] }[]) {
+  const res = await call("/api/tokens", { token: s.access, body: { name: "mcp", scopes } });
+  expect(res.status).toBe(201);
+  return (await json(res)).token as string;
+}
+
+const text = (r: any) => r.content.map((c: any) => c.text).join("");
+
+describe("MCP over Streamable HTTP", () => {
+  it("initializes, lists tools with annotations, and lists the caller's instances", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner, "mcp-box");
+    const client = await connect(owner.access);
+    expect(client.getServerVersion()).toMatchObject({ name: "anchorage" });
+    const { tools } = await client.listTools();
+    const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+    for (const name of ["list_user_instances", "get_status", "get_logs", "run_command", "restart_instance", "git_status", "git_diff", "proxy_status", "toggle_proxy"]) {
+      expect(byName[name], name).toBeDefined();
+    }
+    expect(byName.list_user_instances!.annotations).toMatchObject({ readOnlyHint: true });
+    expect(byName.run_command!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(byName.run_command!.inputSchema.required).toEqual(expect.arrayContaining(["instance_id", "command"]));
+    const listed = await client.callTool({ name: "list_user_instances", arguments: {} });
+    expect(listed.isError).toBeFalsy();
+    expect((listed.structuredContent as any).instances).toEqual([expect.objectContaining({ id: agent.instanceId, name: "mcp-box", relation: "owner" })]);
+    await client.close();
+  });
+
+  it("runs a command with its output as progress notifications", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    await agent.connect();
+    agent.handlers["command.run"] = async (_p: unknown, id: string) => {
+      await new Promise((r) => setTimeout(r, 50));
+      agent.send({ type: "rpc-progress", id, stream: "stdout", data: "first line\n" });
+      await new Promise((r) => setTimeout(r, 50));
+      agent.send({ type: "rpc-progress", id, stream: "stdout", data: "second line\n" });
+      await new Promise((r) => setTimeout(r, 50));
+      return { exit_code: 0, signal: null, timed_out: false, duration_ms: 150, stdout_tail: "", stderr_tail: "" };
+    };
+    const client = await connect(owner.access);
+    const progress: string[] = [];
+    const r = await client.callTool({ name: "run_command", arguments: { instance_id: agent.instanceId, command: "disk" } }, undefined, {
+      onprogress: (p) => progress.push(p.message ?? ""),
+    });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ status: "success", exit_code: 0, requested_by: owner.userId });
+    expect(progress.join("")).toBe("first line\nsecond line\n");
+    await client.close();
+  });
+
+  it("answers 401 with the protected-resource challenge, and a token's scopes bound every tool", async () => {
+    const res = await call("/mcp", { body: { jsonrpc: "2.0", id: 1, method: "initialize", params: {} } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer resource_metadata="http:\/\/localhost:8787\/\.well-known\/oauth-protected-resource"/);
+    await expect(connect("anc_not_a_token")).rejects.toThrow();
+
+    const owner = await register();
+    const a = await FakeAgent.register(owner, "a");
+    const b = await FakeAgent.register(owner, "b");
+    await a.connect();
+    const reader = await apiToken(owner, [{ scope: `cloud.${owner.userId}.instances.${a.instanceId}`, actions: ["read"] }]);
+    const client = await connect(reader);
+    const listed = await client.callTool({ name: "list_user_instances", arguments: {} });
+    expect((listed.structuredContent as any).instances.map((i: any) => i.id)).toEqual([a.instanceId]);
+    const refused = await client.callTool({ name: "run_command", arguments: { instance_id: a.instanceId, command: "disk" } });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/^E-AUTH-FORBID: /);
+    const hidden = await client.callTool({ name: "get_logs", arguments: { instance_id: b.instanceId } });
+    expect(hidden.isError).toBe(true);
+    expect(text(hidden)).toMatch(/^E-NOT-FOUND: /);
+    const bad = await client.callTool({ name: "get_logs", arguments: { instance_id: a.instanceId, limit: 0 } });
+    expect(bad.isError).toBe(true);
+    await client.close();
+  });
+
+  it("lets a sharee see and do only what is shared", async () => {
+    const owner = await register();
+    const sharee = await register();
+    const shared = await FakeAgent.register(owner, "shared");
+    await FakeAgent.register(owner, "private");
+    await call("/api/cloud/shares/save", { token: owner.access, body: { grantee_email: sharee.email, instance_id: shared.instanceId, permissions: ["read:cloud_instance"] } });
+    const client = await connect(sharee.access);
+    const listed = await client.callTool({ name: "list_user_instances", arguments: {} });
+    expect((listed.structuredContent as any).instances.map((i: any) => [i.id, i.relation])).toEqual([[shared.instanceId, "shared"]]);
+    const refused = await client.callTool({ name: "toggle_proxy", arguments: { instance_id: shared.instanceId, inactive: true, reason: "x" } });
+    expect(refused.isError).toBe(true);
+    await client.close();
+  });
+
+  it("serves instance logs as resources", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner, "res");
+    const client = await connect(owner.access);
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining([`anchorage://instances/${agent.instanceId}/health`, `anchorage://instances/${agent.instanceId}/logs`]));
+    const read = await client.readResource({ uri: `anchorage://instances/${agent.instanceId}/logs` });
+    expect(JSON.parse((read.contents[0] as any).text)).toHaveProperty("lines");
+    await client.close();
+  });
+});
