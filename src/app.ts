@@ -24,6 +24,7 @@ import { tokenRoutes } from "./auth/api-tokens/token-routes.ts";
 import { serviceAccountRoutes } from "./auth/api-tokens/service-account-routes.ts";
 import { serviceRoutes } from "./auth/service/service-routes.ts";
 import { registryRoutes } from "./registry/registry-routes.ts";
+import { dataRoutes } from "./data/data-routes.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
 import { VERSION } from "./version.ts";
 import { mcpRoute } from "./mcp/mcp-route.ts";
@@ -72,14 +73,15 @@ export function buildApp() {
       await next();
     });
   }
-  // The proxy streams bodies of any size; everything else takes small JSON.
+  // The proxy streams bodies of any size, and the data store enforces its own per-value limit;
+  // everything else takes small JSON.
   const limitBody = bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
         throw new AppError("E-PAYLOAD-TOO-LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`);
       },
     });
-  app.use("*", (c, next) => (c.req.path.startsWith("/p/") ? next() : limitBody(c, next)));
+  app.use("*", (c, next) => (c.req.path.startsWith("/p/") || c.req.path.startsWith("/api/data/") ? next() : limitBody(c, next)));
 
   app.get("/.well-known/jwks.json", (c) => {
     c.header("Cache-Control", "public, max-age=300");
@@ -93,6 +95,7 @@ export function buildApp() {
   app.route("/api/settings", settingsRoutes);
   app.route("/api/tokens", tokenRoutes);
   app.route("/api/service-accounts", serviceAccountRoutes);
+  app.route("/api/data", dataRoutes);
   app.route("/api", serviceRoutes);
   app.route("/", registryRoutes);
   app.route("/admin", adminRoutes);

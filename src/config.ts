@@ -45,6 +45,10 @@ const configSchema = z.object({
   PROXY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(35),
   // Other services call /api/tokens/{id}/check and friends with it; unset: those routes are off.
   SERVICE_KEY: z.string().min(32, "must be at least 32 characters (run `openssl rand -base64 32`)").optional(),
+  // A value is held in memory while it is checked and stored, and an isolate has 128 MB
+  // (Workers limits): 32 MiB leaves room for the copies.
+  DATA_MAX_VALUE_BYTES: z.coerce.number().int().min(1).max(32 * 1024 * 1024).default(1024 * 1024),
+  DATA_QUOTA_BYTES: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
 });
 
 export type Config = {
@@ -60,6 +64,10 @@ export type Config = {
   proxyTimeoutMs: number;
   /** The shared secret of service-to-service routes (`X-Service-Key`); null: they answer 404. */
   serviceKey: string | null;
+  /** The largest value the data store takes (413 beyond). */
+  dataMaxValueBytes: number;
+  /** What one user may store in all (507 beyond). */
+  dataQuotaBytes: number;
 };
 
 const developmentDefaults = {
@@ -91,6 +99,8 @@ export function loadConfig(env: Env): Config {
     PROXY_DOMAIN: env.PROXY_DOMAIN || ("PROXY_DOMAIN" in defaults ? defaults.PROXY_DOMAIN : undefined),
     PROXY_TIMEOUT_SECONDS: env.PROXY_TIMEOUT_SECONDS,
     SERVICE_KEY: env.SERVICE_KEY || undefined,
+    DATA_MAX_VALUE_BYTES: env.DATA_MAX_VALUE_BYTES || undefined,
+    DATA_QUOTA_BYTES: env.DATA_QUOTA_BYTES || undefined,
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -114,5 +124,7 @@ export function loadConfig(env: Env): Config {
     proxyDomain: c.PROXY_DOMAIN?.toLowerCase() ?? null,
     proxyTimeoutMs: c.PROXY_TIMEOUT_SECONDS * 1000,
     serviceKey: c.SERVICE_KEY ?? null,
+    dataMaxValueBytes: c.DATA_MAX_VALUE_BYTES,
+    dataQuotaBytes: c.DATA_QUOTA_BYTES,
   };
 }

@@ -16,4 +16,6 @@ export interface Env {
   PROXY_DOMAIN?: string;
   PROXY_TIMEOUT_SECONDS?: string;
   SERVICE_KEY?: string;
+  DATA_MAX_VALUE_BYTES?: string;
+  DATA_QUOTA_BYTES?: string;
 }

@@ -11,6 +11,7 @@ export const errorStatus = {
   "E-NOT-FOUND": 404,
   "E-METHOD-NOT-ALLOWED": 405,
   "E-CONFLICT": 409,
+  "E-PRECONDITION": 412, // If-Match / If-None-Match did not hold: someone else changed it first
   "E-PAYLOAD-TOO-LARGE": 413,
   "E-UNSUPPORTED-MEDIA": 415,
   "E-RATE-LIMIT": 429,
@@ -21,6 +22,7 @@ export const errorStatus = {
   "E-PROXY-TIMEOUT": 504, // the local app did not answer in time
   "E-CONFIG": 500,
   "E-TIMEOUT": 504, // an operation on the instance (git, say) ran past its time limit
+  "E-QUOTA": 507, // a user's stored data would exceed their quota (RFC 4918's Insufficient Storage)
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -15,3 +15,4 @@ export * from "./protocol/terminal.ts";
 export * from "./protocol/stream-open.ts";
 export * from "./scopes.ts";
 export * from "./tokens.ts";
+export * from "./data.ts";
