@@ -28,9 +28,10 @@ import { dataRoutes } from "./data/data-routes.ts";
 import { renderDocsPage } from "./docs/docs-page.ts";
 import { VERSION } from "./version.ts";
 import { mcpRoute } from "./mcp/mcp-route.ts";
+import { oauthConsentRoutes } from "./mcp/oauth-consent-routes.ts";
 
 /** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
-const API_PREFIXES = ["/api/", "/auth/", "/admin/", "/agent/", "/mcp", "/v2/", "/.well-known/", "/p/"];
+const API_PREFIXES = ["/api/", "/auth/", "/admin/", "/agent/", "/mcp", "/oauth/", "/v2/", "/.well-known/", "/p/"];
 const isApiPath = (path: string) => API_PREFIXES.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p));
 
 /** JSON bodies this API takes are small; 64 KiB bounds the work a request can cause. */
@@ -109,6 +110,7 @@ export function buildApp() {
   app.route("/", proxyRoutes);
   // MCP tools call the REST routes above in process, with the caller's own credential.
   app.all("/mcp", (c) => mcpRoute(c, async (req) => app.fetch(req, c.env, c.executionCtx)));
+  app.route("/", oauthConsentRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "cookie", { type: "apiKey", in: "cookie", name: "anc_access" });

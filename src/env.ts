@@ -7,6 +7,8 @@ export interface Env {
   USER_HUB: DurableObjectNamespace<import("../durable-objects/user-hub.ts").UserHubDO>;
   RATE_LIMITER: DurableObjectNamespace<import("../durable-objects/rate-limiter.ts").RateLimiter>;
   ASSETS?: Fetcher;
+  /** MCP's OAuth grants, clients and tokens (workers-oauth-provider; hashed and encrypted there). */
+  OAUTH_KV: KVNamespace;
 
   ENVIRONMENT?: string;
   APP_ORIGIN?: string;

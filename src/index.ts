@@ -1,5 +1,7 @@
 import { buildApp } from "./app.ts";
 import type { Env } from "./env.ts";
+import { loadConfig } from "./config.ts";
+import { isOAuthPath, mcpOAuthProvider } from "./mcp/oauth-provider.ts";
 
 export { InstanceDO } from "../durable-objects/instance/instance-do.ts";
 export { UserHubDO } from "../durable-objects/user-hub.ts";
@@ -8,5 +10,16 @@ export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 const app = buildApp();
 
 export default {
-  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  fetch(request, env, ctx) {
+    // The MCP endpoint and its OAuth (metadata, registration, token, consent) go through the
+    // OAuth provider first; everything else straight to the app.
+    if (!isOAuthPath(new URL(request.url).pathname)) return app.fetch(request, env, ctx);
+    let issuer: string;
+    try {
+      issuer = loadConfig(env).issuer;
+    } catch {
+      return app.fetch(request, env, ctx); // the app reports the configuration problem
+    }
+    return mcpOAuthProvider(issuer, app).fetch(request, env, ctx);
+  },
 } satisfies ExportedHandler<Env>;

@@ -4,18 +4,21 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../../src/index.ts";
-import { call, json, register, testEnv, type Session } from "../helpers.ts";
+import { UnauthorizedError, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { OAuthClientInformationFull, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { call, cookieHeader, json, ORIGIN, PASSWORD, register, testEnv, type Session } from "../helpers.ts";
 import { FakeAgent } from "../cloud/fake-agent.ts";
 
-/** The official SDK client, its HTTP going straight into the Worker (real routing, bindings and DOs). */
+/** The official SDK client's HTTP, going straight into the Worker (real routing, bindings and DOs). */
+async function fetchIntoWorker(input: string | URL | Request, init?: RequestInit) {
+  const req = new Request(input, init);
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(req as Request<unknown, IncomingRequestCfProperties>, testEnv, ctx);
+  void waitOnExecutionContext(ctx);
+  return res;
+}
+
 async function connect(bearer: string | null) {
-  const fetchIntoWorker = async (input: string | URL | Request, init?: RequestInit) => {
-    const req = new Request(input, init);
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(req as Request<unknown, IncomingRequestCfProperties>, testEnv, ctx);
-    void waitOnExecutionContext(ctx);
-    return res;
-  };
   const transport = new StreamableHTTPClientTransport(new URL("http://localhost:8787/mcp"), {
     fetch: fetchIntoWorker,
     requestInit: bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {},
@@ -79,7 +82,14 @@ describe("MCP over Streamable HTTP", () => {
   it("answers 401 with the protected-resource challenge, and a token's scopes bound every tool", async () => {
     const res = await call("/mcp", { body: { jsonrpc: "2.0", id: 1, method: "initialize", params: {} } });
     expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer resource_metadata="http:\/\/localhost:8787\/\.well-known\/oauth-protected-resource"/);
+    const challenge = res.headers.get("www-authenticate") ?? "";
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+    expect(metadataUrl, challenge).toMatch(/^http:\/\/localhost:8787\/\.well-known\/oauth-protected-resource/);
+    const metadata = await json(await call(new URL(metadataUrl!).pathname));
+    expect(metadata.resource).toBe("http://localhost:8787/mcp");
+    const server = await json(await call("/.well-known/oauth-authorization-server"));
+    expect(server).toMatchObject({ authorization_endpoint: "http://localhost:8787/oauth/authorize", token_endpoint: "http://localhost:8787/oauth/token", registration_endpoint: "http://localhost:8787/oauth/register" });
+    expect(server.code_challenge_methods_supported).toContain("S256");
     await expect(connect("anc_not_a_token")).rejects.toThrow();
 
     const owner = await register();
@@ -124,5 +134,99 @@ describe("MCP over Streamable HTTP", () => {
     const read = await client.readResource({ uri: `anchorage://instances/${agent.instanceId}/logs` });
     expect(JSON.parse((read.contents[0] as any).text)).toHaveProperty("lines");
     await client.close();
+  });
+});
+
+/** An MCP client's OAuth state, in memory: what the SDK asks a real client to keep. */
+class MemoryOAuthClient implements OAuthClientProvider {
+  authorizationUrl: URL | undefined;
+  private info: OAuthClientInformationFull | undefined;
+  private saved: OAuthTokens | undefined;
+  private verifier = "";
+  readonly redirectUrl = "http://127.0.0.1:45123/callback";
+  get clientMetadata() {
+    return { client_name: "Test <b>MCP</b> client", redirect_uris: [this.redirectUrl], grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], token_endpoint_auth_method: "none" };
+  }
+  clientInformation() { return this.info; }
+  saveClientInformation(i: OAuthClientInformationFull) { this.info = i; }
+  tokens() { return this.saved; }
+  saveTokens(t: OAuthTokens) { this.saved = t; }
+  redirectToAuthorization(url: URL) { this.authorizationUrl = url; }
+  saveCodeVerifier(v: string) { this.verifier = v; }
+  codeVerifier() { return this.verifier; }
+}
+
+describe("MCP OAuth 2.1", () => {
+  const transportWith = (authProvider: OAuthClientProvider) => new StreamableHTTPClientTransport(new URL("http://localhost:8787/mcp"), { fetch: fetchIntoWorker, authProvider });
+
+  it("registers a client, shows consent to the signed-in user, and issues a token bound to what they allowed", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner, "oauth-box");
+    const login = await call("/auth/login", { body: { email: owner.email, password: PASSWORD, transport: "cookie" }, origin: ORIGIN });
+    const session = cookieHeader(login);
+
+    const oauthClient = new MemoryOAuthClient();
+    const first = transportWith(oauthClient);
+    await expect(new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() }).connect(first)).rejects.toThrow(UnauthorizedError);
+    const authUrl = oauthClient.authorizationUrl!;
+    expect(authUrl.pathname).toBe("/oauth/authorize");
+    expect(authUrl.searchParams.get("code_challenge_method")).toBe("S256");
+
+    // Not signed in: off to sign in, and back here after.
+    const anonymous = await call(authUrl.pathname + authUrl.search);
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get("location")).toBe(`/?next=${encodeURIComponent(authUrl.pathname + authUrl.search)}`);
+
+    const page = await call(authUrl.pathname + authUrl.search, { cookie: session });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Test &#60;b&#62;MCP&#60;/b&#62; client"); // the client's name, escaped
+    expect(html).toContain(owner.email);
+    expect(html).toMatch(/app on this computer/); // a loopback redirect is called out
+    const handle = /name="handle" value="([^"]+)"/.exec(html)![1]!;
+    const consentCookie = cookieHeader(page);
+
+    // A forged cross-site post is refused before anything is granted.
+    const form = (decision: string) => new URLSearchParams([["handle", handle], ["decision", decision], ["scope", "cloud:read"]]).toString();
+    const forged = await call("/oauth/authorize", { method: "POST", rawBody: form("approve"), headers: { "content-type": "application/x-www-form-urlencoded" }, cookie: `${session}; ${consentCookie}`, origin: "https://evil.example" });
+    expect(forged.status).toBe(403);
+
+    const approved = await call("/oauth/authorize", { method: "POST", rawBody: form("approve"), headers: { "content-type": "application/x-www-form-urlencoded" }, cookie: `${session}; ${consentCookie}`, origin: ORIGIN });
+    expect(approved.status).toBe(302);
+    const back = new URL(approved.headers.get("location")!);
+    expect(back.origin + back.pathname).toBe(oauthClient.redirectUrl);
+    await first.finishAuth(back.searchParams.get("code")!);
+    expect(oauthClient.tokens()?.access_token).toBeTruthy();
+
+    const client = new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+    await client.connect(transportWith(oauthClient));
+    const listed = await client.callTool({ name: "list_user_instances", arguments: {} });
+    expect((listed.structuredContent as any).instances.map((i: any) => i.id)).toEqual([agent.instanceId]);
+    // Only read was allowed.
+    const refused = await client.callTool({ name: "run_command", arguments: { instance_id: agent.instanceId, command: "disk" } });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/^E-AUTH-FORBID/);
+
+    // The grant is an API token the user can see and revoke; revoked, the client is cut off.
+    const tokens = (await json(await call("/api/tokens", { token: owner.access }))).tokens;
+    const minted = tokens.find((t: any) => t.name === "MCP: Test <b>MCP</b> client");
+    expect(minted.scopes).toEqual([{ scope: `cloud.${owner.userId}.instances`, actions: ["read"] }]);
+    await call(`/api/tokens/${minted.id}`, { method: "DELETE", token: owner.access });
+    await expect(client.callTool({ name: "list_user_instances", arguments: {} })).rejects.toThrow();
+  });
+
+  it("sends the browser back with access_denied when the user declines", async () => {
+    const owner = await register();
+    const login = await call("/auth/login", { body: { email: owner.email, password: PASSWORD, transport: "cookie" }, origin: ORIGIN });
+    const session = cookieHeader(login);
+    const oauthClient = new MemoryOAuthClient();
+    await expect(new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() }).connect(transportWith(oauthClient))).rejects.toThrow(UnauthorizedError);
+    const authUrl = oauthClient.authorizationUrl!;
+    const page = await call(authUrl.pathname + authUrl.search, { cookie: session });
+    const handle = /name="handle" value="([^"]+)"/.exec(await page.text())![1]!;
+    const denied = await call("/oauth/authorize", { method: "POST", rawBody: new URLSearchParams({ handle, decision: "deny" }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" }, cookie: `${session}; ${cookieHeader(page)}`, origin: ORIGIN });
+    expect(denied.status).toBe(302);
+    expect(new URL(denied.headers.get("location")!).searchParams.get("error")).toBe("access_denied");
+    expect((await json(await call("/api/tokens", { token: owner.access }))).tokens).toEqual([]);
   });
 });

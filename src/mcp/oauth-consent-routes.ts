@@ -1,0 +1,104 @@
+import { Hono, type Context } from "hono";
+import { AuthorizationError, CimdFetchError, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import type { AppEnv } from "../http/app-env.ts";
+import { AppError } from "../http/app-error.ts";
+import { clientIp } from "../http/client-ip.ts";
+import { authenticate } from "../auth/authenticate.ts";
+import { requireSessionPrincipal, type SessionPrincipal } from "../auth/principal.ts";
+import { issueApiToken } from "../auth/api-tokens/api-token-store.ts";
+import { expiryFrom } from "../auth/api-tokens/token-views.ts";
+import { recordAudit } from "../audit/audit-log.ts";
+import { consentPage } from "./oauth-consent-page.ts";
+import { grantScopesFor } from "./oauth-grant-scopes.ts";
+import { isMcpOAuthScope } from "./oauth-scopes.ts";
+
+/** Days an MCP client's token lives; its OAuth grant (30 days) ends before it. */
+const MCP_TOKEN_DAYS = 31;
+
+/**
+ * `/oauth/authorize`: the MCP client's sign-in lands here. A person signed in to the dashboard
+ * (else they are sent to sign in and brought back) sees the consent page; Allow mints an API
+ * token with the chosen permissions and completes the OAuth grant with it.
+ */
+export const oauthConsentRoutes = new Hono<AppEnv>();
+
+const helpers = (c: Context<AppEnv>): OAuthHelpers => {
+  const h = (c.env as { OAUTH_PROVIDER?: OAuthHelpers }).OAUTH_PROVIDER;
+  if (!h) throw new AppError("E-NOT-FOUND", "OAuth is served through the MCP provider");
+  return h;
+};
+
+async function signedInPerson(c: Context<AppEnv>): Promise<SessionPrincipal | null> {
+  try {
+    return requireSessionPrincipal(await authenticate(c));
+  } catch (e) {
+    if (e instanceof AppError && e.code === "E-AUTH-UNAUTH") return null;
+    throw e;
+  }
+}
+
+/** Errors before the client and its redirect URI are trusted are shown here, never redirected. */
+function authorizationFailure(e: unknown): Response {
+  if (e instanceof AuthorizationError && e.redirectTo) return Response.redirect(e.redirectTo, 302);
+  if (e instanceof AuthorizationError || e instanceof CimdFetchError) {
+    const message = e instanceof AuthorizationError ? e.description : "This app could not be verified.";
+    return new Response(`Cannot authorize: ${message.replace(/[<&]/g, "")}`, { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
+  throw e;
+}
+
+oauthConsentRoutes.get("/oauth/authorize", async (c) => {
+  const person = await signedInPerson(c);
+  const url = new URL(c.req.url);
+  if (!person) return c.redirect(`/?next=${encodeURIComponent(url.pathname + url.search)}`, 302);
+  try {
+    const oauth = helpers(c);
+    const request = await oauth.parseAuthRequest(c.req.raw);
+    const details = await oauth.describeConsent(request);
+    const consent = await oauth.beginConsent(request);
+    consent.headers.set("content-type", "text/html; charset=utf-8");
+    return new Response(consentPage(details, consent.handle, person.user.email), { headers: consent.headers });
+  } catch (e) {
+    return authorizationFailure(e);
+  }
+});
+
+oauthConsentRoutes.post("/oauth/authorize", async (c) => {
+  // A cookie-authenticated POST: authenticate() checks its Origin (CSRF), and the handle is bound to this browser.
+  const person = await signedInPerson(c);
+  if (!person) throw new AppError("E-AUTH-UNAUTH", "sign in first");
+  const form = await c.req.raw.clone().formData().catch(() => null);
+  if (!form) throw new AppError("E-VALIDATION", "expected the consent form", { fields: [{ path: "(body)", message: "form data" }] });
+  const handle = String(form.get("handle") ?? "");
+  const oauth = helpers(c);
+  try {
+    if (form.get("decision") !== "approve") {
+      const denied = await oauth.denyConsent(c.req.raw, handle);
+      denied.headers.set("location", denied.redirectTo);
+      return new Response(null, { status: 302, headers: denied.headers });
+    }
+    const chosen = form.getAll("scope").map(String).filter(isMcpOAuthScope);
+    const approved = await oauth.approveConsent(c.req.raw, handle, { scope: chosen });
+    const client = await oauth.lookupClient(approved.request.clientId);
+    const db = c.get("db");
+    const scopes = await grantScopesFor(db, person.userId, chosen);
+    const name = `MCP: ${(client?.clientName || approved.request.clientId).slice(0, 80)}`;
+    let props: { authorization: string | null; tokenId: string | null } = { authorization: null, tokenId: null };
+    if (scopes.length) {
+      const { token, row } = await issueApiToken(db, { userId: person.userId, serviceAccountId: null, name, scopes, expiresAt: expiryFrom(MCP_TOKEN_DAYS) });
+      props = { authorization: `Bearer ${token}`, tokenId: row.id };
+      await recordAudit(db, { actorId: person.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name, scopes, via: "mcp-oauth", client_id: approved.request.clientId } });
+    }
+    const { redirectTo } = await oauth.completeAuthorization({
+      request: approved.request,
+      userId: person.userId,
+      metadata: { label: name, tokenId: props.tokenId },
+      scope: approved.request.scope,
+      props,
+    });
+    approved.headers.set("location", redirectTo);
+    return new Response(null, { status: 302, headers: approved.headers });
+  } catch (e) {
+    return authorizationFailure(e);
+  }
+});

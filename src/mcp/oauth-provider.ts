@@ -1,0 +1,44 @@
+import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
+import type { Env } from "../env.ts";
+import { MCP_OAUTH_SCOPES } from "./oauth-scopes.ts";
+
+type Fetcher = { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response> };
+
+/** The paths the OAuth provider owns or fronts: the MCP endpoint, its metadata, and /oauth/*. */
+export const isOAuthPath = (path: string) => path === "/mcp" || path.startsWith("/oauth/") || path.startsWith("/.well-known/oauth-");
+
+/**
+ * OAuth 2.1 for MCP clients, as the MCP authorization spec asks (RFC 9728 protected-resource
+ * metadata, RFC 8414 server metadata, dynamic client registration, PKCE), by Cloudflare's
+ * workers-oauth-provider; its grants live in OAUTH_KV, hashed and encrypted.
+ *
+ * The grant's props hold the credential the MCP endpoint acts with: an API token minted at
+ * consent (see oauth-consent-routes.ts). Scripts may present an API token (or a session's access
+ * token) directly instead; it is passed on as it is and checked like on any other route.
+ */
+export function mcpOAuthProvider(issuer: string, app: Fetcher): OAuthProvider<Env> {
+  return new OAuthProvider<Env>({
+    apiRoute: "/mcp",
+    apiHandler: {
+      fetch(request, env, ctx) {
+        const props = (ctx as ExecutionContext & { props?: { authorization?: string } }).props;
+        if (!props?.authorization) return new Response("no credential", { status: 401 });
+        const headers = new Headers(request.headers);
+        headers.set("authorization", props.authorization);
+        return app.fetch(new Request(request, { headers }), env, ctx);
+      },
+    },
+    defaultHandler: { fetch: (request, env, ctx) => app.fetch(request, env, ctx) },
+    authorizeEndpoint: "/oauth/authorize",
+    tokenEndpoint: "/oauth/token",
+    clientRegistrationEndpoint: "/oauth/register",
+    scopesSupported: Object.keys(MCP_OAUTH_SCOPES),
+    resourceMetadata: { resource: `${issuer}/mcp`, resource_name: "Anchorage" },
+    accessTokenTTL: 3600,
+    async resolveExternalToken({ token }) {
+      // Our own credentials (anc_… API tokens, session JWTs): validated by the MCP route itself.
+      if (!token.startsWith("anc_") && token.split(".").length !== 3) return null;
+      return { props: { authorization: `Bearer ${token}` }, audience: `${issuer}/mcp` };
+    },
+  });
+}
