@@ -58,7 +58,8 @@ export function buildApp() {
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
 
-  const withSecureHeaders = secureHeaders({ crossOriginResourcePolicy: "same-origin", crossOriginOpenerPolicy: "same-origin" });
+  // A handler that sets one of these headers itself (the OAuth consent page's Referrer-Policy) keeps its own.
+  const withSecureHeaders = secureHeaders({ crossOriginResourcePolicy: "same-origin", crossOriginOpenerPolicy: "same-origin", overwrite: false });
   // A 101 response handed back from a Durable Object has immutable headers, and needs none of these.
   // Nor do proxied responses, which are the app's own (and immutable, coming from the DO).
   app.use("*", (c, next) => (c.req.header("upgrade") || c.req.path.startsWith("/p/") ? next() : withSecureHeaders(c, next)));

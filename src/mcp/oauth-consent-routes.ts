@@ -8,6 +8,7 @@ import { requireSessionPrincipal, type SessionPrincipal } from "../auth/principa
 import { issueApiToken } from "../auth/api-tokens/api-token-store.ts";
 import { expiryFrom } from "../auth/api-tokens/token-views.ts";
 import { recordAudit } from "../audit/audit-log.ts";
+import { eventSink } from "../audit/event-sink.ts";
 import { consentPage } from "./oauth-consent-page.ts";
 import { grantScopesFor } from "./oauth-grant-scopes.ts";
 import { isMcpOAuthScope } from "./oauth-scopes.ts";
@@ -57,6 +58,8 @@ oauthConsentRoutes.get("/oauth/authorize", async (c) => {
     const details = await oauth.describeConsent(request);
     const consent = await oauth.beginConsent(request);
     consent.headers.set("content-type", "text/html; charset=utf-8");
+    // The form's POST must carry this page's Origin for the CSRF check (no-referrer would send "null").
+    consent.headers.set("referrer-policy", "same-origin");
     return new Response(consentPage(details, consent.handle, person.user.email), { headers: consent.headers });
   } catch (e) {
     return authorizationFailure(e);
@@ -87,7 +90,7 @@ oauthConsentRoutes.post("/oauth/authorize", async (c) => {
     if (scopes.length) {
       const { token, row } = await issueApiToken(db, { userId: person.userId, serviceAccountId: null, name, scopes, expiresAt: expiryFrom(MCP_TOKEN_DAYS) });
       props = { authorization: `Bearer ${token}`, tokenId: row.id };
-      await recordAudit(db, { actorId: person.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name, scopes, via: "mcp-oauth", client_id: approved.request.clientId } });
+      await recordAudit(db, { actorId: person.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name, scopes, via: "mcp-oauth", client_id: approved.request.clientId } }, eventSink(c));
     }
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
