@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { call, errorOf, json, register, seedAdmin, testEnv, type Session } from "../helpers.ts";
 import { FakeAgent, until } from "../cloud/fake-agent.ts";
+import { openEvents } from "../cloud/event-socket.ts";
 import { openDb } from "../../../src/db/client.ts";
 import { apiTokens, users } from "../../../src/db/schema.ts";
 
@@ -187,19 +188,6 @@ describe("API tokens", () => {
 });
 
 describe("API tokens on sockets", () => {
-  async function openEvents(token: string) {
-    const res = await call("/api/events", { token, headers: { upgrade: "websocket" } });
-    expect(res.status).toBe(101);
-    const ws = res.webSocket!;
-    ws.accept();
-    const events: any[] = [];
-    let closed: number | null = null;
-    ws.addEventListener("message", (e) => events.push(JSON.parse(e.data as string)));
-    ws.addEventListener("close", (e) => (closed = e.code));
-    await until(() => events.find((e) => e.type === "hello"));
-    return { events, closed: () => closed };
-  }
-
   it("hear only the events of what their scopes cover, and are closed when the token is revoked", async () => {
     const owner = await register();
     const a = await FakeAgent.register(owner, "a");

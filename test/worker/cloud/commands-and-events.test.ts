@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, json, register, testEnv } from "../helpers.ts";
 import { FakeAgent, until } from "./fake-agent.ts";
-
-/** Opens /api/events as a user and collects what arrives. */
-async function openEvents(token: string) {
-  const res = await call("/api/events", { token, headers: { upgrade: "websocket" } });
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  ws.accept();
-  const events: any[] = [];
-  ws.addEventListener("message", (e) => events.push(JSON.parse(e.data as string)));
-  await until(() => events.find((e) => e.type === "hello"));
-  return { ws, events };
-}
+import { openEvents } from "./event-socket.ts";
 
 describe("commands, logs and live events", () => {
   it("runs a command, streams its output as events to the owner, and records the action", async () => {
