@@ -78,6 +78,17 @@ describe("reverse proxy", () => {
     expect((await fetch(`${base()}/p/priv-app/id?i=3`, { headers: { authorization: `Bearer ${sharee}` } })).status).toBe(200);
   });
 
+  it("lets an API token through only with the proxy verb on that instance, and never passes it on", async () => {
+    const me = (await api("/auth/user", { token })).body.id as string;
+    const mint = async (actions: string[]) => (await api("/api/tokens", { token, body: { name: "proxy", scopes: [{ scope: `cloud.${me}.instances.${privateAgent.instanceId}`, actions }] } })).body.token as string;
+    const reader = await mint(["read"]);
+    const visitor = await mint(["read", "proxy"]);
+    expect((await fetch(`${base()}/p/priv-app/id?i=4`, { headers: { authorization: `Bearer ${reader}` } })).status).toBe(403);
+    const ok = await fetch(`${base()}/p/priv-app/echo-headers`, { headers: { authorization: `Bearer ${visitor}` } });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as any).headers.authorization).toBeUndefined();
+  });
+
   it("streams large bodies both ways, byte for byte", async () => {
     const upload = patternBytes(48 * 1024 * 1024, 99);
     const up = await (await fetch(`${base()}/p/pub-app/upload`, { method: "POST", body: upload, headers: { "content-type": "application/octet-stream" } })).json();
