@@ -29,6 +29,8 @@ import { renderDocsPage } from "./docs/docs-page.ts";
 import { VERSION } from "./version.ts";
 import { mcpRoute } from "./mcp/mcp-route.ts";
 import { oauthConsentRoutes } from "./mcp/oauth-consent-routes.ts";
+import { auditRoutes } from "./audit/audit-routes.ts";
+import { webhookRoutes } from "./webhooks/webhook-routes.ts";
 
 /** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
 const API_PREFIXES = ["/api/", "/auth/", "/admin/", "/agent/", "/mcp", "/oauth/", "/v2/", "/.well-known/", "/p/"];
@@ -100,6 +102,8 @@ export function buildApp() {
   app.route("/api/data", dataRoutes);
   app.route("/api", serviceRoutes);
   app.route("/", registryRoutes);
+  app.route("/api/audit", auditRoutes);
+  app.route("/api/webhooks", webhookRoutes);
   app.route("/admin", adminRoutes);
   app.route("/", anchorRoutes);
   app.route("/api/cloud", instanceRoutes);

@@ -9,6 +9,8 @@ export interface Env {
   ASSETS?: Fetcher;
   /** MCP's OAuth grants, clients and tokens (workers-oauth-provider; hashed and encrypted there). */
   OAUTH_KV: KVNamespace;
+  /** Audit events and webhook deliveries (queue `anchorage-events`; see src/webhooks/). */
+  EVENTS: Queue<import("./webhooks/queue-messages.ts").QueueMessage>;
 
   ENVIRONMENT?: string;
   APP_ORIGIN?: string;

@@ -2,6 +2,7 @@ import { buildApp } from "./app.ts";
 import type { Env } from "./env.ts";
 import { loadConfig } from "./config.ts";
 import { isOAuthPath, mcpOAuthProvider } from "./mcp/oauth-provider.ts";
+import { handleQueueBatch } from "./webhooks/queue-consumer.ts";
 
 export { InstanceDO } from "../durable-objects/instance/instance-do.ts";
 export { UserHubDO } from "../durable-objects/user-hub.ts";
@@ -22,4 +23,6 @@ export default {
     }
     return mcpOAuthProvider(issuer, app).fetch(request, env, ctx);
   },
+  // Audit events to webhooks, and the dead-letter queue behind them (wrangler.toml [[queues.consumers]]).
+  queue: (batch, env) => handleQueueBatch(batch, env),
 } satisfies ExportedHandler<Env>;

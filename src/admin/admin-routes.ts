@@ -13,6 +13,8 @@ import { clientIp } from "../http/client-ip.ts";
 import { signedInSession, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
 import { pageQuerySchema } from "../http/pagination.ts";
 import { listAudit, recordAudit } from "../audit/audit-log.ts";
+import { auditPageSchema, auditQuerySchema, toAuditEntryView, toAuditFilter } from "../audit/audit-view.ts";
+import { eventSink } from "../audit/event-sink.ts";
 import { assertPermit } from "../auth/permit.ts";
 import { createInvite, listInvites } from "../auth/invites.ts";
 import { hashPassword } from "../auth/password/password-hash.ts";
@@ -50,7 +52,7 @@ adminRoutes.openapi(
     assertPermit(p, "admin:users", { type: "system" });
     const body = c.req.valid("json");
     const user = await createUser(c.get("db"), newUserRow({ email: body.email, name: body.name, roles: body.roles, passwordHash: await hashPassword(body.password) }));
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_created", subjectId: user.id, ip: clientIp(c.req.raw), detail: { roles: user.roles } });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_created", subjectId: user.id, ip: clientIp(c.req.raw), detail: { roles: user.roles } }, eventSink(c));
     return c.json(toPublicUser(user), 201);
   },
 );
@@ -81,7 +83,7 @@ adminRoutes.openapi(
       await closeHubSessions(c.env, id, { allBut: null });
       await closeTerminalsOn(c.env, await instancesWithTerminalsOf(c.get("db"), id), id);
     }
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_updated", subjectId: id, ip: clientIp(c.req.raw), detail: { ...body, sessions_ended: sessionsEnded } });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_updated", subjectId: id, ip: clientIp(c.req.raw), detail: { ...body, sessions_ended: sessionsEnded } }, eventSink(c));
     return c.json({ user: toPublicUser(user), sessions_ended: sessionsEnded }, 200);
   },
 );
@@ -97,7 +99,7 @@ adminRoutes.openapi(
     await adminDeleteUser(c.get("db"), id);
     await closeHubSessions(c.env, id, { allBut: null });
     await closeTerminalsOn(c.env, terminals, id);
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_deleted", subjectId: id, ip: clientIp(c.req.raw) });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_deleted", subjectId: id, ip: clientIp(c.req.raw) }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );
@@ -123,7 +125,7 @@ adminRoutes.openapi(
     const session = await c.get("db").select({ userId: sessions.userId }).from(sessions).where(eq(sessions.id, id)).get();
     if (!session || !(await revokeSession(c.get("db"), id, "revoked_by_admin"))) throw notFound("session");
     await closeHubSessions(c.env, session.userId, { sessionId: id });
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.session_revoked", subjectId: id, ip: clientIp(c.req.raw) });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.session_revoked", subjectId: id, ip: clientIp(c.req.raw) }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );
@@ -138,7 +140,7 @@ adminRoutes.openapi(
     assertPermit(p, "admin:invites", { type: "system" });
     const body = c.req.valid("json");
     const invite = await createInvite(c.get("db"), { createdBy: p.userId, email: body.email, expiresInHours: body.expires_in_hours });
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.invite_created", ip: clientIp(c.req.raw), detail: { email: invite.email } });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.invite_created", ip: clientIp(c.req.raw), detail: { email: invite.email } }, eventSink(c));
     return c.json(invite, 201);
   },
 );
@@ -152,19 +154,14 @@ adminRoutes.openapi(
   },
 );
 
-const auditEntrySchema = z.object({
-  id: z.number().int(), at: z.string(), actor_id: z.string().nullable(), action: z.string(),
-  subject_id: z.string().nullable(), ip: z.string().nullable(), detail: z.record(z.string(), z.unknown()).nullable(),
-});
-
 adminRoutes.openapi(
-  createRoute({ method: "get", path: "/audit", tags, ...signedInSession, summary: "The audit log, newest first",
-    request: { query: z.strictObject({ user_id: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-    responses: { 200: jsonResponse(z.object({ entries: z.array(auditEntrySchema) }), "Entries"), ...errorResponses(401, 403) } }),
+  createRoute({ method: "get", path: "/audit", tags, ...signedInSession, summary: "The audit log, newest first, filtered and paged by cursor",
+    request: { query: auditQuerySchema.extend({ user_id: z.string().min(1).max(64).optional() }) },
+    responses: { 200: jsonResponse(auditPageSchema, "One page of entries"), ...errorResponses(400, 401, 403) } }),
   async (c) => {
     assertPermit(c.get("principal"), "admin:audit", { type: "system" });
     const q = c.req.valid("query");
-    const rows = await listAudit(c.get("db"), { userId: q.user_id, limit: q.limit });
-    return c.json({ entries: rows.map((r) => ({ id: r.id, at: r.at, actor_id: r.actorId, action: r.action, subject_id: r.subjectId, ip: r.ip, detail: r.detail })) }, 200);
+    const { entries, nextCursor } = await listAudit(c.get("db"), { ...toAuditFilter(q), userId: q.user_id });
+    return c.json({ entries: entries.map((r) => toAuditEntryView(r)), next_cursor: nextCursor }, 200);
   },
 );

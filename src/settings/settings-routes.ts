@@ -8,6 +8,7 @@ import { clientIp } from "../http/client-ip.ts";
 import { signedInSession, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
 import { sessions } from "../db/schema.ts";
 import { recordAudit } from "../audit/audit-log.ts";
+import { eventSink } from "../audit/event-sink.ts";
 import { assertPermit } from "../auth/permit.ts";
 import { changePassword } from "../auth/password/change-password.ts";
 import { enforceRateLimits, RATE_LIMITS } from "../auth/rate-limit/rate-limits.ts";
@@ -40,7 +41,7 @@ settingsRoutes.openapi(
     const body = c.req.valid("json");
     const ended = await changePassword(c.get("db"), p.user, body.current_password, body.new_password, p.sessionId);
     await closeHubSessions(c.env, p.userId, { allBut: p.sessionId });
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "settings.password_changed", subjectId: p.userId, ip: clientIp(c.req.raw), detail: { sessions_ended: ended } });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "settings.password_changed", subjectId: p.userId, ip: clientIp(c.req.raw), detail: { sessions_ended: ended } }, eventSink(c));
     return c.json({ success: true as const, sessions_ended: ended }, 200);
   },
 );
@@ -82,7 +83,7 @@ settingsRoutes.openapi(
     assertPermit(p, "update:account", { type: "account", ownerId: own.userId });
     if (!(await revokeSession(db, id, "revoked_by_user"))) throw notFound("session");
     await closeHubSessions(c.env, p.userId, { sessionId: id });
-    await recordAudit(db, { actorId: p.userId, action: "settings.session_revoked", subjectId: id, ip: clientIp(c.req.raw) });
+    await recordAudit(db, { actorId: p.userId, action: "settings.session_revoked", subjectId: id, ip: clientIp(c.req.raw) }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );

@@ -6,6 +6,9 @@ import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../http
 import { assertPermit } from "../auth/permit.ts";
 import { toPublicUser } from "./users.ts";
 import { updateProfile } from "./update-profile.ts";
+import { recordAudit } from "../audit/audit-log.ts";
+import { eventSink } from "../audit/event-sink.ts";
+import { clientIp } from "../http/client-ip.ts";
 
 /**
  * "Update your profile", served at two paths: `PUT /auth/user` (the auth services'
@@ -25,5 +28,8 @@ export const updateProfileRoute = (path: string, tag: string) =>
 export const handleUpdateProfile: RouteHandler<ReturnType<typeof updateProfileRoute>, AppEnv> = async (c) => {
   const p = sessionPrincipal(c);
   assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
-  return c.json(toPublicUser(await updateProfile(c.get("db"), p.userId, c.req.valid("json"))), 200);
+  const changes = c.req.valid("json");
+  const user = await updateProfile(c.get("db"), p.userId, changes);
+  await recordAudit(c.get("db"), { actorId: p.userId, action: "settings.profile_updated", subjectId: p.userId, ip: clientIp(c.req.raw), detail: { changed: Object.keys(changes) } }, eventSink(c));
+  return c.json(toPublicUser(user), 200);
 };

@@ -12,6 +12,7 @@ import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../h
 import { notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
 import { closeHubSessions } from "../../cloud/events/close-hub-sessions.ts";
 import { sessionPrincipal } from "../require-user.ts";
 import { issueApiToken, tokensOfServiceAccount } from "./api-token-store.ts";
@@ -39,7 +40,7 @@ serviceAccountRoutes.openapi(
     const db = c.get("db");
     await assertGrantable(db, p.user, body.scopes);
     const row = await createServiceAccount(db, p.userId, body);
-    await recordAudit(db, { actorId: p.userId, action: "auth.service_account_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, scopes: row.scopes } });
+    await recordAudit(db, { actorId: p.userId, action: "auth.service_account_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, scopes: row.scopes } }, eventSink(c));
     return c.json(toServiceAccountView(row), 201);
   },
 );
@@ -82,7 +83,7 @@ serviceAccountRoutes.openapi(
     if (!row) throw notFound("service account");
     // Event sockets opened under the old scopes end; they reconnect under the new ones.
     await Promise.all((await tokensOfServiceAccount(db, id)).map((t) => closeHubSessions(c.env, p.userId, { sessionId: t.id })));
-    await recordAudit(db, { actorId: p.userId, action: "auth.service_account_updated", subjectId: row.id, ip: clientIp(c.req.raw), detail: { scopes, version: row.version } });
+    await recordAudit(db, { actorId: p.userId, action: "auth.service_account_updated", subjectId: row.id, ip: clientIp(c.req.raw), detail: { scopes, version: row.version } }, eventSink(c));
     return c.json(toServiceAccountView(row), 200);
   },
 );
@@ -99,7 +100,7 @@ serviceAccountRoutes.openapi(
     const row = await deleteServiceAccount(db, p.userId, id);
     if (!row) throw notFound("service account");
     await Promise.all(tokens.map((t) => closeHubSessions(c.env, p.userId, { sessionId: t.id })));
-    await recordAudit(db, { actorId: p.userId, action: "auth.service_account_deleted", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name } });
+    await recordAudit(db, { actorId: p.userId, action: "auth.service_account_deleted", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name } }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );
@@ -115,7 +116,7 @@ serviceAccountRoutes.openapi(
     if (!account) throw notFound("service account");
     const body = c.req.valid("json");
     const { token, row } = await issueApiToken(db, { userId: p.userId, serviceAccountId: account.id, name: body.name, scopes: null, expiresAt: expiryFrom(body.expires_in_days) });
-    await recordAudit(db, { actorId: p.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, service_account: account.id, expires_at: row.expiresAt } });
+    await recordAudit(db, { actorId: p.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, service_account: account.id, expires_at: row.expiresAt } }, eventSink(c));
     return c.json({ ...toTokenView(row), token }, 201);
   },
 );

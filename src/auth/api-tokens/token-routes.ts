@@ -5,6 +5,7 @@ import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../h
 import { notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
 import { closeHubSessions } from "../../cloud/events/close-hub-sessions.ts";
 import { sessionPrincipal } from "../require-user.ts";
 import { issueApiToken, revokeApiToken, tokensOf } from "./api-token-store.ts";
@@ -30,7 +31,7 @@ tokenRoutes.openapi(
     const db = c.get("db");
     await assertGrantable(db, p.user, body.scopes);
     const { token, row } = await issueApiToken(db, { userId: p.userId, serviceAccountId: null, name: body.name, scopes: body.scopes, expiresAt: expiryFrom(body.expires_in_days) });
-    await recordAudit(db, { actorId: p.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, scopes: row.scopes, expires_at: row.expiresAt } });
+    await recordAudit(db, { actorId: p.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, scopes: row.scopes, expires_at: row.expiresAt } }, eventSink(c));
     return c.json({ ...toTokenView(row), token }, 201);
   },
 );
@@ -56,7 +57,7 @@ tokenRoutes.openapi(
     if (!row) throw notFound("token");
     // Its event socket, authorized when it opened, ends now too.
     await closeHubSessions(c.env, p.userId, { sessionId: row.id });
-    await recordAudit(db, { actorId: p.userId, action: "auth.token_revoked", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, service_account: row.serviceAccountId } });
+    await recordAudit(db, { actorId: p.userId, action: "auth.token_revoked", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, service_account: row.serviceAccountId } }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );

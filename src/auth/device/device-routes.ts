@@ -16,6 +16,7 @@ import { AppError, notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
 import { findUserById } from "../../users/users.ts";
 import { enforceRateLimits, ipKey } from "../rate-limit/rate-limits.ts";
 import { startSession } from "../session/start-session.ts";
@@ -79,7 +80,7 @@ deviceRoutes.post("/device/token", async (c) => {
   const user = userId ? await findUserById(db, userId) : undefined;
   if (!user || user.disabledAt) return oauthError(c, "invalid_grant", "the device code can no longer be used");
   const session = await startSession(c, user, "device", "bearer");
-  await recordAudit(db, { actorId: user.id, action: "auth.device_login", subjectId: session.session_id, ip: clientIp(c.req.raw), detail: { client_id: row.clientId } });
+  await recordAudit(db, { actorId: user.id, action: "auth.device_login", subjectId: session.session_id, ip: clientIp(c.req.raw), detail: { client_id: row.clientId } }, eventSink(c));
   c.header("cache-control", "no-store");
   return c.json({
     access_token: session.tokens!.access_token,
@@ -126,7 +127,7 @@ deviceRoutes.openapi(
     const body = c.req.valid("json");
     const row = await decide(c.get("db"), body.user_code, p.userId, body.approve);
     if (!row) throw notFound("pending sign-in with this code (it may have expired or been used)");
-    await recordAudit(c.get("db"), { actorId: p.userId, action: body.approve ? "auth.device_approved" : "auth.device_denied", ip: clientIp(c.req.raw), detail: { client_id: row.clientId } });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: body.approve ? "auth.device_approved" : "auth.device_denied", ip: clientIp(c.req.raw), detail: { client_id: row.clientId } }, eventSink(c));
     return c.json({ status: body.approve ? ("approved" as const) : ("denied" as const) }, 200);
   },
 );

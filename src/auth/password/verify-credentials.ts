@@ -5,6 +5,7 @@ import { AppError, unauthenticated } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { users, type UserRow } from "../../db/schema.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
 import { findUserByEmail, normalizeEmail } from "../../users/users.ts";
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
 import { DECOY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "./password-hash.ts";
@@ -25,7 +26,7 @@ export async function verifyCredentials(c: Context<AppEnv>, email: string, passw
   // Always pay for one Argon2id verification, so an unknown email takes as long as a wrong password.
   const ok = await verifyPassword(password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
   if (!user || !user.passwordHash || !ok) {
-    await recordAudit(db, { actorId: null, action: "auth.login_failed", subjectId: user?.id ?? null, ip });
+    await recordAudit(db, { actorId: null, action: "auth.login_failed", subjectId: user?.id ?? null, ip }, eventSink(c));
     throw unauthenticated("invalid email or password");
   }
   // Only someone who knows the password learns that the account is disabled.

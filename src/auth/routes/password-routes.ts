@@ -7,6 +7,7 @@ import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
 import { createUser, newUserRow } from "../../users/users.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
 import { consumeInviteStatement } from "../invites.ts";
 import { hashPassword } from "../password/password-hash.ts";
 import { verifyCredentials } from "../password/verify-credentials.ts";
@@ -42,7 +43,7 @@ passwordRoutes.openapi(register, async (c) => {
     config.registration === "invite"
       ? await createUser(db, row, { d1: c.env.DB, statement: await consumeInviteStatement(c.env.DB, body.invite!, body.email, row.id), table: "invites" })
       : await createUser(db, row);
-  await recordAudit(db, { actorId: user.id, action: "auth.register", subjectId: user.id, ip });
+  await recordAudit(db, { actorId: user.id, action: "auth.register", subjectId: user.id, ip }, eventSink(c));
   return c.json(await startSession(c, user, "password", body.transport), 201);
 });
 
@@ -62,6 +63,8 @@ passwordRoutes.openapi(login, async (c) => {
   const ip = clientIp(c.req.raw);
   if (body.transport === "cookie") assertSameOrigin(c.req.raw, config);
   const user = await verifyCredentials(c, body.email, body.password);
-  await recordAudit(db, { actorId: user.id, action: "auth.login", subjectId: user.id, ip });
-  return c.json(await startSession(c, user, "password", body.transport), 200);
+  const session = await startSession(c, user, "password", body.transport);
+  // The session's id names its event (auth.session.{id}.created); it is an id, not a credential.
+  await recordAudit(db, { actorId: user.id, action: "auth.login", subjectId: user.id, ip, detail: { session_id: session.session_id } }, eventSink(c));
+  return c.json(session, 200);
 });

@@ -6,6 +6,7 @@ import { assertSameOrigin } from "../../http/csrf.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
 import { toPublicUser } from "../../users/users.ts";
 import { bearerToken, verifyPrincipal, authenticate } from "../authenticate.ts";
 import { requireSessionPrincipal } from "../principal.ts";
@@ -54,7 +55,7 @@ sessionRoutes.openapi(refresh, async (c) => {
     return c.json(await deliverSession(c, rotated.user, rotated.session, rotated.refreshToken, transport), 200);
   } catch (e) {
     if (e instanceof RefreshTokenReuseError) {
-      await recordAudit(db, { actorId: null, action: "auth.refresh_reuse", subjectId: e.sessionId, ip: clientIp(c.req.raw) });
+      await recordAudit(db, { actorId: null, action: "auth.refresh_reuse", subjectId: e.sessionId, ip: clientIp(c.req.raw) }, eventSink(c));
     }
     if (presented.via === "cookie") clearSessionCookies(c, c.get("config"));
     throw e;
@@ -83,7 +84,7 @@ sessionRoutes.openapi(logout, async (c) => {
       await blacklistAccessToken(c.env.KV, principal.jti, principal.tokenExp);
       await revokeSession(db, principal.sessionId, "logout");
       await closeHubSessions(c.env, principal.userId, { sessionId: principal.sessionId });
-      await recordAudit(db, { actorId: principal.userId, action: "auth.logout", subjectId: principal.sessionId, ip: clientIp(c.req.raw) });
+      await recordAudit(db, { actorId: principal.userId, action: "auth.logout", subjectId: principal.sessionId, ip: clientIp(c.req.raw) }, eventSink(c));
       ended = true;
     } catch (e) {
       // An expired access token must not stop a logout that also presents the refresh token.

@@ -17,6 +17,7 @@ import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/ope
 import { instances, users } from "../../db/schema.ts";
 import { newId, nowIso } from "../../ids.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
 import { authenticate } from "../../auth/authenticate.ts";
 import { assertPermit } from "../../auth/permit.ts";
 import { actorDetail } from "../../auth/principal.ts";
@@ -41,7 +42,7 @@ anchorRoutes.openapi(
     const body = c.req.valid("json");
     const user = await verifyCredentials(c, body.email, body.password);
     const token = await issueAnchorToken(c.get("db"), user.id, user.id);
-    await recordAudit(c.get("db"), { actorId: user.id, action: "cloud.anchor_token_issued", subjectId: user.id, ip: clientIp(c.req.raw) });
+    await recordAudit(c.get("db"), { actorId: user.id, action: "cloud.anchor_token_issued", subjectId: user.id, ip: clientIp(c.req.raw) }, eventSink(c));
     return c.json({ anchor_token: token, expires_in: ANCHOR_TOKEN_TTL_SECONDS, user: { id: user.id, email: user.email } }, 200);
   },
 );
@@ -56,7 +57,7 @@ anchorRoutes.openapi(
     const p = c.get("principal");
     assertPermit(p, "anchor:cloud_instance", { type: "account", ownerId: p.userId });
     const token = await issueAnchorToken(c.get("db"), p.userId, p.userId);
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.anchor_token_issued", subjectId: p.userId, ip: clientIp(c.req.raw), detail: actorDetail(p) });
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.anchor_token_issued", subjectId: p.userId, ip: clientIp(c.req.raw), detail: actorDetail(p) }, eventSink(c));
     return c.json({ anchor_token: token, expires_in: ANCHOR_TOKEN_TTL_SECONDS, user: { id: p.user.id, email: p.user.email } }, 200);
   },
 );
@@ -76,7 +77,7 @@ anchorRoutes.openapi(
     const user = body.user_id ? await findUserById(db, body.user_id) : body.email ? await findUserByEmail(db, body.email) : undefined;
     if (!user || user.disabledAt) throw notFound("user");
     const token = await issueAnchorToken(db, user.id, p.userId);
-    await recordAudit(db, { actorId: p.userId, action: "cloud.anchor_token_issued", subjectId: user.id, ip: clientIp(c.req.raw) });
+    await recordAudit(db, { actorId: p.userId, action: "cloud.anchor_token_issued", subjectId: user.id, ip: clientIp(c.req.raw) }, eventSink(c));
     return c.json({ anchor_token: token, expires_in: ANCHOR_TOKEN_TTL_SECONDS, user: { id: user.id, email: user.email } }, 200);
   },
 );
@@ -128,7 +129,7 @@ anchorRoutes.openapi(
       if (isUniqueViolation(e)) throw new AppError("E-CONFLICT", `proxy slug "${body.proxy?.slug}" is taken; choose another in config.yaml`);
       throw e;
     }
-    await recordAudit(db, { actorId: ownerId, action: "cloud.instance_registered", subjectId: id, ip: clientIp(c.req.raw), detail: { name: body.name, fingerprint } });
+    await recordAudit(db, { actorId: ownerId, action: "cloud.instance_registered", subjectId: id, ip: clientIp(c.req.raw), detail: { name: body.name, fingerprint } }, eventSink(c));
     return c.json({ instance_id: id, owner_id: ownerId, fingerprint }, 201);
   },
 );
