@@ -8,6 +8,7 @@ import { AppError } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { actorDetail } from "../../auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
@@ -34,7 +35,7 @@ async function runGit<O extends GitOp>(c: Context<AppEnv>, op: O, fields: unknow
   const result = (op === "fetch" || op === "pull" || op === "push" ? actionRecordSchema : gitResultSchemas[op]).safeParse(value);
   if (!result.success) throw new AppError("E-INTERNAL", `the agent answered ${op} with a malformed result`);
   if (c.req.method !== "GET") {
-    await recordAudit(c.get("db"), { actorId: p.userId, action: `cloud.git_${op}`, subjectId: instance.id, ip: clientIp(c.req.raw), detail: { repo: (parsed.data as { repo?: string }).repo } }, eventSink(c));
+    await recordAudit(c.get("db"), { actorId: p.userId, action: `cloud.git_${op}`, subjectId: instance.id, ip: clientIp(c.req.raw), detail: { repo: (parsed.data as { repo?: string }).repo, ...actorDetail(p) } }, eventSink(c));
   }
   return result.data as never;
 }

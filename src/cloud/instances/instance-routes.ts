@@ -8,6 +8,7 @@ import { AppError } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { actorDetail } from "../../auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
 import { requireInstance } from "./instance-access.ts";
@@ -135,7 +136,7 @@ instanceRoutes.openapi(
     const { instance } = await load(c, c.req.valid("param").id, "command:cloud_instance");
     const body = c.req.valid("json");
     const action = unwrap(await stubFor(c, instance.id).runCommand({ command: body.command, requestedBy: p.userId, timeoutSeconds: body.timeout_seconds }));
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.command", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { command: body.command, status: action.status, exit_code: action.exit_code } }, eventSink(c));
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.command", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { command: body.command, status: action.status, exit_code: action.exit_code, ...actorDetail(p) } }, eventSink(c));
     return c.json(action, 200);
   },
 );
@@ -156,7 +157,7 @@ instanceRoutes.openapi(
     const p = c.get("principal");
     const { instance } = await load(c, c.req.valid("param").id, "manage:cloud_instance");
     const wasOnline = await stubFor(c, instance.id).disconnect();
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.instance_disconnected", subjectId: instance.id, ip: clientIp(c.req.raw) }, eventSink(c));
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.instance_disconnected", subjectId: instance.id, ip: clientIp(c.req.raw), detail: actorDetail(p) }, eventSink(c));
     return c.json({ success: true as const, was_online: wasOnline }, 200);
   },
 );
@@ -169,7 +170,7 @@ instanceRoutes.openapi(
     const { instance } = await load(c, c.req.valid("param").id, "manage:cloud_instance");
     await deleteInstance(c.get("db"), instance.id, instance.ownerId);
     await stubFor(c, instance.id).destroy();
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.instance_deleted", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { owner_id: instance.ownerId } }, eventSink(c));
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.instance_deleted", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { owner_id: instance.ownerId, ...actorDetail(p) } }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );

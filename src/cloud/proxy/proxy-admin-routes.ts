@@ -7,6 +7,7 @@ import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { instances, type InstanceRow } from "../../db/schema.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { actorDetail } from "../../auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
@@ -69,7 +70,7 @@ proxyAdminRoutes.openapi(
       .where(and(eq(instances.id, instance.id), isNotNull(instances.proxySlug)))
       .returning();
     if (!row) throw notFound("proxy on this instance");
-    await recordAudit(db, { actorId: p.userId, action: body.inactive ? "cloud.proxy_paused" : "cloud.proxy_resumed", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { reason: body.reason ?? null } }, eventSink(c));
+    await recordAudit(db, { actorId: p.userId, action: body.inactive ? "cloud.proxy_paused" : "cloud.proxy_resumed", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { reason: body.reason ?? null, ...actorDetail(p) } }, eventSink(c));
     const config = c.get("config");
     return c.json(toProxyView(row, config.issuer, config.proxyDomain), 200);
   },

@@ -9,6 +9,7 @@ import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/ope
 import { cloudShares, type ShareRow } from "../../db/schema.ts";
 import { newId, nowIso } from "../../ids.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { actorDetail } from "../../auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { findUserByEmail, findUserById } from "../../users/users.ts";
 import { requireInstance } from "../instances/instance-access.ts";
@@ -112,7 +113,7 @@ shareRoutes.openapi(
       share = created!;
     }
     await closeRevokedTerminals(c.env, db, p.userId, share.granteeId);
-    await recordAudit(db, { actorId: p.userId, action: "cloud.share_saved", subjectId: share.id, ip: clientIp(c.req.raw), detail: { grantee: share.granteeId, instance: share.instanceId, permissions: share.permissions, enabled: share.enabled } }, eventSink(c));
+    await recordAudit(db, { actorId: p.userId, action: "cloud.share_saved", subjectId: share.id, ip: clientIp(c.req.raw), detail: { grantee: share.granteeId, instance: share.instanceId, permissions: share.permissions, enabled: share.enabled, ...actorDetail(p) } }, eventSink(c));
     return c.json(toShareView(share), 200);
   },
 );
@@ -128,7 +129,7 @@ shareRoutes.openapi(
     const [deleted] = await db.delete(cloudShares).where(and(eq(cloudShares.id, c.req.valid("json").id), eq(cloudShares.ownerId, p.userId))).returning();
     if (!deleted) throw notFound("share");
     await closeRevokedTerminals(c.env, db, p.userId, deleted.granteeId);
-    await recordAudit(db, { actorId: p.userId, action: "cloud.share_revoked", subjectId: deleted.id, ip: clientIp(c.req.raw), detail: { grantee: deleted.granteeId, instances: await instancesOfShare(db, deleted) } }, eventSink(c));
+    await recordAudit(db, { actorId: p.userId, action: "cloud.share_revoked", subjectId: deleted.id, ip: clientIp(c.req.raw), detail: { grantee: deleted.granteeId, instances: await instancesOfShare(db, deleted), ...actorDetail(p) } }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );

@@ -10,6 +10,7 @@ import { errorResponses, jsonResponse, signedIn } from "../../http/openapi-commo
 import { authenticate } from "../../auth/authenticate.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { actorDetail } from "../../auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { recordingPrefix, readRecording } from "../../../durable-objects/instance/terminal-recorder.ts";
 import { requireInstance } from "../instances/instance-access.ts";
@@ -51,7 +52,7 @@ terminalRoutes.get("/instance/:id/terminal", async (c) => {
   const headers = new Headers({ upgrade: "websocket", "x-anchorage-terminal": JSON.stringify({ instanceId: instance.id, userId: principal.userId, session: q.data.session ?? null, since: q.data.since, ack: q.data.ack === "1", cols: q.data.cols, rows: q.data.rows }) });
   const response = await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).fetch(new Request(c.req.url, { headers }));
   if (response.status === 101 && !q.data.session) {
-    await recordAudit(c.get("db"), { actorId: principal.userId, action: "cloud.terminal_opened", subjectId: instance.id, ip: clientIp(c.req.raw) }, eventSink(c));
+    await recordAudit(c.get("db"), { actorId: principal.userId, action: "cloud.terminal_opened", subjectId: instance.id, ip: clientIp(c.req.raw), detail: actorDetail(principal) }, eventSink(c));
   }
   return response;
 });
