@@ -9,6 +9,9 @@ import type {
   SessionResponse,
   User,
 } from "@anchorage/common";
+import { ApiError } from "./api-error.ts";
+
+export { ApiError };
 
 /**
  * Every call to the API. Same origin as the page: the session lives in HttpOnly
@@ -25,18 +28,6 @@ export interface AuthConfig {
   registration: RegistrationMode;
   providers: string[];
   password_policy: { min_length: number; max_length: number };
-}
-
-/** An error response (`{error:{code,message,fields?}}`), or a network failure (status 0). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly fields: FieldIssue[] = [],
-  ) {
-    super(message);
-  }
 }
 
 /** One JSON call to the API; a failure becomes an ApiError. */
