@@ -9,6 +9,7 @@ import { InstancesSection } from "./instances/instances-section.tsx";
 import { SignIn } from "./sign-in.tsx";
 import { Sessions } from "./sessions.tsx";
 import { Status } from "./status.tsx";
+import { TokensArea } from "./tokens/tokens-area.tsx";
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something went wrong.");
 
@@ -105,6 +106,7 @@ export function App() {
             <Account user={user} onSignOut={signOut} signingOut={signingOut} focus={moveFocus} />
             <InstancesSection onExpired={signedOut} />
             <Sessions onExpired={signedOut} />
+            <TokensArea user={user} onExpired={signedOut} />
             {user.roles.includes("admin") && <AdminUsers me={user} onExpired={signedOut} />}
           </>
         )}
