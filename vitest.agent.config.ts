@@ -1,9 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-/** The agent's unit tests: plain Node (the agent runs on Node 22, not in workerd). */
+/**
+ * Plain Node: the agent's unit tests (it runs on Node 22, not in workerd), and the dashboard's
+ * pure logic (frontend/src modules with no DOM, such as the scope builder's model).
+ */
 export default defineConfig({
   test: {
-    include: ["test/agent/**/*.test.ts"],
+    include: ["test/agent/**/*.test.ts", "test/frontend/**/*.test.ts"],
     environment: "node",
     testTimeout: 20_000,
   },
