@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
-import type { OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import type { OAuthClientInformationMixed, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { NODE, startAgent, until } from "./agent-process.ts";
@@ -102,7 +102,7 @@ describe("MCP", () => {
     it("registers, signs the person in, asks consent, and calls tools with the token it got", async () => {
       const port = (callback.address() as { port: number }).port;
       const redirectUrl = `http://127.0.0.1:${port}/callback`;
-      let info: Parameters<OAuthClientProvider["saveClientInformation"]>[0] | undefined;
+      let info: OAuthClientInformationMixed | undefined;
       let tokens: OAuthTokens | undefined;
       let verifier = "";
       let authorizationUrl: URL | undefined;
