@@ -10,6 +10,8 @@ import { passwordRoutes } from "./auth/routes/password-routes.ts";
 import { sessionRoutes } from "./auth/routes/session-routes.ts";
 import { accountRoutes } from "./auth/routes/account-routes.ts";
 import { deviceRoutes } from "./auth/device/device-routes.ts";
+import { passkeyRoutes } from "./auth/passkey/passkey-routes.ts";
+import { keyRoutes } from "./auth/passkey/key-routes.ts";
 import { settingsRoutes } from "./settings/settings-routes.ts";
 import { adminRoutes } from "./admin/admin-routes.ts";
 import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
@@ -96,7 +98,9 @@ export function buildApp() {
   app.route("/auth", sessionRoutes);
   app.route("/auth", accountRoutes);
   app.route("/auth", deviceRoutes);
+  app.route("/auth", passkeyRoutes);
   app.route("/api/settings", settingsRoutes);
+  app.route("/api/settings", keyRoutes);
   app.route("/api/tokens", tokenRoutes);
   app.route("/api/service-accounts", serviceAccountRoutes);
   app.route("/api/data", dataRoutes);

@@ -49,6 +49,9 @@ const configSchema = z.object({
   // (Workers limits): 32 MiB leaves room for the copies.
   DATA_MAX_VALUE_BYTES: z.coerce.number().int().min(1).max(32 * 1024 * 1024).default(1024 * 1024),
   DATA_QUOTA_BYTES: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
+  // WebAuthn's relying party: a host name without scheme or port (WebAuthn §5.1.4.1 refuses IP addresses).
+  RP_ID: z.string().regex(/^(?=.*[a-z])[a-z0-9-]+(\.[a-z0-9-]+)*$/i, "must be a host name such as example.com (no scheme, port or IP address)").optional(),
+  RP_NAME: z.string().trim().min(1).max(100).default("Anchorage"),
 });
 
 export type Config = {
@@ -68,6 +71,11 @@ export type Config = {
   dataMaxValueBytes: number;
   /** What one user may store in all (507 beyond). */
   dataQuotaBytes: number;
+  /** Passkeys: the relying party's id (a host name), its display name, and the origins it accepts assertions from. */
+  rpId: string;
+  rpName: string;
+  /** The APP_ORIGIN origins whose host is the RP ID or under it: the only ones a browser lets use these passkeys. */
+  passkeyOrigins: string[];
 };
 
 const developmentDefaults = {
@@ -101,6 +109,8 @@ export function loadConfig(env: Env): Config {
     SERVICE_KEY: env.SERVICE_KEY || undefined,
     DATA_MAX_VALUE_BYTES: env.DATA_MAX_VALUE_BYTES || undefined,
     DATA_QUOTA_BYTES: env.DATA_QUOTA_BYTES || undefined,
+    RP_ID: env.RP_ID || undefined,
+    RP_NAME: env.RP_NAME || undefined,
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -114,6 +124,13 @@ export function loadConfig(env: Env): Config {
     throw new AppError("E-CONFIG", `server misconfigured: ${[...new Set(problems)].join("; ")}`);
   }
   const c = parsed.data;
+  // The RP ID defaults to the canonical origin's host; it must be that host or a parent domain of it
+  // (WebAuthn §5.1.4.1), so a browser on the dashboard can use the passkeys at all.
+  const rpId = (c.RP_ID ?? new URL(c.APP_ORIGIN[0]!).hostname).toLowerCase();
+  const passkeyOrigins = c.APP_ORIGIN.filter((o) => hostUnderRpId(new URL(o).hostname, rpId));
+  if (passkeyOrigins.length === 0) {
+    throw new AppError("E-CONFIG", `server misconfigured: RP_ID ${rpId} is neither the host of an APP_ORIGIN nor a parent domain of one`);
+  }
   return {
     environment: c.ENVIRONMENT,
     origins: c.APP_ORIGIN,
@@ -126,5 +143,10 @@ export function loadConfig(env: Env): Config {
     serviceKey: c.SERVICE_KEY ?? null,
     dataMaxValueBytes: c.DATA_MAX_VALUE_BYTES,
     dataQuotaBytes: c.DATA_QUOTA_BYTES,
+    rpId,
+    rpName: c.RP_NAME,
+    passkeyOrigins,
   };
 }
+
+const hostUnderRpId = (host: string, rpId: string) => host === rpId || host.endsWith(`.${rpId}`);

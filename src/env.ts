@@ -22,4 +22,6 @@ export interface Env {
   SERVICE_KEY?: string;
   DATA_MAX_VALUE_BYTES?: string;
   DATA_QUOTA_BYTES?: string;
+  RP_ID?: string;
+  RP_NAME?: string;
 }

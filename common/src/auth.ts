@@ -122,6 +122,8 @@ export const authConfigSchema = z.object({
   registration: registrationModeSchema,
   providers: z.array(z.string()),
   password_policy: z.object({ min_length: z.number(), max_length: z.number() }),
+  /** Passkey sign-in (/auth/passkey/*) is offered. */
+  passkeys: z.boolean(),
 });
 
 /** RFC 8628 §3.1 */

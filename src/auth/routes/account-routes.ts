@@ -25,6 +25,7 @@ accountRoutes.openapi(
         registration: c.get("config").registration,
         providers: [] as string[], // OAuth providers arrive with the passwordless sign-in capability
         password_policy: { min_length: 12, max_length: 128 },
+        passkeys: true,
       },
       200,
     ),

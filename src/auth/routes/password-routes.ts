@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { loginRequestSchema, registerRequestSchema, sessionResponseSchema } from "@anchorage/common";
+import { z } from "zod";
+import { loginRequestSchema, registerRequestSchema, secondFactorRequiredSchema, sessionResponseSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
 import { AppError } from "../../http/app-error.ts";
 import { assertSameOrigin } from "../../http/csrf.ts";
@@ -11,6 +12,7 @@ import { eventSink } from "../../audit/event-sink.ts";
 import { consumeInviteStatement } from "../invites.ts";
 import { hashPassword } from "../password/password-hash.ts";
 import { verifyCredentials } from "../password/verify-credentials.ts";
+import { beginSecondFactor } from "../passkey/begin-sign-in.ts";
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
 import { startSession } from "../session/start-session.ts";
 
@@ -51,9 +53,12 @@ const login = createRoute({
   method: "post",
   path: "/login",
   tags: ["auth"],
-  summary: "Sign in with email and password",
+  summary: "Sign in with email and password; an account with a passkey gets requires_2fa and a challenge_token instead of a session",
   request: { body: jsonBody(loginRequestSchema) },
-  responses: { 200: jsonResponse(sessionResponseSchema, "Signed in"), ...errorResponses(400, 401, 403, 429) },
+  responses: {
+    200: jsonResponse(z.union([sessionResponseSchema, secondFactorRequiredSchema]), "Signed in, or the password was right and a passkey must finish (POST /auth/passkey/login/finish)"),
+    ...errorResponses(400, 401, 403, 429),
+  },
 });
 
 passwordRoutes.openapi(login, async (c) => {
@@ -63,6 +68,12 @@ passwordRoutes.openapi(login, async (c) => {
   const ip = clientIp(c.req.raw);
   if (body.transport === "cookie") assertSameOrigin(c.req.raw, config);
   const user = await verifyCredentials(c, body.email, body.password);
+  // With a passkey on the account the password alone never makes a session.
+  const secondFactor = await beginSecondFactor(db, config, user);
+  if (secondFactor) {
+    await recordAudit(db, { actorId: user.id, action: "auth.login_2fa_required", subjectId: user.id, ip }, eventSink(c));
+    return c.json(secondFactor, 200);
+  }
   const session = await startSession(c, user, "password", body.transport);
   // The session's id names its event (auth.session.{id}.created); it is an id, not a credential.
   await recordAudit(db, { actorId: user.id, action: "auth.login", subjectId: user.id, ip, detail: { session_id: session.session_id } }, eventSink(c));
