@@ -99,6 +99,8 @@ export const instances = sqliteTable(
     arch: text("arch"),
     agentVersion: text("agent_version"),
     proxySlug: text("proxy_slug"),
+    /** A slug the owner chose through the API: it wins over the agent's config until cleared. */
+    proxySlugOverride: text("proxy_slug_override"),
     proxyTarget: text("proxy_target"),
     proxyAccess: text("proxy_access"),
     proxyInactive: integer("proxy_inactive", { mode: "boolean" }).notNull().default(false),

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { instances, type InstanceRow } from "../../db/schema.ts";
 import { nowIso } from "../../ids.ts";
@@ -15,7 +15,7 @@ export async function markInstanceStatus(db: Db, id: string, status: "online" | 
 /**
  * What the agent said about itself on connecting. Its config names the instance (what the
  * dashboard shows) and its proxy; a slug another instance holds is not taken (the old one
- * stays, and the agent's log says why).
+ * stays, and the agent's log says why), and a slug the owner set through the API stays.
  */
 export async function recordAgentHello(
   db: Db,
@@ -35,9 +35,14 @@ export async function recordAgentHello(
     })
     .where(eq(instances.id, id));
   try {
+    // The owner's own choice of slug (set through the API) outlives the config's.
     await db
       .update(instances)
-      .set({ proxySlug: hello.proxy?.slug ?? null, proxyTarget: hello.proxy?.target ?? null, proxyAccess: hello.proxy?.access ?? null })
+      .set({
+        proxySlug: hello.proxy ? sql`coalesce(${instances.proxySlugOverride}, ${hello.proxy.slug})` : null,
+        proxyTarget: hello.proxy?.target ?? null,
+        proxyAccess: hello.proxy?.access ?? null,
+      })
       .where(eq(instances.id, id));
     return { proxyConflict: false };
   } catch (e) {

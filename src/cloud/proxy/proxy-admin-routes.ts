@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import { newRouter } from "../../http/router.ts";
-import { notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { instances, type InstanceRow } from "../../db/schema.ts";
@@ -11,6 +11,8 @@ import { actorDetail } from "../../auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
+import { isUniqueViolation } from "../../users/users.ts";
+import { slugSchema } from "@anchorage/common";
 
 
 export const proxyAdminRoutes = newRouter();
@@ -76,3 +78,34 @@ proxyAdminRoutes.openapi(
   },
 );
 
+
+proxyAdminRoutes.openapi(
+  createRoute({ method: "post", path: "/proxies/{instanceId}/slug", tags, ...signedIn,
+    summary: "Rename an instance's proxy (its /p/<slug>/ and <slug>.<PROXY_DOMAIN> addresses); the owner's choice outlives the agent's config until set back to null",
+    request: { params: z.object({ instanceId: z.string().max(64) }), body: jsonBody(z.strictObject({ slug: slugSchema.nullable().describe("null: back to the slug in the agent's config") })) },
+    responses: { 200: jsonResponse(proxySchema, "The proxy under its new name"), ...errorResponses(400, 401, 403, 404, 409) } }),
+  async (c) => {
+    const p = c.get("principal");
+    const db = c.get("db");
+    const { instanceId } = c.req.valid("param");
+    const { slug } = c.req.valid("json");
+    const { instance } = await requireInstance(db, p, instanceId, "manage:cloud_instance");
+    if (!instance.proxySlug) throw notFound("proxy on this instance (its agent's config names no app to publish)");
+    let row: InstanceRow | undefined;
+    try {
+      // Back to the config's slug: the agent's next hello sets it; until then the current one stays.
+      [row] = await db
+        .update(instances)
+        .set({ proxySlugOverride: slug, ...(slug ? { proxySlug: slug } : {}) })
+        .where(and(eq(instances.id, instance.id), isNotNull(instances.proxySlug)))
+        .returning();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new AppError("E-CONFLICT", `proxy slug "${slug}" is taken; choose another`, { fields: [{ path: "slug", message: "taken" }] });
+      throw e;
+    }
+    if (!row) throw notFound("proxy on this instance");
+    await recordAudit(db, { actorId: p.userId, action: "cloud.proxy_renamed", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { from: instance.proxySlug, to: row.proxySlug, override: slug, ...actorDetail(p) } }, eventSink(c));
+    const config = c.get("config");
+    return c.json(toProxyView(row, config.issuer, config.proxyDomain), 200);
+  },
+);

@@ -1,0 +1,1 @@
+ALTER TABLE `instances` ADD `proxy_slug_override` text;
