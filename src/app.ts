@@ -10,6 +10,8 @@ import { passwordRoutes } from "./auth/routes/password-routes.ts";
 import { sessionRoutes } from "./auth/routes/session-routes.ts";
 import { accountRoutes } from "./auth/routes/account-routes.ts";
 import { deviceRoutes } from "./auth/device/device-routes.ts";
+import { magicLinkRoutes } from "./auth/magic-link/magic-link-routes.ts";
+import { devOutboxRoutes } from "./mail/dev-outbox-routes.ts";
 import { passkeyRoutes } from "./auth/passkey/passkey-routes.ts";
 import { keyRoutes } from "./auth/passkey/key-routes.ts";
 import { settingsRoutes } from "./settings/settings-routes.ts";
@@ -98,6 +100,8 @@ export function buildApp() {
   app.route("/auth", sessionRoutes);
   app.route("/auth", accountRoutes);
   app.route("/auth", deviceRoutes);
+  app.route("/auth", magicLinkRoutes);
+  app.route("/api/dev", devOutboxRoutes);
   app.route("/auth", passkeyRoutes);
   app.route("/api/settings", settingsRoutes);
   app.route("/api/settings", keyRoutes);

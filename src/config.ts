@@ -52,6 +52,10 @@ const configSchema = z.object({
   // WebAuthn's relying party: a host name without scheme or port (WebAuthn §5.1.4.1 refuses IP addresses).
   RP_ID: z.string().regex(/^(?=.*[a-z])[a-z0-9-]+(\.[a-z0-9-]+)*$/i, "must be a host name such as example.com (no scheme, port or IP address)").optional(),
   RP_NAME: z.string().trim().min(1).max(100).default("Anchorage"),
+  // Mail goes out through Resend's HTTP API when this is set; otherwise to the dev outbox (src/mail/).
+  RESEND_API_KEY: z.string().min(1).optional(),
+  // "Anchorage <noreply@example.com>" or a bare address, on a domain verified with Resend.
+  MAIL_FROM: z.string().trim().regex(/^([^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, "must be an address, or a name and <address>").optional(),
 });
 
 export type Config = {
@@ -76,7 +80,11 @@ export type Config = {
   rpName: string;
   /** The APP_ORIGIN origins whose host is the RP ID or under it: the only ones a browser lets use these passkeys. */
   passkeyOrigins: string[];
+  /** Resend's API key (null: mail is kept in the dev outbox instead of sent) and the sender. */
+  mail: { resendApiKey: string | null; from: string };
 };
+
+const DEFAULT_MAIL_FROM = "Anchorage <noreply@anchorage.local>";
 
 const developmentDefaults = {
   APP_ORIGIN: "http://localhost:8787,http://127.0.0.1:8787",
@@ -111,6 +119,8 @@ export function loadConfig(env: Env): Config {
     DATA_QUOTA_BYTES: env.DATA_QUOTA_BYTES || undefined,
     RP_ID: env.RP_ID || undefined,
     RP_NAME: env.RP_NAME || undefined,
+    RESEND_API_KEY: env.RESEND_API_KEY || undefined,
+    MAIL_FROM: env.MAIL_FROM || undefined,
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -124,6 +134,10 @@ export function loadConfig(env: Env): Config {
     throw new AppError("E-CONFIG", `server misconfigured: ${[...new Set(problems)].join("; ")}`);
   }
   const c = parsed.data;
+  // Sending real mail from a made-up address would only bounce: say which setting is missing.
+  if (c.RESEND_API_KEY && !c.MAIL_FROM && c.ENVIRONMENT === "production") {
+    throw new AppError("E-CONFIG", "server misconfigured: MAIL_FROM is not set (RESEND_API_KEY is, so mail needs a sender)");
+  }
   // The RP ID defaults to the canonical origin's host; it must be that host or a parent domain of it
   // (WebAuthn §5.1.4.1), so a browser on the dashboard can use the passkeys at all.
   const rpId = (c.RP_ID ?? new URL(c.APP_ORIGIN[0]!).hostname).toLowerCase();
@@ -146,6 +160,7 @@ export function loadConfig(env: Env): Config {
     rpId,
     rpName: c.RP_NAME,
     passkeyOrigins,
+    mail: { resendApiKey: c.RESEND_API_KEY ?? null, from: c.MAIL_FROM ?? DEFAULT_MAIL_FROM },
   };
 }
 

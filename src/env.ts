@@ -24,4 +24,6 @@ export interface Env {
   DATA_QUOTA_BYTES?: string;
   RP_ID?: string;
   RP_NAME?: string;
+  RESEND_API_KEY?: string;
+  MAIL_FROM?: string;
 }

@@ -122,6 +122,8 @@ export const authConfigSchema = z.object({
   registration: registrationModeSchema,
   providers: z.array(z.string()),
   password_policy: z.object({ min_length: z.number(), max_length: z.number() }),
+  /** Sign-in links by mail (/auth/magic-link/*) are offered: the server can send mail, or keeps it in the dev outbox. */
+  magic_link: z.boolean(),
   /** Passkey sign-in (/auth/passkey/*) is offered. */
   passkeys: z.boolean(),
 });

@@ -21,6 +21,9 @@ export async function createChallenge(
   return { key, expiresAt };
 }
 
+/** The D1 key of a challenge (its key is never stored), for flows that update their own rows. */
+export const challengeKeyHash = (kind: ChallengeKind, key: string) => sha256Hex(`${kind}:${key}`);
+
 /**
  * Redeems a challenge: atomically marks it consumed and returns it, or null when it is unknown,
  * of another kind, expired, or already redeemed. Two requests racing for one key: exactly one wins.

@@ -8,6 +8,7 @@ import { listUsers } from "../../users/list-users.ts";
 import { toPublicUser } from "../../users/users.ts";
 import { handleUpdateProfile, updateProfileRoute } from "../../users/profile-route.ts";
 import { assertPermit } from "../permit.ts";
+import { magicLinksEnabled } from "../magic-link/magic-link-routes.ts";
 
 export const accountRoutes = newRouter();
 
@@ -25,6 +26,7 @@ accountRoutes.openapi(
         registration: c.get("config").registration,
         providers: [] as string[], // OAuth providers arrive with the passwordless sign-in capability
         password_policy: { min_length: 12, max_length: 128 },
+        magic_link: magicLinksEnabled(c.get("config")),
         passkeys: true,
       },
       200,
