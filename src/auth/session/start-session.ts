@@ -7,6 +7,7 @@ import { toPublicUser } from "../../users/users.ts";
 import { setSessionCookies } from "../cookies.ts";
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from "../tokens/access-token.ts";
 import { createSession, REFRESH_TOKEN_TTL_SECONDS } from "./session-store.ts";
+import { notifyNewSignIn } from "./notify-new-sign-in.ts";
 
 type Transport = "bearer" | "cookie";
 
@@ -40,7 +41,7 @@ export async function deliverSession(
   };
 }
 
-/** Starts a new session for a user who has just proven who they are. */
+/** Starts a new session for a user who has just proven who they are (and mails them if it comes from a new address). */
 export async function startSession(c: Context<AppEnv>, user: UserRow, provider: string, transport: Transport): Promise<SessionResponse> {
   const { session, refreshToken } = await createSession(c.get("db"), {
     userId: user.id,
@@ -48,5 +49,6 @@ export async function startSession(c: Context<AppEnv>, user: UserRow, provider: 
     userAgent: c.req.header("user-agent") ?? null,
     ip: clientIp(c.req.raw),
   });
+  notifyNewSignIn(c, user, session);
   return deliverSession(c, user, session, refreshToken, transport);
 }

@@ -16,6 +16,7 @@ import { requireInstance } from "../instances/instance-access.ts";
 import { assertPermit } from "../../auth/permit.ts";
 import { sharesOf, instancesOfShare } from "./share-store.ts";
 import { closeRevokedTerminals } from "../terminal/close-terminals.ts";
+import { notifyShareGranted } from "./notify-share-granted.ts";
 
 export const shareRoutes = newRouter();
 const tags = ["shares"];
@@ -91,10 +92,8 @@ shareRoutes.openapi(
       }
       if (!grantee || grantee.disabledAt) throw notFound("user");
       if (grantee.id === p.userId) throw new AppError("E-VALIDATION", "you cannot share with yourself", { fields: [{ path: "grantee_email", message: "is you" }] });
-      if (body.instance_id) {
-        const { instance } = await requireInstance(db, p, body.instance_id, "manage:cloud_instance");
-        if (instance.ownerId !== p.userId) throw new AppError("E-AUTH-FORBID", "only the owner can share an instance");
-      }
+      const shared = body.instance_id ? (await requireInstance(db, p, body.instance_id, "manage:cloud_instance")).instance : null;
+      if (shared && shared.ownerId !== p.userId) throw new AppError("E-AUTH-FORBID", "only the owner can share an instance");
       const permissions: ShareableAction[] = body.permissions ? [...new Set(body.permissions)] : [...shareableActions];
       const [created] = await db
         .insert(cloudShares)
@@ -111,6 +110,7 @@ shareRoutes.openapi(
         })
         .returning();
       share = created!;
+      notifyShareGranted(c, { owner: p.user, grantee, share, instance: shared });
     }
     await closeRevokedTerminals(c.env, db, p.userId, share.granteeId);
     await recordAudit(db, { actorId: p.userId, action: "cloud.share_saved", subjectId: share.id, ip: clientIp(c.req.raw), detail: { grantee: share.granteeId, instance: share.instanceId, permissions: share.permissions, enabled: share.enabled, ...actorDetail(p) } }, eventSink(c));
