@@ -11,6 +11,7 @@ import { sessionRoutes } from "./auth/routes/session-routes.ts";
 import { accountRoutes } from "./auth/routes/account-routes.ts";
 import { deviceRoutes } from "./auth/device/device-routes.ts";
 import { magicLinkRoutes } from "./auth/magic-link/magic-link-routes.ts";
+import { deviceInviteRoutes } from "./auth/device-invite/device-invite-routes.ts";
 import { devOutboxRoutes } from "./mail/dev-outbox-routes.ts";
 import { passkeyRoutes } from "./auth/passkey/passkey-routes.ts";
 import { keyRoutes } from "./auth/passkey/key-routes.ts";
@@ -101,6 +102,7 @@ export function buildApp() {
   app.route("/auth", accountRoutes);
   app.route("/auth", deviceRoutes);
   app.route("/auth", magicLinkRoutes);
+  app.route("/auth", deviceInviteRoutes);
   app.route("/api/dev", devOutboxRoutes);
   app.route("/auth", passkeyRoutes);
   app.route("/api/settings", settingsRoutes);

@@ -49,6 +49,7 @@ export const EVENT_TYPES: Readonly<Record<string, TypeOf>> = {
   "auth.login": (e) => `auth.session.${seg(e.detail?.session_id)}.created`,
   "auth.device_login": subject("auth.session", "created"),
   "auth.magic_link_login": subject("auth.session", "created"),
+  "auth.device_invite_login": subject("auth.session", "created"),
   "auth.logout": subject("auth.session", "revoked"),
   "settings.session_revoked": subject("auth.session", "revoked"),
   "admin.session_revoked": subject("auth.session", "revoked"),
