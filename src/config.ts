@@ -2,6 +2,7 @@ import { z } from "zod";
 import { registrationModeSchema } from "@anchorage/common";
 import { AppError } from "./http/app-error.ts";
 import type { Env } from "./env.ts";
+import { oauthConfigInput, oauthConfigSchema, toOAuthConfig, type OAuthConfig } from "./auth/oauth/oauth-config.ts";
 
 /**
  * A private ES256 signing key as a JWK with its key id. The first key of
@@ -75,6 +76,8 @@ export type Config = {
   dataMaxValueBytes: number;
   /** What one user may store in all (507 beyond). */
   dataQuotaBytes: number;
+  /** Sign-in providers (Google, GitHub, Discord, one OpenID Connect issuer); null where not configured. */
+  oauth: OAuthConfig;
   /** Passkeys: the relying party's id (a host name), its display name, and the origins it accepts assertions from. */
   rpId: string;
   rpName: string;
@@ -117,12 +120,13 @@ export function loadConfig(env: Env): Config {
     SERVICE_KEY: env.SERVICE_KEY || undefined,
     DATA_MAX_VALUE_BYTES: env.DATA_MAX_VALUE_BYTES || undefined,
     DATA_QUOTA_BYTES: env.DATA_QUOTA_BYTES || undefined,
+    ...oauthConfigInput(env),
     RP_ID: env.RP_ID || undefined,
     RP_NAME: env.RP_NAME || undefined,
     RESEND_API_KEY: env.RESEND_API_KEY || undefined,
     MAIL_FROM: env.MAIL_FROM || undefined,
   };
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.extend(oauthConfigSchema(environment === "production").shape).safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? "config");
@@ -157,6 +161,7 @@ export function loadConfig(env: Env): Config {
     serviceKey: c.SERVICE_KEY ?? null,
     dataMaxValueBytes: c.DATA_MAX_VALUE_BYTES,
     dataQuotaBytes: c.DATA_QUOTA_BYTES,
+    oauth: toOAuthConfig(c),
     rpId,
     rpName: c.RP_NAME,
     passkeyOrigins,

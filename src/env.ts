@@ -22,6 +22,18 @@ export interface Env {
   SERVICE_KEY?: string;
   DATA_MAX_VALUE_BYTES?: string;
   DATA_QUOTA_BYTES?: string;
+  /** OAuth clients: a provider is offered only when both its id and secret are set. */
+  GOOGLE_CLIENT_ID?: string;
+  GOOGLE_CLIENT_SECRET?: string;
+  DISCORD_CLIENT_ID?: string;
+  DISCORD_CLIENT_SECRET?: string;
+  GITHUB_CLIENT_ID?: string;
+  GITHUB_CLIENT_SECRET?: string;
+  /** A generic OpenID Connect provider: its issuer URL, client, and the label of its button. */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  OIDC_NAME?: string;
   RP_ID?: string;
   RP_NAME?: string;
   RESEND_API_KEY?: string;

@@ -121,6 +121,8 @@ export type RegistrationMode = z.infer<typeof registrationModeSchema>;
 export const authConfigSchema = z.object({
   registration: registrationModeSchema,
   providers: z.array(z.string()),
+  /** Each listed provider's button label (the OIDC provider's is OIDC_NAME). */
+  provider_names: z.record(z.string(), z.string()),
   password_policy: z.object({ min_length: z.number(), max_length: z.number() }),
   /** Sign-in links by mail (/auth/magic-link/*) are offered: the server can send mail, or keeps it in the dev outbox. */
   magic_link: z.boolean(),

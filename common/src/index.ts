@@ -1,6 +1,7 @@
 export * from "./errors.ts";
 export * from "./roles.ts";
 export * from "./auth.ts";
+export * from "./oauth.ts";
 export * from "./passkeys.ts";
 export * from "./permissions.ts";
 export * from "./agent-config.ts";

@@ -8,6 +8,8 @@ import { listUsers } from "../../users/list-users.ts";
 import { toPublicUser } from "../../users/users.ts";
 import { handleUpdateProfile, updateProfileRoute } from "../../users/profile-route.ts";
 import { assertPermit } from "../permit.ts";
+import { configuredProviders } from "../oauth/oauth-config.ts";
+import { providerLabel } from "../oauth/oauth-provider.ts";
 import { magicLinksEnabled } from "../magic-link/magic-link-routes.ts";
 
 export const accountRoutes = newRouter();
@@ -20,17 +22,20 @@ accountRoutes.openapi(
     summary: "What sign-in methods this deployment offers",
     responses: { 200: jsonResponse(authConfigSchema, "Sign-in configuration") },
   }),
-  (c) =>
-    c.json(
+  (c) => {
+    const providers = configuredProviders(c.get("config").oauth);
+    return c.json(
       {
         registration: c.get("config").registration,
-        providers: [] as string[], // OAuth providers arrive with the passwordless sign-in capability
+        providers,
+        provider_names: Object.fromEntries(providers.map((id) => [id, providerLabel(c.get("config"), id)])),
         password_policy: { min_length: 12, max_length: 128 },
         magic_link: magicLinksEnabled(c.get("config")),
         passkeys: true,
       },
       200,
-    ),
+    );
+  },
 );
 
 accountRoutes.openapi(
