@@ -14,6 +14,7 @@ import { oauthRoutes } from "./auth/oauth/oauth-routes.ts";
 import { identityRoutes } from "./auth/oauth/identity-routes.ts";
 import { magicLinkRoutes } from "./auth/magic-link/magic-link-routes.ts";
 import { deviceInviteRoutes } from "./auth/device-invite/device-invite-routes.ts";
+import { accessTokenRoutes } from "./auth/tokens/access-token-route.ts";
 import { devOutboxRoutes } from "./mail/dev-outbox-routes.ts";
 import { passkeyRoutes } from "./auth/passkey/passkey-routes.ts";
 import { keyRoutes } from "./auth/passkey/key-routes.ts";
@@ -106,6 +107,7 @@ export function buildApp() {
   app.route("/auth", oauthRoutes);
   app.route("/auth", magicLinkRoutes);
   app.route("/auth", deviceInviteRoutes);
+  app.route("/auth", accessTokenRoutes);
   app.route("/api/dev", devOutboxRoutes);
   app.route("/auth", passkeyRoutes);
   app.route("/api/settings", settingsRoutes);
@@ -132,6 +134,7 @@ export function buildApp() {
   app.route("/", oauthConsentRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "basic", { type: "http", scheme: "basic" });
   app.openAPIRegistry.registerComponent("securitySchemes", "cookie", { type: "apiKey", in: "cookie", name: "anc_access" });
   app.openAPIRegistry.registerComponent("securitySchemes", "serviceKey", { type: "apiKey", in: "header", name: "X-Service-Key" });
   const openApiConfig = {

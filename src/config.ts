@@ -57,6 +57,8 @@ const configSchema = z.object({
   RESEND_API_KEY: z.string().min(1).optional(),
   // "Anchorage <noreply@example.com>" or a bare address, on a domain verified with Resend.
   MAIL_FROM: z.string().trim().regex(/^([^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, "must be an address, or a name and <address>").optional(),
+  // GET /auth/access-token never mints a token that lives longer than this.
+  ACCESS_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
 });
 
 export type Config = {
@@ -85,6 +87,8 @@ export type Config = {
   passkeyOrigins: string[];
   /** Resend's API key (null: mail is kept in the dev outbox instead of sent) and the sender. */
   mail: { resendApiKey: string | null; from: string };
+  /** The longest life of a token from GET /auth/access-token. */
+  accessTokenMaxTtlSeconds: number;
 };
 
 const DEFAULT_MAIL_FROM = "Anchorage <noreply@anchorage.local>";
@@ -125,6 +129,7 @@ export function loadConfig(env: Env): Config {
     RP_NAME: env.RP_NAME || undefined,
     RESEND_API_KEY: env.RESEND_API_KEY || undefined,
     MAIL_FROM: env.MAIL_FROM || undefined,
+    ACCESS_TOKEN_MAX_TTL_SECONDS: env.ACCESS_TOKEN_MAX_TTL_SECONDS || undefined,
   };
   const parsed = configSchema.extend(oauthConfigSchema(environment === "production").shape).safeParse(raw);
   if (!parsed.success) {
@@ -166,6 +171,7 @@ export function loadConfig(env: Env): Config {
     rpName: c.RP_NAME,
     passkeyOrigins,
     mail: { resendApiKey: c.RESEND_API_KEY ?? null, from: c.MAIL_FROM ?? DEFAULT_MAIL_FROM },
+    accessTokenMaxTtlSeconds: c.ACCESS_TOKEN_MAX_TTL_SECONDS,
   };
 }
 

@@ -38,4 +38,5 @@ export interface Env {
   RP_NAME?: string;
   RESEND_API_KEY?: string;
   MAIL_FROM?: string;
+  ACCESS_TOKEN_MAX_TTL_SECONDS?: string;
 }

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Role } from "@anchorage/common";
 import type { AppEnv } from "../http/app-env.ts";
 import { unauthenticated } from "../http/app-error.ts";
 import { assertSameOrigin } from "../http/csrf.ts";
@@ -27,18 +28,25 @@ export async function verifyPrincipal(c: Context<AppEnv>, token: string, via: Se
   const config = c.get("config");
   const claims = await verifyAccessToken(config, token);
   if (await isBlacklisted(c.env.KV, claims.jti)) throw unauthenticated("access token has been revoked");
-  return principalForSession(c, claims.sid, claims.sub, { provider: claims.provider, jti: claims.jti, exp: claims.exp, via });
+  const rolesCap = claims.roles_limited ? claims.roles : undefined;
+  return principalForSession(c, claims.sid, claims.sub, { provider: claims.provider, jti: claims.jti, exp: claims.exp, via, rolesCap });
 }
 
-/** The principal of a live session of an enabled user; 401 when the session has ended. */
+/**
+ * The principal of a live session of an enabled user; 401 when the session has ended. With
+ * `rolesCap` (a token from GET /auth/access-token) it holds only the user's current roles that the
+ * cap names, in `user.roles` too, which is what permit() reads: a demotion still applies at once.
+ */
 export async function principalForSession(
   c: Context<AppEnv>,
   sessionId: string,
   userId: string,
-  token: { provider: string; jti: string; exp: number; via: SessionPrincipal["via"] },
+  token: { provider: string; jti: string; exp: number; via: SessionPrincipal["via"]; rolesCap?: Role[] },
 ): Promise<SessionPrincipal> {
-  const live = await findLiveSession(c.get("db"), sessionId);
-  if (!live || live.user.id !== userId) throw unauthenticated("session has ended");
+  const found = await findLiveSession(c.get("db"), sessionId);
+  if (!found || found.user.id !== userId) throw unauthenticated("session has ended");
+  const cap = token.rolesCap;
+  const live = cap ? { ...found, user: { ...found.user, roles: found.user.roles.filter((r) => cap.includes(r)) } } : found;
   return {
     kind: "user",
     userId: live.user.id,

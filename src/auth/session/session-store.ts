@@ -12,10 +12,13 @@ const REFRESH_PREFIX = "anr_";
 
 export type NewSession = { session: SessionRow; refreshToken: string; refreshExpiresAt: string };
 
-/** Starts a session (a refresh-token family) and returns its first refresh token. */
+/**
+ * Starts a session (a refresh-token family) and returns its first refresh token. `maxAgeSeconds`
+ * ends it sooner than SESSION_MAX_AGE_SECONDS (a session made only to carry one short-lived token).
+ */
 export async function createSession(
   db: Db,
-  input: { userId: string; provider: string; userAgent: string | null; ip: string | null },
+  input: { userId: string; provider: string; userAgent: string | null; ip: string | null; maxAgeSeconds?: number },
   now = Date.now(),
 ): Promise<NewSession> {
   const session: SessionRow = {
@@ -26,7 +29,7 @@ export async function createSession(
     ip: input.ip,
     createdAt: nowIso(now),
     lastUsedAt: nowIso(now),
-    expiresAt: nowIso(now + SESSION_MAX_AGE_SECONDS * 1000),
+    expiresAt: nowIso(now + Math.min(input.maxAgeSeconds ?? SESSION_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS) * 1000),
     revokedAt: null,
     revokedReason: null,
   };

@@ -15,21 +15,29 @@ const claimsSchema = z.object({
   sid: z.string().min(1),
   roles: z.array(roleSchema),
   provider: z.string(),
+  /** Set on tokens from GET /auth/access-token: `roles` is then a cap on the user's roles, not a copy of them. */
+  roles_limited: z.literal(true).optional(),
   exp: z.number(),
   iat: z.number(),
 });
 export type AccessClaims = z.infer<typeof claimsSchema>;
 
+/**
+ * Signs an access token for a session. `limited` makes `roles` a cap (GET /auth/access-token):
+ * the token then acts with at most those roles, and `ttlSeconds` / `notAfter` (seconds since the
+ * epoch) shorten its life.
+ */
 export async function issueAccessToken(
   config: Config,
   subject: { userId: string; sessionId: string; roles: AccessClaims["roles"]; provider: string },
   now = Date.now(),
+  o: { limited?: boolean; ttlSeconds?: number; notAfter?: number } = {},
 ): Promise<{ token: string; jti: string; expiresAt: number }> {
   const { kid, key } = await currentSigningKey(config);
   const jti = randomToken(16);
   const iat = Math.floor(now / 1000);
-  const exp = iat + ACCESS_TOKEN_TTL_SECONDS;
-  const token = await new SignJWT({ sid: subject.sessionId, roles: subject.roles, provider: subject.provider })
+  const exp = Math.min(iat + (o.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS), o.notAfter ?? Number.POSITIVE_INFINITY);
+  const token = await new SignJWT({ sid: subject.sessionId, roles: subject.roles, provider: subject.provider, ...(o.limited ? { roles_limited: true } : {}) })
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: "JWT" })
     .setSubject(subject.userId)
     .setJti(jti)
