@@ -1,26 +1,38 @@
 import type { User } from "@anchorage/common";
 import { roleList } from "./format.ts";
 import { useFocusOnMount } from "./focus.ts";
+import { PasskeysPanel } from "./passkeys/passkeys-panel.tsx";
 
-/** Who is signed in, and the way out. */
-export function Account({ user, onSignOut, signingOut, focus }: { user: User; onSignOut: () => void; signingOut: boolean; focus: boolean }) {
+interface AccountProps {
+  user: User;
+  onSignOut: () => void;
+  signingOut: boolean;
+  focus: boolean;
+  onExpired: () => void;
+}
+
+/** Who is signed in, the way out, and their passkeys. */
+export function Account({ user, onSignOut, signingOut, focus, onExpired }: AccountProps) {
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focus);
   return (
-    <section class="card" aria-labelledby="account-title">
-      <h2 id="account-title" ref={headingRef} tabIndex={-1}>
-        Signed in
-      </h2>
-      <dl class="facts">
-        <dt>Name</dt>
-        <dd>{user.name || "—"}</dd>
-        <dt>Email</dt>
-        <dd>{user.email}</dd>
-        <dt>Roles</dt>
-        <dd>{roleList(user.roles)}</dd>
-      </dl>
-      <button type="button" onClick={onSignOut} disabled={signingOut}>
-        {signingOut ? "Signing out…" : "Sign out"}
-      </button>
-    </section>
+    <>
+      <section class="card" aria-labelledby="account-title">
+        <h2 id="account-title" ref={headingRef} tabIndex={-1}>
+          Signed in
+        </h2>
+        <dl class="facts">
+          <dt>Name</dt>
+          <dd>{user.name || "—"}</dd>
+          <dt>Email</dt>
+          <dd>{user.email}</dd>
+          <dt>Roles</dt>
+          <dd>{roleList(user.roles)}</dd>
+        </dl>
+        <button type="button" onClick={onSignOut} disabled={signingOut}>
+          {signingOut ? "Signing out…" : "Sign out"}
+        </button>
+      </section>
+      <PasskeysPanel onExpired={onExpired} />
+    </>
   );
 }

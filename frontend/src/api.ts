@@ -5,6 +5,7 @@ import type {
   Instance,
   LogLine,
   RegistrationMode,
+  SecondFactorRequired,
   SessionInfo,
   SessionResponse,
   User,
@@ -28,6 +29,8 @@ export interface AuthConfig {
   registration: RegistrationMode;
   providers: string[];
   password_policy: { min_length: number; max_length: number };
+  /** Passkey sign-in is offered (absent from an older server: not offered). */
+  passkeys?: boolean;
 }
 
 /** One JSON call to the API; a failure becomes an ApiError. */
@@ -91,8 +94,9 @@ export async function getCurrentUser(): Promise<User | null> {
   }
 }
 
+/** A session, or (for an account with a passkey) the second step that only the passkey finishes. */
 export const login = (email: string, password: string) =>
-  request<SessionResponse>("POST", "/auth/login", { email, password, transport: "cookie" });
+  request<SessionResponse | SecondFactorRequired>("POST", "/auth/login", { email, password, transport: "cookie" });
 
 export interface RegisterInput {
   email: string;

@@ -103,7 +103,7 @@ export function App() {
           <DevicePage user={user} focus={moveFocus} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} />
         ) : (
           <>
-            <Account user={user} onSignOut={signOut} signingOut={signingOut} focus={moveFocus} />
+            <Account user={user} onSignOut={signOut} signingOut={signingOut} focus={moveFocus} onExpired={signedOut} />
             <InstancesSection onExpired={signedOut} />
             <Sessions onExpired={signedOut} />
             <TokensArea user={user} onExpired={signedOut} />

@@ -1,10 +1,13 @@
-import type { User } from "@anchorage/common";
+import type { SecondFactorRequired, User } from "@anchorage/common";
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { Alert } from "./alert.tsx";
 import { ApiError, login, register, type AuthConfig, type RegisterInput } from "./api.ts";
 import { Field } from "./field.tsx";
 import { useFocusOnMount } from "./focus.ts";
+import { signInWithPasskey } from "./passkeys/passkey-api.ts";
+import { SecondFactorStep } from "./passkeys/second-factor.tsx";
+import { PasskeyPromptError, passkeysAvailable } from "./passkeys/webauthn.ts";
 
 type Mode = "sign-in" | "register";
 const FIELDS = ["email", "password", "name", "invite"] as const;
@@ -18,7 +21,8 @@ interface Failure {
 }
 
 function toFailure(e: unknown, attempt: number): Failure {
-  const err = e instanceof ApiError ? e : new ApiError(0, "E-UNKNOWN", "Something went wrong. Please try again.");
+  const err =
+    e instanceof ApiError ? e : new ApiError(0, "E-UNKNOWN", e instanceof PasskeyPromptError ? e.message : "Something went wrong. Please try again.");
   const fields: Record<string, string> = {};
   const other: string[] = [];
   for (const f of err.fields) {
@@ -36,6 +40,8 @@ export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | nul
   const [mode, setMode] = useState<Mode>("sign-in");
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
+  // The password was right and the account has a passkey: the passkey step replaces the form.
+  const [secondFactor, setSecondFactor] = useState<SecondFactorRequired | null>(null);
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focus);
 
   const registration = config?.registration ?? "closed";
@@ -60,7 +66,13 @@ export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | nul
         if (registration === "invite") input.invite = text(form, "invite");
         user = (await register(input)).user;
       } else {
-        user = (await login(email, password)).user;
+        const result = await login(email, password);
+        if ("requires_2fa" in result) {
+          setBusy(false);
+          setSecondFactor(result);
+          return;
+        }
+        user = result.user;
       }
       onSignedIn(user);
     } catch (err) {
@@ -69,10 +81,28 @@ export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | nul
     }
   }
 
+  async function passkeySignIn() {
+    setBusy(true);
+    setFailure(null);
+    try {
+      onSignedIn((await signInWithPasskey()).user);
+    } catch (err) {
+      setFailure(toFailure(err, (failure?.attempt ?? 0) + 1));
+      setBusy(false);
+    }
+  }
+
+  function startOver(message: string | null) {
+    setSecondFactor(null);
+    setFailure(message ? { message, fields: {}, other: [], attempt: (failure?.attempt ?? 0) + 1 } : null);
+  }
+
   function switchMode() {
     setMode(registering ? "sign-in" : "register");
     setFailure(null);
   }
+
+  if (secondFactor) return <SecondFactorStep step={secondFactor} onSignedIn={onSignedIn} onStartOver={startOver} />;
 
   const fieldError = (name: string) => failure?.fields[name];
   const title = registering ? "Create an account" : "Sign in";
@@ -116,6 +146,13 @@ export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | nul
           {busy ? (registering ? "Creating account…" : "Signing in…") : title}
         </button>
       </form>
+      {!registering && config?.passkeys && passkeysAvailable() && (
+        <p class="switch">
+          <button type="button" onClick={passkeySignIn} disabled={busy}>
+            Sign in with a passkey
+          </button>
+        </p>
+      )}
       {canRegister && (
         <p class="switch">
           {registering ? "Already have an account? " : "New here? "}
