@@ -8,11 +8,14 @@ import { readAgentVersion } from "./system-stats.ts";
 const usage = `anchorage ${readAgentVersion()} — anchor this machine to an Anchorage control plane
 
 Usage:
-  anchorage anchor <url> [--name N] [--token T | --email E --password P] [--home DIR] [--force]
+  anchorage anchor <url> [--name N] [--token T | --email E --password P | --invite CODE | --email E --magic-link]
+                         [--home DIR] [--force]
   anchorage run [--home DIR]
   anchorage status [--home DIR]
   anchorage --version | --help
 
+Without --token, --email or --invite, anchor signs in through the browser (a URL and a code to approve).
+--invite CODE takes a 6-digit device code made in the dashboard; --magic-link sends a sign-in link to --email.
 --home DIR holds config.yaml, credential.json and agent.log (default ~/.anchorage).
 The password may also come from ANCHORAGE_PASSWORD, the token from ANCHORAGE_TOKEN.`;
 
@@ -26,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
       token: { type: "string" },
       email: { type: "string" },
       password: { type: "string" },
+      invite: { type: "string" },
+      "magic-link": { type: "boolean" },
       force: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
@@ -43,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
         token: values.token ?? process.env.ANCHORAGE_TOKEN,
         email: values.email,
         password: values.password ?? process.env.ANCHORAGE_PASSWORD,
+        invite: values.invite,
+        magicLink: values["magic-link"],
         home: values.home,
         force: values.force,
       });

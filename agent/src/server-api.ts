@@ -10,15 +10,18 @@ export class ServerError extends Error {
   }
 }
 
-export async function postJson<T>(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+export function postJson<T>(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+  return callJson<T>(baseUrl, path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+export function getJson<T>(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<T> {
+  return callJson<T>(baseUrl, path, { method: "GET", headers });
+}
+
+async function callJson<T>(baseUrl: string, path: string, init: RequestInit): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, baseUrl), {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(20_000),
-    });
+    res = await fetch(new URL(path, baseUrl), { ...init, signal: AbortSignal.timeout(20_000) });
   } catch (e) {
     throw new ServerError(0, "E-NETWORK", `cannot reach ${baseUrl}: ${(e as Error).message}`);
   }

@@ -5,10 +5,24 @@ import os from "node:os";
 import { defaultConfigYaml, loadConfig } from "../config-file.ts";
 import { ensureHome, homePaths, readCredential, writeCredential } from "../home.ts";
 import { deviceLogin } from "../device-login.ts";
+import { inviteLogin } from "../invite-login.ts";
+import { magicLinkLogin } from "../magic-link-login.ts";
 import { postJson } from "../server-api.ts";
 import { readAgentVersion } from "../system-stats.ts";
 
-export type AnchorOptions = { url: string; name?: string; token?: string; email?: string; password?: string; home?: string; force?: boolean };
+export type AnchorOptions = {
+  url: string;
+  name?: string;
+  token?: string;
+  email?: string;
+  password?: string;
+  /** A 6-digit device code from the dashboard. */
+  invite?: string;
+  /** With `email`: sign in through a link sent by mail instead of a password. */
+  magicLink?: boolean;
+  home?: string;
+  force?: boolean;
+};
 
 /**
  * `anchorage anchor <url>`: proves who the owner is (anchor token from a password, or
@@ -31,19 +45,29 @@ export async function anchor(opts: AnchorOptions): Promise<void> {
   if (!existsSync(paths.config)) await writeFile(paths.config, defaultConfigYaml(name), { mode: 0o600 });
   const config = await loadConfig(paths.config);
 
+  const ways = [opts.token && "--token", opts.invite && "--invite", opts.email && (opts.magicLink ? "--magic-link" : "--email")].filter(Boolean);
+  if (ways.length > 1) throw new Error(`choose one way to sign in, not ${ways.join(" and ")}`);
+  if (opts.magicLink && !opts.email) throw new Error("--magic-link needs --email: the address the link is sent to");
+
   const body: Record<string, unknown> = {};
   let endSession: () => Promise<void> = async () => {};
   const headers: Record<string, string> = {};
   if (opts.token) {
     if (opts.token.startsWith("ant_")) body.anchor_token = opts.token;
     else headers.authorization = `Bearer ${opts.token}`;
-  } else if (opts.email) {
-    if (!opts.password) throw new Error("--email needs --password (or ANCHORAGE_PASSWORD in the environment)");
+  } else if (opts.email && !opts.magicLink) {
+    if (!opts.password) throw new Error("--email needs --password (or ANCHORAGE_PASSWORD in the environment), or --magic-link");
     const t = await postJson<{ anchor_token: string }>(base, "/api/cloud/request-anchor-token", { email: opts.email, password: opts.password });
     body.anchor_token = t.anchor_token;
   } else {
-    // No flag: sign in through the browser; the session is ended as soon as the instance is registered.
-    const session = await deviceLogin(base, (line) => console.log(line));
+    // A session (a device code from the dashboard, a link by mail, or by default the browser's
+    // RFC 8628 sign-in), ended as soon as the instance is registered.
+    const say = (line: string) => console.log(line);
+    const session = opts.invite
+      ? await inviteLogin(base, opts.invite)
+      : opts.magicLink
+        ? await magicLinkLogin(base, opts.email!, say)
+        : await deviceLogin(base, say);
     headers.authorization = `Bearer ${session.access_token}`;
     endSession = () => postJson(base, "/auth/logout", { refresh_token: session.refresh_token }, headers).then(() => undefined, () => undefined);
   }
