@@ -6,7 +6,8 @@
  *
  * Environment: ADMIN_EMAIL / ADMIN_PASSWORD (else from .dev.vars, else generated and
  * printed once), PORT (default 8787), ANCHORAGE_STATE_DIR (where local data lives;
- * default .wrangler/state), PROXY_TIMEOUT_SECONDS (the proxy's first-byte timeout; default 35).
+ * default .wrangler/state), PROXY_TIMEOUT_SECONDS (the proxy's first-byte timeout; default 35),
+ * and the sign-in providers' settings (OAUTH_SETTINGS below), passed on to the Worker when set.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -41,6 +42,13 @@ else if (admin.generatedPassword) {
   console.log(`\n  Created admin ${admin.email} with password:\n\n      ${admin.generatedPassword}\n\n  It is shown only this once; change it under Settings or with PUT /api/settings/password.\n`);
 } else console.log(`  created admin ${admin.email} (password from ADMIN_PASSWORD)`);
 
+/** Sign-in providers (README, "Signing in with …"): set in the environment, they reach the Worker as vars. */
+const OAUTH_SETTINGS = [
+  "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET",
+  "DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_NAME",
+];
+const oauthVars = OAUTH_SETTINGS.flatMap((name) => (process.env[name] ? ["--var", `${name}:${process.env[name]}`] : []));
+
 const origins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`].join(",");
 step(`starting wrangler dev on http://127.0.0.1:${port}`);
 const dev = spawn(
@@ -52,6 +60,7 @@ const dev = spawn(
     "--var", `APP_ORIGIN:${origins}`,
     "--var", `PROXY_DOMAIN:localhost:${port}`,
     ...(process.env.PROXY_TIMEOUT_SECONDS ? ["--var", `PROXY_TIMEOUT_SECONDS:${process.env.PROXY_TIMEOUT_SECONDS}`] : []),
+    ...oauthVars,
     "--show-interactive-dev-session=false",
     ...(persistTo ? ["--persist-to", persistTo] : []),
   ],

@@ -28,6 +28,8 @@ export interface Health {
 export interface AuthConfig {
   registration: RegistrationMode;
   providers: string[];
+  /** Each provider's button label (absent from an older server: the fixed providers' names). */
+  provider_names?: Record<string, string>;
   password_policy: { min_length: number; max_length: number };
   /** Passkey sign-in is offered (absent from an older server: not offered). */
   passkeys?: boolean;

@@ -6,6 +6,7 @@ import { Alert } from "./alert.tsx";
 import { ApiError, getAuthConfig, getCurrentUser, getHealth, logout, type AuthConfig, type Health } from "./api.ts";
 import { DeviceHeader, DevicePage } from "./device/device-page.tsx";
 import { InstancesSection } from "./instances/instances-section.tsx";
+import { LinkedProviders } from "./oauth/linked-providers.tsx";
 import { SignIn } from "./sign-in.tsx";
 import { Sessions } from "./sessions.tsx";
 import { Status } from "./status.tsx";
@@ -104,6 +105,7 @@ export function App() {
         ) : (
           <>
             <Account user={user} onSignOut={signOut} signingOut={signingOut} focus={moveFocus} onExpired={signedOut} />
+            <LinkedProviders onExpired={signedOut} />
             <InstancesSection onExpired={signedOut} />
             <Sessions onExpired={signedOut} />
             <TokensArea user={user} onExpired={signedOut} />

@@ -5,6 +5,7 @@ import { Alert } from "./alert.tsx";
 import { ApiError, login, register, type AuthConfig, type RegisterInput } from "./api.ts";
 import { Field } from "./field.tsx";
 import { useFocusOnMount } from "./focus.ts";
+import { ProviderButtons } from "./oauth/provider-buttons.tsx";
 import { signInWithPasskey } from "./passkeys/passkey-api.ts";
 import { SecondFactorStep } from "./passkeys/second-factor.tsx";
 import { PasskeyPromptError, passkeysAvailable } from "./passkeys/webauthn.ts";
@@ -124,6 +125,7 @@ export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | nul
           )}
         </Alert>
       )}
+      <ProviderButtons config={config} />
       <form onSubmit={submit} class="stack">
         <Field id="auth-email" name="email" label="Email" type="email" autocomplete={registering ? "email" : "username"} required maxLength={254} error={fieldError("email")} />
         <Field

@@ -11,6 +11,12 @@ import type { TestProject } from "vitest/node";
 // E2E_PORT lets two people (or helpers) run the suite side by side.
 const PORT = Number(process.env.E2E_PORT ?? 8791);
 export const ADMIN = { email: "root@e2e.test", password: "e2e admin password" };
+/**
+ * The stack's OpenID Connect provider: test/e2e/oidc.test.ts runs oauth2-mock-server at this
+ * loopback address while it needs it (the Worker only asks the provider during a sign-in).
+ */
+const OIDC_PORT = Number(process.env.E2E_OIDC_PORT ?? PORT + 100);
+export const OIDC = { issuer: `http://127.0.0.1:${OIDC_PORT}`, port: OIDC_PORT, clientId: "anchorage-e2e", clientSecret: "e2e-oidc-secret", name: "Test SSO" };
 
 let child: ChildProcess | undefined;
 let stateDir: string | undefined;
@@ -34,7 +40,8 @@ export default async function setup(project: TestProject) {
   stateDir = mkdtempSync(join(tmpdir(), "anchorage-e2e-"));
   child = spawn("npm", ["start"], {
     cwd: new URL("../..", import.meta.url).pathname,
-    env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: stateDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PROXY_TIMEOUT_SECONDS: "3" },
+    env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: stateDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PROXY_TIMEOUT_SECONDS: "3",
+      OIDC_ISSUER: OIDC.issuer, OIDC_CLIENT_ID: OIDC.clientId, OIDC_CLIENT_SECRET: OIDC.clientSecret, OIDC_NAME: OIDC.name },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
