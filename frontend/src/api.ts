@@ -31,6 +31,8 @@ export interface AuthConfig {
   /** Each provider's button label (absent from an older server: the fixed providers' names). */
   provider_names?: Record<string, string>;
   password_policy: { min_length: number; max_length: number };
+  /** Sign-in links by mail are offered (absent from an older server: not offered). */
+  magic_link?: boolean;
   /** Passkey sign-in is offered (absent from an older server: not offered). */
   passkeys?: boolean;
 }

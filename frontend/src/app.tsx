@@ -5,6 +5,8 @@ import { Account } from "./account.tsx";
 import { Alert } from "./alert.tsx";
 import { ApiError, getAuthConfig, getCurrentUser, getHealth, logout, type AuthConfig, type Health } from "./api.ts";
 import { DeviceHeader, DevicePage } from "./device/device-page.tsx";
+import { DeviceInviteCard } from "./device-invite/device-invite-card.tsx";
+import { MagicPage } from "./magic-link/magic-page.tsx";
 import { InstancesSection } from "./instances/instances-section.tsx";
 import { LinkedProviders } from "./oauth/linked-providers.tsx";
 import { SignIn } from "./sign-in.tsx";
@@ -16,6 +18,8 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something w
 
 /** The server answers every non-API path with this page; the path picks the view. */
 const onDevicePage = /^\/device\/?$/.test(location.pathname);
+/** Where a sign-in link from a mail lands: it works whoever is signed in here, so it comes first. */
+const onMagicPage = /^\/magic\/?$/.test(location.pathname);
 
 /**
  * Where to go once signed in, when a proxied app sent the visitor here to sign in first
@@ -96,7 +100,9 @@ export function App() {
             )}
           </Alert>
         )}
-        {user === undefined ? (
+        {onMagicPage ? (
+          <MagicPage />
+        ) : user === undefined ? (
           !error && <p class="muted">Checking your session…</p>
         ) : user === null ? (
           <SignIn config={config} onSignedIn={signedIn} focus={moveFocus} />
@@ -105,6 +111,7 @@ export function App() {
         ) : (
           <>
             <Account user={user} onSignOut={signOut} signingOut={signingOut} focus={moveFocus} onExpired={signedOut} />
+            <DeviceInviteCard onExpired={signedOut} />
             <LinkedProviders onExpired={signedOut} />
             <InstancesSection onExpired={signedOut} />
             <Sessions onExpired={signedOut} />

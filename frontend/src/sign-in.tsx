@@ -5,6 +5,7 @@ import { Alert } from "./alert.tsx";
 import { ApiError, login, register, type AuthConfig, type RegisterInput } from "./api.ts";
 import { Field } from "./field.tsx";
 import { useFocusOnMount } from "./focus.ts";
+import { MagicLinkForm } from "./magic-link/magic-link-form.tsx";
 import { ProviderButtons } from "./oauth/provider-buttons.tsx";
 import { signInWithPasskey } from "./passkeys/passkey-api.ts";
 import { SecondFactorStep } from "./passkeys/second-factor.tsx";
@@ -39,6 +40,8 @@ const text = (form: FormData, name: string) => String(form.get(name) ?? "").trim
 /** Sign in, or create an account when the server's registration mode allows it. */
 export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | null; onSignedIn: (user: User) => void; focus: boolean }) {
   const [mode, setMode] = useState<Mode>("sign-in");
+  // "Email me a sign-in link": its own small form replaces this one.
+  const [magicLink, setMagicLink] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   // The password was right and the account has a passkey: the passkey step replaces the form.
@@ -103,6 +106,7 @@ export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | nul
     setFailure(null);
   }
 
+  if (magicLink) return <MagicLinkForm onCancel={() => setMagicLink(false)} />;
   if (secondFactor) return <SecondFactorStep step={secondFactor} onSignedIn={onSignedIn} onStartOver={startOver} />;
 
   const fieldError = (name: string) => failure?.fields[name];
@@ -152,6 +156,13 @@ export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | nul
         <p class="switch">
           <button type="button" onClick={passkeySignIn} disabled={busy}>
             Sign in with a passkey
+          </button>
+        </p>
+      )}
+      {!registering && config?.magic_link && (
+        <p class="switch">
+          <button type="button" class="link" onClick={() => setMagicLink(true)} disabled={busy}>
+            Email me a sign-in link
           </button>
         </p>
       )}
