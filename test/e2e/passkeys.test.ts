@@ -50,7 +50,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
 
   async function signOut(page: Page) {
     await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
   }
 
   const credentials = async (cdp: CDPSession, authenticatorId: string) =>
@@ -81,7 +81,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
     await signOut(page);
     expect(await hasSessionCookie(context)).toBe(false);
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    await page.getByRole("heading", { name: "Signed in", exact: true }).waitFor();
     expect(await page.getByText(user.email).first().isVisible()).toBe(true);
     await page.getByRole("heading", { name: "Your sessions" }).waitFor();
     await expect.poll(() => currentSessionLine(page)).toMatch(/via passkey/);
@@ -92,7 +92,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
     await page.getByRole("heading", { name: "Confirm with your passkey" }).waitFor();
     expect(await hasSessionCookie(context)).toBe(false);
     await page.getByRole("button", { name: "Use your passkey" }).click();
-    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    await page.getByRole("heading", { name: "Signed in", exact: true }).waitFor();
     await expect.poll(() => currentSessionLine(page)).toMatch(/via password\+passkey/);
     // Each assertion moved the authenticator's counter on (the server checks it only moves forward).
     expect((await credentials(cdp, authenticatorId))[0]!.signCount).toBeGreaterThanOrEqual(2);
@@ -161,7 +161,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await expect.poll(async () => (await page.getByRole("alert").textContent()) ?? "", { timeout: 20_000 }).toMatch(/passkey prompt was closed|verif/i);
     expect(await hasSessionCookie(context)).toBe(false);
-    expect(await page.getByRole("heading", { name: "Sign in" }).isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "Sign in", exact: true }).isVisible()).toBe(true);
     await context.close();
   });
 });
