@@ -8,6 +8,7 @@ import { DeviceHeader, DevicePage } from "./device/device-page.tsx";
 import { DeviceInviteCard } from "./device-invite/device-invite-card.tsx";
 import { MagicPage } from "./magic-link/magic-page.tsx";
 import { InstancesSection } from "./instances/instances-section.tsx";
+import { LazyScreen } from "./lazy-screens.tsx";
 import { LinkedProviders } from "./oauth/linked-providers.tsx";
 import { SignIn } from "./sign-in.tsx";
 import { Sessions } from "./sessions.tsx";
@@ -117,6 +118,7 @@ export function App() {
             <Sessions onExpired={signedOut} />
             <TokensArea user={user} onExpired={signedOut} />
             {user.roles.includes("admin") && <AdminUsers me={user} onExpired={signedOut} />}
+            <LazyScreen title="Your activity" render={(s) => <s.AuditScreens user={user} onExpired={signedOut} />} />
           </>
         )}
       </main>

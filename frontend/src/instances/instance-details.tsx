@@ -4,13 +4,14 @@ import { useFocusOnMount } from "../focus.ts";
 import { GitPanel } from "../git/git-panel.tsx";
 import { TerminalPanel } from "../terminal/terminal-panel.tsx";
 import { formatDate, formatUptime, formatUsage } from "../format.ts";
+import { LazyScreen } from "../lazy-screens.tsx";
 import { CommandRunner } from "./command-runner.tsx";
 import { instanceStatus, relationLabel, StateBadge } from "./labels.tsx";
 import { LogsPanel } from "./logs-panel.tsx";
 import { RecentActions } from "./recent-actions.tsx";
 import type { Hub } from "./use-events.ts";
 
-/** One instance opened: its facts, a command form, a terminal and git (each with permission), what was run, and its logs. */
+/** One instance opened: its facts, a command form, a terminal, its past sessions and git (each with permission), what was run, and its logs. */
 export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instance: Instance; hub: Hub; focus: boolean; onExpired: () => void }) {
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focus);
   // Bumped when a command finishes, so the recent actions are fetched again.
@@ -18,6 +19,7 @@ export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instan
   const canRun = i.permissions.includes("command:cloud_instance");
   const canTerminal = i.permissions.includes("terminal:cloud_instance");
   const canGit = i.permissions.includes("git:cloud_instance");
+  const canManage = i.permissions.includes("manage:cloud_instance");
 
   return (
     <section class="card stack" aria-labelledby="instance-title">
@@ -59,6 +61,9 @@ export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instan
         <p class="muted">You can watch this instance but not run commands on it.</p>
       )}
       {canTerminal && <TerminalPanel instance={i} onExpired={onExpired} />}
+      {(canTerminal || canManage) && (
+        <LazyScreen title="Terminal sessions" level={3} render={(s) => <s.TerminalSessions instance={i} hub={hub} onExpired={onExpired} />} />
+      )}
       {canGit && <GitPanel instance={i} hub={hub} onExpired={onExpired} />}
       <RecentActions instanceId={i.id} hub={hub} refreshKey={runs} onExpired={onExpired} />
       <LogsPanel instanceId={i.id} hub={hub} onExpired={onExpired} />

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Alert } from "../alert.tsx";
 import { ApiError, listInstances } from "../api.ts";
 import { formatBytes, formatDate } from "../format.ts";
+import { LazyScreen } from "../lazy-screens.tsx";
 import { InstanceDetails } from "./instance-details.tsx";
 import { instanceStatus, relationLabel, StateBadge } from "./labels.tsx";
 import { LiveIndicator } from "./live-indicator.tsx";
@@ -17,7 +18,10 @@ function applyUpdate(i: Instance, e: InstanceUpdateEvent): Instance {
 const hostOf = (i: Instance) => i.hostname ?? "—";
 const platformOf = (i: Instance) => [i.platform, i.arch].filter(Boolean).join(" / ") || "—";
 
-/** The instances the user can see, kept current by the live event socket; one can be opened for commands and logs. */
+/**
+ * The instances the user can see, kept current by the live event socket; one can be opened for
+ * commands and logs. The proxies and shares screens follow, on the same list and socket.
+ */
 export function InstancesSection({ onExpired }: { onExpired: () => void }) {
   const hub = useHub(onExpired);
   const [instances, setInstances] = useState<Instance[] | null>(null);
@@ -145,6 +149,8 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
         {instances && instances.length > 1 && !selected && <p class="muted hint-below">Open an instance's details to run commands and read its logs.</p>}
       </section>
       {selected && <InstanceDetails key={selected.id} instance={selected} hub={hub} focus={focusDetails} onExpired={onExpired} />}
+      <LazyScreen title="Proxies" render={(s) => <s.ProxiesSection hub={hub} instances={instances} onExpired={onExpired} />} />
+      <LazyScreen title="Shares" render={(s) => <s.SharesSection instances={instances} onExpired={onExpired} />} />
     </>
   );
 }

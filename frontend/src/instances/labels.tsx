@@ -1,9 +1,10 @@
 import type { Instance } from "@anchorage/common";
 import type { ActionRecord } from "../api.ts";
+import type { Tone } from "../tone.ts";
 
 /** Words for the states the API reports, and the look (tone) each gets. */
 
-export type Tone = "ok" | "bad" | "neutral";
+export type { Tone };
 
 export const relationLabel: Record<Instance["relation"], string> = {
   owner: "Yours",

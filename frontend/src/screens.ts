@@ -1,0 +1,8 @@
+/**
+ * The chunk behind lazy-screens.tsx: screens below the first view, loaded once someone is
+ * signed in (xterm for the recording player comes later still, when one is played).
+ */
+export { AuditScreens } from "./audit/audit-screens.tsx";
+export { ProxiesSection } from "./proxies/proxies-section.tsx";
+export { SharesSection } from "./shares/shares-section.tsx";
+export { TerminalSessions } from "./terminal/terminal-sessions.tsx";
