@@ -47,7 +47,7 @@ describe.runIf(hasChromium() || process.env.CI)("OpenID Connect sign-in in Chrom
 
   async function clickProvider(page: Page) {
     await page.getByRole("button", { name: `Sign in with ${OIDC.name}` }).click();
-    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    await page.getByRole("heading", { name: "Signed in", exact: true }).waitFor();
   }
 
   it("lists the provider in /auth/config", async () => {
@@ -79,7 +79,7 @@ describe.runIf(hasChromium() || process.env.CI)("OpenID Connect sign-in in Chrom
     // Signing out and in again finds the same account by the provider's id.
     const first = (await (await page.request.get(`${dashboard()}auth/user`)).json()) as { id: string };
     await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     await clickProvider(page);
     const again = (await (await page.request.get(`${dashboard()}auth/user`)).json()) as { id: string };
     expect(again.id).toBe(first.id);
@@ -98,7 +98,7 @@ describe.runIf(hasChromium() || process.env.CI)("OpenID Connect sign-in in Chrom
     await clickProvider(page);
     // Signed out, the same callback URL (state and code) is opened again.
     await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     await page.goto(callbacks[0]!);
     await expect.poll(async () => (await page.getByRole("alert").textContent()) ?? "").toMatch(/expired, was already used/);
     expect(new URL(page.url()).search).toBe(""); // the reason is taken out of the address bar
