@@ -26,6 +26,8 @@ import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
 import { terminalRoutes } from "./cloud/terminal/terminal-routes.ts";
 import { gitRoutes } from "./cloud/git/git-routes.ts";
+import { fileRoutes, isFileUpload } from "./cloud/files/file-routes.ts";
+import { compareRoute } from "./cloud/sync/compare-route.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { tokenRoutes } from "./auth/api-tokens/token-routes.ts";
@@ -85,15 +87,16 @@ export function buildApp() {
       await next();
     });
   }
-  // The proxy streams bodies of any size, and the data store enforces its own per-value limit;
-  // everything else takes small JSON.
+  // The proxy streams bodies of any size, and the data store and file uploads enforce their own
+  // limits; everything else takes small JSON.
   const limitBody = bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
         throw new AppError("E-PAYLOAD-TOO-LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`);
       },
     });
-  app.use("*", (c, next) => (c.req.path.startsWith("/p/") || c.req.path.startsWith("/api/data/") ? next() : limitBody(c, next)));
+  const ownLimit = (method: string, path: string) => path.startsWith("/p/") || path.startsWith("/api/data/") || isFileUpload(method, path);
+  app.use("*", (c, next) => (ownLimit(c.req.method, c.req.path) ? next() : limitBody(c, next)));
 
   app.get("/.well-known/jwks.json", (c) => {
     c.header("Cache-Control", "public, max-age=300");
@@ -127,6 +130,8 @@ export function buildApp() {
   app.route("/api/cloud", proxyAdminRoutes);
   app.route("/api/cloud", terminalRoutes);
   app.route("/api/cloud", gitRoutes);
+  app.route("/api/cloud", fileRoutes);
+  app.route("/api/cloud", compareRoute);
   app.route("/", eventsRoute);
   app.route("/", proxyRoutes);
   // MCP tools call the REST routes above in process, with the caller's own credential.

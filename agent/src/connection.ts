@@ -16,6 +16,7 @@ import { LogTail } from "./log-tail.ts";
 import { handleRpc } from "./rpc-handlers.ts";
 import { RpcError } from "./rpc-error.ts";
 import { StreamHost } from "./proxy/stream-host.ts";
+import { FileContext } from "./files/file-calls.ts";
 import { loadPtyBackend } from "./terminal/pty-backend.ts";
 import { TerminalSessions, type TtyEnded } from "./terminal/terminal-sessions.ts";
 import { postJson, ServerError, socketUrl } from "./server-api.ts";
@@ -28,7 +29,15 @@ export type StopReason = "signal" | "deleted" | "disconnected" | "replaced" | "r
 /** Silence from the server this long (no pong, no message) means the socket is dead. */
 const DEAD_PEER_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
-type Options = { credential: Credential; config: AgentConfig; log: Logger; ownLogFile: string; signal: AbortSignal };
+type Options = {
+  credential: Credential;
+  config: AgentConfig;
+  log: Logger;
+  ownLogFile: string;
+  signal: AbortSignal;
+  /** The agent's home: file scans keep their hash cache there (in memory only without one). */
+  home?: string;
+};
 
 /**
  * Stays connected: one socket at a time, reconnecting with exponential backoff and
@@ -52,11 +61,12 @@ export async function stayConnected(opts: Options): Promise<StopReason> {
     spawnPty: loadPtyBackend(opts.log),
     onEnded: (e) => (sendEnded ? sendEnded(e) : ended.push(e)),
   });
+  const files = new FileContext(opts.config, opts.home);
   await tail.start();
   try {
     for (;;) {
       if (opts.signal.aborted) return "signal";
-      const outcome = await connectOnce(opts, startedAt, terminals, (send, sendTty) => {
+      const outcome = await connectOnce(opts, startedAt, terminals, files, (send, sendTty) => {
         sendLogs = send;
         sendEnded = sendTty;
         if (send && queue.length) send(queue.splice(0, queue.length));
@@ -81,6 +91,7 @@ async function connectOnce(
   opts: Options,
   startedAt: Date,
   terminals: TerminalSessions,
+  files: FileContext,
   attach: (send: ((lines: LogLine[]) => void) | null, sendTty: ((e: TtyEnded) => void) | null) => void,
   onWelcome: () => void,
 ): Promise<Outcome> {
@@ -103,7 +114,7 @@ async function connectOnce(
     ws.binaryType = "arraybuffer";
     const streams = new StreamHost((bytes) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
-    }, config, log, terminals);
+    }, config, log, terminals, files);
     const running = new AbortController();
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let watchdog: ReturnType<typeof setInterval> | undefined;

@@ -58,7 +58,7 @@ export async function writePrivateFile(path: string, data: string | Uint8Array):
 }
 
 /** Makes the rename itself durable (POSIX); Windows cannot open a directory for fsync. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   if (process.platform === "win32") return;
   const handle = await open(dir, "r");
   try {

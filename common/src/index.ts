@@ -13,6 +13,8 @@ export * from "./protocol/flow-control.ts";
 export * from "./protocol/stream-endpoint.ts";
 export * from "./protocol/proxy.ts";
 export * from "./protocol/git.ts";
+export * from "./protocol/files.ts";
+export * from "./sync/compare-scans.ts";
 export * from "./protocol/terminal.ts";
 export * from "./protocol/stream-open.ts";
 export * from "./scopes.ts";

@@ -26,6 +26,9 @@ import { TerminalRelay, type TerminalRequest } from "./terminal-relay.ts";
 import { deleteRecordings, type RecordingState } from "./terminal-recorder.ts";
 import { endLostSessions, endTerminalSession, findTerminalSession, insertTerminalSession } from "../../src/cloud/terminal/terminal-store.ts";
 import { publishToUsers } from "../../src/cloud/events/publish.ts";
+import { FILE_MAX_BYTES, scanResultSchema, type CompareResult, type FileCallMethod, type FileCallParams, type ScanResult } from "@anchorage/common";
+import { callAgent } from "./agent-call.ts";
+import { compareCrossInstance } from "./compare-cross-instance.ts";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
 export const OFFLINE_GRACE_MS = 3_000;
@@ -35,8 +38,14 @@ export const HEARTBEAT_DEADLINE_MS = 3 * HEARTBEAT_INTERVAL_MS;
 export type DoResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 const fail = (code: ErrorCode, message: string): DoResult<never> => ({ ok: false, code, message });
 
+/** A first scan hashes every file: big trees take minutes. Other file calls are quick. */
+const SCAN_TIMEOUT_MS = 10 * 60_000;
+const FILE_CALL_TIMEOUT_MS = 60_000;
+/** A scan's JSON: about 250 bytes a file, up to MAX_SCAN_FILES files. */
+const MAX_SCAN_ANSWER_BYTES = 64 * 1024 * 1024;
+
 /** Codes an agent may answer with as they are (the caller's input was at fault); anything else is the agent's failure. */
-const PASSED_ON: ReadonlySet<string> = new Set(["E-VALIDATION", "E-NOT-FOUND", "E-CONFLICT", "E-AUTH-FORBID", "E-TIMEOUT", "E-PAYLOAD-TOO-LARGE", "E-CONFIG"]);
+const PASSED_ON: ReadonlySet<string> = new Set(["E-VALIDATION", "E-NOT-FOUND", "E-CONFLICT", "E-PRECONDITION", "E-AUTH-FORBID", "E-TIMEOUT", "E-PAYLOAD-TOO-LARGE", "E-CONFIG"]);
 const agentFailure = (e: { code: string; message: string }): DoResult<never> =>
   PASSED_ON.has(e.code) ? fail(e.code as ErrorCode, e.message) : fail("E-INTERNAL", `${e.code}: ${e.message}`);
 
@@ -265,7 +274,7 @@ export class InstanceDO extends DurableObject<Env> {
         ? new Response("<!doctype html><title>Offline</title><h1>This app is offline</h1><p>Its machine is not connected right now.</p>", { status: 503, headers: { "content-type": "text/html; charset=utf-8" } })
         : Response.json({ error: { code: "E-INSTANCE-OFFLINE", message: "the instance is offline" } }, { status: 503 });
     }
-    if (open.data.kind === "pty") return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
+    if (open.data.kind === "pty" || open.data.kind === "call") return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
     if (open.data.kind === "ws") return this.relay.websocket(open.data, meta.options, meta.html);
     return this.relay.http(request, open.data, meta.options, meta.html, meta.exchangeId);
   }
@@ -367,6 +376,46 @@ export class InstanceDO extends DurableObject<Env> {
     const { action, refusal } = await this.trackAction(`git ${request.op} ${repo}`.slice(0, 200), requestedBy, GIT_REMOTE_TIMEOUT_SECONDS, "git", request);
     // Refused before git ran (a merge in progress, a path outside the roots): the caller gets the refusal itself.
     return refusal ?? { ok: true, value: action };
+  }
+
+  // ── files ─────────────────────────────────────────────────────────────────
+
+  /** A file call on the agent (folders, browse, read, write, scan), over a stream: answers may be larger than a control message. */
+  async fileCall(method: FileCallMethod, params: unknown, body?: Uint8Array): Promise<DoResult<{ result: unknown; body: Uint8Array }>> {
+    const scan = method === "files.scan";
+    const r = await callAgent(this.streams, method, params, {
+      body,
+      maxAnswerBytes: scan ? MAX_SCAN_ANSWER_BYTES : FILE_MAX_BYTES + 64 * 1024,
+      timeoutMs: scan ? SCAN_TIMEOUT_MS : FILE_CALL_TIMEOUT_MS,
+    });
+    if (r.ok) return { ok: true, value: { result: r.result, body: r.body } };
+    return r.from === "agent" ? agentFailure(r) : fail(r.code as ErrorCode, r.message);
+  }
+
+  /** Scans a folder on this instance (every file with its hashes), checked against the contract. */
+  async scan(params: FileCallParams<"files.scan">): Promise<DoResult<ScanResult>> {
+    const r = await this.fileCall("files.scan", params);
+    if (!r.ok) return r;
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(r.value.body));
+    } catch {
+      json = undefined;
+    }
+    const parsed = scanResultSchema.safeParse(json);
+    return parsed.success ? { ok: true, value: parsed.data } : fail("E-INTERNAL", "the agent answered files.scan with a malformed scan");
+  }
+
+  /** Compares a folder here with a folder on another instance (or this one); the Worker has checked `sync:` on both. */
+  async compareWith(destinationId: string, req: { sourcePath: string; targetPath: string; exclude: string[]; verify: boolean }): Promise<DoResult<CompareResult>> {
+    const self = this.instance()?.id ?? "";
+    const scanParams = (path: string) => ({ path, exclude: req.exclude, verify: req.verify });
+    // Calling our own stub from inside would queue behind this very call: scan directly instead.
+    const destination = destinationId === self ? this.scan(scanParams(req.targetPath)) : (this.env.INSTANCE.get(this.env.INSTANCE.idFromName(destinationId)).scan(scanParams(req.targetPath)) as Promise<DoResult<ScanResult>>);
+    return compareCrossInstance(
+      { instanceId: self, path: req.sourcePath, scan: this.scan(scanParams(req.sourcePath)) },
+      { instanceId: destinationId, path: req.targetPath, scan: destination },
+    );
   }
 
   /**

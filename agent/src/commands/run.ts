@@ -23,7 +23,7 @@ export async function run(opts: { home?: string }): Promise<number> {
     });
   }
   log.info(`starting agent for ${credential.instance_id} (${config.name}) → ${credential.url}`);
-  const reason: StopReason = await stayConnected({ credential, config, log, ownLogFile: paths.log, signal: stop.signal });
+  const reason: StopReason = await stayConnected({ credential, config, log, ownLogFile: paths.log, signal: stop.signal, home: paths.dir });
   if (reason === "restart") {
     // Restart in place: a fresh process with the same arguments (a supervisor would do the same on exit).
     const child = spawn(process.execPath, process.argv.slice(1), { detached: true, stdio: "inherit" });

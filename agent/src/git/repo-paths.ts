@@ -1,7 +1,8 @@
-import { readlink, realpath } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, posix, resolve, sep } from "node:path";
+import { realpath } from "node:fs/promises";
+import { isAbsolute, join, posix, resolve } from "node:path";
 import type { AgentConfig } from "@anchorage/common/agent-config";
 import { RpcError } from "../rpc-error.ts";
+import { isInside, notFound, outsideRoots, realRoots, whereItLeads } from "../root-paths.ts";
 import { runGit } from "./run-git.ts";
 
 /**
@@ -47,46 +48,6 @@ export async function confinePaths(repoTop: string, paths: readonly string[]): P
     confined.push(normalized);
   }
   return confined;
-}
-
-/** Whether `path` is `dir` or inside it; both absolute and already resolved. */
-export function isInside(path: string, dir: string): boolean {
-  if (path === dir) return true;
-  return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
-}
-
-/**
- * The real path `path` leads to. A path that does not exist (a deleted file being staged) leads
- * where its nearest existing ancestor really is; a dangling symlink leads to its target's place.
- */
-async function whereItLeads(path: string, hops = 0): Promise<string> {
-  const real = await realpath(path).catch(notFound);
-  if (real !== undefined) return real;
-  // Linux stops following after 40 links (ELOOP); after that, judge by the parent alone.
-  const target = hops < 40 ? await readlink(path).catch(notFoundOrNotLink) : undefined;
-  if (target !== undefined) return whereItLeads(resolve(dirname(path), target), hops + 1);
-  const parent = dirname(path);
-  if (parent === path) return path;
-  return join(await whereItLeads(parent, hops), basename(path));
-}
-
-async function realRoots(roots: readonly string[]): Promise<string[]> {
-  const real = await Promise.all(roots.map((root) => realpath(root).catch(notFound)));
-  return real.filter((root): root is string => root !== undefined);
-}
-
-function notFound(err: NodeJS.ErrnoException): undefined {
-  if (err.code === "ENOENT" || err.code === "ENOTDIR" || err.code === "ELOOP") return undefined;
-  throw err;
-}
-
-function notFoundOrNotLink(err: NodeJS.ErrnoException): undefined {
-  if (err.code === "EINVAL") return undefined; // exists, but is not a symlink
-  return notFound(err);
-}
-
-function outsideRoots(repo: string): RpcError {
-  return new RpcError("E-AUTH-FORBID", `${repo} is outside the project roots`);
 }
 
 function forbidden(path: string, why: string): RpcError {

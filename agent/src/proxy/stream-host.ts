@@ -14,11 +14,13 @@ import type { Logger } from "../agent-log.ts";
 import { proxyHttp } from "./proxy-http.ts";
 import { proxyWebSocket } from "./proxy-ws.ts";
 import type { TerminalSessions } from "../terminal/terminal-sessions.ts";
+import type { FileContext } from "../files/file-calls.ts";
+import { serveCall } from "../files/serve-call.ts";
 
 /**
  * The agent's side of the socket's binary streams: the DO opens one per proxied
  * request or WebSocket, served against the local app named in this machine's own config
- * (never a target the server names), and one per terminal attachment.
+ * (never a target the server names), one per terminal attachment, and one per file call.
  */
 export class StreamHost {
   private readonly streams = new Map<number, StreamEndpoint>();
@@ -26,12 +28,14 @@ export class StreamHost {
   private readonly config: AgentConfig;
   private readonly log: Logger;
   private readonly terminals: TerminalSessions;
+  private readonly files: FileContext;
 
-  constructor(send: (bytes: Uint8Array) => void, config: AgentConfig, log: Logger, terminals: TerminalSessions) {
+  constructor(send: (bytes: Uint8Array) => void, config: AgentConfig, log: Logger, terminals: TerminalSessions, files: FileContext) {
     this.send = send;
     this.config = config;
     this.log = log;
     this.terminals = terminals;
+    this.files = files;
   }
 
   /** A binary message from the DO; false when it is malformed (the caller closes the socket). */
@@ -60,7 +64,7 @@ export class StreamHost {
       return { ok: true };
     }
     const target = this.config.proxy?.target;
-    if (!target && open.data.kind !== "pty") {
+    if (!target && (open.data.kind === "http" || open.data.kind === "ws")) {
       this.send(encodeFrame(resetFrame(frame.streamId, "this instance publishes no local app (no proxy in config.yaml)")));
       return { ok: true };
     }
@@ -74,6 +78,7 @@ export class StreamHost {
     this.streams.set(frame.streamId, stream);
     const done = () => this.streams.delete(stream.id);
     if (open.data.kind === "pty") this.terminals.attach(stream, handlers, open.data);
+    else if (open.data.kind === "call") serveCall(stream, handlers, open.data, this.files, this.log);
     else if (open.data.kind === "http") proxyHttp(stream, handlers, target!, open.data, done, this.log);
     else proxyWebSocket(stream, handlers, target!, open.data, done, this.log);
     return { ok: true };

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { httpOpenSchema, wsOpenSchema } from "./proxy.ts";
 import { ptyOpenSchema } from "./terminal.ts";
+import { callOpenSchema } from "./files.ts";
 
 /** What a stream the DO opens to the agent is for (the OPEN frame's JSON). */
-export const streamOpenSchema = z.discriminatedUnion("kind", [httpOpenSchema, wsOpenSchema, ptyOpenSchema]);
+export const streamOpenSchema = z.discriminatedUnion("kind", [httpOpenSchema, wsOpenSchema, ptyOpenSchema, callOpenSchema]);
 export type StreamOpen = z.infer<typeof streamOpenSchema>;

@@ -1,5 +1,9 @@
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from "jose";
+import { decodeFrame, encodeFrame, FrameType, StreamFlag } from "@anchorage/common";
 import { call, json, type Session } from "../helpers.ts";
+
+/** What a fake file call answers: a result for the head, and bytes after it (a read's content, a scan's JSON). */
+export type CallAnswer = { result: unknown; body?: Uint8Array | string };
 
 /**
  * A stand-in for the agent inside workerd: the real registration, challenge, signed
@@ -14,6 +18,11 @@ export class FakeAgent {
   handlers: Record<string, (params: any, id: string) => unknown> = {
     ping: () => ({ pong: true }),
   };
+  /**
+   * How the agent answers each file call (a stream: OPEN, the request's bytes, END). Throw an
+   * error with a `code` to refuse.
+   */
+  calls: Record<string, (params: any, body: Uint8Array) => CallAnswer | Promise<CallAnswer>> = {};
   private constructor(
     readonly instanceId: string,
     private readonly privateKey: CryptoKey,
@@ -55,6 +64,7 @@ export class FakeAgent {
     this.closed = null;
     ws.addEventListener("message", (e) => {
       if (typeof e.data === "string") this.onMessage(ws, e.data);
+      else this.onFrame(ws, e.data as ArrayBuffer);
     });
     ws.addEventListener("close", (e) => (this.closed = { code: e.code, reason: e.reason }));
     if (opts.hello !== false) this.send(this.helloMessage());
@@ -79,6 +89,44 @@ export class FakeAgent {
 
   heartbeat(cpu = 12.5) {
     this.send({ type: "heartbeat", at: new Date().toISOString(), stats: { cpu, memory: { used: 1, total: 4 }, disk: { used: 10, total: 100 }, load: [0.1, 0.2, 0.3], uptime: 1000 } });
+  }
+
+  private readonly openCalls = new Map<number, { method: string; params: unknown; parts: Uint8Array[] }>();
+
+  /** Serves call streams the way the agent does: HEAD, the answer's bytes, END. */
+  private onFrame(ws: WebSocket, data: ArrayBuffer) {
+    const d = decodeFrame(data);
+    if (!d.ok) return;
+    const { type, streamId, payload } = d.frame;
+    const send = (t: FrameType, bytes: Uint8Array, flags = 0) => ws.send(encodeFrame({ type: t, streamId, flags, payload: bytes }));
+    if (type === FrameType.OPEN) {
+      const open = JSON.parse(new TextDecoder().decode(payload));
+      if (open.kind === "call") this.openCalls.set(streamId, { method: open.method, params: open.params, parts: [] });
+      return;
+    }
+    const c = this.openCalls.get(streamId);
+    if (!c) return;
+    if (type === FrameType.DATA) c.parts.push(payload.slice());
+    if (type === FrameType.RESET) this.openCalls.delete(streamId);
+    if (type !== FrameType.END) return;
+    this.openCalls.delete(streamId);
+    const body = new Uint8Array(c.parts.reduce((n, p) => n + p.length, 0));
+    c.parts.reduce((at, p) => (body.set(p, at), at + p.length), 0);
+    const handler = this.calls[c.method];
+    Promise.resolve()
+      .then(() => (handler ? handler(c.params, body) : Promise.reject(new Error(`no call handler for ${c.method}`))))
+      .then(
+        (answer) => {
+          send(FrameType.DATA, new TextEncoder().encode(JSON.stringify({ ok: true, result: answer.result })), StreamFlag.HEAD);
+          const bytes = typeof answer.body === "string" ? new TextEncoder().encode(answer.body) : answer.body;
+          for (let i = 0; bytes && i < bytes.length; i += 256 * 1024) send(FrameType.DATA, bytes.subarray(i, i + 256 * 1024));
+          send(FrameType.END, new Uint8Array());
+        },
+        (e: Error & { code?: string }) => {
+          send(FrameType.DATA, new TextEncoder().encode(JSON.stringify({ ok: false, error: { code: e.code ?? "E-AGENT", message: e.message } })), StreamFlag.HEAD);
+          send(FrameType.END, new Uint8Array());
+        },
+      );
   }
 
   private onMessage(ws: WebSocket, data: string) {

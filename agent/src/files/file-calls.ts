@@ -1,0 +1,63 @@
+import type { AgentConfig } from "@anchorage/common/agent-config";
+import { fileCallParams, type FileCallMethod } from "@anchorage/common/protocol/files";
+import { RpcError } from "../rpc-error.ts";
+import { confineToRoots } from "../root-paths.ts";
+import { browseDir, listFolders } from "./browse-dir.ts";
+import { readWholeFile } from "./read-file.ts";
+import { ScanCache } from "./scan-cache.ts";
+import { scanTree } from "./scan-tree.ts";
+import { writeFileAtomically } from "./write-file.ts";
+
+/** What file calls need from the agent: its config, and where its hash cache lives. */
+export class FileContext {
+  readonly config: AgentConfig;
+  private readonly home: string | undefined;
+  private cache: Promise<ScanCache> | undefined;
+
+  constructor(config: AgentConfig, home?: string) {
+    this.config = config;
+    this.home = home;
+  }
+
+  /** One cache per agent process, loaded once, shared by concurrent scans. */
+  scanCache(): Promise<ScanCache> {
+    this.cache ??= this.home ? ScanCache.inHome(this.home) : Promise.resolve(ScanCache.ephemeral());
+    return this.cache;
+  }
+}
+
+export type CallAnswer = { result: unknown; body?: Uint8Array };
+
+/**
+ * One file call (protocol/files.ts): its params checked, every path confined to the roots, and
+ * the answer as a small result plus, for reads and scans, bytes. `body` is a write's content.
+ */
+export async function handleFileCall(method: FileCallMethod, params: unknown, body: Uint8Array, ctx: FileContext, signal?: AbortSignal): Promise<CallAnswer> {
+  const parsed = fileCallParams[method].safeParse(params ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RpcError("E-VALIDATION", issue ? `${issue.path.join(".") || "params"}: ${issue.message}` : `bad ${method} params`);
+  }
+  const p = parsed.data as Record<string, any>;
+  const { config } = ctx;
+  switch (method) {
+    case "files.folders":
+      return { result: await listFolders(config) };
+    case "files.browse":
+      return { result: await browseDir(p.path, config) };
+    case "files.read": {
+      const { result, body: bytes } = await readWholeFile(p.path, config, p.max_bytes);
+      return { result, body: bytes };
+    }
+    case "files.write":
+      if (body.length !== p.size) throw new RpcError("E-VALIDATION", `expected ${p.size} bytes of content, received ${body.length}`);
+      return { result: await writeFileAtomically(p.path, body, config, { ifMatch: p.if_match, createOnly: p.create_only }) };
+    case "files.scan": {
+      const { real, exists } = await confineToRoots(p.path, config);
+      // A missing folder is an error, never an empty tree: a sync from it would delete everything.
+      if (!exists) throw new RpcError("E-NOT-FOUND", `${p.path}: no such folder`);
+      const scan = await scanTree(real, { exclude: [...config.sync.exclude, ...p.exclude], verify: p.verify, cache: await ctx.scanCache(), signal });
+      return { result: null, body: new TextEncoder().encode(JSON.stringify({ ...scan, root: p.path })) };
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import { z } from "zod";
+import { rpcErrorSchema } from "./messages.ts";
+
+/**
+ * Files on an instance (issue #7, DESIGN.md "Sync"): what the DO asks the agent over a `call`
+ * stream and what the agent answers. Every path is absolute and must lie under one of the
+ * agent's project roots once symlinks are resolved; the agent checks again itself.
+ *
+ * A call travels as one stream rather than an RPC message because answers can be large (a
+ * file's bytes, a scan of a big tree) and a control message is capped at MAX_CONTROL_BYTES:
+ *   DO → agent: OPEN `{kind:"call", method, params}`, the request's bytes (a write's content), END.
+ *   agent → DO: one HEAD DATA `{ok:true, result}` or `{ok:false, error}`, then the answer's bytes, END.
+ */
+
+/** Largest file read or written in one request: enough for source files, small enough to hold whole. */
+export const FILE_MAX_BYTES = 1024 * 1024;
+/** A scan of more files than this is refused (the DO holds two scans in memory to compare them). */
+export const MAX_SCAN_FILES = 100_000;
+/** A directory listing stops here, and says so. */
+export const MAX_BROWSE_ENTRIES = 5_000;
+/** Where the agent keeps the previous content of a file it overwrites, inside that file's root. */
+export const BACKUP_DIR = ".anchorage-backups";
+/** Excluded from every scan whatever the config says: backups are never compared or synced. */
+export const ALWAYS_EXCLUDED = [`/${BACKUP_DIR}/**`] as const;
+
+/** An absolute path on the instance; `..` is refused outright, symlinks are judged by the agent. */
+export const instancePathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes("\0"), "must not contain NUL")
+  .refine((p) => p.startsWith("/"), "must be an absolute path on the instance")
+  .refine((p) => !p.split("/").includes(".."), "must not contain ..");
+
+/** A glob (picomatch): `node_modules/**` excludes node_modules at any depth; a leading `/` anchors it to the scanned folder. */
+export const excludeGlobSchema = z.string().min(1).max(300).refine((g) => !g.includes("\0"), "must not contain NUL");
+
+export const fileCallParams = {
+  "files.folders": z.strictObject({}),
+  "files.browse": z.strictObject({ path: instancePathSchema }),
+  "files.read": z.strictObject({ path: instancePathSchema, max_bytes: z.number().int().min(1).max(FILE_MAX_BYTES).default(FILE_MAX_BYTES) }),
+  /** The content is the stream's bytes; `size` is how many the agent must receive. */
+  "files.write": z.strictObject({
+    path: instancePathSchema,
+    size: z.number().int().min(0).max(FILE_MAX_BYTES),
+    /** Write only over this content (the SHA-256 a read answered), else E-PRECONDITION: no edit is lost to a concurrent one. */
+    if_match: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    /** Create only: E-PRECONDITION if the file exists. */
+    create_only: z.boolean().default(false),
+  }),
+  "files.scan": z.strictObject({
+    path: instancePathSchema,
+    /** Added to the agent's own `sync.exclude`, which always applies. */
+    exclude: z.array(excludeGlobSchema).max(200).default([]),
+    /** Rehash every file instead of trusting the cache. */
+    verify: z.boolean().default(false),
+  }),
+} as const;
+export type FileCallMethod = keyof typeof fileCallParams;
+export const fileCallMethodSchema = z.enum(Object.keys(fileCallParams) as [FileCallMethod, ...FileCallMethod[]]);
+export type FileCallParams<M extends FileCallMethod> = z.input<(typeof fileCallParams)[M]>;
+
+/** The OPEN of a call stream. */
+export const callOpenSchema = z.object({ kind: z.literal("call"), method: fileCallMethodSchema, params: z.unknown() });
+
+/** The first DATA (HEAD flag) the agent sends back on a call stream. */
+export const callHeadSchema = z.union([
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: rpcErrorSchema }),
+]);
+export type CallHead = z.infer<typeof callHeadSchema>;
+
+// ── answers ────────────────────────────────────────────────────────────────
+
+const isoTime = z.string();
+/** Permission bits (st_mode & 0o7777), e.g. 420 for 0644. */
+const mode = z.number().int().min(0).max(0o7777);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const md5 = z.string().regex(/^[0-9a-f]{32}$/);
+
+export const foldersResultSchema = z.object({
+  roots: z.array(z.object({ path: z.string(), exists: z.boolean() })),
+});
+
+export const dirEntrySchema = z.object({
+  name: z.string(),
+  type: z.enum(["file", "directory", "symlink", "other"]),
+  size: z.number().int().nonnegative(),
+  mtime: isoTime,
+  mode,
+});
+export type DirEntry = z.infer<typeof dirEntrySchema>;
+
+export const browseResultSchema = z.object({ path: z.string(), entries: z.array(dirEntrySchema), truncated: z.boolean() });
+
+/** What a read answers beside the bytes (and what the REST route sends as headers). */
+export const readResultSchema = z.object({ path: z.string(), size: z.number().int().nonnegative(), mtime: isoTime, mode, sha256 });
+
+export const writeResultSchema = z.object({
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  mode,
+  sha256,
+  /** False when an existing file was replaced (its previous content is at `backup`). */
+  created: z.boolean(),
+  backup: z.string().nullable(),
+});
+export type WriteResult = z.infer<typeof writeResultSchema>;
+
+/** One file of a scan. `md5` is of the content with CRLF → LF when `text`, of the raw bytes otherwise. */
+export const scanFileSchema = z.object({
+  path: z.string(), // relative to the scanned folder, `/`-separated
+  size: z.number().int().nonnegative(),
+  mtime_ms: z.number(),
+  mode,
+  sha256,
+  md5,
+  text: z.boolean(),
+});
+export type ScanFile = z.infer<typeof scanFileSchema>;
+
+export const scanResultSchema = z.object({
+  root: z.string(),
+  files: z.array(scanFileSchema),
+  /** Files and folders left out by an exclusion. */
+  excluded: z.number().int().nonnegative(),
+  /** Entries not scanned, and why (symlinks, sockets, unreadable files); at most the first 1,000. */
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  /** Files whose contents were read this time (the rest came from the hash cache). */
+  hashed: z.number().int().nonnegative(),
+});
+export type ScanResult = z.infer<typeof scanResultSchema>;
+
+export const fileCallResults = {
+  "files.folders": foldersResultSchema,
+  "files.browse": browseResultSchema,
+  "files.read": readResultSchema,
+  "files.write": writeResultSchema,
+  /** A scan's head carries nothing; its answer is the stream's bytes (JSON of scanResultSchema), too large for a head. */
+  "files.scan": z.null(),
+} as const satisfies Record<FileCallMethod, z.ZodType>;
+export type FileCallResult<M extends FileCallMethod> = z.infer<(typeof fileCallResults)[M]>;
+
+// ── comparing two trees ────────────────────────────────────────────────────
+
+export const compareStatusSchema = z.enum(["identical", "different", "new", "only_destination", "destination_newer"]);
+export type CompareStatus = z.infer<typeof compareStatusSchema>;
+
+const compareSide = scanFileSchema.omit({ path: true });
+export const compareEntrySchema = z.object({
+  path: z.string(),
+  status: compareStatusSchema,
+  source: compareSide.nullable(),
+  destination: compareSide.nullable(),
+});
+export type CompareEntry = z.infer<typeof compareEntrySchema>;
+
+/** The Cloud Manager's body (DESIGN.md, Contracts: Sync), shared by compare and (later) sync. */
+export const crossInstanceRequestSchema = z.strictObject({
+  sourceInstanceId: z.string().min(1).max(64),
+  destinationInstanceId: z.string().min(1).max(64),
+  sourcePath: instancePathSchema,
+  targetPath: instancePathSchema,
+  options: z
+    .strictObject({
+      exclude: z.array(excludeGlobSchema).max(200).default([]),
+      /** Meaningful to a sync (remove what is only on the destination); a compare lists such files either way. */
+      delete: z.boolean().default(false),
+      verify: z.boolean().default(false),
+    })
+    .default({ exclude: [], delete: false, verify: false }),
+});
+export type CrossInstanceRequest = z.infer<typeof crossInstanceRequestSchema>;
+
+export const compareResultSchema = z.object({
+  source: z.object({ instance_id: z.string(), path: z.string(), files: z.number().int() }),
+  destination: z.object({ instance_id: z.string(), path: z.string(), files: z.number().int() }),
+  summary: z.record(compareStatusSchema, z.number().int()),
+  files: z.array(compareEntrySchema),
+});
+export type CompareResult = z.infer<typeof compareResultSchema>;
