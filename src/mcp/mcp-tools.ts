@@ -23,6 +23,12 @@ function result(a: RestAnswer, pick: (body: any) => unknown = (b) => b): CallToo
   };
 }
 
+function base64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 /**
@@ -122,6 +128,75 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
     "toggle_proxy",
     { title: "Pause or resume a proxy", description: "Pause an instance's published app (visitors get 503 with the reason) or resume it.", inputSchema: { instance_id: instanceId, inactive: z.boolean().describe("true pauses, false resumes"), reason: z.string().max(200).optional() }, annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false } },
     async ({ instance_id, inactive, reason }) => result(await rest("POST", `/api/cloud/proxies/${enc(instance_id)}/toggle`, { inactive, ...(reason ? { reason } : {}) })),
+  );
+
+  const path = z.string().min(1).max(4096).describe("an absolute path on the instance, under one of its project roots (see the instance's folders)");
+
+  server.registerTool(
+    "read_file",
+    {
+      title: "Read a file",
+      description: "A file's content (at most 1 MiB), as text when it is UTF-8, else as a base64 blob; with its SHA-256, to pass to write_file as if_match.",
+      inputSchema: { instance_id: instanceId, path },
+      annotations: readOnly,
+    },
+    async ({ instance_id, path }) => {
+      const a = await rest("GET", `/api/cloud/instance/${enc(instance_id)}/file?path=${enc(path)}`);
+      if (a.status >= 400) return result(a);
+      const sha256 = a.headers.get("etag")?.replaceAll('"', "") ?? null;
+      let text: string | null;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(a.bytes);
+      } catch {
+        text = null;
+      }
+      const meta = { path, size: a.bytes.length, sha256 };
+      if (text !== null) return { content: [{ type: "text", text }], structuredContent: { ...meta, content: text } };
+      return {
+        content: [{ type: "resource", resource: { uri: `anchorage://instances/${instance_id}/files${path}`, mimeType: "application/octet-stream", blob: base64(a.bytes) } }],
+        structuredContent: meta,
+      };
+    },
+  );
+
+  server.registerTool(
+    "write_file",
+    {
+      title: "Write a file",
+      description:
+        "Write a whole file (UTF-8 text, at most 1 MiB), atomically. An existing file keeps its mode and its previous content is kept under <root>/.anchorage-backups/. With if_match (the sha256 read_file gave), the write is refused if the file changed since.",
+      inputSchema: { instance_id: instanceId, path, content: z.string().max(1024 * 1024), if_match: z.string().regex(/^[0-9a-f]{64}$/).optional().describe("the SHA-256 the file must still have") },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ instance_id, path, content, if_match }) =>
+      result(await rest("PUT", `/api/cloud/instance/${enc(instance_id)}/file?path=${enc(path)}`, new TextEncoder().encode(content), if_match ? { "if-match": `"${if_match}"` } : undefined)),
+  );
+
+  server.registerTool(
+    "compare_files_cross_instance",
+    {
+      title: "Compare folders across instances",
+      description:
+        "Compare a folder on one instance with a folder on another (or the same): every file is listed as identical, different, new (only on the source), only_destination, or destination_newer (a conflict). Text differing only in CRLF vs LF is identical. node_modules and .git are left out by default.",
+      inputSchema: {
+        source_instance_id: instanceId,
+        destination_instance_id: instanceId,
+        source_path: path,
+        target_path: path,
+        exclude: z.array(z.string().min(1).max(300)).max(200).optional().describe("more globs to leave out, e.g. dist/** or *.log"),
+      },
+      annotations: readOnly,
+    },
+    async ({ source_instance_id, destination_instance_id, source_path, target_path, exclude }) =>
+      result(
+        await rest("POST", "/api/cloud/sync/compare-cross-instance", {
+          sourceInstanceId: source_instance_id,
+          destinationInstanceId: destination_instance_id,
+          sourcePath: source_path,
+          targetPath: target_path,
+          options: { exclude: exclude ?? [], delete: false },
+        }),
+      ),
   );
 
   // Resources: an instance's health history and recent logs, for clients that read context.

@@ -135,6 +135,56 @@ describe("MCP over Streamable HTTP", () => {
     expect(JSON.parse((read.contents[0] as any).text)).toHaveProperty("lines");
     await client.close();
   });
+
+  it("reads, writes and compares files through the REST routes, held to the credential's scopes", async () => {
+    const owner = await register();
+    const a = await FakeAgent.register(owner, "files-a");
+    const b = await FakeAgent.register(owner, "files-b");
+    await a.connect();
+    await b.connect();
+    const sha = "b".repeat(64);
+    const written: { params: any; body: string }[] = [];
+    a.calls["files.read"] = (p) => ({ result: { path: p.path, size: 9, mtime: "2024-01-01T00:00:00.000Z", mode: 0o644, sha256: sha }, body: p.path.endsWith(".bin") ? new Uint8Array([0xff, 0x00, 0xfe]) : "héllo\r\n" });
+    a.calls["files.write"] = (p, body) => (written.push({ params: p, body: new TextDecoder().decode(body) }), { result: { path: p.path, size: body.length, mode: 0o644, sha256: sha, created: true, backup: null } });
+    const scanOf = (md5: string) => () => ({ result: null, body: JSON.stringify({ root: "/srv", files: [{ path: "x.txt", size: 1, mtime_ms: 1, mode: 420, sha256: md5.padEnd(64, "0"), md5: md5.padEnd(32, "0"), text: true }], excluded: 0, skipped: [], hashed: 0 }) });
+    a.calls["files.scan"] = scanOf("1");
+    b.calls["files.scan"] = scanOf("1");
+
+    const client = await connect(owner.access);
+    const { tools } = await client.listTools();
+    const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+    expect(byName.read_file!.annotations).toMatchObject({ readOnlyHint: true });
+    expect(byName.write_file!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(byName.compare_files_cross_instance!.annotations).toMatchObject({ readOnlyHint: true });
+
+    const read = await client.callTool({ name: "read_file", arguments: { instance_id: a.instanceId, path: "/srv/app/a.txt" } });
+    expect(read.isError).toBeFalsy();
+    expect(text(read)).toBe("héllo\r\n");
+    expect(read.structuredContent).toMatchObject({ sha256: sha, size: 8 });
+    const binary = await client.callTool({ name: "read_file", arguments: { instance_id: a.instanceId, path: "/srv/app/a.bin" } });
+    expect((binary.content as any)[0]).toMatchObject({ type: "resource", resource: { blob: "/wD+" } });
+
+    const write = await client.callTool({ name: "write_file", arguments: { instance_id: a.instanceId, path: "/srv/app/n.txt", content: "new ✓\n", if_match: sha } });
+    expect(write.isError).toBeFalsy();
+    expect(write.structuredContent).toMatchObject({ created: true });
+    expect(written).toEqual([{ params: { path: "/srv/app/n.txt", size: 8, if_match: sha, create_only: false }, body: "new ✓\n" }]);
+
+    const compared = await client.callTool({ name: "compare_files_cross_instance", arguments: { source_instance_id: a.instanceId, destination_instance_id: b.instanceId, source_path: "/srv", target_path: "/srv", exclude: ["*.log"] } });
+    expect(compared.isError).toBeFalsy();
+    expect((compared.structuredContent as any).files).toEqual([expect.objectContaining({ path: "x.txt", status: "identical" })]);
+    await client.close();
+
+    // A token with only read on one instance reads there, and may neither write nor compare.
+    const reader = await apiToken(owner, [{ scope: `cloud.${owner.userId}.instances.${a.instanceId}`, actions: ["read"] }]);
+    const limited = await connect(reader);
+    expect((await limited.callTool({ name: "read_file", arguments: { instance_id: a.instanceId, path: "/srv/app/a.txt" } })).isError).toBeFalsy();
+    const refused = await limited.callTool({ name: "write_file", arguments: { instance_id: a.instanceId, path: "/srv/app/n.txt", content: "x" } });
+    expect(text(refused)).toMatch(/^E-AUTH-FORBID: /);
+    const hidden = await limited.callTool({ name: "compare_files_cross_instance", arguments: { source_instance_id: a.instanceId, destination_instance_id: b.instanceId, source_path: "/srv", target_path: "/srv" } });
+    expect(hidden.isError).toBe(true);
+    expect(written.length).toBe(1);
+    await limited.close();
+  });
 });
 
 /** An MCP client's OAuth state, in memory: what the SDK asks a real client to keep. */
