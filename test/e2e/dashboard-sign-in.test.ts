@@ -39,7 +39,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard in Chromium", () => {
     await page.getByRole("heading", { name: "Your sessions" }).waitFor();
 
     await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     const after = await page.context().cookies();
     expect(after.find((c) => c.name === "anc_access")).toBeUndefined();
   });
