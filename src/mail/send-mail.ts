@@ -15,6 +15,8 @@ export type MailDeps = { config: Config; db: Db; fetch?: typeof fetch };
  * hold a sign-in link.
  */
 export async function sendMail(deps: MailDeps, message: MailMessage): Promise<void> {
+  // A placeholder address (an OAuth account whose provider vouched for no email) has no mailbox.
+  if (/\.invalid$/i.test(message.to)) return;
   const { resendApiKey, from } = deps.config.mail;
   if (resendApiKey) {
     await sendWithResend(resendApiKey, from, message, deps.fetch);

@@ -22,6 +22,8 @@ import { readBodyWithin } from "../../http/read-body-within.ts";
 import { bearerSecurity, errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { requireUser } from "../../auth/require-user.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
+import { actorDetail } from "../../auth/principal.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
 import type { ScanResult } from "@anchorage/common";
@@ -114,7 +116,7 @@ fileRoutes.put("/instance/:id/file", requireUser, async (c) => {
   const bytes = await readBodyWithin(c.req.raw, FILE_MAX_BYTES);
   const params = { path: q.data.path, size: bytes.length, ...(match ? { if_match: match } : {}), create_only: ifNoneMatch !== undefined };
   const { instance, result } = await fileCall(c, "sync:cloud_instance", "files.write", params, bytes);
-  await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.file_write", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { path: result.path, size: result.size, created: result.created } });
+  await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.file_write", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { path: result.path, size: result.size, created: result.created, ...actorDetail(p) } }, eventSink(c));
   c.header("ETag", `"${result.sha256}"`);
   return c.json(result, result.created ? 201 : 200);
 });

@@ -60,6 +60,20 @@ describe("the mail sender", () => {
 });
 
 describe("the dev outbox route", () => {
+  it("sends nothing to a placeholder .invalid address (an OAuth account without a verified email)", async () => {
+    const { sendMail } = await import("../../../src/mail/send-mail.ts");
+    const { loadConfig } = await import("../../../src/config.ts");
+    const { openDb } = await import("../../../src/db/client.ts");
+    const { testEnv } = await import("../helpers.ts");
+    const deps = { config: loadConfig(testEnv), db: openDb(testEnv.DB) };
+    const placeholder = `github-${Date.now()}@unverified.invalid`;
+    await sendMail(deps, { to: placeholder, subject: "New sign-in", text: "x" });
+    expect(await outbox(placeholder)).toEqual([]);
+    const real = uniqueEmail();
+    await sendMail(deps, { to: real, subject: "New sign-in", text: "x" });
+    expect((await outbox(real)).map((m) => m.subject)).toEqual(["New sign-in"]);
+  });
+
   it("lists kept mail for one address, newest first", async () => {
     const user = await register();
     await call("/auth/magic-link/request", { body: { email: user.email } });
