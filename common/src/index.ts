@@ -20,3 +20,5 @@ export * from "./protocol/stream-open.ts";
 export * from "./scopes.ts";
 export * from "./tokens.ts";
 export * from "./data.ts";
+export * from "./sync/fastcdc.ts";
+export * from "./sync/plan-sync.ts";

@@ -7,6 +7,9 @@ import { readWholeFile } from "./read-file.ts";
 import { ScanCache } from "./scan-cache.ts";
 import { scanTree } from "./scan-tree.ts";
 import { writeFileAtomically } from "./write-file.ts";
+import { assembleFile, chunkFile, clearStage, readChunk, removeIntoBackup, stageChunk, stagedChunks } from "./transfer-files.ts";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** What file calls need from the agent: its config, and where its hash cache lives. */
 export class FileContext {
@@ -17,6 +20,11 @@ export class FileContext {
   constructor(config: AgentConfig, home?: string) {
     this.config = config;
     this.home = home;
+  }
+
+  /** Where a sync's incoming chunks wait to be assembled: the agent's home, outside every root. */
+  stagingRoot(): string {
+    return join(this.home ?? join(tmpdir(), `anchorage-agent-${process.pid}`), "sync-staging");
   }
 
   /** One cache per agent process, loaded once, shared by concurrent scans. */
@@ -59,5 +67,21 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
       const scan = await scanTree(real, { exclude: [...config.sync.exclude, ...p.exclude], verify: p.verify, cache: await ctx.scanCache(), signal });
       return { result: null, body: new TextEncoder().encode(JSON.stringify({ ...scan, root: p.path })) };
     }
+    case "files.chunks":
+      return { result: null, body: new TextEncoder().encode(JSON.stringify(await chunkFile(p.path, config, signal))) };
+    case "files.chunk.read":
+      return { result: null, body: await readChunk(p.path, config, { offset: p.offset, length: p.length, sha256: p.sha256 }) };
+    case "files.stage.have":
+      return { result: { have: await stagedChunks(ctx.stagingRoot(), p.operation, p.chunks) } };
+    case "files.stage.put":
+      await stageChunk(ctx.stagingRoot(), p.operation, p.sha256, body);
+      return { result: null };
+    case "files.stage.clear":
+      await clearStage(ctx.stagingRoot(), p.operation);
+      return { result: null };
+    case "files.assemble":
+      return { result: await assembleFile(ctx.stagingRoot(), p as any, config) };
+    case "files.remove":
+      return { result: await removeIntoBackup(p.path, config) };
   }
 }

@@ -78,7 +78,7 @@ export async function writeFileAtomically(path: string, content: Uint8Array, con
 }
 
 /** Copies a file about to be replaced into the root's backup folder; returns the copy's path. */
-async function backUp(real: string, root: string, at: Date): Promise<string> {
+export async function backUp(real: string, root: string, at: Date): Promise<string> {
   const stamp = at.toISOString().replace(/:/g, "-");
   const target = join(root, BACKUP_DIR, `${relative(root, real)}.${stamp}`);
   // The backup folder is inside the tree and could be a link someone made: it must stay in the

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { rpcErrorSchema } from "./messages.ts";
+import { CHUNK_MAX_BYTES } from "../sync/fastcdc.ts";
 
 /**
  * Files on an instance (issue #7, DESIGN.md "Sync"): what the DO asks the agent over a `call`
@@ -22,6 +23,10 @@ export const MAX_BROWSE_ENTRIES = 5_000;
 export const BACKUP_DIR = ".anchorage-backups";
 /** Excluded from every scan whatever the config says: backups are never compared or synced. */
 export const ALWAYS_EXCLUDED = [`/${BACKUP_DIR}/**`] as const;
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+/** A sync operation's id (`<source instance id>.<random>`): names the agent's staging folder, so no `/`. */
+export const operationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{8,64}$/);
 
 /** An absolute path on the instance; `..` is refused outright, symlinks are judged by the agent. */
 export const instancePathSchema = z
@@ -55,6 +60,29 @@ export const fileCallParams = {
     /** Rehash every file instead of trusting the cache. */
     verify: z.boolean().default(false),
   }),
+  // ── transfers (sync): see common/src/sync/fastcdc.ts ──
+  /** A file's content-defined chunks; the answer is the stream's bytes (JSON of fileChunksSchema). */
+  "files.chunks": z.strictObject({ path: instancePathSchema }),
+  /** One chunk's bytes, refused (E-CONFLICT) unless they still hash to `sha256`. */
+  "files.chunk.read": z.strictObject({ path: instancePathSchema, offset: z.number().int().min(0), length: z.number().int().min(1).max(CHUNK_MAX_BYTES), sha256: sha256Hex }),
+  /** Which of these chunks the agent already holds for this operation. */
+  "files.stage.have": z.strictObject({ operation: operationIdSchema, chunks: z.array(sha256Hex).max(100_000) }),
+  /** The stream's bytes are one chunk, kept for this operation if they hash to `sha256`. */
+  "files.stage.put": z.strictObject({ operation: operationIdSchema, sha256: sha256Hex }),
+  /** Forgets an operation's staged chunks. */
+  "files.stage.clear": z.strictObject({ operation: operationIdSchema }),
+  /** Writes a file from staged chunks: temp file in the same folder, whole hash checked, old content backed up, rename, mode and mtime set. */
+  "files.assemble": z.strictObject({
+    operation: operationIdSchema,
+    path: instancePathSchema,
+    size: z.number().int().min(0),
+    sha256: sha256Hex,
+    mode: z.number().int().min(0).max(0o7777),
+    mtime_ms: z.number(),
+    chunks: z.array(sha256Hex).max(1_000_000),
+  }),
+  /** Moves a file into the root's backup folder (a sync's deletion). */
+  "files.remove": z.strictObject({ path: instancePathSchema }),
 } as const;
 export type FileCallMethod = keyof typeof fileCallParams;
 export const fileCallMethodSchema = z.enum(Object.keys(fileCallParams) as [FileCallMethod, ...FileCallMethod[]]);
@@ -138,8 +166,25 @@ export const fileCallResults = {
   "files.write": writeResultSchema,
   /** A scan's head carries nothing; its answer is the stream's bytes (JSON of scanResultSchema), too large for a head. */
   "files.scan": z.null(),
+  "files.chunks": z.null(),
+  "files.chunk.read": z.null(),
+  "files.stage.have": z.object({ have: z.array(sha256) }),
+  "files.stage.put": z.null(),
+  "files.stage.clear": z.null(),
+  "files.assemble": z.object({ path: z.string(), created: z.boolean(), backup: z.string().nullable() }),
+  "files.remove": z.object({ path: z.string(), backup: z.string() }),
 } as const satisfies Record<FileCallMethod, z.ZodType>;
 export type FileCallResult<M extends FileCallMethod> = z.infer<(typeof fileCallResults)[M]>;
+
+/** A file's chunks, in order, with the whole file's SHA-256 (R2's multipart ETag is not it: we keep our own). */
+export const fileChunksSchema = z.object({
+  size: z.number().int().nonnegative(),
+  mode,
+  mtime_ms: z.number(),
+  sha256,
+  chunks: z.array(z.object({ offset: z.number().int().nonnegative(), length: z.number().int().positive(), sha256 })),
+});
+export type FileChunks = z.infer<typeof fileChunksSchema>;
 
 // ── comparing two trees ────────────────────────────────────────────────────
 

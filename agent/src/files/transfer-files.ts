@@ -1,0 +1,183 @@
+import { constants } from "node:fs";
+import { lstat, mkdir, open, readFile, realpath, rename, rm, unlink, utimes, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { basename, dirname, join, relative } from "node:path";
+import type { AgentConfig } from "@anchorage/common/agent-config";
+import { BACKUP_DIR, CHUNK_MAX_BYTES, cutPoint, type FileChunks } from "@anchorage/common";
+import { RpcError } from "../rpc-error.ts";
+import { confineToRoots, isInside, whereItLeads } from "../root-paths.ts";
+import { syncDirectory } from "../home.ts";
+import { backUp } from "./write-file.ts";
+
+/**
+ * The agent's half of a sync's transfer (DESIGN.md, Sync). The source lists a file's
+ * content-defined chunks and hands them out one by one; the destination keeps the chunks it is
+ * sent in a staging folder of its own (per operation, outside the roots) and then assembles the
+ * file from them atomically. Bytes travel on call streams, never base64.
+ */
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const READ_BLOCK = 1024 * 1024;
+
+/** Opens a regular file under the roots for reading, refusing a link swapped in since it was resolved. */
+async function openRegular(path: string, config: AgentConfig) {
+  const { real, exists } = await confineToRoots(path, config);
+  if (!exists) throw new RpcError("E-NOT-FOUND", `${path}: no such file`);
+  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ELOOP") throw new RpcError("E-CONFLICT", `${path} changed while it was being read`);
+    throw e;
+  });
+  const st = await handle.stat();
+  if (!st.isFile()) {
+    await handle.close();
+    throw new RpcError("E-VALIDATION", `${path} is not a regular file`);
+  }
+  return { handle, st };
+}
+
+/** Every chunk of a file (FastCDC), read once as a stream, with the whole file's SHA-256. */
+export async function chunkFile(path: string, config: AgentConfig, signal?: AbortSignal): Promise<FileChunks> {
+  const { handle, st } = await openRegular(path, config);
+  try {
+    const whole = createHash("sha256");
+    const chunks: FileChunks["chunks"] = [];
+    // A window of at least CHUNK_MAX_BYTES ahead of the cut, or the end of the file: cutPoint's contract.
+    let buf = new Uint8Array(0);
+    let offset = 0;
+    let eof = false;
+    while (!eof || buf.length > 0) {
+      if (signal?.aborted) throw new RpcError("E-TIMEOUT", "cancelled");
+      if (!eof && buf.length < CHUNK_MAX_BYTES) {
+        const block = new Uint8Array(READ_BLOCK);
+        const { bytesRead } = await handle.read(block, 0, READ_BLOCK, null);
+        if (bytesRead === 0) eof = true;
+        else {
+          const next = new Uint8Array(buf.length + bytesRead);
+          next.set(buf);
+          next.set(block.subarray(0, bytesRead), buf.length);
+          buf = next;
+        }
+        continue;
+      }
+      const len = cutPoint(buf);
+      const piece = buf.subarray(0, len);
+      whole.update(piece);
+      chunks.push({ offset, length: len, sha256: sha(piece) });
+      offset += len;
+      buf = buf.subarray(len);
+    }
+    return { size: offset, mode: st.mode & 0o7777, mtime_ms: st.mtimeMs, sha256: whole.digest("hex"), chunks };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One chunk's bytes, refused if the file changed under them since it was chunked. */
+export async function readChunk(path: string, config: AgentConfig, at: { offset: number; length: number; sha256: string }): Promise<Uint8Array> {
+  const { handle } = await openRegular(path, config);
+  try {
+    const buf = new Uint8Array(at.length);
+    let n = 0;
+    while (n < at.length) {
+      const { bytesRead } = await handle.read(buf, n, at.length - n, at.offset + n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    if (n !== at.length || sha(buf) !== at.sha256) throw new RpcError("E-CONFLICT", `${path} changed while it was being synced`);
+    return buf;
+  } finally {
+    await handle.close();
+  }
+}
+
+// ── the destination's staging folder ───────────────────────────────────────
+
+/** Chunks staged for one operation; the operation id is checked by the call's schema (no `/`). */
+export const stageDir = (stagingRoot: string, operation: string) => join(stagingRoot, operation);
+
+export async function stagedChunks(stagingRoot: string, operation: string, wanted: readonly string[]): Promise<string[]> {
+  const dir = stageDir(stagingRoot, operation);
+  const have: string[] = [];
+  for (const c of new Set(wanted)) {
+    if (await lstat(join(dir, c)).then((s) => s.isFile(), () => false)) have.push(c);
+  }
+  return have;
+}
+
+/** Keeps one chunk if its bytes hash to what the DO said (checked on arrival). */
+export async function stageChunk(stagingRoot: string, operation: string, sha256: string, bytes: Uint8Array): Promise<void> {
+  if (sha(bytes) !== sha256) throw new RpcError("E-VALIDATION", `chunk ${sha256} arrived with other content`);
+  const dir = stageDir(stagingRoot, operation);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = join(dir, `${sha256}.${randomBytes(6).toString("hex")}.tmp`);
+  await writeFile(temp, bytes, { mode: 0o600 });
+  await rename(temp, join(dir, sha256));
+}
+
+export async function clearStage(stagingRoot: string, operation: string): Promise<void> {
+  await rm(stageDir(stagingRoot, operation), { recursive: true, force: true });
+}
+
+export type AssembleParams = { operation: string; path: string; size: number; sha256: string; mode: number; mtime_ms: number; chunks: string[] };
+
+/**
+ * Writes a file from staged chunks: into a temp file in the target's folder, the whole SHA-256
+ * checked before anything is replaced, the replaced file copied to the backup folder, then a
+ * rename, so the good file is never swapped for a half-written or wrong one. Mode and mtime are
+ * the source's.
+ */
+export async function assembleFile(stagingRoot: string, p: AssembleParams, config: AgentConfig): Promise<{ path: string; created: boolean; backup: string | null }> {
+  const { real, root, exists } = await confineToRoots(p.path, config);
+  if (real === root) throw new RpcError("E-VALIDATION", `${p.path} is a project root, not a file`);
+  if (exists && !(await lstat(real)).isFile()) throw new RpcError("E-VALIDATION", `${p.path} is not a regular file`);
+  const dir = dirname(real);
+  await mkdir(dir, { recursive: true });
+  if (!isInside(await realpath(dir), root)) throw new RpcError("E-AUTH-FORBID", `${p.path} leads outside the project roots`);
+
+  const stage = stageDir(stagingRoot, p.operation);
+  const temp = join(dir, `.${basename(real)}.anchorage-${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+  let renamed = false;
+  let backup: string | null = null;
+  try {
+    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const whole = createHash("sha256");
+    let size = 0;
+    try {
+      for (const c of p.chunks) {
+        const bytes = await readFile(join(stage, c)).catch(() => {
+          throw new RpcError("E-CONFLICT", `chunk ${c} of ${p.path} is not staged`);
+        });
+        whole.update(bytes);
+        size += bytes.length;
+        await handle.write(bytes);
+      }
+      if (size !== p.size || whole.digest("hex") !== p.sha256) throw new RpcError("E-CONFLICT", `${p.path}: the assembled content does not hash to ${p.sha256}; nothing replaced`);
+      await handle.chmod(p.mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const when = new Date(p.mtime_ms);
+    await utimes(temp, when, when);
+    if (exists) backup = await backUp(real, root, new Date());
+    await rename(temp, real);
+    renamed = true;
+    await syncDirectory(dir);
+  } finally {
+    if (!renamed) await unlink(temp).catch(() => undefined); // best effort: the original error is what matters
+  }
+  return { path: p.path, created: !exists, backup };
+}
+
+/** A sync's deletion: the file moves into `<root>/.anchorage-backups/` (kept, not destroyed). */
+export async function removeIntoBackup(path: string, config: AgentConfig, now = new Date()): Promise<{ path: string; backup: string }> {
+  const { real, root, exists } = await confineToRoots(path, config);
+  if (!exists) throw new RpcError("E-NOT-FOUND", `${path}: no such file`);
+  if (!(await lstat(real)).isFile()) throw new RpcError("E-VALIDATION", `${path} is not a regular file`);
+  const target = join(root, BACKUP_DIR, `${relative(root, real)}.${now.toISOString().replace(/:/g, "-")}`);
+  if (!isInside(await whereItLeads(dirname(target)), root)) throw new RpcError("E-AUTH-FORBID", `${BACKUP_DIR} leads outside the project root ${root}`);
+  await mkdir(dirname(target), { recursive: true });
+  if (!isInside(await realpath(dirname(target)), root)) throw new RpcError("E-AUTH-FORBID", `${BACKUP_DIR} leads outside the project root ${root}`);
+  await rename(real, target);
+  return { path, backup: target };
+}

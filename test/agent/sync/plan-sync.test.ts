@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { chunksToUpload, compareScans, planSync, type ScanFile } from "@anchorage/common";
+
+const file = (path: string, content: string, mtime_ms = 1000): ScanFile => ({
+  path, size: content.length, mtime_ms, mode: 0o644, sha256: content.padEnd(64, "0").slice(0, 64).replace(/[^0-9a-f]/g, "a"), md5: "0".repeat(32), text: false,
+});
+
+describe("planning a sync", () => {
+  it("transfers new, different and destination-newer files, and deletes only when asked", () => {
+    const entries = compareScans(
+      [file("same", "1"), file("new", "2"), file("changed", "3", 2000), file("conflict", "4", 1000)],
+      [file("same", "1"), file("changed", "5", 1000), file("conflict", "6", 5000), file("extra", "7")],
+    );
+    const keep = planSync(entries, { delete: false });
+    expect("transfer" in keep && keep.transfer.map((e) => e.path)).toEqual(["changed", "conflict", "new"]);
+    expect("remove" in keep && keep.remove).toEqual([]);
+    const del = planSync(entries, { delete: true });
+    expect("remove" in del && del.remove.map((e) => e.path)).toEqual(["extra"]);
+  });
+
+  it("refuses to sync from an empty source, which would look like everything was deleted", () => {
+    const r = planSync(compareScans([], [file("a", "1")]), { delete: true });
+    expect(r).toMatchObject({ code: "E-VALIDATION" });
+  });
+
+  it("refuses a mass deletion: more than 10 files and more than a quarter of the destination", () => {
+    const dest = Array.from({ length: 40 }, (_, i) => file(`d${i}`, String(i)));
+    const src = dest.slice(0, 28); // 12 of 40 would go: 30%
+    expect(planSync(compareScans(src, dest), { delete: true })).toMatchObject({ code: "E-CONFLICT" });
+    expect(planSync(compareScans(dest.slice(0, 31), dest), { delete: true })).toHaveProperty("remove"); // 9: allowed
+    expect(planSync(compareScans(src, dest), { delete: false })).toHaveProperty("transfer"); // no deletion asked
+  });
+
+  it("uploads only the chunks R2 does not hold, each once", () => {
+    const c = (s: string) => ({ sha256: s.repeat(64), offset: 0, length: 1 });
+    expect(chunksToUpload([c("a"), c("b"), c("a"), c("c")], new Set(["b".repeat(64)])).map((x) => x.sha256[0])).toEqual(["a", "c"]);
+    expect(chunksToUpload([c("a"), c("b")], new Set(["a".repeat(64), "b".repeat(64)]))).toEqual([]);
+  });
+});

@@ -1,0 +1,99 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { agentConfigSchema } from "@anchorage/common";
+import { assembleFile, chunkFile, readChunk, removeIntoBackup, stageChunk, stagedChunks } from "../../../agent/src/files/transfer-files.ts";
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const OP = "ins_test.op12345678";
+
+function setup() {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "anchorage-transfer-")));
+  const src = join(base, "src");
+  const dst = join(base, "dst");
+  const stage = join(base, "stage");
+  mkdirSync(src);
+  mkdirSync(dst);
+  const config = agentConfigSchema.parse({ name: "t", roots: [src, dst] });
+  return { src, dst, stage, config };
+}
+
+function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** Moves every chunk of `path` from one root to the other the way a sync does, and assembles it. */
+async function copyThroughStage(env: ReturnType<typeof setup>, from: string, to: string) {
+  const list = await chunkFile(from, env.config);
+  for (const c of list.chunks) await stageChunk(env.stage, OP, c.sha256, await readChunk(from, env.config, c));
+  return { list, result: await assembleFile(env.stage, { operation: OP, path: to, size: list.size, sha256: list.sha256, mode: list.mode, mtime_ms: list.mtime_ms, chunks: list.chunks.map((c) => c.sha256) }, env.config) };
+}
+
+describe("a sync's transfer on the agent", () => {
+  it("chunks a file, stages the chunks and assembles a byte-identical copy with the source's mode and mtime", async () => {
+    const env = setup();
+    const content = randomBytes(2 * 1024 * 1024 + 17);
+    writeFileSync(join(env.src, "big.bin"), content);
+    chmodSync(join(env.src, "big.bin"), 0o640);
+    const when = new Date("2024-05-01T10:00:00Z");
+    utimesSync(join(env.src, "big.bin"), when, when);
+    const { list, result } = await copyThroughStage(env, join(env.src, "big.bin"), join(env.dst, "deep", "big.bin"));
+    expect(list.sha256).toBe(sha(content));
+    expect(list.chunks.length).toBeGreaterThan(5);
+    expect(result).toEqual({ path: join(env.dst, "deep", "big.bin"), created: true, backup: null });
+    expect(sha(readFileSync(join(env.dst, "deep", "big.bin")))).toBe(sha(content));
+    const st = statSync(join(env.dst, "deep", "big.bin"));
+    expect(st.mode & 0o7777).toBe(0o640);
+    expect(st.mtimeMs).toBe(when.getTime());
+    expect(readdirSync(join(env.dst, "deep"))).toEqual(["big.bin"]); // no temp file left
+  });
+
+  it("backs up the file it replaces", async () => {
+    const env = setup();
+    writeFileSync(join(env.src, "a.txt"), "new\n");
+    writeFileSync(join(env.dst, "a.txt"), "old but newer\n");
+    const { result } = await copyThroughStage(env, join(env.src, "a.txt"), join(env.dst, "a.txt"));
+    expect(readFileSync(join(env.dst, "a.txt"), "utf8")).toBe("new\n");
+    expect(result.backup && readFileSync(result.backup, "utf8")).toBe("old but newer\n");
+  });
+
+  it("refuses a chunk whose bytes do not match its hash, and never replaces a file with content of the wrong hash", async () => {
+    const env = setup();
+    await expect(stageChunk(env.stage, OP, sha(Uint8Array.of(1)), Uint8Array.of(2))).rejects.toMatchObject({ code: "E-VALIDATION" });
+    expect(await stagedChunks(env.stage, OP, [sha(Uint8Array.of(1))])).toEqual([]);
+    writeFileSync(join(env.dst, "keep.txt"), "good\n");
+    const bytes = new TextEncoder().encode("other\n");
+    await stageChunk(env.stage, OP, sha(bytes), bytes);
+    expect(await stagedChunks(env.stage, OP, [sha(bytes)])).toEqual([sha(bytes)]);
+    await expect(
+      assembleFile(env.stage, { operation: OP, path: join(env.dst, "keep.txt"), size: 6, sha256: "0".repeat(64), mode: 0o644, mtime_ms: Date.now(), chunks: [sha(bytes)] }, env.config),
+    ).rejects.toMatchObject({ code: "E-CONFLICT" });
+    expect(readFileSync(join(env.dst, "keep.txt"), "utf8")).toBe("good\n");
+    expect(readdirSync(env.dst)).toEqual(["keep.txt"]);
+  });
+
+  it("refuses to hand out a chunk of a file that changed since it was chunked", async () => {
+    const env = setup();
+    writeFileSync(join(env.src, "a.txt"), "one\n");
+    const list = await chunkFile(join(env.src, "a.txt"), env.config);
+    writeFileSync(join(env.src, "a.txt"), "two\n");
+    await expect(readChunk(join(env.src, "a.txt"), env.config, list.chunks[0]!)).rejects.toMatchObject({ code: "E-CONFLICT" });
+  });
+
+  it("a deletion moves the file into the backup folder", async () => {
+    const env = setup();
+    writeFileSync(join(env.dst, "gone.txt"), "bye\n");
+    const r = await removeIntoBackup(join(env.dst, "gone.txt"), env.config);
+    expect(existsSync(join(env.dst, "gone.txt"))).toBe(false);
+    expect(r.backup.startsWith(join(env.dst, ".anchorage-backups", "gone.txt."))).toBe(true);
+    expect(readFileSync(r.backup, "utf8")).toBe("bye\n");
+  });
+});
