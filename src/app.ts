@@ -28,6 +28,7 @@ import { terminalRoutes } from "./cloud/terminal/terminal-routes.ts";
 import { gitRoutes } from "./cloud/git/git-routes.ts";
 import { fileRoutes, isFileUpload } from "./cloud/files/file-routes.ts";
 import { compareRoute } from "./cloud/sync/compare-route.ts";
+import { syncRoutes } from "./cloud/sync/sync-routes.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { tokenRoutes } from "./auth/api-tokens/token-routes.ts";
@@ -132,6 +133,7 @@ export function buildApp() {
   app.route("/api/cloud", gitRoutes);
   app.route("/api/cloud", fileRoutes);
   app.route("/api/cloud", compareRoute);
+  app.route("/api/cloud", syncRoutes);
   app.route("/", eventsRoute);
   app.route("/", proxyRoutes);
   // MCP tools call the REST routes above in process, with the caller's own credential.

@@ -46,4 +46,20 @@ export type TtyExitEvent = {
   at: string;
 };
 
-export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent;
+/** A sync's progress (DESIGN.md, Sync): after each file, and once more when it ends. */
+export type SyncActivityEvent = {
+  type: "cloud:sync-activity";
+  /** The source instance, whose object runs the sync. */
+  instanceId: string;
+  destinationInstanceId: string;
+  operationId: string;
+  at: string;
+  state: "running" | "done" | "failed" | "cancelled";
+  files: { total: number; done: number };
+  bytes: { total: number; uploaded: number; downloaded: number };
+  /** The file just finished (relative to the synced folders). */
+  path?: string;
+  error?: string;
+};
+
+export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent | SyncActivityEvent;

@@ -29,6 +29,8 @@ import { publishToUsers } from "../../src/cloud/events/publish.ts";
 import { FILE_MAX_BYTES, scanResultSchema, type CompareResult, type FileCallMethod, type FileCallParams, type ScanResult } from "@anchorage/common";
 import { callAgent } from "./agent-call.ts";
 import { compareCrossInstance } from "./compare-cross-instance.ts";
+import { planSync } from "@anchorage/common";
+import { pullChunksToAgent, runSyncTransfer, type SyncOperation } from "./sync-transfer.ts";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
 export const OFFLINE_GRACE_MS = 3_000;
@@ -77,6 +79,8 @@ export class InstanceDO extends DurableObject<Env> {
   private readonly streams = new AgentStreams(() => this.agentSockets()[0]);
   private readonly relay = new ProxyRelay(this.streams);
   private readonly terminals: TerminalRelay;
+  /** Syncs this object is running now; one stored as running but absent here was cut short. */
+  private readonly runningSyncs = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -382,7 +386,8 @@ export class InstanceDO extends DurableObject<Env> {
 
   /** A file call on the agent (folders, browse, read, write, scan), over a stream: answers may be larger than a control message. */
   async fileCall(method: FileCallMethod, params: unknown, body?: Uint8Array): Promise<DoResult<{ result: unknown; body: Uint8Array }>> {
-    const scan = method === "files.scan";
+    // A scan or a chunk list reads whole trees or files; an assembly writes a whole file.
+    const scan = method === "files.scan" || method === "files.chunks" || method === "files.assemble";
     const r = await callAgent(this.streams, method, params, {
       body,
       maxAnswerBytes: scan ? MAX_SCAN_ANSWER_BYTES : FILE_MAX_BYTES + 64 * 1024,
@@ -416,6 +421,92 @@ export class InstanceDO extends DurableObject<Env> {
       { instanceId: self, path: req.sourcePath, scan: this.scan(scanParams(req.sourcePath)) },
       { instanceId: destinationId, path: req.targetPath, scan: destination },
     );
+  }
+
+  // ── sync (the transfer after a compare) ───────────────────────────────────
+
+  /**
+   * Starts a sync from a folder here to a folder on another instance (or this one); the Worker has
+   * checked `sync:` on both. The compare and the plan run before answering, so a missing or empty
+   * source or a mass deletion is refused at once; the transfer then runs here, its state in storage.
+   */
+  async startSync(destinationId: string, req: { sourcePath: string; targetPath: string; exclude: string[]; delete: boolean }, requestedBy: string): Promise<DoResult<{ operationId: string }>> {
+    const inst = this.instance();
+    if (!inst) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
+    const compare = await this.compareWith(destinationId, { sourcePath: req.sourcePath, targetPath: req.targetPath, exclude: req.exclude, verify: false });
+    if (!compare.ok) return compare;
+    const plan = planSync(compare.value.files, { delete: req.delete });
+    if ("code" in plan) return fail(plan.code, plan.message);
+    const transfer = plan.transfer.map((e) => ({ path: e.path, size: e.source!.size }));
+    const op: SyncOperation = {
+      id: `${inst.id}.${randomToken(12)}`,
+      sourceInstanceId: inst.id,
+      destinationInstanceId: destinationId,
+      ownerId: inst.ownerId,
+      requestedBy,
+      sourcePath: req.sourcePath,
+      targetPath: req.targetPath,
+      state: "running",
+      plan: { transfer, remove: plan.remove.map((e) => e.path) },
+      files: { total: transfer.length + plan.remove.length, done: 0 },
+      bytes: { total: transfer.reduce((n, f) => n + f.size, 0), uploaded: 0, downloaded: 0 },
+      started_at: new Date().toISOString(),
+    };
+    this.state.setMeta(`sync:${op.id}`, op);
+    this.runningSyncs.add(op.id);
+    this.emitSync(op);
+    const destination = destinationId === inst.id ? null : this.env.INSTANCE.get(this.env.INSTANCE.idFromName(destinationId));
+    const run = runSyncTransfer(op, {
+      source: (m, p, b) => this.fileCall(m, p, b),
+      destination: destination ? (m, p, b) => destination.fileCall(m, p, b) as Promise<DoResult<{ result: unknown; body: Uint8Array }>> : (m, p, b) => this.fileCall(m, p, b),
+      pullChunks: destination ? (o, owner, c) => destination.pullChunks(o, owner, c) as Promise<DoResult<{ downloaded: number }>> : (o, owner, c) => this.pullChunks(o, owner, c),
+      bucket: this.env.BLOBS,
+      load: () => this.state.getMeta<SyncOperation>(`sync:${op.id}`),
+      save: (o) => {
+        // A cancel recorded meanwhile stays recorded.
+        const stored = this.state.getMeta<SyncOperation>(`sync:${op.id}`);
+        this.state.setMeta(`sync:${op.id}`, stored?.state === "cancelled" && o.state === "running" ? { ...o, state: "cancelled" } : o);
+      },
+      progress: (o, path) => this.emitSync(o, path),
+    }).finally(() => this.runningSyncs.delete(op.id));
+    this.ctx.waitUntil(run.then(() => this.outbox));
+    return { ok: true, value: { operationId: op.id } };
+  }
+
+  /**
+   * A sync's state. One marked running that this object is not running (it was evicted or
+   * restarted mid-way) is reported failed: run the sync again, and done files and stored chunks are skipped.
+   */
+  async syncStatus(operationId: string): Promise<SyncOperation | null> {
+    const op = this.state.getMeta<SyncOperation>(`sync:${operationId}`);
+    if (!op) return null;
+    if (op.state === "running" && !this.runningSyncs.has(op.id)) {
+      const failed: SyncOperation = { ...op, state: "failed", error: "interrupted (the sync's object restarted); run the sync again: finished files are identical now and chunks already stored are not uploaded again", finished_at: new Date().toISOString() };
+      this.state.setMeta(`sync:${op.id}`, failed);
+      return failed;
+    }
+    return op;
+  }
+
+  /** Stops a running sync before its next chunk or file; what is written stays written. */
+  async cancelSync(operationId: string): Promise<SyncOperation | null> {
+    const op = await this.syncStatus(operationId);
+    if (!op || op.state !== "running") return op;
+    const cancelled: SyncOperation = { ...op, state: "cancelled" };
+    this.state.setMeta(`sync:${op.id}`, cancelled);
+    return cancelled;
+  }
+
+  /** The destination's half of a sync: chunks from R2 to this instance's agent. */
+  async pullChunks(operation: string, ownerId: string, chunks: string[]): Promise<DoResult<{ downloaded: number }>> {
+    return pullChunksToAgent((m, p, b) => this.fileCall(m, p, b), this.env.BLOBS, operation, ownerId, chunks);
+  }
+
+  private emitSync(op: SyncOperation, path?: string) {
+    this.emit({
+      type: "cloud:sync-activity", instanceId: op.sourceInstanceId, destinationInstanceId: op.destinationInstanceId, operationId: op.id, at: new Date().toISOString(),
+      state: op.state, files: { ...op.files }, bytes: { ...op.bytes }, ...(path ? { path } : {}), ...(op.error ? { error: op.error } : {}),
+    });
   }
 
   /**

@@ -157,8 +157,8 @@ export async function assembleFile(stagingRoot: string, p: AssembleParams, confi
     } finally {
       await handle.close();
     }
-    const when = new Date(p.mtime_ms);
-    await utimes(temp, when, when);
+    // Seconds as a number keep the sub-millisecond part a Date would drop.
+    await utimes(temp, p.mtime_ms / 1000, p.mtime_ms / 1000);
     if (exists) backup = await backUp(real, root, new Date());
     await rename(temp, real);
     renamed = true;

@@ -1,0 +1,107 @@
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { crossInstanceRequestSchema } from "@anchorage/common";
+import { newRouter } from "../../http/router.ts";
+import { AppError, notFound } from "../../http/app-error.ts";
+import { clientIp } from "../../http/client-ip.ts";
+import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
+import { recordAudit } from "../../audit/audit-log.ts";
+import { eventSink } from "../../audit/event-sink.ts";
+import { actorDetail, type Principal } from "../../auth/principal.ts";
+import type { Db } from "../../db/client.ts";
+import type { Env } from "../../env.ts";
+import { requireInstance } from "../instances/instance-access.ts";
+import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
+import type { SyncOperation } from "../../../durable-objects/instance/sync-transfer.ts";
+
+/**
+ * `POST /api/cloud/sync/cross-instance` (DESIGN.md, Contracts: Sync): compare, then transfer
+ * what differs, in the source's InstanceDO; `GET /api/cloud/sync/operations/:operationId` and
+ * `POST …/cancel`. Everything needs `sync:` on both instances.
+ */
+export const syncRoutes = newRouter();
+
+const startedSchema = z.object({ success: z.literal(true), operationId: z.string() });
+const operationSchema = z.object({
+  operationId: z.string(),
+  sourceInstanceId: z.string(),
+  destinationInstanceId: z.string(),
+  sourcePath: z.string(),
+  targetPath: z.string(),
+  state: z.enum(["running", "done", "failed", "cancelled"]),
+  files: z.object({ total: z.number().int(), done: z.number().int() }),
+  /** `uploaded`: content bytes the source sent to storage (0 when every chunk was already held); `downloaded`: bytes sent to the destination. */
+  bytes: z.object({ total: z.number().int(), uploaded: z.number().int(), downloaded: z.number().int() }),
+  error: z.string().optional(),
+  started_at: z.string(),
+  finished_at: z.string().optional(),
+});
+const opParam = z.object({ operationId: z.string().min(3).max(140) });
+
+syncRoutes.openapi(
+  createRoute({
+    method: "post", path: "/sync/cross-instance", tags: ["sync"], ...signedIn,
+    summary: "Sync a folder on one instance to a folder on another: compare, then send what differs in content-addressed chunks through storage (only chunks not yet stored are uploaded), written atomically with the replaced files backed up. Refused: a missing or empty source, and deleting (delete: true) more than 10 files and more than a quarter of the destination",
+    request: { body: jsonBody(crossInstanceRequestSchema) },
+    responses: { 200: jsonResponse(startedSchema, "Started: follow it at /api/cloud/sync/operations/{operationId}"), ...errorResponses(400, 401, 403, 404, 409, 413, 503, 504) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const p = c.get("principal");
+    const db = c.get("db");
+    const { instance: source } = await requireInstance(db, p, body.sourceInstanceId, "sync:cloud_instance");
+    const { instance: destination } = await requireInstance(db, p, body.destinationInstanceId, "sync:cloud_instance");
+    const stub = c.env.INSTANCE.get(c.env.INSTANCE.idFromName(source.id));
+    const r = (await stub.startSync(destination.id, { sourcePath: body.sourcePath, targetPath: body.targetPath, exclude: body.options.exclude, delete: body.options.delete }, p.userId)) as DoResult<{ operationId: string }>;
+    if (!r.ok) throw new AppError(r.code, r.message);
+    await recordAudit(db, {
+      actorId: p.userId, action: "cloud.sync_start", subjectId: source.id, ip: clientIp(c.req.raw),
+      detail: { operation: r.value.operationId, destination: destination.id, source_path: body.sourcePath, target_path: body.targetPath, delete: body.options.delete, ...actorDetail(p) },
+    }, eventSink(c));
+    return c.json({ success: true as const, operationId: r.value.operationId }, 200);
+  },
+);
+
+/**
+ * The operation, for someone with `sync:` on both its instances. The id names the source
+ * instance; anyone else (or an id that was never issued) gets the same 404.
+ */
+async function findOperation(env: Env, db: Db, p: Principal, operationId: string, cancel: boolean): Promise<SyncOperation> {
+  const sourceId = operationId.slice(0, operationId.lastIndexOf("."));
+  if (!sourceId) throw notFound("sync operation");
+  await requireInstance(db, p, sourceId, "sync:cloud_instance").catch(() => {
+    throw notFound("sync operation");
+  });
+  const stub = env.INSTANCE.get(env.INSTANCE.idFromName(sourceId));
+  const seen = (await stub.syncStatus(operationId)) as SyncOperation | null;
+  if (!seen) throw notFound("sync operation");
+  await requireInstance(db, p, seen.destinationInstanceId, "sync:cloud_instance").catch(() => {
+    throw notFound("sync operation");
+  });
+  return cancel ? ((await stub.cancelSync(operationId)) as SyncOperation) : seen;
+}
+
+const view = (op: SyncOperation) => ({
+  operationId: op.id, sourceInstanceId: op.sourceInstanceId, destinationInstanceId: op.destinationInstanceId, sourcePath: op.sourcePath, targetPath: op.targetPath,
+  state: op.state, files: op.files, bytes: op.bytes, ...(op.error ? { error: op.error } : {}), started_at: op.started_at, ...(op.finished_at ? { finished_at: op.finished_at } : {}),
+});
+
+syncRoutes.openapi(
+  createRoute({
+    method: "get", path: "/sync/operations/{operationId}", tags: ["sync"], ...signedIn,
+    summary: "A sync's state, files done and bytes moved",
+    request: { params: opParam },
+    responses: { 200: jsonResponse(operationSchema, "The operation"), ...errorResponses(401, 404) },
+  }),
+  async (c) => c.json(view(await findOperation(c.env, c.get("db"), c.get("principal"), c.req.valid("param").operationId, false)), 200),
+);
+
+syncRoutes.openapi(
+  createRoute({
+    method: "post", path: "/sync/operations/{operationId}/cancel", tags: ["sync"], ...signedIn,
+    summary: "Stop a running sync before its next chunk or file (files already written stay; none is left half-written)",
+    request: { params: opParam },
+    responses: { 200: jsonResponse(operationSchema, "The operation, cancelled unless it had already ended"), ...errorResponses(401, 404) },
+  }),
+  async (c) => c.json(view(await findOperation(c.env, c.get("db"), c.get("principal"), c.req.valid("param").operationId, true)), 200),
+);

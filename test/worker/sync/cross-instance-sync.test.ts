@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { call, errorOf, json, register, testEnv, type Session } from "../helpers.ts";
+import { FakeAgent, until } from "../cloud/fake-agent.ts";
+import type { ScanFile } from "@anchorage/common";
+
+/**
+ * `POST /api/cloud/sync/cross-instance` and the operation's status against two protocol-speaking
+ * fake agents and the real R2 binding: what is uploaded (only chunks R2 lacks, each verified),
+ * what reaches the destination, and who may start or see a sync. The real agents' side is
+ * tested in test/agent/sync and end to end in test/e2e/sync.test.ts.
+ */
+async function online(owner: Session, name: string) {
+  const agent = await FakeAgent.register(owner, name);
+  expect((await agent.connect()).status).toBe(101);
+  await until(async () => (await json(await call(`/api/cloud/instance/${agent.instanceId}`, { token: owner.access }))).status === "online");
+  return agent;
+}
+
+async function share(owner: Session, grantee: Session, instanceId: string, permissions: string[]) {
+  const res = await call("/api/cloud/shares/save", { token: owner.access, body: { grantee_email: grantee.email, instance_id: instanceId, permissions } });
+  expect(res.status).toBe(200);
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+const enc = (s: string) => new TextEncoder().encode(s);
+
+/** A source with one file of two chunks, a destination without it; every call recorded. */
+async function pair(owner: Session, content = ["first chunk;", "second chunk"]) {
+  const source = await online(owner, "src");
+  const destination = await online(owner, "dst");
+  const chunks = await Promise.all(content.map(async (c, i) => ({ offset: content.slice(0, i).join("").length, length: c.length, sha256: await sha256(enc(c)), bytes: enc(c) })));
+  const whole = enc(content.join(""));
+  const file: ScanFile = { path: "a.bin", size: whole.length, mtime_ms: 1000, mode: 0o644, sha256: await sha256(whole), md5: "0".repeat(32), text: false };
+  const asked: { side: string; method: string; params: any; body: Uint8Array }[] = [];
+  const rec = (side: string, method: string, answer: (p: any, b: Uint8Array) => any) => (p: any, b: Uint8Array) => {
+    asked.push({ side, method, params: p, body: b });
+    return answer(p, b);
+  };
+  source.calls["files.scan"] = rec("src", "files.scan", (p) => ({ result: null, body: JSON.stringify({ root: p.path, files: [file], excluded: 0, skipped: [], hashed: 0 }) }));
+  source.calls["files.chunks"] = rec("src", "files.chunks", () => ({ result: null, body: JSON.stringify({ size: file.size, mode: 0o644, mtime_ms: 1000, sha256: file.sha256, chunks: chunks.map(({ bytes: _b, ...c }) => c) }) }));
+  source.calls["files.chunk.read"] = rec("src", "files.chunk.read", (p) => ({ result: null, body: chunks.find((c) => c.sha256 === p.sha256)!.bytes }));
+  destination.calls["files.scan"] = rec("dst", "files.scan", (p) => ({ result: null, body: JSON.stringify({ root: p.path, files: [], excluded: 0, skipped: [], hashed: 0 }) }));
+  destination.calls["files.stage.have"] = rec("dst", "files.stage.have", () => ({ result: { have: [] } }));
+  destination.calls["files.stage.put"] = rec("dst", "files.stage.put", () => ({ result: null }));
+  destination.calls["files.stage.clear"] = rec("dst", "files.stage.clear", () => ({ result: null }));
+  destination.calls["files.assemble"] = rec("dst", "files.assemble", (p) => ({ result: { path: p.path, created: true, backup: null } }));
+  const body = { sourceInstanceId: source.instanceId, destinationInstanceId: destination.instanceId, sourcePath: "/srv/a", targetPath: "/srv/b" };
+  return { source, destination, chunks, file, asked, body };
+}
+
+async function finished(token: string, operationId: string) {
+  return until(async () => {
+    const s = await json(await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}`, { token }));
+    return s.state !== "running" ? s : null;
+  });
+}
+
+describe("sync between instances", () => {
+  it("uploads each chunk R2 lacks once, verified, and has the destination assemble the file from them", async () => {
+    const owner = await register();
+    const { chunks, file, asked, body } = await pair(owner);
+    const res = await call("/api/cloud/sync/cross-instance", { token: owner.access, body });
+    expect(res.status).toBe(200);
+    const { success, operationId } = await json(res);
+    expect(success).toBe(true);
+    const op = await finished(owner.access, operationId);
+    expect(op).toMatchObject({ state: "done", files: { total: 1, done: 1 }, bytes: { total: file.size, uploaded: file.size, downloaded: file.size } });
+    for (const c of chunks) expect(new Uint8Array(await (await testEnv.BLOBS.get(`chunks/${owner.userId}/${c.sha256}`))!.arrayBuffer())).toEqual(c.bytes);
+    const puts = asked.filter((a) => a.method === "files.stage.put");
+    expect(puts.map((p) => p.params.sha256)).toEqual(chunks.map((c) => c.sha256));
+    expect(puts.map((p) => new TextDecoder().decode(p.body))).toEqual(["first chunk;", "second chunk"]);
+    expect(asked.find((a) => a.method === "files.assemble")!.params).toEqual({ operation: operationId, path: "/srv/b/a.bin", size: file.size, sha256: file.sha256, mode: 0o644, mtime_ms: 1000, chunks: chunks.map((c) => c.sha256) });
+    expect(asked.some((a) => a.method === "files.stage.clear")).toBe(true);
+
+    // Again: R2 holds both chunks, so the source sends no content at all.
+    asked.length = 0;
+    const again = await finished(owner.access, (await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }))).operationId);
+    expect(again).toMatchObject({ state: "done", bytes: { uploaded: 0, downloaded: file.size } });
+    expect(asked.filter((a) => a.method === "files.chunk.read")).toEqual([]);
+  });
+
+  it("fails the operation when a chunk arrives with other content, storing nothing under its hash", async () => {
+    const owner = await register();
+    const { source, chunks, asked, body } = await pair(owner, ["only chunk"]);
+    source.calls["files.chunk.read"] = () => ({ result: null, body: "tampered!!" });
+    const { operationId } = await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }));
+    const op = await finished(owner.access, operationId);
+    expect(op.state).toBe("failed");
+    expect(op.error).toMatch(/other content/);
+    expect(await testEnv.BLOBS.head(`chunks/${owner.userId}/${chunks[0]!.sha256}`)).toBeNull();
+    expect(asked.some((a) => a.method === "files.assemble")).toBe(false);
+  });
+
+  it("refuses to sync from an empty source before anything is written", async () => {
+    const owner = await register();
+    const { source, asked, body } = await pair(owner);
+    source.calls["files.scan"] = (p) => ({ result: null, body: JSON.stringify({ root: p.path, files: [], excluded: 0, skipped: [], hashed: 0 }) });
+    const res = await call("/api/cloud/sync/cross-instance", { token: owner.access, body: { ...body, options: { delete: true } } });
+    expect(res.status).toBe(400);
+    expect(errorOf(await json(res)).message).toMatch(/no files/);
+    expect(asked.filter((a) => a.method !== "files.scan")).toEqual([]);
+  });
+
+  it("refuses a stranger, and a sharee without sync: on either instance, the sync and its status", async () => {
+    const owner = await register();
+    const { source, destination, body, asked } = await pair(owner);
+    const { operationId } = await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }));
+    await finished(owner.access, operationId);
+    asked.length = 0;
+    const stranger = await register();
+    expect((await call("/api/cloud/sync/cross-instance", { token: stranger.access, body })).status).toBe(404);
+    expect((await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}`, { token: stranger.access })).status).toBe(404);
+    expect((await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}/cancel`, { token: stranger.access, method: "POST" })).status).toBe(404);
+
+    const sharee = await register();
+    await share(owner, sharee, source.instanceId, ["read:cloud_instance", "sync:cloud_instance"]);
+    await share(owner, sharee, destination.instanceId, ["read:cloud_instance"]);
+    expect((await call("/api/cloud/sync/cross-instance", { token: sharee.access, body })).status).toBe(403);
+    expect((await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}`, { token: sharee.access })).status).toBe(404);
+    expect(asked).toEqual([]);
+    await share(owner, sharee, destination.instanceId, ["read:cloud_instance", "sync:cloud_instance"]);
+    expect((await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}`, { token: sharee.access })).status).toBe(200);
+    expect((await call("/api/cloud/sync/operations/ins_nope.abcdefghij", { token: owner.access })).status).toBe(404);
+  });
+});
