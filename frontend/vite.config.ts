@@ -10,9 +10,10 @@ export default defineConfig({
     emptyOutDir: true,
     // Print each file's gzip size after the build (the default, stated on purpose).
     reportCompressedSize: true,
-    // The dashboard imports plain functions from @anchorage/common (scope checks, the scope
-    // catalog) whose modules also build zod schemas at load. Building a schema has no effect
-    // outside it, so an unused one can go, and zod with it (~23 kB gzip otherwise).
-    rolldownOptions: { treeshake: { manualPureFunctions: ["z"] } },
+    // The dashboard imports values from @anchorage/common only from its zod-free modules
+    // (scope-paths, shareable-actions, oauth-labels), so zod is never shipped. (Marking "z" as a
+    // pure function instead also matched minified functions named z in dependencies, and broke
+    // the terminal.)
+
   },
 });

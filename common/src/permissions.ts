@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { shareableActions } from "./shareable-actions.ts";
+
+export * from "./shareable-actions.ts";
 
 /**
  * Every action `permit()` decides. REST, sockets, the proxy and MCP all name an
@@ -31,17 +34,7 @@ export const actionSchema = z.enum([
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
-/** What a share can grant: everything on an instance except managing it. */
-export const shareableActions = [
-  "read:cloud_instance",
-  "command:cloud_instance",
-  "terminal:cloud_instance",
-  "git:cloud_instance",
-  "sync:cloud_instance",
-  "proxy:cloud_instance",
-] as const satisfies readonly Action[];
 export const shareableActionSchema = z.enum(shareableActions);
-export type ShareableAction = z.infer<typeof shareableActionSchema>;
 
 /** A share as permit() sees it. */
 export type ShareGrant = {

@@ -1,4 +1,5 @@
-import { OAUTH_FAILURES, OAUTH_PROVIDER_LABELS, type Identity, type OAuthFailureReason } from "@anchorage/common/oauth";
+import { OAUTH_FAILURES, OAUTH_PROVIDER_LABELS, type OAuthFailureReason } from "@anchorage/common/oauth-labels";
+import type { Identity } from "@anchorage/common/oauth";
 import { authed, request, type AuthConfig } from "../api.ts";
 
 /** The signed-in person's linked providers, and whether they also have a password. */

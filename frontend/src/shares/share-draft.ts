@@ -1,5 +1,5 @@
 import type { shareSchema } from "@anchorage/common";
-import { shareableActions, type ShareableAction } from "@anchorage/common/permissions";
+import { shareableActions, type ShareableAction } from "@anchorage/common/shareable-actions";
 import type { Tone } from "../tone.ts";
 
 /**

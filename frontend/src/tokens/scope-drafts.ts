@@ -1,4 +1,4 @@
-import { actionsUnder, parseScopePath, scopeGrantProblem, type ScopeGrant } from "@anchorage/common/scopes";
+import { actionsUnder, parseScopePath, scopeGrantProblem, type ScopeGrant } from "@anchorage/common/scope-paths";
 import type { Instance } from "@anchorage/common";
 
 /**

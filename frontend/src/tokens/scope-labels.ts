@@ -1,4 +1,4 @@
-import { parseScopePath, SCOPE_CATALOG, type ScopeGrant } from "@anchorage/common/scopes";
+import { parseScopePath, SCOPE_CATALOG, type ScopeGrant } from "@anchorage/common/scope-paths";
 import type { ScopeContext } from "./scope-drafts.ts";
 
 /** Scopes and actions in words: "All your instances", "Instance “build-box”: read, command". */
