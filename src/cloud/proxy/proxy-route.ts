@@ -194,15 +194,20 @@ proxyRoutes.get("/auth/proxy-login", async (c) => {
 });
 
 /** `POST /auth/proxy-token {instance_id}`: a 5-minute token for scripts (header `X-Anchorage-Proxy-Token`). */
-proxyRoutes.post("/auth/proxy-token", async (c) => {
+/** A 5-minute token that opens one instance's proxy, for scripts (header `X-Anchorage-Proxy-Token`). */
+async function mintProxyToken(c: Context<AppEnv>, instanceId: string | undefined, field: string) {
   // A proxy token belongs to a session; a script with an API token sends that token to the proxy itself.
   const principal = requireSessionPrincipal(await authenticate(c));
-  const body = z.object({ instance_id: z.string().min(1).max(64) }).safeParse(await c.req.json().catch(() => null));
-  if (!body.success) throw new AppError("E-VALIDATION", "instance_id is required", { fields: [{ path: "instance_id", message: "required" }] });
-  await requireInstance(c.get("db"), principal, body.data.instance_id, "proxy:cloud_instance");
-  const { token, expiresIn } = await issueProxyToken(c.get("config"), "handoff", { userId: principal.userId, sessionId: principal.sessionId, instanceId: body.data.instance_id });
+  const id = z.string().min(1).max(64).safeParse(instanceId);
+  if (!id.success) throw new AppError("E-VALIDATION", `${field} is required`, { fields: [{ path: field, message: "required" }] });
+  await requireInstance(c.get("db"), principal, id.data, "proxy:cloud_instance");
+  const { token, expiresIn } = await issueProxyToken(c.get("config"), "handoff", { userId: principal.userId, sessionId: principal.sessionId, instanceId: id.data });
   return c.json({ proxy_token: token, expires_in: expiresIn });
-});
+}
+
+/** `POST /auth/proxy-token {instance_id}` and `GET /auth/proxy-token?target=<instance id>` (the issue's form). */
+proxyRoutes.post("/auth/proxy-token", async (c) => mintProxyToken(c, ((await c.req.json().catch(() => null)) as { instance_id?: string } | null)?.instance_id, "instance_id"));
+proxyRoutes.get("/auth/proxy-token", (c) => mintProxyToken(c, c.req.query("target"), "target"));
 
 proxyRoutes.all("/p/:slug", (c) => c.redirect(`/p/${c.req.param("slug")}/${new URL(c.req.url).search}`, 308));
 proxyRoutes.all("/p/:slug/*", (c) => {

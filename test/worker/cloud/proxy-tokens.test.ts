@@ -45,4 +45,15 @@ describe("proxy tokens", () => {
     const res = await call(`/__anchorage/session?token=${encodeURIComponent(proxy_token)}&next=/`, { headers: { host: `${slugB}.localhost:8787` } });
     expect(res.status).toBe(401);
   });
+
+  it("mints the same token with GET ?target=, and refuses a missing target and a stranger", async () => {
+    const { owner, instanceId } = await proxiedInstance(`get-${Date.now().toString(36)}`);
+    const res = await call(`/auth/proxy-token?target=${instanceId}`, { token: owner.access });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ proxy_token: expect.any(String), expires_in: 300 });
+    const missing = await call("/auth/proxy-token", { token: owner.access });
+    expect(missing.status).toBe(400);
+    expect((await json(missing)).error.fields[0].path).toBe("target");
+    expect((await call(`/auth/proxy-token?target=${instanceId}`, { token: (await register()).access })).status).toBe(404);
+  });
 });
