@@ -1,6 +1,8 @@
 import { buildApp } from "./app.ts";
 import type { Env } from "./env.ts";
 import { loadConfig } from "./config.ts";
+import { openDb } from "./db/client.ts";
+import { purgeExpiredChallenges } from "./auth/challenges/challenge-store.ts";
 import { isOAuthPath, mcpOAuthProvider } from "./mcp/oauth-provider.ts";
 import { handleQueueBatch } from "./webhooks/queue-consumer.ts";
 
@@ -25,4 +27,6 @@ export default {
   },
   // Audit events to webhooks, and the dead-letter queue behind them (wrangler.toml [[queues.consumers]]).
   queue: (batch, env) => handleQueueBatch(batch, env),
+  // Hourly (wrangler.toml [triggers]): sign-in challenges a day past their expiry are deleted.
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(purgeExpiredChallenges(openDb(env.DB))),
 } satisfies ExportedHandler<Env>;
