@@ -199,6 +199,45 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
       ),
   );
 
+  server.registerTool(
+    "cross_instance_sync_folder",
+    {
+      title: "Sync a folder to another instance",
+      description:
+        "Make a folder on the destination instance match a folder on the source: new and changed files are sent (only content not already stored moves), each replaced file backed up under .anchorage-backups/ on the destination. With delete: true, files only on the destination are moved into that backup folder (refused when more than 10 files and more than a quarter of the destination would go). A missing or empty source is refused. Answers an operationId; follow it with get_sync_operation.",
+      inputSchema: {
+        source_instance_id: instanceId,
+        destination_instance_id: instanceId,
+        source_path: path,
+        target_path: path,
+        exclude: z.array(z.string().min(1).max(300)).max(200).optional().describe("more globs to leave out, e.g. dist/** or *.log"),
+        delete: z.boolean().optional().describe("also remove (into the backup folder) files only on the destination; default false"),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ source_instance_id, destination_instance_id, source_path, target_path, exclude, delete: del }) =>
+      result(
+        await rest("POST", "/api/cloud/sync/cross-instance", {
+          sourceInstanceId: source_instance_id,
+          destinationInstanceId: destination_instance_id,
+          sourcePath: source_path,
+          targetPath: target_path,
+          options: { exclude: exclude ?? [], delete: del ?? false },
+        }),
+      ),
+  );
+
+  server.registerTool(
+    "get_sync_operation",
+    {
+      title: "A sync's progress",
+      description: "The state of a sync started by cross_instance_sync_folder: running, done, failed (with the error) or cancelled; files total and done; bytes total, uploaded (content the source sent; 0 when all was already stored) and downloaded.",
+      inputSchema: { operation_id: z.string().min(3).max(140) },
+      annotations: readOnly,
+    },
+    async ({ operation_id }) => result(await rest("GET", `/api/cloud/sync/operations/${enc(operation_id)}`)),
+  );
+
   // Resources: an instance's health history and recent logs, for clients that read context.
   const instances = async () => {
     const a = await rest("GET", "/api/cloud/instances");

@@ -185,6 +185,28 @@ describe("MCP over Streamable HTTP", () => {
     expect(written.length).toBe(1);
     await limited.close();
   });
+
+  it("cross_instance_sync_folder starts a sync through REST with the caller's credential (destructive), and get_sync_operation follows it", async () => {
+    const owner = await register();
+    const a = await FakeAgent.register(owner, "sync-a");
+    const b = await FakeAgent.register(owner, "sync-b");
+    const client = await connect(owner.access);
+    const byName = Object.fromEntries((await client.listTools()).tools.map((t) => [t.name, t]));
+    expect(byName.cross_instance_sync_folder!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(byName.get_sync_operation!.annotations).toMatchObject({ readOnlyHint: true });
+    const args = { source_instance_id: a.instanceId, destination_instance_id: b.instanceId, source_path: "/srv", target_path: "/srv" };
+    // Neither agent is connected: the route itself answered, through the owner's credential.
+    const offline = await client.callTool({ name: "cross_instance_sync_folder", arguments: args });
+    expect(text(offline)).toMatch(/^E-INSTANCE-OFFLINE: /);
+    const unknown = await client.callTool({ name: "get_sync_operation", arguments: { operation_id: `${a.instanceId}.abcdefghijkl` } });
+    expect(text(unknown)).toMatch(/^E-NOT-FOUND: /);
+    await client.close();
+
+    const reader = await apiToken(owner, [{ scope: `cloud.${owner.userId}.instances`, actions: ["read"] }]);
+    const limited = await connect(reader);
+    expect(text(await limited.callTool({ name: "cross_instance_sync_folder", arguments: args }))).toMatch(/^E-AUTH-FORBID: /);
+    await limited.close();
+  });
 });
 
 /** An MCP client's OAuth state, in memory: what the SDK asks a real client to keep. */

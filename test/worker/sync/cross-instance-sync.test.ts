@@ -93,6 +93,27 @@ describe("sync between instances", () => {
     expect(asked.some((a) => a.method === "files.assemble")).toBe(false);
   });
 
+  it("a cancel stops the sync before its next chunk: the destination assembles nothing", async () => {
+    const owner = await register();
+    const { source, chunks, asked, body } = await pair(owner);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    source.calls["files.chunk.read"] = async (p) => {
+      await held;
+      return { result: null, body: chunks.find((c) => c.sha256 === p.sha256)!.bytes };
+    };
+    const { operationId } = await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }));
+    await until(() => asked.some((a) => a.method === "files.chunks"));
+    const cancelled = await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}/cancel`, { token: owner.access, method: "POST" });
+    expect(cancelled.status).toBe(200);
+    expect((await json(cancelled)).state).toBe("cancelled");
+    release();
+    const op = await finished(owner.access, operationId);
+    expect(op.state).toBe("cancelled");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(asked.some((a) => a.method === "files.assemble" || a.method === "files.stage.put")).toBe(false);
+  });
+
   it("refuses to sync from an empty source before anything is written", async () => {
     const owner = await register();
     const { source, asked, body } = await pair(owner);
