@@ -430,12 +430,12 @@ export class InstanceDO extends DurableObject<Env> {
    * checked `sync:` on both. The compare and the plan run before answering, so a missing or empty
    * source or a mass deletion is refused at once; the transfer then runs here, its state in storage.
    */
-  async startSync(destinationId: string, req: { sourcePath: string; targetPath: string; exclude: string[]; delete: boolean }, requestedBy: string): Promise<DoResult<{ operationId: string }>> {
+  async startSync(destinationId: string, req: { sourcePath: string; targetPath: string; exclude: string[]; delete: boolean; only?: string[] }, requestedBy: string): Promise<DoResult<{ operationId: string }>> {
     const inst = this.instance();
     if (!inst) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
     const compare = await this.compareWith(destinationId, { sourcePath: req.sourcePath, targetPath: req.targetPath, exclude: req.exclude, verify: false });
     if (!compare.ok) return compare;
-    const plan = planSync(compare.value.files, { delete: req.delete });
+    const plan = planSync(compare.value.files, { delete: req.delete, ...(req.only ? { only: new Set(req.only) } : {}) });
     if ("code" in plan) return fail(plan.code, plan.message);
     const transfer = plan.transfer.map((e) => ({ path: e.path, size: e.source!.size }));
     const op: SyncOperation = {

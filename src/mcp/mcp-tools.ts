@@ -228,6 +228,36 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
   );
 
   server.registerTool(
+    "execute_sync_from_comparison",
+    {
+      title: "Sync files chosen from a comparison",
+      description:
+        "Sync only the chosen paths from a compare_files_cross_instance result. The folders are compared again first, so a path that is identical by now is skipped; only_destination paths are removed (into the backup folder) only with delete: true. Answers an operationId; follow it with get_sync_operation.",
+      inputSchema: {
+        source_instance_id: instanceId,
+        destination_instance_id: instanceId,
+        source_path: path,
+        target_path: path,
+        files: z.array(z.string().min(1).max(4096)).min(1).max(100_000).describe("relative paths, as the comparison listed them"),
+        exclude: z.array(z.string().min(1).max(300)).max(200).optional(),
+        delete: z.boolean().optional(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ source_instance_id, destination_instance_id, source_path, target_path, files, exclude, delete: del }) =>
+      result(
+        await rest("POST", "/api/cloud/sync/execute-from-comparison", {
+          sourceInstanceId: source_instance_id,
+          destinationInstanceId: destination_instance_id,
+          sourcePath: source_path,
+          targetPath: target_path,
+          files,
+          options: { exclude: exclude ?? [], delete: del ?? false },
+        }),
+      ),
+  );
+
+  server.registerTool(
     "get_sync_operation",
     {
       title: "A sync's progress",

@@ -18,15 +18,20 @@ export const DELETE_ALWAYS_ALLOWED = 10;
 
 export type PlanRefusal = { code: "E-VALIDATION" | "E-CONFLICT"; message: string };
 
-/** The plan, or why there is none: an empty source (maybe unmounted) or a mass deletion. */
-export function planSync(entries: readonly CompareEntry[], opts: { delete: boolean }): SyncPlan | PlanRefusal {
+/**
+ * The plan, or why there is none: an empty source (maybe unmounted) or a mass deletion. `only`
+ * narrows it to these paths (a compare's result the caller chose from); the checks still look at
+ * the whole of both trees as they are now.
+ */
+export function planSync(entries: readonly CompareEntry[], opts: { delete: boolean; only?: ReadonlySet<string> }): SyncPlan | PlanRefusal {
   const sourceFiles = entries.filter((e) => e.source !== null).length;
   const destinationFiles = entries.filter((e) => e.destination !== null).length;
   if (sourceFiles === 0) {
     return { code: "E-VALIDATION", message: "the source folder has no files: refusing to sync from it (an unmounted or emptied folder looks just like this)" };
   }
-  const transfer = entries.filter((e) => e.status === "new" || e.status === "different" || e.status === "destination_newer");
-  const remove = opts.delete ? entries.filter((e) => e.status === "only_destination") : [];
+  const chosen = opts.only ? entries.filter((e) => opts.only!.has(e.path)) : entries;
+  const transfer = chosen.filter((e) => e.status === "new" || e.status === "different" || e.status === "destination_newer");
+  const remove = opts.delete ? chosen.filter((e) => e.status === "only_destination") : [];
   if (remove.length > DELETE_ALWAYS_ALLOWED && remove.length > destinationFiles * MAX_DELETE_SHARE) {
     return {
       code: "E-CONFLICT",

@@ -1,6 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { crossInstanceRequestSchema } from "@anchorage/common";
+import type { Context } from "hono";
+import { crossInstanceRequestSchema, type CrossInstanceRequest } from "@anchorage/common";
+import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
 import { AppError, notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
@@ -38,6 +40,28 @@ const operationSchema = z.object({
 });
 const opParam = z.object({ operationId: z.string().min(3).max(140) });
 
+/** A compare's `files` as it came (entries with a `path`), or just the paths. */
+const executeRequestSchema = crossInstanceRequestSchema.extend({
+  files: z.array(z.union([z.string().min(1).max(4096), z.object({ path: z.string().min(1).max(4096) }).passthrough()])).min(1).max(100_000),
+});
+
+/** Checks `sync:` on both instances, starts the sync in the source's object, audits it. */
+async function startSync(c: Context<AppEnv>, body: CrossInstanceRequest, only?: string[]) {
+  const p = c.get("principal");
+  const db = c.get("db");
+  const { instance: source } = await requireInstance(db, p, body.sourceInstanceId, "sync:cloud_instance");
+  const { instance: destination } = await requireInstance(db, p, body.destinationInstanceId, "sync:cloud_instance");
+  const stub = c.env.INSTANCE.get(c.env.INSTANCE.idFromName(source.id));
+  const req = { sourcePath: body.sourcePath, targetPath: body.targetPath, exclude: body.options.exclude, delete: body.options.delete, ...(only ? { only } : {}) };
+  const r = (await stub.startSync(destination.id, req, p.userId)) as DoResult<{ operationId: string }>;
+  if (!r.ok) throw new AppError(r.code, r.message);
+  await recordAudit(db, {
+    actorId: p.userId, action: "cloud.sync_start", subjectId: source.id, ip: clientIp(c.req.raw),
+    detail: { operation: r.value.operationId, destination: destination.id, source_path: body.sourcePath, target_path: body.targetPath, delete: body.options.delete, ...(only ? { chosen_files: only.length } : {}), ...actorDetail(p) },
+  }, eventSink(c));
+  return { success: true as const, operationId: r.value.operationId };
+}
+
 syncRoutes.openapi(
   createRoute({
     method: "post", path: "/sync/cross-instance", tags: ["sync"], ...signedIn,
@@ -45,20 +69,19 @@ syncRoutes.openapi(
     request: { body: jsonBody(crossInstanceRequestSchema) },
     responses: { 200: jsonResponse(startedSchema, "Started: follow it at /api/cloud/sync/operations/{operationId}"), ...errorResponses(400, 401, 403, 404, 409, 413, 503, 504) },
   }),
+  async (c) => c.json(await startSync(c, c.req.valid("json")), 200),
+);
+
+syncRoutes.openapi(
+  createRoute({
+    method: "post", path: "/sync/execute-from-comparison", tags: ["sync"], ...signedIn,
+    summary: "Sync only the files chosen from a compare's result (its files entries, or their paths). The trees are compared again first, so a file that is identical by now is skipped and the refusals of cross-instance apply; only_destination files are removed only with delete: true",
+    request: { body: jsonBody(executeRequestSchema) },
+    responses: { 200: jsonResponse(startedSchema, "Started: follow it at /api/cloud/sync/operations/{operationId}"), ...errorResponses(400, 401, 403, 404, 409, 413, 503, 504) },
+  }),
   async (c) => {
-    const body = c.req.valid("json");
-    const p = c.get("principal");
-    const db = c.get("db");
-    const { instance: source } = await requireInstance(db, p, body.sourceInstanceId, "sync:cloud_instance");
-    const { instance: destination } = await requireInstance(db, p, body.destinationInstanceId, "sync:cloud_instance");
-    const stub = c.env.INSTANCE.get(c.env.INSTANCE.idFromName(source.id));
-    const r = (await stub.startSync(destination.id, { sourcePath: body.sourcePath, targetPath: body.targetPath, exclude: body.options.exclude, delete: body.options.delete }, p.userId)) as DoResult<{ operationId: string }>;
-    if (!r.ok) throw new AppError(r.code, r.message);
-    await recordAudit(db, {
-      actorId: p.userId, action: "cloud.sync_start", subjectId: source.id, ip: clientIp(c.req.raw),
-      detail: { operation: r.value.operationId, destination: destination.id, source_path: body.sourcePath, target_path: body.targetPath, delete: body.options.delete, ...actorDetail(p) },
-    }, eventSink(c));
-    return c.json({ success: true as const, operationId: r.value.operationId }, 200);
+    const { files, ...body } = c.req.valid("json");
+    return c.json(await startSync(c, body, files.map((f) => (typeof f === "string" ? f : f.path))), 200);
   },
 );
 

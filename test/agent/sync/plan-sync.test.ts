@@ -18,6 +18,13 @@ describe("planning a sync", () => {
     expect("remove" in del && del.remove.map((e) => e.path)).toEqual(["extra"]);
   });
 
+  it("narrowed to chosen paths, does only those, and only what still differs", () => {
+    const entries = compareScans([file("a", "1"), file("b", "2"), file("same", "3")], [file("same", "3"), file("x", "4")]);
+    const r = planSync(entries, { delete: true, only: new Set(["b", "same", "x", "gone"]) });
+    expect("transfer" in r && r.transfer.map((e) => e.path)).toEqual(["b"]);
+    expect("remove" in r && r.remove.map((e) => e.path)).toEqual(["x"]);
+  });
+
   it("refuses to sync from an empty source, which would look like everything was deleted", () => {
     const r = planSync(compareScans([], [file("a", "1")]), { delete: true });
     expect(r).toMatchObject({ code: "E-VALIDATION" });

@@ -194,10 +194,12 @@ describe("MCP over Streamable HTTP", () => {
     const byName = Object.fromEntries((await client.listTools()).tools.map((t) => [t.name, t]));
     expect(byName.cross_instance_sync_folder!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(byName.get_sync_operation!.annotations).toMatchObject({ readOnlyHint: true });
+    expect(byName.execute_sync_from_comparison!.annotations).toMatchObject({ destructiveHint: true });
     const args = { source_instance_id: a.instanceId, destination_instance_id: b.instanceId, source_path: "/srv", target_path: "/srv" };
     // Neither agent is connected: the route itself answered, through the owner's credential.
     const offline = await client.callTool({ name: "cross_instance_sync_folder", arguments: args });
     expect(text(offline)).toMatch(/^E-INSTANCE-OFFLINE: /);
+    expect(text(await client.callTool({ name: "execute_sync_from_comparison", arguments: { ...args, files: ["a.txt"] } }))).toMatch(/^E-INSTANCE-OFFLINE: /);
     const unknown = await client.callTool({ name: "get_sync_operation", arguments: { operation_id: `${a.instanceId}.abcdefghijkl` } });
     expect(text(unknown)).toMatch(/^E-NOT-FOUND: /);
     await client.close();

@@ -114,6 +114,21 @@ describe("sync between instances", () => {
     expect(asked.some((a) => a.method === "files.assemble" || a.method === "files.stage.put")).toBe(false);
   });
 
+  it("execute-from-comparison does only the files chosen from a compare's result", async () => {
+    const owner = await register();
+    const { asked, body, file } = await pair(owner);
+    const compared = await json(await call("/api/cloud/sync/compare-cross-instance", { token: owner.access, body }));
+    expect(compared.files.map((f: any) => [f.path, f.status])).toEqual([["a.bin", "new"]]);
+    const none = await call("/api/cloud/sync/execute-from-comparison", { token: owner.access, body: { ...body, files: ["not-in-the-tree.txt"] } });
+    expect(none.status).toBe(200);
+    expect(await finished(owner.access, (await json(none)).operationId)).toMatchObject({ state: "done", files: { total: 0, done: 0 }, bytes: { uploaded: 0 } });
+    expect(asked.some((a) => a.method === "files.chunk.read")).toBe(false);
+    const chosen = await call("/api/cloud/sync/execute-from-comparison", { token: owner.access, body: { ...body, files: compared.files } });
+    expect(await finished(owner.access, (await json(chosen)).operationId)).toMatchObject({ state: "done", files: { total: 1, done: 1 }, bytes: { uploaded: file.size } });
+    expect((await call("/api/cloud/sync/execute-from-comparison", { token: owner.access, body: { ...body, files: [] } })).status).toBe(400);
+    expect((await call("/api/cloud/sync/execute-from-comparison", { token: (await register()).access, body: { ...body, files: ["a.bin"] } })).status).toBe(404);
+  });
+
   it("refuses to sync from an empty source before anything is written", async () => {
     const owner = await register();
     const { source, asked, body } = await pair(owner);
