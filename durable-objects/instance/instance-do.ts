@@ -412,11 +412,15 @@ export class InstanceDO extends DurableObject<Env> {
   }
 
   /** Compares a folder here with a folder on another instance (or this one); the Worker has checked `sync:` on both. */
-  async compareWith(destinationId: string, req: { sourcePath: string; targetPath: string; exclude: string[]; verify: boolean }): Promise<DoResult<CompareResult>> {
+  async compareWith(destinationId: string, req: { sourcePath: string; targetPath: string; exclude: string[]; verify: boolean; missingDestinationIsEmpty?: boolean }): Promise<DoResult<CompareResult>> {
     const self = this.instance()?.id ?? "";
     const scanParams = (path: string) => ({ path, exclude: req.exclude, verify: req.verify });
     // Calling our own stub from inside would queue behind this very call: scan directly instead.
-    const destination = destinationId === self ? this.scan(scanParams(req.targetPath)) : (this.env.INSTANCE.get(this.env.INSTANCE.idFromName(destinationId)).scan(scanParams(req.targetPath)) as Promise<DoResult<ScanResult>>);
+    const scanned = destinationId === self ? this.scan(scanParams(req.targetPath)) : (this.env.INSTANCE.get(this.env.INSTANCE.idFromName(destinationId)).scan(scanParams(req.targetPath)) as Promise<DoResult<ScanResult>>);
+    // A sync may create its target folder; only the source must exist (a missing source could be an unmounted disk).
+    const destination: Promise<DoResult<ScanResult>> = scanned.then((r) =>
+      !r.ok && r.code === "E-NOT-FOUND" && req.missingDestinationIsEmpty ? { ok: true, value: { root: req.targetPath, files: [], excluded: 0, skipped: [], hashed: 0 } } : r,
+    );
     return compareCrossInstance(
       { instanceId: self, path: req.sourcePath, scan: this.scan(scanParams(req.sourcePath)) },
       { instanceId: destinationId, path: req.targetPath, scan: destination },
@@ -433,7 +437,7 @@ export class InstanceDO extends DurableObject<Env> {
   async startSync(destinationId: string, req: { sourcePath: string; targetPath: string; exclude: string[]; delete: boolean; only?: string[] }, requestedBy: string): Promise<DoResult<{ operationId: string }>> {
     const inst = this.instance();
     if (!inst) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
-    const compare = await this.compareWith(destinationId, { sourcePath: req.sourcePath, targetPath: req.targetPath, exclude: req.exclude, verify: false });
+    const compare = await this.compareWith(destinationId, { sourcePath: req.sourcePath, targetPath: req.targetPath, exclude: req.exclude, verify: false, missingDestinationIsEmpty: true });
     if (!compare.ok) return compare;
     const plan = planSync(compare.value.files, { delete: req.delete, ...(req.only ? { only: new Set(req.only) } : {}) });
     if ("code" in plan) return fail(plan.code, plan.message);

@@ -134,6 +134,13 @@ describe("sync between two instances", () => {
     expect(kept && readFileSync(join(rootB, ".anchorage-backups", kept), "utf8")).toBe("keep me\n");
   });
 
+  it("creates a target folder that does not exist yet", async () => {
+    const op = await syncAndWait(body({ sourcePath: join(rootA, "src"), targetPath: join(rootB, "fresh", "src") }));
+    expect(op.files).toEqual({ total: 1, done: 1 });
+    expect(readFileSync(join(rootB, "fresh", "src", "app.js"), "utf8")).toBe("console.log(1);\n");
+    rmSync(join(rootB, "fresh"), { recursive: true });
+  });
+
   it("refuses to sync from a missing or an empty folder, leaving the destination alone", async () => {
     const before = tree(rootB);
     const missing = await api("/api/cloud/sync/cross-instance", { token: owner.token, body: body({ sourcePath: join(rootA, "gone"), options: { exclude: [], delete: true } }) });
