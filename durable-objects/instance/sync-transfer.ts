@@ -40,6 +40,8 @@ export type SyncDeps = {
   /** The destination's object brings these chunks from R2 to its agent; answers the bytes it moved. */
   pullChunks: (operation: string, ownerId: string, chunks: string[]) => Promise<DoResult<{ downloaded: number }>>;
   bucket: R2Bucket;
+  /** Waits before each retry of a file when an agent went away (DESIGN.md, flapping connections). */
+  retryDelaysMs?: readonly number[];
   /** The operation as stored now (a cancel changes it from outside). */
   load: () => SyncOperation | undefined;
   save: (op: SyncOperation) => void;
@@ -72,7 +74,7 @@ export async function runSyncTransfer(op: SyncOperation, deps: SyncDeps): Promis
   try {
     for (const file of op.plan.transfer.slice(op.files.done)) {
       checkCancelled();
-      await transferFile(op, file.path, deps, checkCancelled);
+      await withReconnects(deps, checkCancelled, () => transferFile(op, file.path, deps, checkCancelled));
       op.files.done++;
       deps.save(op);
       deps.progress(op, file.path);
@@ -98,6 +100,29 @@ export async function runSyncTransfer(op: SyncOperation, deps: SyncDeps): Promis
   deps.save(op);
   deps.progress(op);
   return op;
+}
+
+/** About a minute in all: agents reconnect within seconds (backoff with jitter). */
+const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000] as const;
+/** An agent that dropped (or a call that ran out of time) is worth waiting for; a refusal is not. */
+const RETRIED: ReadonlySet<string> = new Set(["E-INSTANCE-OFFLINE", "E-TIMEOUT"]);
+
+/**
+ * Runs one file's transfer again when an agent drops mid-way: the retry resumes from what is
+ * stored, since chunks already in R2 are not read from the source again and chunks the
+ * destination staged are not sent again.
+ */
+async function withReconnects(deps: SyncDeps, checkCancelled: () => void, run: () => Promise<void>): Promise<void> {
+  const delays = deps.retryDelaysMs ?? RETRY_DELAYS_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (!(e instanceof Stop) || !RETRIED.has(e.code) || attempt >= delays.length) throw e;
+      await new Promise((r) => setTimeout(r, delays[attempt]));
+      checkCancelled();
+    }
+  }
 }
 
 async function transferFile(op: SyncOperation, rel: string, deps: SyncDeps, checkCancelled: () => void): Promise<void> {

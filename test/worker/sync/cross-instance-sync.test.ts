@@ -93,6 +93,33 @@ describe("sync between instances", () => {
     expect(asked.some((a) => a.method === "files.assemble")).toBe(false);
   });
 
+  it("resumes when the source's agent drops mid-file: chunks already in R2 are not read again", async () => {
+    const owner = await register();
+    const { source, chunks, asked, body, file } = await pair(owner);
+    const reads: string[] = [];
+    let dropped = false;
+    source.calls["files.chunk.read"] = async (p) => {
+      reads.push(p.sha256);
+      if (p.sha256 === chunks[1]!.sha256 && !dropped) {
+        dropped = true;
+        source.ws!.close(1011, "network gone");
+        setTimeout(() => void source.connect(), 300);
+        await new Promise(() => undefined); // never answers on the dead socket
+      }
+      return { result: null, body: chunks.find((c) => c.sha256 === p.sha256)!.bytes };
+    };
+    const { operationId } = await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }));
+    const op = await until(async () => {
+      const s = await json(await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}`, { token: owner.access }));
+      return s.state !== "running" ? s : null;
+    }, 10_000);
+    expect(op).toMatchObject({ state: "done", bytes: { uploaded: file.size } });
+    expect(dropped).toBe(true);
+    // The first chunk was read once; the second twice (the drop, then the retry).
+    expect(reads).toEqual([chunks[0]!.sha256, chunks[1]!.sha256, chunks[1]!.sha256]);
+    expect(asked.filter((a) => a.method === "files.assemble").length).toBe(1);
+  });
+
   it("a cancel stops the sync before its next chunk: the destination assembles nothing", async () => {
     const owner = await register();
     const { source, chunks, asked, body } = await pair(owner);
