@@ -451,7 +451,6 @@ export class InstanceDO extends DurableObject<Env> {
       sourcePath: req.sourcePath,
       targetPath: req.targetPath,
       state: "running",
-      plan: { transfer, remove: plan.remove.map((e) => e.path) },
       files: { total: transfer.length + plan.remove.length, done: 0 },
       bytes: { total: transfer.reduce((n, f) => n + f.size, 0), uploaded: 0, downloaded: 0 },
       started_at: new Date().toISOString(),
@@ -460,7 +459,7 @@ export class InstanceDO extends DurableObject<Env> {
     this.runningSyncs.add(op.id);
     this.emitSync(op);
     const destination = destinationId === inst.id ? null : this.env.INSTANCE.get(this.env.INSTANCE.idFromName(destinationId));
-    const run = runSyncTransfer(op, {
+    const run = runSyncTransfer(op, { transfer, remove: plan.remove.map((e) => e.path) }, {
       source: (m, p, b) => this.fileCall(m, p, b),
       destination: destination ? (m, p, b) => destination.fileCall(m, p, b) as Promise<DoResult<{ result: unknown; body: Uint8Array }>> : (m, p, b) => this.fileCall(m, p, b),
       pullChunks: destination ? (o, owner, c) => destination.pullChunks(o, owner, c) as Promise<DoResult<{ downloaded: number }>> : (o, owner, c) => this.pullChunks(o, owner, c),

@@ -6,12 +6,19 @@ import type { DoResult } from "./instance-do.ts";
  * plan: for each file, the source lists its content-defined chunks, uploads to R2 only those R2
  * does not hold for this owner (each verified before it is stored), the destination pulls the
  * chunks it lacks from R2 and assembles the file atomically; then, if asked, deletions (into the
- * backup folder). The operation's state is saved after every file, so its status survives the
- * object, and a sync run again skips what is done: identical files are not in the plan and chunks
- * in R2 are not uploaded again.
+ * backup folder). The operation's state (not its plan) is saved after every file, so its status
+ * survives the object, and a sync run again skips what is done: identical files are not in the
+ * plan and chunks in R2 are not uploaded again.
  */
 
 export type SyncState = "running" | "done" | "failed" | "cancelled";
+
+/**
+ * Relative paths, in the order they are done. Held in memory only, never in storage: a plan of
+ * 100,000 paths is megabytes, past a DO SQLite value's 2 MB limit, and a sync cut short by a
+ * restart is resumed by running it again (which compares again anyway).
+ */
+export type SyncPlanPaths = { transfer: { path: string; size: number }[]; remove: string[] };
 
 export type SyncOperation = {
   id: string;
@@ -23,8 +30,6 @@ export type SyncOperation = {
   sourcePath: string;
   targetPath: string;
   state: SyncState;
-  /** Relative paths, in the order they are done. */
-  plan: { transfer: { path: string; size: number }[]; remove: string[] };
   files: { total: number; done: number };
   bytes: { total: number; uploaded: number; downloaded: number };
   error?: string;
@@ -67,19 +72,19 @@ const must = <T>(r: DoResult<T>, side: string): T => {
 };
 
 /** Runs the operation to its end (done, failed or cancelled); never throws. */
-export async function runSyncTransfer(op: SyncOperation, deps: SyncDeps): Promise<SyncOperation> {
+export async function runSyncTransfer(op: SyncOperation, plan: SyncPlanPaths, deps: SyncDeps): Promise<SyncOperation> {
   const checkCancelled = () => {
     if (deps.load()?.state === "cancelled") throw new Stop("cancelled", "cancelled");
   };
   try {
-    for (const file of op.plan.transfer.slice(op.files.done)) {
+    for (const file of plan.transfer) {
       checkCancelled();
       await withReconnects(deps, checkCancelled, () => transferFile(op, file.path, deps, checkCancelled));
       op.files.done++;
       deps.save(op);
       deps.progress(op, file.path);
     }
-    for (const rel of op.plan.remove.slice(Math.max(0, op.files.done - op.plan.transfer.length))) {
+    for (const rel of plan.remove) {
       checkCancelled();
       must(await deps.destination("files.remove", { path: under(op.targetPath, rel) }), `destination ${op.destinationInstanceId}`);
       op.files.done++;
