@@ -505,11 +505,20 @@ export class InstanceDO extends DurableObject<Env> {
     return pullChunksToAgent((m, p, b) => this.fileCall(m, p, b), this.env.BLOBS, operation, ownerId, chunks);
   }
 
+  /**
+   * A sync's progress, twice over: `cloud:sync-activity` with its counts, and `cloud:command-progress`
+   * (action id = operation id) with a line per file, so anything that follows commands follows syncs.
+   */
   private emitSync(op: SyncOperation, path?: string) {
+    const at = new Date().toISOString();
     this.emit({
-      type: "cloud:sync-activity", instanceId: op.sourceInstanceId, destinationInstanceId: op.destinationInstanceId, operationId: op.id, at: new Date().toISOString(),
+      type: "cloud:sync-activity", instanceId: op.sourceInstanceId, destinationInstanceId: op.destinationInstanceId, operationId: op.id, at,
       state: op.state, files: { ...op.files }, bytes: { ...op.bytes }, ...(path ? { path } : {}), ...(op.error ? { error: op.error } : {}),
     });
+    const base = { type: "cloud:command-progress" as const, instanceId: op.sourceInstanceId, actionId: op.id, command: `sync ${op.sourcePath} → ${op.destinationInstanceId}:${op.targetPath}`.slice(0, 200), at };
+    if (path) this.emit({ ...base, stream: "stdout", data: `${path}\n` });
+    else if (op.state === "running") this.emit({ ...base, status: "running" });
+    else this.emit({ ...base, status: op.state === "done" ? "success" : "error", ...(op.state !== "done" ? { error: op.error ?? op.state } : {}) });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, errorOf, json, register, testEnv, type Session } from "../helpers.ts";
 import { FakeAgent, until } from "../cloud/fake-agent.ts";
+import { openEvents } from "../cloud/event-socket.ts";
 import type { ScanFile } from "@anchorage/common";
 
 /**
@@ -61,6 +62,7 @@ describe("sync between instances", () => {
   it("uploads each chunk R2 lacks once, verified, and has the destination assemble the file from them", async () => {
     const owner = await register();
     const { chunks, file, asked, body } = await pair(owner);
+    const { events } = await openEvents(owner.access);
     const res = await call("/api/cloud/sync/cross-instance", { token: owner.access, body });
     expect(res.status).toBe(200);
     const { success, operationId } = await json(res);
@@ -73,6 +75,18 @@ describe("sync between instances", () => {
     expect(puts.map((p) => new TextDecoder().decode(p.body))).toEqual(["first chunk;", "second chunk"]);
     expect(asked.find((a) => a.method === "files.assemble")!.params).toEqual({ operation: operationId, path: "/srv/b/a.bin", size: file.size, sha256: file.sha256, mode: 0o644, mtime_ms: 1000, chunks: chunks.map((c) => c.sha256) });
     expect(asked.some((a) => a.method === "files.stage.clear")).toBe(true);
+    // Progress: sync-activity with the counts, and command-progress with a line per file.
+    const activity = await until(() => {
+      const mine = events.filter((e) => e.type === "cloud:sync-activity" && e.operationId === operationId);
+      return mine.some((e) => e.state === "done") ? mine : null;
+    });
+    expect(activity.map((e) => [e.state, e.files.done, e.path ?? null])).toEqual([["running", 0, null], ["running", 1, "a.bin"], ["done", 1, null]]);
+    expect(activity.at(-1)!.bytes).toEqual({ total: file.size, uploaded: file.size, downloaded: file.size });
+    const progress = await until(() => {
+      const mine = events.filter((e) => e.type === "cloud:command-progress" && e.actionId === operationId);
+      return mine.length === 3 ? mine : null;
+    });
+    expect(progress.map((e) => e.status ?? e.data)).toEqual(["running", "a.bin\n", "success"]);
 
     // Again: R2 holds both chunks, so the source sends no content at all.
     asked.length = 0;
