@@ -228,6 +228,49 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
   );
 
   server.registerTool(
+    "sync_files",
+    {
+      title: "Sync a folder within one instance",
+      description:
+        "Make one folder on an instance match another folder on the same instance, the way cross_instance_sync_folder does between two (new and changed files sent, replaced files backed up under .anchorage-backups/, delete only when asked, a missing or empty source refused). Answers an operationId; follow it with get_sync_operation.",
+      inputSchema: { instance_id: instanceId, source_path: path, target_path: path, exclude: z.array(z.string().min(1).max(300)).max(200).optional(), delete: z.boolean().optional() },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ instance_id, source_path, target_path, exclude, delete: del }) =>
+      result(
+        await rest("POST", "/api/cloud/sync/cross-instance", {
+          sourceInstanceId: instance_id,
+          destinationInstanceId: instance_id,
+          sourcePath: source_path,
+          targetPath: target_path,
+          options: { exclude: exclude ?? [], delete: del ?? false },
+        }),
+      ),
+  );
+
+  server.registerTool(
+    "cross_instance_sync_files",
+    {
+      title: "Sync chosen files to another instance",
+      description:
+        "Send only the named files (relative to source_path) from one instance to another: each is compared first and skipped when already identical. Answers an operationId; follow it with get_sync_operation.",
+      inputSchema: { source_instance_id: instanceId, destination_instance_id: instanceId, source_path: path, target_path: path, files: z.array(z.string().min(1).max(4096)).min(1).max(100_000) },
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ source_instance_id, destination_instance_id, source_path, target_path, files }) =>
+      result(
+        await rest("POST", "/api/cloud/sync/execute-from-comparison", {
+          sourceInstanceId: source_instance_id,
+          destinationInstanceId: destination_instance_id,
+          sourcePath: source_path,
+          targetPath: target_path,
+          files,
+          options: { exclude: [], delete: false },
+        }),
+      ),
+  );
+
+  server.registerTool(
     "execute_sync_from_comparison",
     {
       title: "Sync files chosen from a comparison",
