@@ -29,6 +29,15 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** The sync routes' body (DESIGN's contract), from a tool's arguments. */
+const syncBody = (a: { source: string; destination: string; source_path: string; target_path: string; exclude?: string[]; delete?: boolean }) => ({
+  sourceInstanceId: a.source,
+  destinationInstanceId: a.destination,
+  sourcePath: a.source_path,
+  targetPath: a.target_path,
+  options: { exclude: a.exclude ?? [], delete: a.delete ?? false },
+});
+
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 /**
@@ -189,13 +198,7 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
     },
     async ({ source_instance_id, destination_instance_id, source_path, target_path, exclude }) =>
       result(
-        await rest("POST", "/api/cloud/sync/compare-cross-instance", {
-          sourceInstanceId: source_instance_id,
-          destinationInstanceId: destination_instance_id,
-          sourcePath: source_path,
-          targetPath: target_path,
-          options: { exclude: exclude ?? [], delete: false },
-        }),
+        await rest("POST", "/api/cloud/sync/compare-cross-instance", syncBody({ source: source_instance_id, destination: destination_instance_id, source_path, target_path, exclude })),
       ),
   );
 
@@ -217,13 +220,7 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
     },
     async ({ source_instance_id, destination_instance_id, source_path, target_path, exclude, delete: del }) =>
       result(
-        await rest("POST", "/api/cloud/sync/cross-instance", {
-          sourceInstanceId: source_instance_id,
-          destinationInstanceId: destination_instance_id,
-          sourcePath: source_path,
-          targetPath: target_path,
-          options: { exclude: exclude ?? [], delete: del ?? false },
-        }),
+        await rest("POST", "/api/cloud/sync/cross-instance", syncBody({ source: source_instance_id, destination: destination_instance_id, source_path, target_path, exclude, delete: del })),
       ),
   );
 
@@ -238,13 +235,7 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
     },
     async ({ instance_id, source_path, target_path, exclude, delete: del }) =>
       result(
-        await rest("POST", "/api/cloud/sync/cross-instance", {
-          sourceInstanceId: instance_id,
-          destinationInstanceId: instance_id,
-          sourcePath: source_path,
-          targetPath: target_path,
-          options: { exclude: exclude ?? [], delete: del ?? false },
-        }),
+        await rest("POST", "/api/cloud/sync/cross-instance", syncBody({ source: instance_id, destination: instance_id, source_path, target_path, exclude, delete: del })),
       ),
   );
 
@@ -259,14 +250,7 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
     },
     async ({ source_instance_id, destination_instance_id, source_path, target_path, files }) =>
       result(
-        await rest("POST", "/api/cloud/sync/execute-from-comparison", {
-          sourceInstanceId: source_instance_id,
-          destinationInstanceId: destination_instance_id,
-          sourcePath: source_path,
-          targetPath: target_path,
-          files,
-          options: { exclude: [], delete: false },
-        }),
+        await rest("POST", "/api/cloud/sync/execute-from-comparison", { ...syncBody({ source: source_instance_id, destination: destination_instance_id, source_path, target_path }), files }),
       ),
   );
 
@@ -289,14 +273,7 @@ export function registerTools(server: McpServer, { rest, watchCommand }: ToolCon
     },
     async ({ source_instance_id, destination_instance_id, source_path, target_path, files, exclude, delete: del }) =>
       result(
-        await rest("POST", "/api/cloud/sync/execute-from-comparison", {
-          sourceInstanceId: source_instance_id,
-          destinationInstanceId: destination_instance_id,
-          sourcePath: source_path,
-          targetPath: target_path,
-          files,
-          options: { exclude: exclude ?? [], delete: del ?? false },
-        }),
+        await rest("POST", "/api/cloud/sync/execute-from-comparison", { ...syncBody({ source: source_instance_id, destination: destination_instance_id, source_path, target_path, exclude, delete: del }), files }),
       ),
   );
 
