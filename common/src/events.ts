@@ -1,4 +1,5 @@
 import type { CommandResult, LogLine, SystemStats } from "./protocol/messages.ts";
+import type { MirrorDirection, MirrorState } from "./sync/mirror-state.ts";
 
 /**
  * What a dashboard's socket on /api/events receives (UserHubDO), one JSON object a message.
@@ -62,4 +63,25 @@ export type SyncActivityEvent = {
   error?: string;
 };
 
-export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent | SyncActivityEvent;
+/**
+ * A mirror changed state (checked, marked by its source's agent, syncing, synced, failed), was saved
+ * or was deleted (`deleted: true`). Sent to those who may see its source instance, like a sync's activity.
+ */
+export type MirrorEvent = {
+  type: "cloud:mirror";
+  /** The source instance, whose object checks and syncs it. */
+  instanceId: string;
+  destinationInstanceId: string;
+  mirrorId: string;
+  direction: MirrorDirection;
+  state: MirrorState;
+  at: string;
+  last_check_at: string | null;
+  last_sync_at: string | null;
+  last_error?: string;
+  /** The sync it started, when it is syncing. */
+  operationId?: string;
+  deleted?: true;
+};
+
+export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent | SyncActivityEvent | MirrorEvent;

@@ -22,3 +22,5 @@ export * from "./tokens.ts";
 export * from "./data.ts";
 export * from "./sync/fastcdc.ts";
 export * from "./sync/plan-sync.ts";
+export * from "./sync/mirror-state.ts";
+export * from "./sync/mirrors.ts";
