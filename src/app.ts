@@ -29,6 +29,8 @@ import { gitRoutes } from "./cloud/git/git-routes.ts";
 import { fileRoutes, isFileUpload } from "./cloud/files/file-routes.ts";
 import { compareRoute } from "./cloud/sync/compare-route.ts";
 import { syncRoutes } from "./cloud/sync/sync-routes.ts";
+import { folderRoute } from "./cloud/sync/folder-route.ts";
+import { transferRoutes } from "./cloud/sync/transfer-routes.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { tokenRoutes } from "./auth/api-tokens/token-routes.ts";
@@ -134,6 +136,8 @@ export function buildApp() {
   app.route("/api/cloud", fileRoutes);
   app.route("/api/cloud", compareRoute);
   app.route("/api/cloud", syncRoutes);
+  app.route("/api/cloud", folderRoute);
+  app.route("/api/cloud", transferRoutes);
   app.route("/", eventsRoute);
   app.route("/", proxyRoutes);
   // MCP tools call the REST routes above in process, with the caller's own credential.

@@ -23,8 +23,8 @@ import type { SyncOperation } from "../../../durable-objects/instance/sync-trans
  */
 export const syncRoutes = newRouter();
 
-const startedSchema = z.object({ success: z.literal(true), operationId: z.string() });
-const operationSchema = z.object({
+export const startedSchema = z.object({ success: z.literal(true), operationId: z.string() });
+export const operationSchema = z.object({
   operationId: z.string(),
   sourceInstanceId: z.string(),
   destinationInstanceId: z.string(),
@@ -46,7 +46,7 @@ const executeRequestSchema = crossInstanceRequestSchema.extend({
 });
 
 /** Checks `sync:` on both instances, starts the sync in the source's object, audits it. */
-async function startSync(c: Context<AppEnv>, body: CrossInstanceRequest, only?: string[]) {
+export async function startSync(c: Context<AppEnv>, body: CrossInstanceRequest, only?: string[]) {
   const p = c.get("principal");
   const db = c.get("db");
   const { instance: source } = await requireInstance(db, p, body.sourceInstanceId, "sync:cloud_instance");
@@ -89,7 +89,7 @@ syncRoutes.openapi(
  * The operation, for someone with `sync:` on both its instances. The id names the source
  * instance; anyone else (or an id that was never issued) gets the same 404.
  */
-async function findOperation(env: Env, db: Db, p: Principal, operationId: string, cancel: boolean): Promise<SyncOperation> {
+export async function findOperation(env: Env, db: Db, p: Principal, operationId: string, cancel: boolean): Promise<SyncOperation> {
   const sourceId = operationId.slice(0, operationId.lastIndexOf("."));
   if (!sourceId) throw notFound("sync operation");
   await requireInstance(db, p, sourceId, "sync:cloud_instance").catch(() => {
@@ -104,7 +104,7 @@ async function findOperation(env: Env, db: Db, p: Principal, operationId: string
   return cancel ? ((await stub.cancelSync(operationId)) as SyncOperation) : seen;
 }
 
-const view = (op: SyncOperation) => ({
+export const view = (op: SyncOperation) => ({
   operationId: op.id, sourceInstanceId: op.sourceInstanceId, destinationInstanceId: op.destinationInstanceId, sourcePath: op.sourcePath, targetPath: op.targetPath,
   state: op.state, files: op.files, bytes: op.bytes, ...(op.error ? { error: op.error } : {}), started_at: op.started_at, ...(op.finished_at ? { finished_at: op.finished_at } : {}),
 });
