@@ -68,6 +68,19 @@ export const instanceSchema = z.object({
 });
 export type Instance = z.infer<typeof instanceSchema>;
 
+/** One minute of an instance's health (`GET /api/cloud/instance/:id/health`): the means of that minute's heartbeats. */
+export const healthPointSchema = z.object({
+  minute: z.number().describe("Minutes since the Unix epoch"),
+  cpu: z.number(),
+  mem_used: z.number(),
+  mem_total: z.number(),
+  disk_used: z.number(),
+  disk_total: z.number(),
+  load1: z.number(),
+  samples: z.number(),
+});
+export type HealthPoint = z.infer<typeof healthPointSchema>;
+
 export const commandRequestSchema = z.strictObject({
   command: z.string().min(1).max(40),
   timeout_seconds: z.number().int().min(1).max(3600).default(120),

@@ -1,4 +1,4 @@
-import type { LogLine, SystemStats } from "@anchorage/common";
+import type { HealthPoint, LogLine, SystemStats } from "@anchorage/common";
 
 /** 24 h of health at 1-minute resolution; the last 2,000 log lines; the last 100 actions. */
 export const HEALTH_MINUTES = 24 * 60;
@@ -6,7 +6,7 @@ export const LOG_RING = 2000;
 export const ACTION_HISTORY = 100;
 export const CHALLENGE_TTL_MS = 60_000;
 
-export type HealthPoint = { minute: number; cpu: number; mem_used: number; mem_total: number; disk_used: number; disk_total: number; load1: number; samples: number };
+export type { HealthPoint };
 export type ActionRecord = {
   id: string;
   command: string;

@@ -3,6 +3,8 @@
  * signed in (xterm for the recording player comes later still, when one is played).
  */
 export { AuditScreens } from "./audit/audit-screens.tsx";
+export { HealthPanel } from "./health/health-panel.tsx";
 export { ProxiesSection } from "./proxies/proxies-section.tsx";
 export { SharesSection } from "./shares/shares-section.tsx";
+export { SyncScreen } from "./sync/sync-screen.tsx";
 export { TerminalSessions } from "./terminal/terminal-sessions.tsx";

@@ -1,6 +1,6 @@
 import type { Instance } from "@anchorage/common";
 import type { JSX } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { Alert } from "../alert.tsx";
 import { ApiError, runCommand, type ActionRecord } from "../api.ts";
 import { formatDuration } from "../format.ts";
@@ -42,8 +42,24 @@ function summary(a: ActionRecord): string {
   return `Failed${took}: ${why}.`;
 }
 
+/** A command asked for from elsewhere (the instance's toolbar); `n` tells one request from the next. */
+export interface CommandRequest {
+  command: string;
+  n: number;
+}
+
+interface CommandRunnerProps {
+  instance: Instance;
+  hub: Hub;
+  /** Run this when it changes, as if typed and submitted here (its output shows here). */
+  request: CommandRequest | null;
+  onBusyChange: (busy: boolean) => void;
+  onFinished: () => void;
+  onExpired: () => void;
+}
+
 /** Run an allowed command on the instance and watch its output stream in. */
-export function CommandRunner({ instance, hub, onFinished, onExpired }: { instance: Instance; hub: Hub; onFinished: () => void; onExpired: () => void }) {
+export function CommandRunner({ instance, hub, request, onBusyChange, onFinished, onExpired }: CommandRunnerProps) {
   const [command, setCommand] = useState("");
   const [run, setRun] = useState<Run | null>(null);
   const [busy, setBusy] = useState(false);
@@ -67,9 +83,17 @@ export function CommandRunner({ instance, hub, onFinished, onExpired }: { instan
     });
   });
 
-  async function submit(e: JSX.TargetedSubmitEvent<HTMLFormElement>) {
+  useEffect(() => onBusyChange(busy), [busy]);
+  useEffect(() => {
+    if (request) void start(request.command);
+  }, [request?.n]);
+
+  function submit(e: JSX.TargetedSubmitEvent<HTMLFormElement>) {
     e.preventDefault();
-    const name = String(new FormData(e.currentTarget).get("command") ?? "").trim();
+    void start(String(new FormData(e.currentTarget).get("command") ?? "").trim());
+  }
+
+  async function start(name: string) {
     if (!name || busy) return;
     setBusy(true);
     setError(null);

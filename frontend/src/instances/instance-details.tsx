@@ -5,21 +5,30 @@ import { GitPanel } from "../git/git-panel.tsx";
 import { TerminalPanel } from "../terminal/terminal-panel.tsx";
 import { formatDate, formatUptime, formatUsage } from "../format.ts";
 import { LazyScreen } from "../lazy-screens.tsx";
-import { CommandRunner } from "./command-runner.tsx";
+import { CommandRunner, type CommandRequest } from "./command-runner.tsx";
+import { InstanceToolbar } from "./instance-toolbar.tsx";
 import { instanceStatus, relationLabel, StateBadge } from "./labels.tsx";
 import { LogsPanel } from "./logs-panel.tsx";
 import { RecentActions } from "./recent-actions.tsx";
 import type { Hub } from "./use-events.ts";
 
-/** One instance opened: its facts, a command form, a terminal, its past sessions and git (each with permission), what was run, and its logs. */
+/** One instance opened: its quick actions (kept in view), its facts, its health charts, a command form, a terminal, its past sessions and git (each with permission), what was run, and its logs. */
 export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instance: Instance; hub: Hub; focus: boolean; onExpired: () => void }) {
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focus);
   // Bumped when a command finishes, so the recent actions are fetched again.
   const [runs, setRuns] = useState(0);
+  const [request, setRequest] = useState<CommandRequest | null>(null);
+  const [running, setRunning] = useState(false);
   const canRun = i.permissions.includes("command:cloud_instance");
   const canTerminal = i.permissions.includes("terminal:cloud_instance");
   const canGit = i.permissions.includes("git:cloud_instance");
   const canManage = i.permissions.includes("manage:cloud_instance");
+
+  function otherCommand() {
+    const input = document.getElementById("run-command");
+    input?.scrollIntoView({ block: "center" });
+    input?.focus();
+  }
 
   return (
     <section class="card stack" aria-labelledby="instance-title">
@@ -29,6 +38,9 @@ export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instan
         </h2>
         <StateBadge {...instanceStatus(i.status)} />
       </div>
+      {canRun && (
+        <InstanceToolbar instance={i} busy={running} onRun={(command) => setRequest((r) => ({ command, n: (r?.n ?? 0) + 1 }))} onOtherCommand={otherCommand} />
+      )}
       <dl class="facts">
         <dt>Access</dt>
         <dd>{relationLabel[i.relation]}</dd>
@@ -56,10 +68,18 @@ export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instan
         )}
       </dl>
       {canRun ? (
-        <CommandRunner instance={i} hub={hub} onFinished={() => setRuns((n) => n + 1)} onExpired={onExpired} />
+        <CommandRunner
+          instance={i}
+          hub={hub}
+          request={request}
+          onBusyChange={setRunning}
+          onFinished={() => setRuns((n) => n + 1)}
+          onExpired={onExpired}
+        />
       ) : (
         <p class="muted">You can watch this instance but not run commands on it.</p>
       )}
+      <LazyScreen title="Health" level={3} render={(s) => <s.HealthPanel instance={i} hub={hub} onExpired={onExpired} />} />
       {canTerminal && <TerminalPanel instance={i} onExpired={onExpired} />}
       {(canTerminal || canManage) && (
         <LazyScreen title="Terminal sessions" level={3} render={(s) => <s.TerminalSessions instance={i} hub={hub} onExpired={onExpired} />} />

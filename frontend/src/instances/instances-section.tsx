@@ -4,6 +4,7 @@ import { Alert } from "../alert.tsx";
 import { ApiError, listInstances } from "../api.ts";
 import { formatBytes, formatDate } from "../format.ts";
 import { LazyScreen } from "../lazy-screens.tsx";
+import { InstanceSparkline } from "../health/instance-sparkline.tsx";
 import { InstanceDetails } from "./instance-details.tsx";
 import { instanceStatus, relationLabel, StateBadge } from "./labels.tsx";
 import { LiveIndicator } from "./live-indicator.tsx";
@@ -14,6 +15,9 @@ function applyUpdate(i: Instance, e: InstanceUpdateEvent): Instance {
   if (e.status === "offline") return { ...i, status: "offline", stats: null };
   return { ...i, status: "online", last_seen_at: e.at, stats: e.stats ?? i.stats };
 }
+
+/** Rows that get a CPU sparkline (each reads its last hour once): a long list keeps to the numbers below. */
+const SPARKLINE_ROWS = 30;
 
 const hostOf = (i: Instance) => i.hostname ?? "—";
 const platformOf = (i: Instance) => [i.platform, i.arch].filter(Boolean).join(" / ") || "—";
@@ -119,7 +123,7 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
                 </tr>
               </thead>
               <tbody>
-                {instances.map((i) => (
+                {instances.map((i, row) => (
                   <tr key={i.id} class={i.id === selectedId ? "selected" : undefined}>
                     <th scope="row">
                       {i.name}
@@ -132,7 +136,12 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
                       {hostOf(i)}
                       <span class="sub">{platformOf(i)}</span>
                     </td>
-                    <td>{i.stats ? `${Math.round(i.stats.cpu)}%` : "—"}</td>
+                    <td>
+                      <span class="cpu-cell">
+                        {i.stats ? `${Math.round(i.stats.cpu)}%` : "—"}
+                        {row < SPARKLINE_ROWS && <InstanceSparkline instanceId={i.id} name={i.name} hub={hub} onExpired={onExpired} />}
+                      </span>
+                    </td>
                     <td>{i.stats ? `${formatBytes(i.stats.memory.used)} / ${formatBytes(i.stats.memory.total)}` : "—"}</td>
                     <td>{i.last_seen_at ? <time dateTime={i.last_seen_at}>{formatDate(i.last_seen_at)}</time> : "Never"}</td>
                     <td>
@@ -151,6 +160,7 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
       {selected && <InstanceDetails key={selected.id} instance={selected} hub={hub} focus={focusDetails} onExpired={onExpired} />}
       <LazyScreen title="Proxies" render={(s) => <s.ProxiesSection hub={hub} instances={instances} onExpired={onExpired} />} />
       <LazyScreen title="Shares" render={(s) => <s.SharesSection instances={instances} onExpired={onExpired} />} />
+      <LazyScreen title="File sync" render={(s) => <s.SyncScreen hub={hub} instances={instances} onExpired={onExpired} />} />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { actionRecordSchema, commandRequestSchema, instanceSchema, logLineSchema, systemInfoSchema, type Action } from "@anchorage/common";
+import { actionRecordSchema, commandRequestSchema, healthPointSchema, instanceSchema, logLineSchema, systemInfoSchema, type Action } from "@anchorage/common";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
@@ -97,7 +97,7 @@ instanceRoutes.openapi(
 instanceRoutes.openapi(
   createRoute({ method: "get", path: "/instance/{id}/health", tags, ...signedIn, summary: "Health history: up to 24 h at 1-minute resolution",
     request: { params: idParam, query: z.strictObject({ hours: z.coerce.number().min(0.1).max(24).default(24) }) },
-    responses: { 200: jsonResponse(z.object({ points: z.array(z.object({ minute: z.number(), cpu: z.number(), mem_used: z.number(), mem_total: z.number(), disk_used: z.number(), disk_total: z.number(), load1: z.number(), samples: z.number() })) }), "History"), ...errorResponses(401, 404) } }),
+    responses: { 200: jsonResponse(z.object({ points: z.array(healthPointSchema) }), "History"), ...errorResponses(401, 404) } }),
   async (c) => {
     const { instance } = await load(c, c.req.valid("param").id, "read:cloud_instance");
     const since = Math.floor(Date.now() / 60_000 - c.req.valid("query").hours * 60);
