@@ -46,10 +46,11 @@ export function reportedMirrorState(
 }
 
 /**
- * Whether a compare's counts leave something to send: new, different and destination-newer files
- * (a mirror's sync replaces those, keeping a backup); only-destination ones only when it deletes.
+ * How many files a mirror's sync would send or remove, from a compare's counts: new, different and
+ * destination-newer files (a mirror's sync replaces those, keeping a backup), and only-destination
+ * ones when it deletes. Zero: in sync.
  */
-export function compareNeedsSync(summary: Partial<Record<"identical" | "different" | "new" | "only_destination" | "destination_newer", number>>, deletes: boolean): boolean {
+export function pendingMirrorFiles(summary: Partial<Record<"identical" | "different" | "new" | "only_destination" | "destination_newer", number>>, deletes: boolean): number {
   const n = (k: keyof typeof summary) => summary[k] ?? 0;
-  return n("new") + n("different") + n("destination_newer") + (deletes ? n("only_destination") : 0) > 0;
+  return n("new") + n("different") + n("destination_newer") + (deletes ? n("only_destination") : 0);
 }
