@@ -1,0 +1,177 @@
+import type { CompareStatus, DirEntry, Instance } from "@anchorage/common";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { Alert } from "../alert.tsx";
+import { ApiError } from "../api.ts";
+import { formatBytes, formatDate } from "../format.ts";
+import { StateBadge } from "../instances/labels.tsx";
+import { statusWords } from "./compare-view.ts";
+import { browseFolder, listRoots, type Listing, type Roots } from "./sync-api.ts";
+
+export interface FolderChoice {
+  instanceId: string | null;
+  path: string | null;
+}
+
+interface FolderPaneProps {
+  side: "source" | "destination";
+  /** The instances the person may sync (sync: permission). */
+  instances: Instance[];
+  value: FolderChoice;
+  onChange: (v: FolderChoice) => void;
+  /** A browsed file's status in the latest compare, if it was part of it. */
+  statusOf?: (folder: string, name: string) => CompareStatus | undefined;
+  /** Changed after a sync: the folder is listed again. */
+  refreshKey: number;
+  onExpired: () => void;
+}
+
+const join = (folder: string, name: string) => `${folder.replace(/\/+$/, "")}/${name}`;
+const parentOf = (path: string) => path.slice(0, path.lastIndexOf("/")) || "/";
+const typeWords: Record<DirEntry["type"], string> = { file: "file", directory: "folder", symlink: "link", other: "other" };
+
+/**
+ * One side of the File sync screen: an instance, one of its project roots, and a folder under it,
+ * browsed one level at a time. The folder shown is the one compared and synced.
+ */
+export function FolderPane({ side, instances, value, onChange, statusOf, refreshKey, onExpired }: FolderPaneProps) {
+  const [roots, setRoots] = useState<Roots["roots"] | null>(null);
+  const [listing, setListing] = useState<Listing | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const seq = useRef(0);
+  const id = `sync-${side}`;
+  const title = side === "source" ? "Source" : "Destination";
+  const instance = instances.find((i) => i.id === value.instanceId) ?? null;
+
+  function fail(e: unknown, prefix: string) {
+    if (e instanceof ApiError && e.status === 401) return onExpired();
+    setError(`${prefix}: ${e instanceof Error ? e.message : "something went wrong."}`);
+  }
+
+  function loadRoots() {
+    if (!value.instanceId) return;
+    const n = ++seq.current;
+    const instanceId = value.instanceId;
+    setRoots(null);
+    setListing(null);
+    setError(null);
+    listRoots(instanceId).then(
+      (r) => {
+        if (n !== seq.current) return;
+        setRoots(r.roots);
+        const inside = value.path && r.roots.some((root) => value.path === root.path || value.path!.startsWith(`${root.path.replace(/\/+$/, "")}/`));
+        const first = r.roots.find((root) => root.exists) ?? r.roots[0];
+        if (!inside) onChange({ instanceId, path: first?.path ?? null });
+      },
+      (e: unknown) => n === seq.current && fail(e, `Could not list ${instance?.name ?? "the instance"}'s folders`),
+    );
+  }
+
+  function loadListing() {
+    if (!value.instanceId || !value.path) return;
+    const n = ++seq.current;
+    setError(null);
+    browseFolder(value.instanceId, value.path).then(
+      (l) => n === seq.current && setListing(l),
+      (e: unknown) => {
+        if (n !== seq.current) return;
+        setListing(null);
+        fail(e, `Could not open ${value.path}`);
+      },
+    );
+  }
+
+  useEffect(loadRoots, [value.instanceId]);
+  useEffect(() => {
+    if (roots) loadListing();
+  }, [roots, value.path, refreshKey]);
+
+  const root = roots?.find((r) => value.path === r.path || value.path?.startsWith(`${r.path.replace(/\/+$/, "")}/`)) ?? null;
+  const atRoot = !root || value.path === root.path;
+  const go = (path: string) => onChange({ instanceId: value.instanceId, path });
+
+  return (
+    <section class="sync-pane stack-tight" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>{title}</h3>
+      <div class="field">
+        <label for={`${id}-instance`}>{title} instance</label>
+        <select id={`${id}-instance`} value={value.instanceId ?? ""} onChange={(e) => onChange({ instanceId: e.currentTarget.value || null, path: null })}>
+          <option value="">Choose an instance…</option>
+          {instances.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name}
+              {i.status === "offline" ? " (offline)" : ""}
+            </option>
+          ))}
+        </select>
+      </div>
+      {roots && roots.length > 1 && (
+        <div class="field">
+          <label for={`${id}-root`}>{title} project root</label>
+          <select id={`${id}-root`} value={root?.path ?? ""} onChange={(e) => go(e.currentTarget.value)}>
+            {roots.map((r) => (
+              <option key={r.path} value={r.path}>
+                {r.path}
+                {r.exists ? "" : " (missing)"}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      {error && (
+        <Alert>
+          <p>{error}</p>
+          <button type="button" onClick={roots ? loadListing : loadRoots}>
+            Try again
+          </button>
+        </Alert>
+      )}
+      {value.instanceId && roots?.length === 0 && <p class="muted">This agent has no project roots: add some under <code>roots:</code> in its config.yaml.</p>}
+      {value.path && (
+        <div class="sync-folder-line">
+          <p>
+            <span class="visually-hidden">{title} folder: </span>
+            <code id={`${id}-path`}>{value.path}</code>
+          </p>
+          <button type="button" disabled={atRoot} onClick={() => value.path && go(parentOf(value.path))}>
+            Up<span class="visually-hidden"> one folder ({title.toLowerCase()})</span>
+          </button>
+        </div>
+      )}
+      {value.path &&
+        !error &&
+        (listing === null || listing.path !== value.path ? (
+          <p class="muted">Loading…</p>
+        ) : listing.entries.length === 0 ? (
+          <p class="muted">This folder is empty.</p>
+        ) : (
+          <div class="browse-scroll" role="region" aria-label={`${title} folder contents`} tabIndex={0}>
+            <ul class="file-list browse-list">
+              {listing.entries.map((e) => {
+                const status = e.type === "file" ? statusOf?.(listing.path, e.name) : undefined;
+                return (
+                  <li key={e.name}>
+                    {e.type === "directory" ? (
+                      <button type="button" class="link file-path" onClick={() => go(join(listing.path, e.name))}>
+                        {e.name}/<span class="visually-hidden"> (open folder)</span>
+                      </button>
+                    ) : (
+                      <span class="file-path">
+                        {e.name}
+                        {e.type !== "file" && <span class="file-status"> ({typeWords[e.type]})</span>}
+                      </span>
+                    )}
+                    {e.type === "file" && <span class="file-status">{formatBytes(e.size)}</span>}
+                    <time class="file-status" dateTime={e.mtime}>
+                      {formatDate(e.mtime)}
+                    </time>
+                    {status && <StateBadge label={statusWords[status].label} tone={statusWords[status].tone} />}
+                  </li>
+                );
+              })}
+            </ul>
+            {listing.truncated && <p class="muted">Only the first {listing.entries.length} entries are listed.</p>}
+          </div>
+        ))}
+    </section>
+  );
+}
