@@ -34,7 +34,9 @@ const typeWords: Record<DirEntry["type"], string> = { file: "file", directory: "
  * browsed one level at a time. The folder shown is the one compared and synced.
  */
 export function FolderPane({ side, instances, value, onChange, statusOf, refreshKey, onExpired }: FolderPaneProps) {
-  const [roots, setRoots] = useState<Roots["roots"] | null>(null);
+  // Kept with the instance they belong to: right after another instance is picked, the old ones are not its.
+  const [rootsOf, setRootsOf] = useState<{ instanceId: string; roots: Roots["roots"] } | null>(null);
+  const roots = rootsOf && rootsOf.instanceId === value.instanceId ? rootsOf.roots : null;
   const [listing, setListing] = useState<Listing | null>(null);
   const [error, setError] = useState<string | null>(null);
   const seq = useRef(0);
@@ -47,45 +49,47 @@ export function FolderPane({ side, instances, value, onChange, statusOf, refresh
     setError(`${prefix}: ${e instanceof Error ? e.message : "something went wrong."}`);
   }
 
+  const inside = (path: string, rootPath: string) => path === rootPath || path.startsWith(`${rootPath.replace(/\/+$/, "")}/`);
+
   function loadRoots() {
     if (!value.instanceId) return;
     const n = ++seq.current;
     const instanceId = value.instanceId;
-    setRoots(null);
     setListing(null);
     setError(null);
     listRoots(instanceId).then(
-      (r) => {
-        if (n !== seq.current) return;
-        setRoots(r.roots);
-        const inside = value.path && r.roots.some((root) => value.path === root.path || value.path!.startsWith(`${root.path.replace(/\/+$/, "")}/`));
-        const first = r.roots.find((root) => root.exists) ?? r.roots[0];
-        if (!inside) onChange({ instanceId, path: first?.path ?? null });
-      },
+      (r) => n === seq.current && setRootsOf({ instanceId, roots: r.roots }),
       (e: unknown) => n === seq.current && fail(e, `Could not list ${instance?.name ?? "the instance"}'s folders`),
     );
   }
 
-  function loadListing() {
-    if (!value.instanceId || !value.path) return;
+  function loadListing(path: string) {
+    if (!value.instanceId) return;
     const n = ++seq.current;
     setError(null);
-    browseFolder(value.instanceId, value.path).then(
+    browseFolder(value.instanceId, path).then(
       (l) => n === seq.current && setListing(l),
       (e: unknown) => {
         if (n !== seq.current) return;
         setListing(null);
-        fail(e, `Could not open ${value.path}`);
+        fail(e, `Could not open ${path}`);
       },
     );
   }
 
   useEffect(loadRoots, [value.instanceId]);
   useEffect(() => {
-    if (roots) loadListing();
+    if (!roots) return;
+    // No folder yet, or one outside this instance's roots (another instance was picked): start at its first root.
+    if (!value.path || !roots.some((r) => inside(value.path!, r.path))) {
+      const first = roots.find((r) => r.exists) ?? roots[0];
+      if (first) onChange({ instanceId: value.instanceId, path: first.path });
+      return;
+    }
+    loadListing(value.path);
   }, [roots, value.path, refreshKey]);
 
-  const root = roots?.find((r) => value.path === r.path || value.path?.startsWith(`${r.path.replace(/\/+$/, "")}/`)) ?? null;
+  const root = (value.path && roots?.find((r) => inside(value.path!, r.path))) || null;
   const atRoot = !root || value.path === root.path;
   const go = (path: string) => onChange({ instanceId: value.instanceId, path });
 
@@ -120,7 +124,7 @@ export function FolderPane({ side, instances, value, onChange, statusOf, refresh
       {error && (
         <Alert>
           <p>{error}</p>
-          <button type="button" onClick={roots ? loadListing : loadRoots}>
+          <button type="button" onClick={() => (roots && value.path ? loadListing(value.path) : loadRoots())}>
             Try again
           </button>
         </Alert>
