@@ -3,6 +3,7 @@ import { ConfigError } from "./config-file.ts";
 import { anchor } from "./commands/anchor.ts";
 import { EXIT, run } from "./commands/run.ts";
 import { status } from "./commands/status.ts";
+import { sync } from "./commands/sync.ts";
 import { readAgentVersion } from "./system-stats.ts";
 
 const usage = `anchorage ${readAgentVersion()} — anchor this machine to an Anchorage control plane
@@ -12,12 +13,22 @@ Usage:
                          [--home DIR] [--force]
   anchorage run [--home DIR]
   anchorage status [--home DIR]
+  anchorage sync <src>:<path> <dst>:<path> [--delete] [--exclude GLOB]… [--dry-run] [--token T] [--home DIR]
   anchorage --version | --help
 
 Without --token, --email or --invite, anchor signs in through the browser (a URL and a code to approve).
 --invite CODE takes a 6-digit device code made in the dashboard; --magic-link sends a sign-in link to --email.
 --home DIR holds config.yaml, credential.json and agent.log (default ~/.anchorage).
-The password may also come from ANCHORAGE_PASSWORD, the token from ANCHORAGE_TOKEN.`;
+The password may also come from ANCHORAGE_PASSWORD, the token from ANCHORAGE_TOKEN.
+
+sync copies a folder of one instance to a folder of another (or the same): <src> and <dst> are an
+instance id or name, or . (also: local) for this machine; a path on this machine may be relative.
+It needs an API token of yours with read and sync on both instances (--token or ANCHORAGE_TOKEN):
+this machine's own credential proves which instance it is, not who is asking, so it cannot start
+a sync. The server is the one --home is anchored to. --dry-run lists what would be sent (+ new,
+~ different, ! newer on the destination, - removed with --delete) and changes nothing. Progress
+goes to stderr (a bar on a terminal); Ctrl-C cancels the sync. Exit: 0 done, 1 failed or
+cancelled, 130 interrupted.`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
       invite: { type: "string" },
       "magic-link": { type: "boolean" },
       force: { type: "boolean" },
+      delete: { type: "boolean" },
+      exclude: { type: "string", multiple: true },
+      "dry-run": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -59,6 +73,18 @@ export async function main(argv: string[]): Promise<number> {
       return run({ home: values.home });
     case "status":
       return status({ home: values.home });
+    case "sync": {
+      if (rest.length !== 2) throw new UsageError("sync needs a source and a destination, e.g. anchorage sync .:./site web-1:/srv/site");
+      return sync({
+        source: rest[0]!,
+        destination: rest[1]!,
+        home: values.home,
+        token: values.token ?? process.env.ANCHORAGE_TOKEN,
+        delete: values.delete ?? false,
+        exclude: values.exclude ?? [],
+        dryRun: values["dry-run"] ?? false,
+      });
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -10,18 +10,19 @@ export class ServerError extends Error {
   }
 }
 
-export function postJson<T>(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
-  return callJson<T>(baseUrl, path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+/** `timeoutMs`: 20 s unless the call is known to take longer (a compare of a big tree). */
+export function postJson<T>(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<T> {
+  return callJson<T>(baseUrl, path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) }, timeoutMs);
 }
 
 export function getJson<T>(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<T> {
   return callJson<T>(baseUrl, path, { method: "GET", headers });
 }
 
-async function callJson<T>(baseUrl: string, path: string, init: RequestInit): Promise<T> {
+async function callJson<T>(baseUrl: string, path: string, init: RequestInit, timeoutMs = 20_000): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, baseUrl), { ...init, signal: AbortSignal.timeout(20_000) });
+    res = await fetch(new URL(path, baseUrl), { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     throw new ServerError(0, "E-NETWORK", `cannot reach ${baseUrl}: ${(e as Error).message}`);
   }
