@@ -1,5 +1,7 @@
 import type { User } from "@anchorage/common";
+import type { AuthConfig } from "./api.ts";
 import { roleList } from "./format.ts";
+import { LazyScreen } from "./lazy-screens.tsx";
 import { useFocusOnMount } from "./focus.ts";
 import { PasskeysPanel } from "./passkeys/passkeys-panel.tsx";
 
@@ -9,10 +11,12 @@ interface AccountProps {
   signingOut: boolean;
   focus: boolean;
   onExpired: () => void;
+  onUserChange: (user: User) => void;
+  passwordPolicy?: AuthConfig["password_policy"];
 }
 
-/** Who is signed in, the way out, and their passkeys. */
-export function Account({ user, onSignOut, signingOut, focus, onExpired }: AccountProps) {
+/** Who is signed in, the way out, their name and password, and their passkeys. */
+export function Account({ user, onSignOut, signingOut, focus, onExpired, onUserChange, passwordPolicy }: AccountProps) {
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focus);
   return (
     <>
@@ -32,6 +36,10 @@ export function Account({ user, onSignOut, signingOut, focus, onExpired }: Accou
           {signingOut ? "Signing out…" : "Sign out"}
         </button>
       </section>
+      <LazyScreen
+        title="Profile and password"
+        render={(s) => <s.ProfileSettings user={user} passwordPolicy={passwordPolicy} onUserChange={onUserChange} onExpired={onExpired} />}
+      />
       <PasskeysPanel onExpired={onExpired} />
     </>
   );

@@ -111,13 +111,28 @@ export function App() {
           <DevicePage user={user} focus={moveFocus} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} />
         ) : (
           <>
-            <Account user={user} onSignOut={signOut} signingOut={signingOut} focus={moveFocus} onExpired={signedOut} />
+            <Account
+              user={user}
+              onSignOut={signOut}
+              signingOut={signingOut}
+              focus={moveFocus}
+              onExpired={signedOut}
+              onUserChange={setUser}
+              passwordPolicy={config?.password_policy}
+            />
             <DeviceInviteCard onExpired={signedOut} />
             <LinkedProviders onExpired={signedOut} />
             <InstancesSection onExpired={signedOut} />
             <Sessions onExpired={signedOut} />
             <TokensArea user={user} onExpired={signedOut} />
-            {user.roles.includes("admin") && <AdminUsers me={user} onExpired={signedOut} />}
+            <LazyScreen title="Webhooks" render={(s) => <s.WebhooksSection onExpired={signedOut} />} />
+            {user.roles.includes("admin") && (
+              <>
+                <AdminUsers me={user} onExpired={signedOut} />
+                <LazyScreen title="Everyone's sessions" render={(s) => <s.AdminSessions onExpired={signedOut} />} />
+                <LazyScreen title="Invites" render={(s) => <s.AdminInvites onExpired={signedOut} />} />
+              </>
+            )}
             <LazyScreen title="Your activity" render={(s) => <s.AuditScreens user={user} onExpired={signedOut} />} />
           </>
         )}

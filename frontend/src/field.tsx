@@ -11,9 +11,11 @@ interface FieldProps {
   maxLength?: number;
   hint?: string;
   error?: string;
+  /** The value it starts with (the input stays uncontrolled). */
+  defaultValue?: string;
 }
 
-export function Field({ id, name, label, type = "text", autocomplete, required, minLength, maxLength, hint, error }: FieldProps) {
+export function Field({ id, name, label, type = "text", autocomplete, required, minLength, maxLength, hint, error, defaultValue }: FieldProps) {
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(" ") || undefined;
@@ -36,6 +38,7 @@ export function Field({ id, name, label, type = "text", autocomplete, required, 
         required={required}
         minLength={minLength}
         maxLength={maxLength}
+        defaultValue={defaultValue}
         aria-invalid={error ? "true" : undefined}
         aria-describedby={describedBy}
       />

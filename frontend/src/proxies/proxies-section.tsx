@@ -6,7 +6,8 @@ import { StateBadge } from "../instances/labels.tsx";
 import { useHubListener, type Hub } from "../instances/use-events.ts";
 import { CopyButton } from "./copy-button.tsx";
 import { PauseProxyForm } from "./pause-proxy-form.tsx";
-import { listProxies, toggleProxy } from "./proxies-api.ts";
+import { listProxies, renameProxy, toggleProxy } from "./proxies-api.ts";
+import { RenameProxyForm } from "./rename-proxy-form.tsx";
 import { accessLabel, canToggleProxy, eventChangesProxies, proxyLinks, proxyState, type Proxy } from "./proxy-view.ts";
 
 interface ProxiesSectionProps {
@@ -28,8 +29,9 @@ export function ProxiesSection({ hub, instances, onExpired }: ProxiesSectionProp
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [pausing, setPausing] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
-  const [rowError, setRowError] = useState<{ id: string; reason?: string; message?: string } | null>(null);
+  const [rowError, setRowError] = useState<{ id: string; reason?: string; slug?: string; message?: string } | null>(null);
   const loadSeq = useRef(0);
   const refetchedFor = useRef(new Set<string>());
 
@@ -94,6 +96,39 @@ export function ProxiesSection({ hub, instances, onExpired }: ProxiesSectionProp
     } finally {
       setBusyId(null);
     }
+  }
+
+  async function rename(p: Proxy, slug: string | null) {
+    setBusyId(p.instance_id);
+    setRowError(null);
+    setNotice(null);
+    try {
+      const updated = await renameProxy(p.instance_id, slug);
+      setProxies((list) => list?.map((x) => (x.instance_id === updated.instance_id ? updated : x)) ?? null);
+      setRenaming(null);
+      setNotice(
+        slug === null
+          ? `Proxy “${updated.slug}” goes back to the name in its agent's config when the agent next connects.`
+          : updated.slug === p.slug
+            ? `Proxy “${p.slug}” keeps its name.`
+            : `Proxy “${p.slug}” renamed to “${updated.slug}”.`,
+      );
+      requestAnimationFrame(() => document.getElementById(`${rowId(p)}-rename`)?.focus());
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return onExpired();
+      const message = e instanceof Error ? e.message : "Something went wrong.";
+      // Taken (409) or not a name the server takes (400 naming the field): said beside the field.
+      const slugError = e instanceof ApiError ? (e.status === 409 ? e.message : e.fields.find((f) => f.path === "slug")?.message) : undefined;
+      setRowError({ id: p.instance_id, ...(slugError ? { slug: slugError } : { message }) });
+    } finally {
+      setBusyId(null);
+    }
+  }
+
+  function cancelRename(p: Proxy) {
+    setRenaming(null);
+    setRowError(null);
+    requestAnimationFrame(() => document.getElementById(`${rowId(p)}-rename`)?.focus());
   }
 
   function cancelPause(p: Proxy) {
@@ -163,7 +198,18 @@ export function ProxiesSection({ hub, instances, onExpired }: ProxiesSectionProp
                       </li>
                     ))}
                   </ul>
-                  {err?.message && pausing !== p.instance_id && <Alert>{err.message}</Alert>}
+                  {err?.message && pausing !== p.instance_id && renaming !== p.instance_id && <Alert>{err.message}</Alert>}
+                  {renaming === p.instance_id && (
+                    <RenameProxyForm
+                      id={`${id}-rename-form`}
+                      slug={p.slug}
+                      busy={busyId === p.instance_id}
+                      slugError={err?.slug}
+                      error={err?.message}
+                      onRename={(slug) => void rename(p, slug)}
+                      onCancel={() => cancelRename(p)}
+                    />
+                  )}
                   {pausing === p.instance_id && (
                     <PauseProxyForm
                       id={`${id}-pause`}
@@ -176,21 +222,38 @@ export function ProxiesSection({ hub, instances, onExpired }: ProxiesSectionProp
                     />
                   )}
                 </div>
-                {manage && pausing !== p.instance_id && (
-                  <button
-                    type="button"
-                    id={`${id}-toggle`}
-                    class={p.inactive ? undefined : "danger"}
-                    disabled={busyId === p.instance_id}
-                    onClick={() => {
-                      setRowError(null);
-                      if (p.inactive) void toggle(p, false);
-                      else setPausing(p.instance_id);
-                    }}
-                  >
-                    {p.inactive ? (busyId === p.instance_id ? "Resuming…" : "Resume") : "Pause"}
-                    <span class="visually-hidden"> proxy {p.slug}</span>
-                  </button>
+                {manage && pausing !== p.instance_id && renaming !== p.instance_id && (
+                  <span class="button-row row-actions">
+                    <button
+                      type="button"
+                      id={`${id}-rename`}
+                      disabled={busyId === p.instance_id}
+                      onClick={() => {
+                        setRowError(null);
+                        setPausing(null);
+                        setRenaming(p.instance_id);
+                      }}
+                    >
+                      Rename<span class="visually-hidden"> proxy {p.slug}</span>
+                    </button>
+                    <button
+                      type="button"
+                      id={`${id}-toggle`}
+                      class={p.inactive ? undefined : "danger"}
+                      disabled={busyId === p.instance_id}
+                      onClick={() => {
+                        setRowError(null);
+                        if (p.inactive) void toggle(p, false);
+                        else {
+                          setRenaming(null);
+                          setPausing(p.instance_id);
+                        }
+                      }}
+                    >
+                      {p.inactive ? (busyId === p.instance_id ? "Resuming…" : "Resume") : "Pause"}
+                      <span class="visually-hidden"> proxy {p.slug}</span>
+                    </button>
+                  </span>
                 )}
               </li>
             );
