@@ -29,6 +29,7 @@ import { gitRoutes } from "./cloud/git/git-routes.ts";
 import { fileRoutes, isFileUpload } from "./cloud/files/file-routes.ts";
 import { compareRoute } from "./cloud/sync/compare-route.ts";
 import { syncRoutes } from "./cloud/sync/sync-routes.ts";
+import { mirrorRoutes } from "./cloud/sync/mirror-routes.ts";
 import { folderRoute } from "./cloud/sync/folder-route.ts";
 import { transferRoutes } from "./cloud/sync/transfer-routes.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
@@ -136,6 +137,8 @@ export function buildApp() {
   app.route("/api/cloud", fileRoutes);
   app.route("/api/cloud", compareRoute);
   app.route("/api/cloud", syncRoutes);
+  app.route("/api/cloud/mirrors", mirrorRoutes("push"));
+  app.route("/api/cloud/pulls", mirrorRoutes("pull"));
   app.route("/api/cloud", folderRoute);
   app.route("/api/cloud", transferRoutes);
   app.route("/", eventsRoute);

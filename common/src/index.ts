@@ -24,3 +24,4 @@ export * from "./sync/fastcdc.ts";
 export * from "./sync/plan-sync.ts";
 export * from "./sync/mirror-state.ts";
 export * from "./sync/mirrors.ts";
+export * from "./protocol/mirror-watch.ts";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { agentConfigSchema } from "../agent-config.ts";
+import { mirrorChangedSchema, mirrorWatchListSchema } from "./mirror-watch.ts";
 
 /**
  * The JSON control messages of the agent ↔ InstanceDO socket (DESIGN.md, protocol).
@@ -82,7 +83,7 @@ export const ttyEndedSchema = z.object({
   at: z.string(),
 });
 
-export const agentMessageSchema = z.union([helloSchema, heartbeatSchema, rpcResultSchema, rpcProgressSchema, logsSchema, ttyEndedSchema]);
+export const agentMessageSchema = z.union([helloSchema, heartbeatSchema, rpcResultSchema, rpcProgressSchema, logsSchema, ttyEndedSchema, mirrorChangedSchema]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
 // ── DO → agent ─────────────────────────────────────────────────────────────
@@ -120,7 +121,7 @@ export const rpcRequestSchema = z.object({
 /** The DO asks the agent to go away for good (instance deleted) or to reconnect later. */
 export const byeSchema = z.object({ type: z.literal("bye"), reason: z.string().max(200), reconnect: z.boolean() });
 
-export const serverMessageSchema = z.union([welcomeSchema, rpcRequestSchema, byeSchema]);
+export const serverMessageSchema = z.union([welcomeSchema, rpcRequestSchema, byeSchema, mirrorWatchListSchema]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /** Close codes with a meaning for the agent (4000–4999 are the application's). */
