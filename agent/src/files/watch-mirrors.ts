@@ -31,11 +31,15 @@ export class MirrorWatcher {
   private retry: ReturnType<typeof setInterval> | undefined;
   private send: ((ids: string[]) => void) | null = null;
 
-  constructor(
-    private readonly config: AgentConfig,
-    private readonly log: Logger,
-    private readonly quietMs = MIRROR_WATCH_QUIET_MS,
-  ) {}
+  private readonly config: AgentConfig;
+  private readonly log: Logger;
+  private readonly quietMs: number;
+
+  constructor(config: AgentConfig, log: Logger, quietMs = MIRROR_WATCH_QUIET_MS) {
+    this.config = config;
+    this.log = log;
+    this.quietMs = quietMs;
+  }
 
   /** Where reports go (the socket while connected; null while not). */
   attach(send: ((ids: string[]) => void) | null): void {
