@@ -6,6 +6,7 @@ import type { Principal } from "../auth/principal.ts";
 import { VERSION } from "../version.ts";
 import { restCaller } from "./rest-call.ts";
 import { registerTools } from "./mcp-tools.ts";
+import { registerMirrorTools } from "./mirror-tools.ts";
 import { watchCommandProgress } from "./command-progress.ts";
 
 export type McpCall = {
@@ -35,10 +36,12 @@ export async function handleMcp(call: McpCall): Promise<Response> {
     },
   );
   const origin = new URL(call.request.url).origin;
+  const rest = restCaller(call.dispatch, origin, call.authorization, call.clientIp);
   registerTools(server, {
-    rest: restCaller(call.dispatch, origin, call.authorization, call.clientIp),
+    rest,
     watchCommand: (instanceId, command, onOutput) => watchCommandProgress(call.env, call.principal, instanceId, command, onOutput),
   });
+  registerMirrorTools(server, { rest });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   await server.connect(transport);
   return transport.handleRequest(call.request);

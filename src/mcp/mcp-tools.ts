@@ -9,12 +9,12 @@ export type ToolContext = {
   watchCommand: (instanceId: string, command: string, onOutput: (text: string) => void) => Promise<{ close(): void }>;
 };
 
-const instanceId = z.string().min(1).max(64).describe("the instance id (ins_…), from list_user_instances");
+export const instanceId = z.string().min(1).max(64).describe("the instance id (ins_…), from list_user_instances");
 const repo = z.string().min(1).max(4096).describe("the repository's absolute path on the instance (from git repos)");
 const enc = encodeURIComponent;
 
 /** A REST answer as a tool result: the JSON on success, the API's own error code and message on failure. */
-function result(a: RestAnswer, pick: (body: any) => unknown = (b) => b): CallToolResult {
+export function result(a: RestAnswer, pick: (body: any) => unknown = (b) => b): CallToolResult {
   if (a.status >= 400) return { isError: true, content: [{ type: "text", text: restErrorText(a) }] };
   const value = pick(a.body);
   return {
@@ -38,7 +38,7 @@ const syncBody = (a: { source: string; destination: string; source_path: string;
   options: { exclude: a.exclude ?? [], delete: a.delete ?? false },
 });
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+export const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 /**
  * The tools, mirroring the Cloud Manager's MCP commands. Each one is a REST call made with the
