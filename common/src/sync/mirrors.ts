@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { compareStatusSchema, excludeGlobSchema, instancePathSchema } from "../protocol/files.ts";
+import { compareStatusSchema, crossInstanceRequestSchema, excludeGlobSchema } from "../protocol/files.ts";
 import {
   MIRROR_DEFAULT_INTERVAL_SECONDS,
   MIRROR_DIRECTIONS,
@@ -22,15 +22,14 @@ export const mirrorDirectionSchema = z.enum(MIRROR_DIRECTIONS);
 
 export const mirrorIdSchema = z.string().regex(/^mir_[A-Za-z0-9_-]{8,40}$/, "a mirror id (mir_…)");
 
-/** Save: no `id` creates a mirror, an `id` replaces that mirror's settings (its state is checked again). */
-export const mirrorSaveRequestSchema = z.strictObject({
+/**
+ * Save: the cross-instance sync's body (without `verify`) plus the schedule. No `id` creates a
+ * mirror, an `id` replaces that mirror's settings (its folders are compared again).
+ */
+export const mirrorSaveRequestSchema = crossInstanceRequestSchema.extend({
   id: mirrorIdSchema.optional(),
   /** Shown in lists; defaults to "<source path> → <target path>". */
   name: z.string().trim().min(1).max(120).optional(),
-  sourceInstanceId: z.string().min(1).max(64),
-  destinationInstanceId: z.string().min(1).max(64),
-  sourcePath: instancePathSchema,
-  targetPath: instancePathSchema,
   options: z
     .strictObject({
       exclude: z.array(excludeGlobSchema).max(200).default([]),
