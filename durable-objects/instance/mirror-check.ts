@@ -82,6 +82,12 @@ export async function markChanged(deps: MirrorDeps, row: MirrorRow): Promise<Mir
   return (await record(deps, row, { state: "needs_sync" })) ?? row;
 }
 
+/** Scheduled work on the mirror stops for this reason (its owner lost `sync:`): `error`, saying why. */
+export async function haltMirror(deps: MirrorDeps, row: MirrorRow, reason: string): Promise<void> {
+  if (row.state === "error" && row.lastError === reason) return;
+  await record(deps, row, { state: "error", lastError: reason, lastErrorAt: nowIso(deps.now()) });
+}
+
 /** Stores the outcome and tells the dashboard (when the mirror still exists). */
 async function record(deps: MirrorDeps, row: MirrorRow, patch: MirrorStatePatch, operationId?: string): Promise<MirrorRow | undefined> {
   const updated = await updateMirrorState(deps.db, row.id, patch);

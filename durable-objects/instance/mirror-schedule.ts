@@ -1,13 +1,14 @@
 import type { MirrorWatch } from "@anchorage/common";
 import type { MirrorRow } from "../../src/db/schema.ts";
-import { nowIso } from "../../src/ids.ts";
-import { findMirror, mirrorsFromSource, mirrorsToDestination, updateMirrorState } from "../../src/cloud/sync/mirror-store.ts";
+import { findMirror, mirrorsFromSource, mirrorsToDestination } from "../../src/cloud/sync/mirror-store.ts";
 import { ownerMaySync } from "../../src/cloud/sync/mirror-access.ts";
 import type { DoResult } from "./instance-do.ts";
-import { checkMirror, finishMirrorSync, markChanged, startMirrorSync, type MirrorCheck, type MirrorDeps } from "./mirror-check.ts";
+import { checkMirror, finishMirrorSync, haltMirror, markChanged, startMirrorSync, type MirrorCheck, type MirrorDeps } from "./mirror-check.ts";
 
 /** After the agent's last change report, an automatic sync waits this long, so a burst of reports makes one sync. */
 export const AUTO_SYNC_DEBOUNCE_MS = 2_000;
+
+const OWNER_LOST_SYNC = "its owner may no longer sync both instances: save it again as someone who may (they become its owner), or delete it";
 
 /** What the schedule keeps in the object's storage (it outlives hibernation and eviction). */
 type Stored = {
@@ -161,7 +162,7 @@ export class MirrorSchedule {
       const syncDue = dueSyncs.has(row.id) && row.autoSync;
       if (!checkDue && !syncDue) continue;
       if (!(await ownerMaySync(this.host.db, row))) {
-        await updateMirrorState(this.host.db, row.id, { state: "error", lastError: "its owner may no longer sync both instances: save it again with someone who may, or delete it", lastErrorAt: nowIso(now) });
+        await haltMirror(this.host, row, OWNER_LOST_SYNC);
         continue;
       }
       if (syncDue) {

@@ -56,7 +56,7 @@ export const mirrorSchema = z.object({
   id: mirrorIdSchema,
   direction: mirrorDirectionSchema,
   name: z.string(),
-  /** Who saved it; scheduled checks and syncs act with their `sync:` rights and stop when those are gone. */
+  /** Who saved it last; scheduled checks and syncs act with their `sync:` rights and stop when those are gone. */
   ownerId: z.string(),
   sourceInstanceId: z.string(),
   destinationInstanceId: z.string(),

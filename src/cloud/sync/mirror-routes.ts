@@ -163,7 +163,7 @@ async function save(c: Context<AppEnv>, direction: MirrorDirection, req: MirrorS
   const patch: MirrorStatePatch = compared.ok
     ? { state: pending > 0 ? "needs_sync" : "in_sync", lastCheckAt: at, lastSummary: compared.value.summary, lastError: null, lastErrorAt: null }
     : { state: "stale", lastError: `not checked yet: ${compared.message}`, lastErrorAt: at };
-  let row = await saveMirror(db, { id: existing?.id ?? newMirrorId(), ownerId: existing?.ownerId ?? p.userId, direction, req, existing }, patch);
+  let row = await saveMirror(db, { id: existing?.id ?? newMirrorId(), ownerId: p.userId, direction, req, existing }, patch);
 
   // The old source stops watching a folder that is no longer mirrored; the new one starts.
   if (existing && existing.sourceInstanceId !== row.sourceInstanceId) await sourceObject(c, existing.sourceInstanceId).mirrorsChanged();

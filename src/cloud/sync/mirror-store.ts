@@ -59,7 +59,7 @@ export async function findSamePair(db: Db, req: Pick<MirrorSaveRequest, "sourceI
 /** What a check or sync found, as stored. */
 export type MirrorStatePatch = Partial<Pick<MirrorRow, "lastCheckAt" | "lastSyncAt" | "lastSummary" | "lastError" | "lastErrorAt" | "lastOperationId">> & { state?: MirrorState };
 
-/** Writes a new mirror, or replaces an existing one's settings (its state and history stay until the next check). */
+/** Writes a new mirror, or replaces an existing one's settings and owner (whoever saves it last acts for it). */
 export async function saveMirror(db: Db, m: { id: string; ownerId: string; direction: MirrorDirection; req: MirrorSaveRequest; existing?: MirrorRow }, patch: MirrorStatePatch, now = Date.now()): Promise<MirrorRow> {
   const { req } = m;
   const settings = {
@@ -75,7 +75,7 @@ export async function saveMirror(db: Db, m: { id: string; ownerId: string; direc
     updatedAt: nowIso(now),
   };
   if (m.existing) {
-    return (await db.update(activeMirrors).set({ ...settings, ...patch }).where(eq(activeMirrors.id, m.id)).returning().get())!;
+    return (await db.update(activeMirrors).set({ ...settings, ownerId: m.ownerId, ...patch }).where(eq(activeMirrors.id, m.id)).returning().get())!;
   }
   return (await db
     .insert(activeMirrors)

@@ -337,7 +337,16 @@ describe("mirrors", () => {
     await alarmNow(source.instanceId);
     const stopped = await until(async () => (await list(owner.access)).find((m) => m.last_error));
     expect(stopped.last_error).toMatch(/owner may no longer sync/);
+    expect(stopped.state).toBe("error");
     expect(source.scans.length).toBe(scans);
+
+    // Saved again by someone who may: they own it now, and its schedule carries on.
+    const resaved = await json(await call("/api/cloud/mirrors/save", { token: owner.access, body: body({ id: mirror.id }) }));
+    expect(resaved.mirror).toMatchObject({ ownerId: owner.userId, state: "in_sync", last_error: null });
+    await backdateCheck(mirror.id, 400);
+    await alarmNow(source.instanceId);
+    await until(async () => source.scans.length === scans + 2); // the save's check, then the schedule's
+    expect((await list(owner.access))[0]).toMatchObject({ state: "in_sync", last_error: null });
   });
 
   it("delete: gone from the list, the agent stops watching, audited", async () => {
