@@ -82,10 +82,14 @@ export async function markChanged(deps: MirrorDeps, row: MirrorRow): Promise<Mir
   return (await record(deps, row, { state: "needs_sync" })) ?? row;
 }
 
-/** Scheduled work on the mirror stops for this reason (its owner lost `sync:`): `error`, saying why. */
+/**
+ * Scheduled work on the mirror stops for this reason (its owner lost `sync:`): `error`, saying why,
+ * announced once. The time is kept every time, so the schedule waits an interval before asking again.
+ */
 export async function haltMirror(deps: MirrorDeps, row: MirrorRow, reason: string): Promise<void> {
-  if (row.state === "error" && row.lastError === reason) return;
-  await record(deps, row, { state: "error", lastError: reason, lastErrorAt: nowIso(deps.now()) });
+  const patch: MirrorStatePatch = { state: "error", lastError: reason, lastErrorAt: nowIso(deps.now()) };
+  if (row.state === "error" && row.lastError === reason) await updateMirrorState(deps.db, row.id, patch);
+  else await record(deps, row, patch);
 }
 
 /** Stores the outcome and tells the dashboard (when the mirror still exists). */

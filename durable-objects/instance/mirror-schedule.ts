@@ -10,6 +10,9 @@ export const AUTO_SYNC_DEBOUNCE_MS = 2_000;
 
 const OWNER_LOST_SYNC = "its owner may no longer sync both instances: save it again as someone who may (they become its owner), or delete it";
 
+/** While a pass runs, the alarm is not set for mirrors sooner than this. */
+const PASS_GUARD_MS = 60_000;
+
 /** What the schedule keeps in the object's storage (it outlives hibernation and eviction). */
 type Stored = {
   /** When the next scheduled check is due (epoch ms), if any mirror has this instance as its source. */
@@ -143,7 +146,10 @@ export class MirrorSchedule {
   /** The alarm fired: due checks and automatic syncs run (one pass at a time), then the next is set. */
   async runDue(): Promise<void> {
     if (this.running) return this.running;
-    this.running = this.pass().finally(() => (this.running = null));
+    // A pass that throws (D1 unreachable) is logged; the guard time set at its start retries it.
+    this.running = this.pass()
+      .catch((e) => console.error(`mirror schedule: ${(e as Error).message}`))
+      .finally(() => (this.running = null));
     return this.running;
   }
 
@@ -156,6 +162,9 @@ export class MirrorSchedule {
     for (const id of dueSyncs) delete s.autoSyncAt[id];
     const recheck = new Set(s.recheck ?? []);
     delete s.recheck;
+    // Saved before the first await, so the alarm that started this pass sets the next one past it
+    // (a pass can take minutes); the pass's own end sets the real time.
+    s.nextCheckAt = now + PASS_GUARD_MS;
     this.host.save(s);
     for (const row of await mirrorsFromSource(this.host.db, self.id)) {
       const checkDue = recheck.has(row.id) || (lastAttempt(row) ?? 0) + row.intervalSeconds * 1000 <= now;
