@@ -116,12 +116,11 @@ export class MirrorSchedule {
     if (!self) return;
     const wanted = new Set(ids);
     const rows = (await mirrorsFromSource(this.host.db, self.id)).filter((r) => wanted.has(r.id));
+    for (const row of rows) await markChanged(this.host, row);
+    // Read and written with no await between: other calls run while D1 answers.
     const s = this.stored();
-    for (const row of rows) {
-      await markChanged(this.host, row);
-      // Each report pushes the sync back: a burst of writes gives one sync, after it.
-      if (row.autoSync) s.autoSyncAt[row.id] = this.host.now() + AUTO_SYNC_DEBOUNCE_MS;
-    }
+    // Each report pushes the sync back: a burst of writes gives one sync, after it.
+    for (const row of rows) if (row.autoSync) s.autoSyncAt[row.id] = this.host.now() + AUTO_SYNC_DEBOUNCE_MS;
     this.host.save(s);
     await this.host.reschedule();
   }
