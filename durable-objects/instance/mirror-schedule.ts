@@ -48,11 +48,12 @@ export class MirrorSchedule {
 
   constructor(private readonly host: MirrorHost) {}
 
-  /** When the alarm should next wake this schedule, if ever. */
+  /** When the alarm should next wake this schedule, if ever; while a pass runs, not before its guard time (it reschedules when done). */
   nextAt(): number | undefined {
     const s = this.stored();
     const times = [...(s.nextCheckAt !== undefined ? [s.nextCheckAt] : []), ...Object.values(s.autoSyncAt)];
-    return times.length ? Math.min(...times) : undefined;
+    if (!times.length) return undefined;
+    return this.running ? Math.max(Math.min(...times), this.host.now() + PASS_GUARD_MS) : Math.min(...times);
   }
 
   /** The mirrors changed (saved, deleted) or the agent connected: its watch list and the next check follow. */
@@ -148,7 +149,8 @@ export class MirrorSchedule {
     // A pass that throws (D1 unreachable) is logged; the guard time set at its start retries it.
     this.running = this.pass()
       .catch((e) => console.error(`mirror schedule: ${(e as Error).message}`))
-      .finally(() => (this.running = null));
+      .finally(() => (this.running = null))
+      .then(() => this.host.reschedule());
     return this.running;
   }
 
@@ -162,7 +164,7 @@ export class MirrorSchedule {
     const recheck = new Set(s.recheck ?? []);
     delete s.recheck;
     // Saved before the first await, so the alarm that started this pass sets the next one past it
-    // (a pass can take minutes); the pass's own end sets the real time.
+    // (a pass can take minutes; after a restart `running` is gone but this stays); its end sets the real time.
     s.nextCheckAt = now + PASS_GUARD_MS;
     this.host.save(s);
     for (const row of await mirrorsFromSource(this.host.db, self.id)) {
