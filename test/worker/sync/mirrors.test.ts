@@ -260,6 +260,14 @@ describe("mirrors", () => {
     expect((await call("/api/cloud/mirrors/check", { token: syncer.access, body: { id: mirror.id } })).status).toBe(200);
   });
 
+  it("both route families are in the OpenAPI description", async () => {
+    const doc = await json(await call("/openapi.json"));
+    for (const kind of ["mirrors", "pulls"]) {
+      expect(doc.paths[`/api/cloud/${kind}/list`]?.get, kind).toBeDefined();
+      for (const op of ["save", "delete", "sync", "check"]) expect(doc.paths[`/api/cloud/${kind}/${op}`]?.post, `${kind}/${op}`).toBeDefined();
+    }
+  });
+
   it("pull mirrors are their own list: a push route does not see one, nor a pull route a push mirror", async () => {
     const owner = await register();
     const { destination, body } = await pair(owner);
