@@ -29,7 +29,8 @@ function noise(n: number, seed: number): Uint8Array {
  * The dashboard's File sync screen in a real browser, with two real agents on real folders:
  * browse both sides, compare (a CRLF and an LF copy of the same text shown as synced), choose
  * files (one unticked by keyboard), sync, watch every chosen file reach Done from the event
- * socket, and find the destination's files really changed on disk, and the unticked one not sent.
+ * socket, and find the destination's files really changed on disk, and the unticked one not sent;
+ * then keep the two folders as a mirror and follow its state as it is synced, changed and checked.
  */
 describe.runIf(hasChromium() || process.env.CI)("dashboard File sync in Chromium", () => {
   const tmp = realpathSync(mkdtempSync(join(tmpdir(), "anchorage-dash-sync-")));
@@ -56,7 +57,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard File sync in Chromium
   const group = (name: string) => screen.locator(".compare-group").filter({ has: page.getByText(new RegExp(`^${name} \\(\\d+\\)$`)) });
 
   beforeAll(async () => {
-    for (const d of [rootA, rootB]) mkdirSync(d);
+    for (const d of [rootA, rootB, ARTIFACTS]) mkdirSync(d, { recursive: true });
     write(rootA, "readme.md", "# hello\n");
     write(rootA, "src/app.js", "console.log(1);\n");
     write(rootA, "data/big.bin", big);
@@ -161,8 +162,52 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard File sync in Chromium
     await listing("Destination").getByText("readme.md", { exact: true }).waitFor();
   });
 
-  it("is drawn in light and dark, at a laptop and a phone width (screenshots in test-artifacts/)", async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
+  it("mirrors the two folders: saved needing a sync, synced now, made stale by a write on the source (live), checked, deleted", async () => {
+    const mirrors = page.getByRole("region", { name: "Mirrors" });
+    await mirrors.getByRole("button", { name: "Mirror the folders chosen above" }).click();
+    const form = page.getByRole("form", { name: "New mirror" });
+    await form.getByLabel(/^Name/).fill("site copy");
+    await form.getByLabel("How often to check").selectOption({ label: "Every hour" });
+    await form.getByRole("button", { name: "Save mirror" }).click();
+    await mirrors.getByText("Mirror “site copy” saved.").waitFor();
+    const row = mirrors.getByRole("list", { name: "Mirrors" }).getByRole("listitem").filter({ hasText: "site copy" });
+    // Saved after a compare: src/app.js is still only on the source.
+    await row.getByText("Needs sync", { exact: true }).waitFor();
+    await row.getByText(/Last synced never · checked every hour/).waitFor();
+    await row.getByText(`${nameA}:${rootA}`).waitFor();
+
+    // Sync now: the state follows the events to In sync, with a last sync time; the file is really there.
+    await row.getByRole("button", { name: "Sync now site copy" }).click();
+    await row.getByText("In sync", { exact: true }).waitFor({ timeout: 30_000 });
+    expect(await row.getByText(/Last synced never/).count()).toBe(0);
+    expect(readFileSync(join(rootB, "src/app.js"), "utf8")).toBe("console.log(1);\n");
+    const saved = (await api("/api/cloud/mirrors/list", { token: owner.token })).body.mirrors as { name: string; state: string; last_sync_at: string | null }[];
+    expect(saved).toEqual([expect.objectContaining({ name: "site copy", state: "in_sync", last_sync_at: expect.any(String) })]);
+
+    // A write on the source: its agent's watcher marks the mirror, and the page hears it without a reload.
+    write(rootA, "notes.txt", "written after the sync\n", new Date());
+    await row.getByText("Needs sync", { exact: true }).waitFor({ timeout: 30_000 });
+    await row.getByRole("button", { name: "Check now site copy" }).click();
+    await mirrors.getByText("Checked “site copy”: 1 file to sync.").waitFor();
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await mirrors.screenshot({ path: join(ARTIFACTS, `dashboard-mirrors-${scheme}.png`) });
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+
+    // Delete asks first; Escape keeps it.
+    await row.getByRole("button", { name: "Delete mirror site copy" }).click();
+    await page.keyboard.press("Escape");
+    await row.getByRole("button", { name: "Delete mirror site copy" }).waitFor();
+    expect(await row.getByRole("button", { name: "Yes, delete mirror site copy" }).count()).toBe(0);
+    await row.getByRole("button", { name: "Delete mirror site copy" }).click();
+    await row.getByRole("button", { name: "Yes, delete mirror site copy" }).click();
+    await mirrors.getByText("Mirror “site copy” deleted. Its files stay where they are.").waitFor();
+    expect((await api("/api/cloud/mirrors/list", { token: owner.token })).body.mirrors).toEqual([]);
+    expect(existsSync(join(rootB, "src/app.js"))).toBe(true);
+  });
+
+  it("is drawn in light and dark, at a laptop and a phone width (screenshots in test-artifacts/, the mirrors' too)", async () => {
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       const bg = await screen.evaluate((el) => getComputedStyle(el).backgroundColor);

@@ -1,4 +1,4 @@
-import type { CompareEntry, CompareResult, CompareStatus } from "@anchorage/common";
+import type { CompareEntry, CompareResult, CompareStatus, CrossInstanceRequest } from "@anchorage/common";
 import { planSync, type PlanRefusal, type SyncPlan } from "@anchorage/common/sync/plan-sync";
 import type { Tone } from "../tone.ts";
 
@@ -7,6 +7,9 @@ import type { Tone } from "../tone.ts";
  * words, which of them can be chosen, what is chosen at first, and what a sync of the choice
  * would do (the server's own plan, so a refusal shows before anything is sent).
  */
+
+/** The Cloud Manager's body, as the dashboard sends it (every option stated). */
+export type SyncRequest = Omit<CrossInstanceRequest, "options"> & { options: { exclude: string[]; delete: boolean } };
 
 /** Conflicts first (they need a decision), synced files last. */
 export const STATUS_ORDER: readonly CompareStatus[] = ["destination_newer", "different", "new", "only_destination", "identical"];

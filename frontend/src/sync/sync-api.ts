@@ -1,5 +1,6 @@
-import type { CompareResult, CrossInstanceRequest, DirEntry } from "@anchorage/common";
+import type { CompareResult, DirEntry } from "@anchorage/common";
 import { authed, instancePath, request } from "../api.ts";
+import type { SyncRequest } from "./compare-view.ts";
 import type { SyncOperationView } from "./sync-progress.ts";
 
 /**
@@ -18,9 +19,6 @@ export interface Listing {
   entries: DirEntry[];
   truncated: boolean;
 }
-
-/** The Cloud Manager's body, as the dashboard sends it (every option stated). */
-export type SyncRequest = Omit<CrossInstanceRequest, "options"> & { options: { exclude: string[]; delete: boolean } };
 
 export const listRoots = (instanceId: string) => authed(() => request<Roots>("GET", instancePath(instanceId, "folders")));
 

@@ -6,9 +6,10 @@ import { formatBytes } from "../format.ts";
 import { LiveIndicator } from "../instances/live-indicator.tsx";
 import type { Hub } from "../instances/use-events.ts";
 import { CompareResults } from "./compare-results.tsx";
-import { browsedStatus, initialChoice, isRefusal, keepChoosable, planChoice, planWords, setChosen } from "./compare-view.ts";
+import { browsedStatus, initialChoice, isRefusal, keepChoosable, planChoice, planWords, setChosen, type SyncRequest } from "./compare-view.ts";
 import { FolderPane, type FolderChoice } from "./folder-pane.tsx";
-import { compareFolders, type SyncRequest } from "./sync-api.ts";
+import { MirrorsPanel } from "./mirrors-panel.tsx";
+import { compareFolders } from "./sync-api.ts";
 import { SyncProgressView } from "./sync-progress-view.tsx";
 import { useSyncRun } from "./use-sync-run.ts";
 
@@ -30,7 +31,8 @@ const sameRequest = (a: SyncRequest, b: SyncRequest) => JSON.stringify(a) === JS
 /**
  * File sync (issue #8): a folder on one instance and one on another side by side, browsed level by
  * level; a compare lists every file (identical ones as synced); the files chosen from it are synced
- * with each one's state and the overall progress following the event socket.
+ * with each one's state and the overall progress following the event socket. Below it, the mirrors
+ * (kept pairs of folders), a new one made from the two folders chosen here.
  */
 export function SyncScreen({ hub, instances, onExpired }: SyncScreenProps) {
   const syncable = instances?.filter(canSync) ?? [];
@@ -100,80 +102,83 @@ export function SyncScreen({ hub, instances, onExpired }: SyncScreenProps) {
   const nameOf = (id: string) => instances?.find((i) => i.id === id)?.name ?? id;
 
   return (
-    <section class="card stack" aria-labelledby="sync-title">
-      <div class="section-head">
-        <h2 id="sync-title">File sync</h2>
-        <LiveIndicator state={hub.state} />
-      </div>
-      <p class="muted section-intro">Compare a folder on one instance with a folder on another, and send what differs.</p>
-      {instances === null ? (
-        <p class="muted">Loading instances…</p>
-      ) : syncable.length === 0 ? (
-        <p class="muted">No instance you may sync. Anchor one, or ask its owner for a share with “Sync files”.</p>
-      ) : (
-        <>
-          <div class="sync-sides">
-            <FolderPane side="source" instances={syncable} value={src} onChange={setSource} statusOf={statusOn("source")} refreshKey={refreshKey} onExpired={onExpired} />
-            <FolderPane side="destination" instances={syncable} value={dst} onChange={setDestination} statusOf={statusOn("destination")} refreshKey={refreshKey} onExpired={onExpired} />
-          </div>
-          <form
-            class="stack-tight sync-options"
-            aria-label="Compare folders"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (request) void compare(request);
-            }}
-          >
-            <div class="field">
-              <label for="sync-exclude">
-                Leave out<span class="optional"> (optional)</span>
-              </label>
-              <p id="sync-exclude-hint" class="hint">
-                Globs, one a line, like .gitignore: <code>*.log</code>, <code>build/</code>. The agent's own <code>sync.exclude</code> always applies.
-              </p>
-              <textarea id="sync-exclude" rows={2} value={exclude} aria-describedby="sync-exclude-hint" onInput={(e) => setExclude(e.currentTarget.value)} />
+    <>
+      <section class="card stack" aria-labelledby="sync-title">
+        <div class="section-head">
+          <h2 id="sync-title">File sync</h2>
+          <LiveIndicator state={hub.state} />
+        </div>
+        <p class="muted section-intro">Compare a folder on one instance with a folder on another, and send what differs.</p>
+        {instances === null ? (
+          <p class="muted">Loading instances…</p>
+        ) : syncable.length === 0 ? (
+          <p class="muted">No instance you may sync. Anchor one, or ask its owner for a share with “Sync files”.</p>
+        ) : (
+          <>
+            <div class="sync-sides">
+              <FolderPane side="source" instances={syncable} value={src} onChange={setSource} statusOf={statusOn("source")} refreshKey={refreshKey} onExpired={onExpired} />
+              <FolderPane side="destination" instances={syncable} value={dst} onChange={setDestination} statusOf={statusOn("destination")} refreshKey={refreshKey} onExpired={onExpired} />
             </div>
-            <label class="check">
-              <input type="checkbox" checked={remove} disabled={running} onChange={(e) => changeRemove(e.currentTarget.checked)} />
-              Also remove files only on the destination (moved into its backup folder)
-            </label>
-            <button type="submit" class="primary" disabled={!request || comparing || running}>
-              {comparing ? "Comparing…" : compared ? "Compare again" : "Compare"}
-            </button>
-          </form>
-          {error && <Alert>{error}</Alert>}
-          {compared && syncRequest && (
-            <section class="stack-tight" aria-labelledby="sync-compare-title">
-              <h3 id="sync-compare-title">
-                {nameOf(compared.request.sourceInstanceId)}:<code>{compared.request.sourcePath}</code> → {nameOf(compared.request.destinationInstanceId)}:
-                <code>{compared.request.targetPath}</code>
-              </h3>
-              {stale && <p class="warning">The folders or options chosen above changed since this compare: compare again to sync those.</p>}
-              <CompareResults
-                result={compared.result}
-                chosen={chosen}
-                remove={remove}
-                disabled={running}
-                onChoose={(paths, on) => setChosenState((c) => setChosen(c, paths, on))}
-              />
-              {plan && isRefusal(plan) && <Alert>{`This sync would be refused: ${plan.message}`}</Alert>}
-              <div class="button-row">
-                <button
-                  type="button"
-                  class="primary"
-                  disabled={nothingChosen || running}
-                  onClick={() => plan && !isRefusal(plan) && void run.start(syncRequest, plan)}
-                >
-                  {run.starting ? "Starting…" : "Sync chosen files"}
-                </button>
-                <span class="muted">{plan && !isRefusal(plan) ? planWords(plan, formatBytes) : ""}</span>
+            <form
+              class="stack-tight sync-options"
+              aria-label="Compare folders"
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (request) void compare(request);
+              }}
+            >
+              <div class="field">
+                <label for="sync-exclude">
+                  Leave out<span class="optional"> (optional)</span>
+                </label>
+                <p id="sync-exclude-hint" class="hint">
+                  Globs, one a line, like .gitignore: <code>*.log</code>, <code>build/</code>. The agent's own <code>sync.exclude</code> always applies.
+                </p>
+                <textarea id="sync-exclude" rows={2} value={exclude} aria-describedby="sync-exclude-hint" onInput={(e) => setExclude(e.currentTarget.value)} />
               </div>
-            </section>
-          )}
-          {run.error && <Alert>{run.error}</Alert>}
-          {run.progress && <SyncProgressView progress={run.progress} onCancel={() => void run.cancel()} onClose={run.dismiss} />}
-        </>
-      )}
-    </section>
+              <label class="check">
+                <input type="checkbox" checked={remove} disabled={running} onChange={(e) => changeRemove(e.currentTarget.checked)} />
+                Also remove files only on the destination (moved into its backup folder)
+              </label>
+              <button type="submit" class="primary" disabled={!request || comparing || running}>
+                {comparing ? "Comparing…" : compared ? "Compare again" : "Compare"}
+              </button>
+            </form>
+            {error && <Alert>{error}</Alert>}
+            {compared && syncRequest && (
+              <section class="stack-tight" aria-labelledby="sync-compare-title">
+                <h3 id="sync-compare-title">
+                  {nameOf(compared.request.sourceInstanceId)}:<code>{compared.request.sourcePath}</code> → {nameOf(compared.request.destinationInstanceId)}:
+                  <code>{compared.request.targetPath}</code>
+                </h3>
+                {stale && <p class="warning">The folders or options chosen above changed since this compare: compare again to sync those.</p>}
+                <CompareResults
+                  result={compared.result}
+                  chosen={chosen}
+                  remove={remove}
+                  disabled={running}
+                  onChoose={(paths, on) => setChosenState((c) => setChosen(c, paths, on))}
+                />
+                {plan && isRefusal(plan) && <Alert>{`This sync would be refused: ${plan.message}`}</Alert>}
+                <div class="button-row">
+                  <button
+                    type="button"
+                    class="primary"
+                    disabled={nothingChosen || running}
+                    onClick={() => plan && !isRefusal(plan) && void run.start(syncRequest, plan)}
+                  >
+                    {run.starting ? "Starting…" : "Sync chosen files"}
+                  </button>
+                  <span class="muted">{plan && !isRefusal(plan) ? planWords(plan, formatBytes) : ""}</span>
+                </div>
+              </section>
+            )}
+            {run.error && <Alert>{run.error}</Alert>}
+            {run.progress && <SyncProgressView progress={run.progress} onCancel={() => void run.cancel()} onClose={run.dismiss} />}
+          </>
+        )}
+      </section>
+      {syncable.length > 0 && <MirrorsPanel hub={hub} instances={syncable} request={request} onExpired={onExpired} />}
+    </>
   );
 }

@@ -3,7 +3,8 @@ import type { SyncPlan } from "@anchorage/common/sync/plan-sync";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api.ts";
 import { useHubListener, type Hub } from "../instances/use-events.ts";
-import { cancelOperation, getOperation, syncChosenFiles, type SyncRequest } from "./sync-api.ts";
+import type { SyncRequest } from "./compare-view.ts";
+import { cancelOperation, getOperation, syncChosenFiles } from "./sync-api.ts";
 import { applyOperation, applySyncEvent, startProgress, type SyncProgress } from "./sync-progress.ts";
 
 /** How many events to hold while the start request is still out (a small sync can finish before it answers). */
