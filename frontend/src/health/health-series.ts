@@ -135,13 +135,25 @@ export function linePath(samples: readonly Sample[], f: Frame, gapMinutes: numbe
   const span = f.to - f.from || 1;
   const x = (m: number) => round(((m - f.from) / span) * f.width);
   const y = (v: number) => round(f.height - (Math.min(v, f.top) / (f.top || 1)) * f.height);
-  let d = "";
+  const parts: string[] = [];
+  let run = 0; // points in the current piece of line
   let prev: number | null = null;
   for (const s of samples) {
-    d += `${prev === null || s.minute - prev > gapMinutes ? (d ? " M" : "M") : " L"}${x(s.minute)} ${y(s.value)}`;
+    const here = `${x(s.minute)} ${y(s.value)}`;
+    if (prev === null || s.minute - prev > gapMinutes) {
+      if (run === 1) parts.push(`L${parts[parts.length - 1]!.slice(1)}`);
+      parts.push(`M${here}`);
+      run = 1;
+    } else {
+      parts.push(`L${here}`);
+      run++;
+    }
     prev = s.minute;
   }
-  return d;
+  // A point on its own (the agent's first minute, or one between gaps) is drawn as a dot: a
+  // zero-length line, which round caps make visible.
+  if (run === 1) parts.push(`L${parts[parts.length - 1]!.slice(1)}`);
+  return parts.join(" ");
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;

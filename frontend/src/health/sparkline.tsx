@@ -1,7 +1,7 @@
 import type { HealthPoint } from "@anchorage/common";
 import { describeSummary, linePath, seriesOf, summarize } from "./health-series.ts";
 
-const WIDTH = 80;
+const WIDTH = 64;
 const HEIGHT = 22;
 
 /**

@@ -112,4 +112,13 @@ describe("summary and path", () => {
     const d = linePath([{ minute: 0, value: 0 }, { minute: 1, value: 100 }, { minute: 5, value: 50 }, { minute: 6, value: 150 }], f, 2);
     expect(d).toBe("M0 50 L10 0 M50 25 L60 0");
   });
+
+  it("draws a point on its own as a dot (a zero-length line), first, between gaps and last", () => {
+    const f = { width: 100, height: 100, from: 0, to: 100, top: 100 };
+    expect(linePath([{ minute: 10, value: 50 }], f, 2)).toBe("M10 50 L10 50");
+    expect(linePath([{ minute: 10, value: 50 }, { minute: 20, value: 10 }, { minute: 21, value: 20 }, { minute: 40, value: 0 }], f, 2)).toBe(
+      "M10 50 L10 50 M20 90 L21 80 M40 100 L40 100",
+    );
+    expect(linePath([], f, 2)).toBe("");
+  });
 });
