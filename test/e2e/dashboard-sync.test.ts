@@ -210,7 +210,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard File sync in Chromium
   it("is drawn in light and dark, at a laptop and a phone width (screenshots in test-artifacts/, the mirrors' too)", async () => {
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      const bg = await screen.evaluate((el) => getComputedStyle(el).backgroundColor);
+      const bg = await page.evaluate(`getComputedStyle(document.querySelector('section[aria-labelledby="sync-title"]')).backgroundColor`);
       // The card takes the scheme's surface colour: white in light, dark grey in dark.
       expect(bg).toBe(scheme === "light" ? "rgb(255, 255, 255)" : "rgb(27, 31, 37)");
       await screen.screenshot({ path: join(ARTIFACTS, `dashboard-sync-${scheme}.png`) });
