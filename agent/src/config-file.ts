@@ -157,6 +157,7 @@ name: ${JSON.stringify(name)}   # shown in the dashboard
 #   slug: ${slug.length >= 2 ? slug : "my-app"}   # unique; /p/<slug>/… and <slug>.<PROXY_DOMAIN>
 #   target: http://127.0.0.1:3000   # the local app
 #   access: users   # users (signed in, with proxy: permission) | public
+#   relays: 1       # 1-8 sockets for its traffic; more for a very busy app (about 1,000 requests/s each)
 
 # Custom commands, run as argv, never through a shell. Built in: restart, update, git-pull.
 commands: []

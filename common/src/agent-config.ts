@@ -14,6 +14,9 @@ const absolutePath = z.string().min(1).refine((p) => p.startsWith("/") || /^[A-Z
 
 export const commandNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "lowercase letters, digits, - and _ (max 40)");
 
+/** At most this many sockets carry one proxy's traffic (one Durable Object each). */
+export const MAX_PROXY_RELAYS = 8;
+
 /** Names of the commands every agent offers besides its config's own. */
 export const builtinCommands = ["restart", "update", "git-pull"] as const;
 
@@ -31,6 +34,11 @@ export const agentConfigSchema = z.strictObject({
       slug: slugSchema,
       target: z.url().refine((u) => /^https?:\/\//.test(u), "must be an http:// or https:// URL"),
       access: z.enum(["users", "public"]).default("users"),
+      /**
+       * Sockets the proxy's traffic spreads over: the agent's own plus `relays - 1` more, each to
+       * its own relay object, for apps busier than one Durable Object carries (README, reverse proxy).
+       */
+      relays: z.number().int().min(1).max(MAX_PROXY_RELAYS).default(1),
     })
     .optional(),
   commands: z

@@ -1,10 +1,20 @@
-import { httpResponseHeadSchema, StreamFlag, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
+import { httpResponseHeadSchema, StreamFlag, streamOpenSchema, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
 import { isAgentGone, type AgentStreams } from "./agent-streams.ts";
 
 /** Bytes of a response the DO holds ready for the visitor: pipelining without unbounded memory. */
 const RESPONSE_BUFFER = 512 * 1024;
 
 export type ProxyOptions = { firstByteTimeoutMs: number; rewrite?: { prefix: string } };
+
+/** What the Worker sends with a visitor's request, in the `x-anchorage-proxy` header (access already checked). */
+export type ProxyMeta = { instanceId: string; exchangeId: string; open: unknown; options: ProxyOptions; html: boolean };
+export const proxyMetaOf = (request: Request) => JSON.parse(request.headers.get("x-anchorage-proxy")!) as ProxyMeta;
+
+/** Which socket served a response: 0 is the agent's own (the InstanceDO), k ≥ 1 the relay object `relayObjectName(id, k)`. */
+export const RELAY_HEADER = "x-anchorage-relay";
+
+/** The name of an instance's k-th extra relay object (k ≥ 1; README, "Spreading a busy proxy"). */
+export const relayObjectName = (instanceId: string, relay: number) => `${instanceId}#relay${relay}`;
 
 const errorResponse = (status: number, code: string, message: string, html: boolean) =>
   html
@@ -32,9 +42,30 @@ export class ProxyRelay {
     return this.streams.open(exchangeId === undefined ? events : { ...events, onClose: () => this.exchanges.delete(exchangeId) });
   }
 
-  /** The visitor hung up: the exchange's stream is reset, so the agent cancels the local request. */
-  cancel(exchangeId: string) {
-    this.exchanges.get(exchangeId)?.reset("visitor went away");
+  /** The visitor hung up: the exchange's stream is reset, so the agent cancels the local request. False: not served here. */
+  cancel(exchangeId: string): boolean {
+    const stream = this.exchanges.get(exchangeId);
+    stream?.reset("visitor went away");
+    return stream !== undefined;
+  }
+
+  /**
+   * A visitor's request (or WebSocket) as the Worker forwards it, served on this object's agent
+   * socket; `relay` is that socket's number, answered in X-Anchorage-Relay.
+   */
+  async serve(request: Request, online: boolean, relay: number): Promise<Response> {
+    const meta = proxyMetaOf(request);
+    const open = streamOpenSchema.safeParse(meta.open);
+    if (!open.success || open.data.kind === "pty" || open.data.kind === "call") return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
+    let res: Response;
+    if (!online) {
+      res = meta.html
+        ? new Response("<!doctype html><title>Offline</title><h1>This app is offline</h1><p>Its machine is not connected right now.</p>", { status: 503, headers: { "content-type": "text/html; charset=utf-8" } })
+        : Response.json({ error: { code: "E-INSTANCE-OFFLINE", message: "the instance is offline" } }, { status: 503 });
+    } else if (open.data.kind === "ws") res = await this.websocket(open.data, meta.options, meta.html);
+    else res = await this.http(request, open.data, meta.options, meta.html, meta.exchangeId);
+    if (res.status !== 101) res.headers.set(RELAY_HEADER, String(relay));
+    return res;
   }
 
   /** Relays one HTTP exchange; resolves when the response head arrives (its body keeps streaming). */

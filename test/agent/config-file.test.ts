@@ -100,6 +100,14 @@ describe("loadConfig", () => {
     const err = await refusal("name: box\nproxy:\n  slug: box\n  target: ftp://127.0.0.1/\n");
     expect(err.message).toMatch(/config\.yaml:4:11: proxy\.target: must be an http:\/\/ or https:\/\/ URL$/);
   });
+
+  it("takes 1 to 8 proxy relays, and refuses more at the value's line", async () => {
+    await writeFile(file, "name: box\nproxy:\n  slug: box\n  target: http://127.0.0.1:3000\n  relays: 8\n");
+    expect((await loadConfig(file)).proxy?.relays).toBe(8);
+    const err = await refusal("name: box\nproxy:\n  slug: box\n  target: http://127.0.0.1:3000\n  relays: 9\n");
+    expect(err.problems[0]).toMatchObject({ line: 5 });
+    expect(err.message).toMatch(/proxy\.relays/);
+  });
 });
 
 describe("defaultConfigYaml", () => {
@@ -124,7 +132,7 @@ describe("defaultConfigYaml", () => {
   it("carries a commented proxy example that is valid once uncommented", async () => {
     const yaml = defaultConfigYaml("Build Box!").replace(/^# (proxy:|  (slug|target|access):)/gm, "$1");
     await writeFile(file, yaml);
-    expect((await loadConfig(file)).proxy).toEqual({ slug: "build-box", target: "http://127.0.0.1:3000", access: "users" });
+    expect((await loadConfig(file)).proxy).toEqual({ slug: "build-box", target: "http://127.0.0.1:3000", access: "users", relays: 1 });
   });
 });
 
@@ -134,7 +142,7 @@ describe("redactConfig", () => {
   it("hides secret flags, the value after a secret flag, secret variables and URL userinfo", () => {
     const config: AgentConfig = {
       ...base,
-      proxy: { slug: "box", target: "http://admin:hunter2@127.0.0.1:3000/app", access: "users" },
+      proxy: { slug: "box", target: "http://admin:hunter2@127.0.0.1:3000/app", access: "users", relays: 1 },
       commands: [
         { name: "db", argv: ["psql", "--password=hunter2", "-h", "db"] },
         { name: "deploy", argv: ["deploy", "--token", "tok_123", "--verbose"] },
@@ -161,7 +169,7 @@ describe("redactConfig", () => {
   it("keeps the redacted config valid for the hello message and leaves the original alone", () => {
     const config: AgentConfig = {
       ...base,
-      proxy: { slug: "box", target: "https://u:p@example.com", access: "public" },
+      proxy: { slug: "box", target: "https://u:p@example.com", access: "public", relays: 3 },
       commands: [{ name: "x", argv: ["x", "--secret", "s"] }],
     };
     const red = redactConfig(config);

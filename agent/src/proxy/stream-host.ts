@@ -27,10 +27,11 @@ export class StreamHost {
   private readonly send: (bytes: Uint8Array) => void;
   private readonly config: AgentConfig;
   private readonly log: Logger;
-  private readonly terminals: TerminalSessions;
-  private readonly files: FileContext;
+  private readonly terminals: TerminalSessions | null;
+  private readonly files: FileContext | null;
 
-  constructor(send: (bytes: Uint8Array) => void, config: AgentConfig, log: Logger, terminals: TerminalSessions, files: FileContext) {
+  /** Without terminals and files (a proxy relay socket), only proxied requests are served. */
+  constructor(send: (bytes: Uint8Array) => void, config: AgentConfig, log: Logger, terminals: TerminalSessions | null, files: FileContext | null) {
     this.send = send;
     this.config = config;
     this.log = log;
@@ -68,6 +69,10 @@ export class StreamHost {
       this.send(encodeFrame(resetFrame(frame.streamId, "this instance publishes no local app (no proxy in config.yaml)")));
       return { ok: true };
     }
+    if ((open.data.kind === "pty" && !this.terminals) || (open.data.kind === "call" && !this.files)) {
+      this.send(encodeFrame(resetFrame(frame.streamId, "a proxy relay socket serves proxied requests only")));
+      return { ok: true };
+    }
     const handlers = { onData: (_p: Uint8Array, _f: number) => {}, onEnd: () => {}, onReset: (_r: string) => {} };
     const stream = new StreamEndpoint(frame.streamId, this.send, {
       onData: (p, f) => handlers.onData(p, f),
@@ -77,8 +82,8 @@ export class StreamHost {
     }, open.data.kind === "pty" ? PTY_STREAM_WINDOW : STREAM_WINDOW);
     this.streams.set(frame.streamId, stream);
     const done = () => this.streams.delete(stream.id);
-    if (open.data.kind === "pty") this.terminals.attach(stream, handlers, open.data);
-    else if (open.data.kind === "call") serveCall(stream, handlers, open.data, this.files, this.log);
+    if (open.data.kind === "pty") this.terminals!.attach(stream, handlers, open.data);
+    else if (open.data.kind === "call") serveCall(stream, handlers, open.data, this.files!, this.log);
     else if (open.data.kind === "http") proxyHttp(stream, handlers, target!, open.data, done, this.log);
     else proxyWebSocket(stream, handlers, target!, open.data, done, this.log);
     return { ok: true };

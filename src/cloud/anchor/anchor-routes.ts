@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import {
   agentChallengeRequestSchema,
   anchorTokenResponseSchema,
+  MAX_PROXY_RELAYS,
   registerInstanceRequestSchema,
   registerInstanceResponseSchema,
   requestAnchorTokenAsSchema,
@@ -28,6 +29,7 @@ import { findInstance } from "../instances/instance-store.ts";
 import { ANCHOR_TOKEN_TTL_SECONDS, consumeAnchorToken, issueAnchorToken } from "./anchor-token.ts";
 import { verifyAgentProof } from "./agent-auth.ts";
 import { withoutInternalHeaders } from "../../http/internal-headers.ts";
+import { relayObjectName } from "../../../durable-objects/instance/proxy-relay.ts";
 
 export const anchorRoutes = newRouter();
 const tags = ["anchoring"];
@@ -156,12 +158,15 @@ anchorRoutes.openapi(
 
 /**
  * The agent's socket: `GET /agent/connect?instance_id=…` with `Authorization: Bearer <proof>`
- * (see agent-auth.ts) and `Upgrade: websocket`. Verified here, then handed to the InstanceDO.
+ * (see agent-auth.ts) and `Upgrade: websocket`. Verified here, then handed to the InstanceDO;
+ * with `&relay=k`, one of the proxy's extra relay sockets (README, "Spreading a busy proxy").
  */
 anchorRoutes.get("/agent/connect", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("E-VALIDATION", "expected a WebSocket upgrade");
   const instanceId = z.string().min(1).max(64).safeParse(c.req.query("instance_id"));
   if (!instanceId.success) throw new AppError("E-VALIDATION", "instance_id is required", { fields: [{ path: "instance_id", message: "required" }] });
+  const relay = z.coerce.number().int().min(1).max(MAX_PROXY_RELAYS - 1).optional().safeParse(c.req.query("relay"));
+  if (!relay.success) throw new AppError("E-VALIDATION", `relay must be 1 to ${MAX_PROXY_RELAYS - 1}`, { fields: [{ path: "relay", message: relay.error.issues[0]?.message ?? "invalid" }] });
   const proof = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
   if (!proof) throw unauthenticated("agent proof required");
   const db = c.get("db");
@@ -176,5 +181,13 @@ anchorRoutes.get("/agent/connect", async (c) => {
   headers.set("x-anchorage-owner", instance.ownerId);
   headers.set("x-anchorage-nonce", nonce);
   headers.delete("authorization");
-  return c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).fetch(new Request(c.req.raw, { headers }));
+  const main = c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id));
+  if (relay.data === undefined) return main.fetch(new Request(c.req.raw, { headers }));
+  // One of the proxy's extra relay sockets: the same signed challenge, spent in the InstanceDO
+  // (single use), then a socket to the relay object, which carries proxy streams only.
+  const spent = await main.spendRelayChallenge(nonce);
+  if (spent === "unknown") throw unauthenticated("challenge unknown, used or expired");
+  if (spent === "offline") throw new AppError("E-INSTANCE-OFFLINE", "a relay socket joins a connected agent: connect the agent's own socket first");
+  headers.set("x-anchorage-relay", String(relay.data));
+  return c.env.PROXY_RELAY.get(c.env.PROXY_RELAY.idFromName(relayObjectName(instance.id, relay.data))).fetch(new Request(c.req.raw, { headers }));
 });

@@ -20,7 +20,7 @@ export async function markInstanceStatus(db: Db, id: string, status: "online" | 
 export async function recordAgentHello(
   db: Db,
   id: string,
-  hello: { name: string; hostname: string; platform: string; arch: string; agentVersion: string; proxy?: { slug: string; target: string; access: string } | undefined },
+  hello: { name: string; hostname: string; platform: string; arch: string; agentVersion: string; proxy?: { slug: string; target: string; access: string; relays?: number } | undefined },
 ) {
   await db
     .update(instances)
@@ -42,6 +42,7 @@ export async function recordAgentHello(
         proxySlug: hello.proxy ? sql`coalesce(${instances.proxySlugOverride}, ${hello.proxy.slug})` : null,
         proxyTarget: hello.proxy?.target ?? null,
         proxyAccess: hello.proxy?.access ?? null,
+        proxyRelays: hello.proxy?.relays ?? 1,
       })
       .where(eq(instances.id, id));
     return { proxyConflict: false };

@@ -13,6 +13,8 @@ import { requireSessionPrincipal } from "../../auth/principal.ts";
 import { issueProxyToken, PROXY_COOKIE, spendHandoff, verifyProxyToken } from "./proxy-token.ts";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "../../auth/cookies.ts";
 import { requireInstance } from "../instances/instance-access.ts";
+import type { ProxyMeta } from "../../../durable-objects/instance/proxy-relay.ts";
+import { pickRelay, proxyObject } from "./pick-relay.ts";
 
 /**
  * The reverse proxy's front: `<slug>.<PROXY_DOMAIN>/…` and `/p/<slug>/…` reach the instance's
@@ -120,18 +122,19 @@ async function relay(c: Context<AppEnv>, slug: string, path: string, prefix: str
     ? { kind: "ws", path: path + url.search, headers, protocols: (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean) }
     : { kind: "http", method: req.method, path: path + url.search, headers };
   const exchangeId = crypto.randomUUID();
-  const meta = JSON.stringify({ exchangeId, open, options: { firstByteTimeoutMs: c.get("config").proxyTimeoutMs, ...(prefix ? { rewrite: { prefix } } : {}) }, html });
-  const stub = c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id));
+  const meta: ProxyMeta = { instanceId: instance.id, exchangeId, open, options: { firstByteTimeoutMs: c.get("config").proxyTimeoutMs, ...(prefix ? { rewrite: { prefix } } : {}) }, html };
+  // A busy proxy spreads over several objects, one agent socket each (config `proxy.relays`).
+  const stub = proxyObject(c.env, instance.id, pickRelay(instance.proxyRelays));
   const forward = new Request("https://instance.internal/proxy", {
     method: req.method,
-    headers: { "x-anchorage-proxy": meta, ...(isWs ? { upgrade: "websocket" } : {}) },
+    headers: { "x-anchorage-proxy": JSON.stringify(meta), ...(isWs ? { upgrade: "websocket" } : {}) },
     body: req.method === "GET" || req.method === "HEAD" ? null : req.body,
     // The app's redirects are the visitor's to follow, not ours.
     redirect: "manual",
   });
   // A visitor who hangs up cancels the exchange all the way to the local app (request.signal, with
   // the enable_request_signal flag; local workerd does not deliver it yet: workerd#5062).
-  req.signal?.addEventListener("abort", () => c.executionCtx.waitUntil(stub.cancelExchange(exchangeId)));
+  req.signal?.addEventListener("abort", () => c.executionCtx.waitUntil(stub.cancelExchange(exchangeId, instance.id)));
   // The DO's response goes back as it is: its body streams through without a copy here.
   return stub.fetch(forward);
 }
