@@ -207,6 +207,37 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard File sync in Chromium
     expect(existsSync(join(rootB, "src/app.js"))).toBe(true);
   });
 
+  it("names every control, and shows where the keyboard is on each one Tab reaches", async () => {
+    // Playwright's ARIA snapshot lists each control with its accessible name: none may lack one.
+    expect(await screen.ariaSnapshot()).toMatch(/- button "Compare again"/);
+    for (const region of [screen, page.getByRole("region", { name: "Mirrors" })]) {
+      const tree = await region.ariaSnapshot();
+      expect(tree.split("\n").filter((l) => /^\s*- (button|checkbox|combobox|textbox|radio|link)\b(?! ")/.test(l))).toEqual([]);
+    }
+    // From the first control of the screen to the last, every stop has a visible focus ring.
+    await screen.getByLabel("Source instance").focus();
+    const stops: { inside: boolean; ring: boolean; what: string }[] = [];
+    for (let i = 0; i < 80; i++) {
+      stops.push(
+        await page.evaluate(`(() => {
+          const el = document.activeElement;
+          const s = getComputedStyle(el);
+          return {
+            inside: !!el.closest('section[aria-labelledby="sync-title"]'),
+            ring: el.matches(":focus-visible") && s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0,
+            what: el.outerHTML.slice(0, 100),
+          };
+        })()`),
+      );
+      if (!stops.at(-1)!.inside) break;
+      await page.keyboard.press("Tab");
+    }
+    const inside = stops.filter((x) => x.inside);
+    expect(inside.length).toBeGreaterThan(10); // panes, listings, options, the compare's boxes, the sync button
+    expect(inside.filter((x) => !x.ring).map((x) => x.what)).toEqual([]);
+    await page.evaluate("document.activeElement.blur()");
+  });
+
   it("is drawn in light and dark, at a laptop and a phone width (screenshots in test-artifacts/, the mirrors' too)", async () => {
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
