@@ -225,12 +225,14 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard screens and screensho
     const invites = page.getByRole("region", { name: "Invites", exact: true });
     const invitee = `invitee-${tag}@e2e.test`;
     await invites.getByLabel("For email").fill(invitee);
+    expect(await invites.getByLabel("Valid for").inputValue()).toBe("72"); // the server's default
     await invites.getByLabel("Valid for").selectOption("168");
     await invites.getByRole("button", { name: "Create invite" }).click();
     const code = await invites.getByLabel("Invite code").inputValue();
     expect(code.length).toBeGreaterThan(10);
     await invites.getByText(`Only ${invitee} can use it`, { exact: false }).waitFor();
     await invites.getByRole("button", { name: "I have copied it" }).click();
+    expect(await invites.getByLabel("Valid for").inputValue()).toBe("72"); // back to it for the next one
     const listed = invites.getByRole("row").filter({ hasText: invitee });
     await listed.getByText("Open").waitFor();
     expect(await page.content()).not.toContain(code);
@@ -369,5 +371,5 @@ async function checkPage(ctx: BrowserContext, page: Page, what: string) {
   }
   expect(invisible, `${what}: focused without a visible focus ring`).toEqual([]);
   // The screenshots show the page at rest: no focus ring left where the Tab walk ended.
-  await page.evaluate("document.activeElement?.blur(); scrollTo(0, 0)");
+  await page.evaluate("document.activeElement?.blur(); scrollTo(0, 0); document.querySelectorAll('.table-scroll').forEach((t) => (t.scrollLeft = 0))");
 }

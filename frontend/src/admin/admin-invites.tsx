@@ -10,7 +10,7 @@ import { FailureAlert } from "../tokens/failure-alert.tsx";
 import { toFormFailure, type FormFailure } from "../tokens/form-failure.ts";
 import { useListActions } from "../use-list-actions.ts";
 import { createInvite, listInvites, type CreatedInvite } from "./admin-api.ts";
-import { INVITE_LIFETIMES, inviteState } from "./invite-state.ts";
+import { DEFAULT_INVITE_HOURS, INVITE_LIFETIMES, inviteState } from "./invite-state.ts";
 
 /**
  * Admins only: single-use invite codes (registration by invitation), optionally for one email.
@@ -63,9 +63,10 @@ export function AdminInvites({ onExpired }: { onExpired: () => void }) {
             <Field id="invite-email" name="email" label="For email" type="email" maxLength={254} hint="Leave empty for anyone with the code." error={failure?.fields.email} />
             <div class="field">
               <label for="invite-lifetime">Valid for</label>
-              <select id="invite-lifetime" name="expires_in_hours" defaultValue="72">
+              <select id="invite-lifetime" name="expires_in_hours">
                 {INVITE_LIFETIMES.map((l) => (
-                  <option key={l.hours} value={String(l.hours)}>
+                  // `selected` (not the select's value) so that a form reset goes back to it.
+                  <option key={l.hours} value={String(l.hours)} selected={l.hours === DEFAULT_INVITE_HOURS}>
                     {l.label}
                   </option>
                 ))}

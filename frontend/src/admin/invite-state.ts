@@ -8,6 +8,9 @@ export function inviteState(i: { used_at: string | null; expires_at: string }, n
   return { label: "Open", tone: "ok" };
 }
 
+/** The server's default lifetime, picked at first. */
+export const DEFAULT_INVITE_HOURS = 72;
+
 /** The lifetimes offered for a new invite, in hours (the server takes 1 to 720; 72 is its default). */
 export const INVITE_LIFETIMES: readonly { hours: number; label: string }[] = [
   { hours: 24, label: "1 day" },

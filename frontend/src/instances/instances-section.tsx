@@ -112,11 +112,11 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
               <thead>
                 <tr>
                   <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Host</th>
+                  <th scope="col" class="wide-only">Status</th>
+                  <th scope="col" class="wide-only">Host</th>
                   <th scope="col">CPU</th>
-                  <th scope="col">Memory</th>
-                  <th scope="col">Last seen</th>
+                  <th scope="col" class="wide-only">Memory</th>
+                  <th scope="col" class="wide-only">Last seen</th>
                   <th scope="col">
                     <span class="visually-hidden">Details</span>
                   </th>
@@ -128,11 +128,14 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
                     <th scope="row">
                       {i.name}
                       {i.relation !== "owner" && <span class="relation">{relationLabel[i.relation]}</span>}
+                      <span class="narrow-only">
+                        <StateBadge {...instanceStatus(i.status)} />
+                      </span>
                     </th>
-                    <td>
+                    <td class="wide-only">
                       <StateBadge {...instanceStatus(i.status)} />
                     </td>
-                    <td>
+                    <td class="wide-only">
                       {hostOf(i)}
                       <span class="sub">{platformOf(i)}</span>
                     </td>
@@ -142,8 +145,8 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
                         {row < SPARKLINE_ROWS && <InstanceSparkline instanceId={i.id} name={i.name} hub={hub} onExpired={onExpired} />}
                       </span>
                     </td>
-                    <td>{i.stats ? `${formatBytes(i.stats.memory.used)} / ${formatBytes(i.stats.memory.total)}` : "—"}</td>
-                    <td>{i.last_seen_at ? <time dateTime={i.last_seen_at}>{formatDate(i.last_seen_at)}</time> : "Never"}</td>
+                    <td class="wide-only">{i.stats ? `${formatBytes(i.stats.memory.used)} / ${formatBytes(i.stats.memory.total)}` : "—"}</td>
+                    <td class="wide-only">{i.last_seen_at ? <time dateTime={i.last_seen_at}>{formatDate(i.last_seen_at)}</time> : "Never"}</td>
                     <td>
                       <button type="button" onClick={() => open(i.id)} aria-current={i.id === selectedId ? "true" : undefined}>
                         Details<span class="visually-hidden"> of {i.name}</span>

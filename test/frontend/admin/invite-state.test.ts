@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { INVITE_LIFETIMES, inviteState } from "../../../frontend/src/admin/invite-state.ts";
+import { DEFAULT_INVITE_HOURS, INVITE_LIFETIMES, inviteState } from "../../../frontend/src/admin/invite-state.ts";
 
 const now = Date.parse("2026-05-01T12:00:00Z");
 
@@ -12,6 +12,7 @@ describe("an invite's state", () => {
 
   it("offers only lifetimes the server takes (1 to 720 hours), its default among them", () => {
     for (const l of INVITE_LIFETIMES) expect(l.hours >= 1 && l.hours <= 720).toBe(true);
-    expect(INVITE_LIFETIMES.map((l) => l.hours)).toContain(72);
+    expect(DEFAULT_INVITE_HOURS).toBe(72);
+    expect(INVITE_LIFETIMES.map((l) => l.hours)).toContain(DEFAULT_INVITE_HOURS);
   });
 });
