@@ -39,4 +39,6 @@ export interface Env {
   RESEND_API_KEY?: string;
   MAIL_FROM?: string;
   ACCESS_TOKEN_MAX_TTL_SECONDS?: string;
+  /** Days a sync chunk no transfer used stays in R2 (default 7; src/cloud/sync-chunks/collect-chunks.ts). */
+  SYNC_CHUNK_RETENTION_DAYS?: string;
 }

@@ -5,6 +5,7 @@ import { openDb } from "./db/client.ts";
 import { purgeExpiredChallenges } from "./auth/challenges/challenge-store.ts";
 import { isOAuthPath, mcpOAuthProvider } from "./mcp/oauth-provider.ts";
 import { handleQueueBatch } from "./webhooks/queue-consumer.ts";
+import { chunkRetentionDays, collectChunks } from "./cloud/sync-chunks/collect-chunks.ts";
 
 export { InstanceDO } from "../durable-objects/instance/instance-do.ts";
 export { UserHubDO } from "../durable-objects/user-hub.ts";
@@ -27,6 +28,8 @@ export default {
   },
   // Audit events to webhooks, and the dead-letter queue behind them (wrangler.toml [[queues.consumers]]).
   queue: (batch, env) => handleQueueBatch(batch, env),
-  // Hourly (wrangler.toml [triggers]): sign-in challenges a day past their expiry are deleted.
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(purgeExpiredChallenges(openDb(env.DB))),
+  // Hourly (wrangler.toml [triggers]): sign-in challenges a day past their expiry are deleted, and
+  // sync chunks no transfer used for SYNC_CHUNK_RETENTION_DAYS (and a deleted user's) leave R2.
+  scheduled: (_controller, env, ctx) =>
+    ctx.waitUntil(Promise.all([purgeExpiredChallenges(openDb(env.DB)), collectChunks(openDb(env.DB), env.BLOBS, chunkRetentionDays(env.SYNC_CHUNK_RETENTION_DAYS))])),
 } satisfies ExportedHandler<Env>;

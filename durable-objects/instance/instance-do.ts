@@ -30,7 +30,10 @@ import { FILE_MAX_BYTES, scanResultSchema, type CompareResult, type FileCallMeth
 import { callAgent } from "./agent-call.ts";
 import { compareCrossInstance } from "./compare-cross-instance.ts";
 import { planSync } from "@anchorage/common";
-import { pullChunksToAgent, runSyncTransfer, type SyncOperation } from "./sync-transfer.ts";
+import { pullChunksToAgent, type ChunkRef, type SyncOperation } from "./sync-transfer.ts";
+import { SyncStore } from "./sync-store.ts";
+import { SyncRuns } from "./sync-runs.ts";
+import { touchChunks } from "../../src/cloud/sync-chunks/chunk-usage.ts";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
 export const OFFLINE_GRACE_MS = 3_000;
@@ -79,12 +82,18 @@ export class InstanceDO extends DurableObject<Env> {
   private readonly streams = new AgentStreams(() => this.agentSockets()[0]);
   private readonly relay = new ProxyRelay(this.streams);
   private readonly terminals: TerminalRelay;
-  /** Syncs this object is running now; one stored as running but absent here was cut short. */
-  private readonly runningSyncs = new Set<string>();
+  /** The syncs this object runs, and their resume after a restart or an agent away (sync-runs.ts). */
+  private readonly syncs: SyncRuns;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.state = new InstanceState(ctx.storage.sql);
+    this.syncs = new SyncRuns({
+      store: new SyncStore(ctx.storage.sql),
+      deps: (op) => this.syncDeps(op),
+      background: (p) => this.ctx.waitUntil(p.then(() => this.outbox).catch((e) => console.error(`sync: ${(e as Error).message}`))),
+      reschedule: () => this.scheduleAlarm(),
+    });
     this.terminals = new TerminalRelay(this.streams, {
       bucket: env.BLOBS,
       loadRecording: (session) => this.state.getMeta<RecordingState>(`rec:${session}`),
@@ -179,6 +188,7 @@ export class InstanceDO extends DurableObject<Env> {
         // Shares revoked while the agent was away: their holders' shells end now.
         for (const userId of this.state.getMeta<string[]>("tty_revoked") ?? []) void this.call("terminal.close", { user: userId });
         this.state.setMeta("tty_revoked", undefined);
+        this.syncs.resume({ agentBack: true }); // syncs waiting for this agent carry on now
         return;
       }
       case "heartbeat": {
@@ -262,6 +272,7 @@ export class InstanceDO extends DurableObject<Env> {
         }
       }
     }
+    this.syncs.resume(); // syncs whose retry is due, or that a restart cut short
     await this.scheduleAlarm();
     await this.outbox;
   }
@@ -387,7 +398,7 @@ export class InstanceDO extends DurableObject<Env> {
   /** A file call on the agent (folders, browse, read, write, scan), over a stream: answers may be larger than a control message. */
   async fileCall(method: FileCallMethod, params: unknown, body?: Uint8Array): Promise<DoResult<{ result: unknown; body: Uint8Array }>> {
     // A scan or a chunk list reads whole trees or files; an assembly writes a whole file.
-    const scan = method === "files.scan" || method === "files.chunks" || method === "files.assemble";
+    const scan = method === "files.scan" || method === "files.chunks" || method === "files.assemble" || method === "files.chunks.many" || method === "files.assemble.many";
     const r = await callAgent(this.streams, method, params, {
       body,
       maxAnswerBytes: scan ? MAX_SCAN_ANSWER_BYTES : FILE_MAX_BYTES + 64 * 1024,
@@ -455,68 +466,57 @@ export class InstanceDO extends DurableObject<Env> {
       bytes: { total: transfer.reduce((n, f) => n + f.size, 0), uploaded: 0, downloaded: 0 },
       started_at: new Date().toISOString(),
     };
-    this.state.setMeta(`sync:${op.id}`, op);
-    this.runningSyncs.add(op.id);
     this.emitSync(op);
-    const destination = destinationId === inst.id ? null : this.env.INSTANCE.get(this.env.INSTANCE.idFromName(destinationId));
-    const run = runSyncTransfer(op, { transfer, remove: plan.remove.map((e) => e.path) }, {
-      source: (m, p, b) => this.fileCall(m, p, b),
-      destination: destination ? (m, p, b) => destination.fileCall(m, p, b) as Promise<DoResult<{ result: unknown; body: Uint8Array }>> : (m, p, b) => this.fileCall(m, p, b),
-      pullChunks: destination ? (o, owner, c) => destination.pullChunks(o, owner, c) as Promise<DoResult<{ downloaded: number }>> : (o, owner, c) => this.pullChunks(o, owner, c),
-      bucket: this.env.BLOBS,
-      load: () => this.state.getMeta<SyncOperation>(`sync:${op.id}`),
-      save: (o) => {
-        // A cancel recorded meanwhile stays recorded.
-        const stored = this.state.getMeta<SyncOperation>(`sync:${op.id}`);
-        this.state.setMeta(`sync:${op.id}`, stored?.state === "cancelled" && o.state === "running" ? { ...o, state: "cancelled" } : o);
-      },
-      progress: (o, path) => this.emitSync(o, path),
-    }).finally(() => this.runningSyncs.delete(op.id));
-    this.ctx.waitUntil(run.then(() => this.outbox));
+    this.syncs.start(op, { transfer, remove: plan.remove.map((e) => e.path) });
+    await this.scheduleAlarm();
     return { ok: true, value: { operationId: op.id } };
   }
 
+  /** What a sync run from here talks to: this agent, the destination's object (or this one), R2, the events, D1's chunk use. */
+  private syncDeps(op: SyncOperation) {
+    const destination = op.destinationInstanceId === op.sourceInstanceId ? null : this.env.INSTANCE.get(this.env.INSTANCE.idFromName(op.destinationInstanceId));
+    return {
+      source: (m: FileCallMethod, p: unknown, b?: Uint8Array) => this.fileCall(m, p, b),
+      destination: destination ? (m: FileCallMethod, p: unknown, b?: Uint8Array) => destination.fileCall(m, p, b) as Promise<DoResult<{ result: unknown; body: Uint8Array }>> : (m: FileCallMethod, p: unknown, b?: Uint8Array) => this.fileCall(m, p, b),
+      pullChunks: destination ? (o: string, owner: string, c: ChunkRef[]) => destination.pullChunks(o, owner, c) as Promise<DoResult<{ downloaded: number }>> : (o: string, owner: string, c: ChunkRef[]) => this.pullChunks(o, owner, c),
+      bucket: this.env.BLOBS,
+      progress: (o: SyncOperation, paths?: string[]) => this.emitSync(o, paths),
+      touchChunks: (owner: string, chunks: ChunkRef[]) => touchChunks(openDb(this.env.DB), owner, chunks),
+    };
+  }
+
   /**
-   * A sync's state. One marked running that this object is not running (it was evicted or
-   * restarted mid-way) is reported failed: run the sync again, and done files and stored chunks are skipped.
+   * A sync's state. One still running that this object is not running (a restart cut it short) is
+   * continued from its stored plan; one waiting for an agent says so in `waiting`.
    */
   async syncStatus(operationId: string): Promise<SyncOperation | null> {
-    const op = this.state.getMeta<SyncOperation>(`sync:${operationId}`);
-    if (!op) return null;
-    if (op.state === "running" && !this.runningSyncs.has(op.id)) {
-      const failed: SyncOperation = { ...op, state: "failed", error: "interrupted (the sync's object restarted); run the sync again: finished files are identical now and chunks already stored are not uploaded again", finished_at: new Date().toISOString() };
-      this.state.setMeta(`sync:${op.id}`, failed);
-      return failed;
-    }
-    return op;
+    return this.syncs.status(operationId) ?? null;
   }
 
   /** Stops a running sync before its next chunk or file; what is written stays written. */
   async cancelSync(operationId: string): Promise<SyncOperation | null> {
-    const op = await this.syncStatus(operationId);
-    if (!op || op.state !== "running") return op;
-    const cancelled: SyncOperation = { ...op, state: "cancelled" };
-    this.state.setMeta(`sync:${op.id}`, cancelled);
-    return cancelled;
+    return this.syncs.cancel(operationId) ?? null;
   }
 
   /** The destination's half of a sync: chunks from R2 to this instance's agent. */
-  async pullChunks(operation: string, ownerId: string, chunks: string[]): Promise<DoResult<{ downloaded: number }>> {
+  async pullChunks(operation: string, ownerId: string, chunks: ChunkRef[]): Promise<DoResult<{ downloaded: number }>> {
     return pullChunksToAgent((m, p, b) => this.fileCall(m, p, b), this.env.BLOBS, operation, ownerId, chunks);
   }
 
   /**
    * A sync's progress, twice over: `cloud:sync-activity` with its counts, and `cloud:command-progress`
    * (action id = operation id) with a line per file, so anything that follows commands follows syncs.
+   * One of each per batch of files (`path`: its last file).
    */
-  private emitSync(op: SyncOperation, path?: string) {
+  private emitSync(op: SyncOperation, paths?: string[]) {
     const at = new Date().toISOString();
+    const path = paths?.at(-1);
     this.emit({
       type: "cloud:sync-activity", instanceId: op.sourceInstanceId, destinationInstanceId: op.destinationInstanceId, operationId: op.id, at,
       state: op.state, files: { ...op.files }, bytes: { ...op.bytes }, ...(path ? { path } : {}), ...(op.error ? { error: op.error } : {}),
     });
     const base = { type: "cloud:command-progress" as const, instanceId: op.sourceInstanceId, actionId: op.id, command: `sync ${op.sourcePath} → ${op.destinationInstanceId}:${op.targetPath}`.slice(0, 200), at };
-    if (path) this.emit({ ...base, stream: "stdout", data: `${path}\n` });
+    if (paths?.length) this.emit({ ...base, stream: "stdout", data: paths.map((p) => `${p}\n`).join("") });
     else if (op.state === "running") this.emit({ ...base, status: "running" });
     else this.emit({ ...base, status: op.state === "done" ? "success" : "error", ...(op.state !== "done" ? { error: op.error ?? op.state } : {}) });
   }
@@ -630,6 +630,8 @@ export class InstanceDO extends DurableObject<Env> {
     if (this.agentSockets().length) candidates.push((this.state.getMeta<number>("last_heartbeat") ?? Date.now()) + HEARTBEAT_DEADLINE_MS);
     const offlineAt = this.state.getMeta<number>("offline_at");
     if (offlineAt !== undefined) candidates.push(offlineAt);
+    const syncsAt = this.syncs.wakeAt();
+    if (syncsAt !== undefined) candidates.push(syncsAt);
     if (candidates.length) await this.ctx.storage.setAlarm(Math.max(Date.now() + 10, Math.min(...candidates)));
     else await this.ctx.storage.deleteAlarm();
   }

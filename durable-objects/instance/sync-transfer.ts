@@ -1,24 +1,30 @@
-import { chunksToUpload, fileChunksSchema, type ErrorCode, type FileCallMethod, type FileChunks } from "@anchorage/common";
+import { z } from "zod";
+import {
+  batchFiles, CHUNK_MAX_BYTES, chunksToUpload, fileChunksSchema, groupByBytes, MAX_BATCH_FILES,
+  type ErrorCode, type FileCallMethod,
+} from "@anchorage/common";
 import type { DoResult } from "./instance-do.ts";
+import { eachLimited } from "./each-limited.ts";
 
 /**
  * A sync's transfer (DESIGN.md, Sync), run by the source's InstanceDO after the compare and the
- * plan: for each file, the source lists its content-defined chunks, uploads to R2 only those R2
- * does not hold for this owner (each verified before it is stored), the destination pulls the
- * chunks it lacks from R2 and assembles the file atomically; then, if asked, deletions (into the
- * backup folder). The operation's state (not its plan) is saved after every file, so its status
- * survives the object, and a sync run again skips what is done: identical files are not in the
- * plan and chunks in R2 are not uploaded again.
+ * plan. Files go in batches (many small files share one, a large file is one of its own): the
+ * source lists the batch's content-defined chunks, uploads to R2 only those R2 does not hold for
+ * this owner (each verified before it is stored), the destination pulls the chunks it lacks from
+ * R2 and assembles the files atomically; then, if asked, deletions (into the backup folder).
+ *
+ * After every batch the operation's state is saved and what it did is taken off the stored plan,
+ * so a run cut short (an agent away, the object restarted) continues from the rest: chunks already
+ * in R2 are not read from the source again, chunks the destination staged are not sent again.
  */
 
 export type SyncState = "running" | "done" | "failed" | "cancelled";
 
-/**
- * Relative paths, in the order they are done. Held in memory only, never in storage: a plan of
- * 100,000 paths is megabytes, past a DO SQLite value's 2 MB limit, and a sync cut short by a
- * restart is resumed by running it again (which compares again anyway).
- */
+/** Relative paths, in the order they are done (the object stores what is left of it: sync-store.ts). */
 export type SyncPlanPaths = { transfer: { path: string; size: number }[]; remove: string[] };
+
+/** A running operation paused because an agent is away: tried again at `retry_at`, or as soon as an agent is back. */
+export type SyncWaiting = { since: string; attempts: number; retry_at: number; reason: string };
 
 export type SyncOperation = {
   id: string;
@@ -35,22 +41,32 @@ export type SyncOperation = {
   error?: string;
   started_at: string;
   finished_at?: string;
+  /** Set while the operation waits for an agent to come back (state stays `running`). */
+  waiting?: SyncWaiting;
 };
 
 type FileCall = (method: FileCallMethod, params: unknown, body?: Uint8Array) => Promise<DoResult<{ result: unknown; body: Uint8Array }>>;
+export type ChunkRef = { sha256: string; length: number };
 
 export type SyncDeps = {
   source: FileCall;
   destination: FileCall;
   /** The destination's object brings these chunks from R2 to its agent; answers the bytes it moved. */
-  pullChunks: (operation: string, ownerId: string, chunks: string[]) => Promise<DoResult<{ downloaded: number }>>;
+  pullChunks: (operation: string, ownerId: string, chunks: ChunkRef[]) => Promise<DoResult<{ downloaded: number }>>;
   bucket: R2Bucket;
-  /** Waits before each retry of a file when an agent went away (DESIGN.md, flapping connections). */
+  /** Waits before each try while an agent is away; the last one repeats (DESIGN.md, flapping connections). */
   retryDelaysMs?: readonly number[];
+  /** How long an agent may stay away before the operation fails. */
+  awayLimitMs?: number;
   /** The operation as stored now (a cancel changes it from outside). */
   load: () => SyncOperation | undefined;
   save: (op: SyncOperation) => void;
-  progress: (op: SyncOperation, path?: string) => void;
+  /** After every batch (the files it finished, in order) and when the operation ends or pauses. */
+  progress: (op: SyncOperation, paths?: string[]) => void;
+  /** Takes what is done off the stored plan, so a resume continues from the rest. */
+  planDone?: (kind: "transfer" | "remove", paths: string[]) => void;
+  /** Records that the operation uses these chunks now (garbage collection spares them). */
+  touchChunks?: (ownerId: string, chunks: ChunkRef[]) => Promise<void>;
 };
 
 export const chunkKey = (ownerId: string, sha256: string) => `chunks/${ownerId}/${sha256}`;
@@ -71,34 +87,63 @@ const must = <T>(r: DoResult<T>, side: string): T => {
   return r.value;
 };
 
-/** Runs the operation to its end (done, failed or cancelled); never throws. */
+/** Agents reconnect within seconds (backoff with jitter); after a minute, a try a minute. */
+export const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000] as const;
+/** An agent away longer than this ends the operation `failed`. */
+export const AWAY_LIMIT_MS = 24 * 3600_000;
+/** An agent that dropped (or a call that ran out of time) is worth waiting for; a refusal is not. */
+const AWAY: ReadonlySet<string> = new Set(["E-INSTANCE-OFFLINE", "E-TIMEOUT"]);
+/** R2 requests and agent calls of one batch in flight at once: each call carries at most CHUNK_MAX_BYTES. */
+const R2_CONCURRENCY = 16;
+const CALL_CONCURRENCY = 4;
+/** Within a batch (a large file), the operation's bytes are saved and sent as progress this often. */
+const PROGRESS_EVERY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Runs the operation (the part of its plan still to do) until it ends (done, failed or cancelled)
+ * or pauses: an agent away leaves it `running` with `waiting` set, for the caller to run again at
+ * `waiting.retry_at` or when the agent is back. Never throws.
+ */
 export async function runSyncTransfer(op: SyncOperation, plan: SyncPlanPaths, deps: SyncDeps): Promise<SyncOperation> {
   const checkCancelled = () => {
     if (deps.load()?.state === "cancelled") throw new Stop("cancelled", "cancelled");
   };
+  const finished = (kind: "transfer" | "remove", paths: string[]) => {
+    op.files.done += paths.length;
+    delete op.waiting;
+    deps.planDone?.(kind, paths);
+    deps.save(op);
+    deps.progress(op, paths);
+  };
   try {
-    for (const file of plan.transfer) {
+    for (const batch of batchFiles(plan.transfer)) {
       checkCancelled();
-      await withReconnects(deps, checkCancelled, () => transferFile(op, file.path, deps, checkCancelled));
-      op.files.done++;
-      deps.save(op);
-      deps.progress(op, file.path);
+      await transferBatch(op, batch, deps, checkCancelled);
+      finished("transfer", batch.map((f) => f.path));
     }
     for (const rel of plan.remove) {
       checkCancelled();
       must(await deps.destination("files.remove", { path: under(op.targetPath, rel) }), `destination ${op.destinationInstanceId}`);
-      op.files.done++;
-      deps.save(op);
-      deps.progress(op, rel);
+      finished("remove", [rel]);
     }
     op.state = "done";
   } catch (e) {
     if (e instanceof Stop && e.code === "cancelled") op.state = "cancelled";
-    else {
+    else if (e instanceof Stop && AWAY.has(e.code)) {
+      const waited = awaitAgents(op, e.message, deps);
+      if (waited === "paused") {
+        deps.save(op);
+        deps.progress(op);
+        return op;
+      }
+      op.state = "failed";
+      op.error = waited.error;
+    } else {
       op.state = "failed";
       op.error = (e as Error).message;
     }
   }
+  delete op.waiting;
   op.finished_at = new Date().toISOString();
   // The staged chunks served their purpose; a failure to clear them is not the sync's.
   await deps.destination("files.stage.clear", { operation: op.id }).catch(() => undefined);
@@ -107,81 +152,115 @@ export async function runSyncTransfer(op: SyncOperation, plan: SyncPlanPaths, de
   return op;
 }
 
-/** About a minute in all: agents reconnect within seconds (backoff with jitter). */
-const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000] as const;
-/** An agent that dropped (or a call that ran out of time) is worth waiting for; a refusal is not. */
-const RETRIED: ReadonlySet<string> = new Set(["E-INSTANCE-OFFLINE", "E-TIMEOUT"]);
-
-/**
- * Runs one file's transfer again when an agent drops mid-way: the retry resumes from what is
- * stored, since chunks already in R2 are not read from the source again and chunks the
- * destination staged are not sent again.
- */
-async function withReconnects(deps: SyncDeps, checkCancelled: () => void, run: () => Promise<void>): Promise<void> {
+/** Marks the operation as waiting for its agents, unless they have been away too long: then the error to fail with. */
+function awaitAgents(op: SyncOperation, reason: string, deps: SyncDeps, now = Date.now()): "paused" | { error: string } {
+  const since = op.waiting ? Date.parse(op.waiting.since) : now;
+  const limit = deps.awayLimitMs ?? AWAY_LIMIT_MS;
+  if (now - since >= limit) return { error: `${reason} (waited ${Math.round((now - since) / 60_000)} min for it to come back; the limit is ${Math.round(limit / 60_000)} min)` };
   const delays = deps.retryDelaysMs ?? RETRY_DELAYS_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await run();
-    } catch (e) {
-      if (!(e instanceof Stop) || !RETRIED.has(e.code) || attempt >= delays.length) throw e;
-      await new Promise((r) => setTimeout(r, delays[attempt]));
-      checkCancelled();
-    }
-  }
+  const attempts = (op.waiting?.attempts ?? 0) + 1;
+  op.waiting = { since: new Date(since).toISOString(), attempts, retry_at: now + delays[Math.min(attempts, delays.length) - 1]!, reason };
+  return "paused";
 }
 
-async function transferFile(op: SyncOperation, rel: string, deps: SyncDeps, checkCancelled: () => void): Promise<void> {
-  const src = `source ${op.sourceInstanceId}`;
-  const sourcePath = under(op.sourcePath, rel);
-  const listed = must(await deps.source("files.chunks", { path: sourcePath }), src);
-  const parsed = fileChunksSchema.safeParse(safeJson(listed.body));
-  if (!parsed.success) throw new Stop("E-INTERNAL", `${src} answered files.chunks with a malformed list`);
-  const list: FileChunks = parsed.data;
+const chunkListsSchema = z.array(fileChunksSchema);
 
+async function transferBatch(op: SyncOperation, files: { path: string; size: number }[], deps: SyncDeps, checkCancelled: () => void): Promise<void> {
+  const src = `source ${op.sourceInstanceId}`;
+  const paths = files.map((f) => under(op.sourcePath, f.path));
+  const listed = must(await deps.source("files.chunks.many", { paths }), src);
+  const parsed = chunkListsSchema.safeParse(safeJson(listed.body));
+  if (!parsed.success || parsed.data.length !== files.length) throw new Stop("E-INTERNAL", `${src} answered files.chunks.many with a malformed list`);
+  const lists = parsed.data;
+  const all = lists.flatMap((l, i) => l.chunks.map((c) => ({ ...c, path: paths[i]! })));
+  const distinct = chunksToUpload(all, new Set());
+
+  // Recorded before R2 is asked: the collector spares a chunk used after it chose what to delete.
+  await deps.touchChunks?.(op.ownerId, distinct.map((c) => ({ sha256: c.sha256, length: c.length })));
   // Only chunks R2 lacks are read from the source: a renamed, copied or re-synced file moves no bytes.
-  const distinct = chunksToUpload(list.chunks, new Set());
   const held = new Set<string>();
-  for (const c of distinct) if (await deps.bucket.head(chunkKey(op.ownerId, c.sha256))) held.add(c.sha256);
-  for (const c of chunksToUpload(list.chunks, held)) {
+  await eachLimited(distinct, R2_CONCURRENCY, async (c) => {
+    if (await deps.bucket.head(chunkKey(op.ownerId, c.sha256))) held.add(c.sha256);
+  });
+  const reads = groupByBytes(chunksToUpload(all, held), CHUNK_MAX_BYTES, MAX_BATCH_FILES);
+  let reported = op.bytes.uploaded;
+  await eachLimited(reads, CALL_CONCURRENCY, async (group) => {
     checkCancelled();
-    const bytes = must(await deps.source("files.chunk.read", { path: sourcePath, offset: c.offset, length: c.length, sha256: c.sha256 }), src).body;
-    // Verified on arrival: what R2 stores under a hash is exactly what hashes to it.
-    if (bytes.length !== c.length || (await sha256Hex(bytes)) !== c.sha256) throw new Stop("E-INTERNAL", `${src} sent chunk ${c.sha256} of ${rel} with other content`);
-    await deps.bucket.put(chunkKey(op.ownerId, c.sha256), bytes, { customMetadata: { sha256: c.sha256 } });
-    op.bytes.uploaded += c.length;
-  }
+    const bytes = must(await deps.source("files.chunk.read.many", { reads: group.map(({ path, offset, length, sha256 }) => ({ path, offset, length, sha256 })) }), src).body;
+    if (bytes.length !== group.reduce((n, c) => n + c.length, 0)) throw new Stop("E-INTERNAL", `${src} answered files.chunk.read.many with ${bytes.length} bytes`);
+    let at = 0;
+    const pieces = group.map((c) => ({ c, bytes: bytes.subarray(at, (at += c.length)) }));
+    await Promise.all(pieces.map(async ({ c, bytes: piece }) => {
+      // Verified on arrival: what R2 stores under a hash is exactly what hashes to it.
+      if ((await sha256Hex(piece)) !== c.sha256) throw new Stop("E-INTERNAL", `${src} sent chunk ${c.sha256} of ${c.path} with other content`);
+    }));
+    await Promise.all(pieces.map(({ c, bytes: piece }) => deps.bucket.put(chunkKey(op.ownerId, c.sha256), piece.slice(), { customMetadata: { sha256: c.sha256 } })));
+    op.bytes.uploaded += bytes.length;
+    // A large file is one batch: its upload reports progress on the way, not only at its end.
+    if (op.bytes.uploaded - reported >= PROGRESS_EVERY_BYTES) {
+      reported = op.bytes.uploaded;
+      deps.save(op);
+      deps.progress(op);
+    }
+  });
   checkCancelled();
 
   const dst = `destination ${op.destinationInstanceId}`;
-  const pulled = must(await deps.pullChunks(op.id, op.ownerId, distinct.map((c) => c.sha256)), dst);
-  op.bytes.downloaded += pulled.downloaded;
+  let pulled = await deps.pullChunks(op.id, op.ownerId, distinct.map((c) => ({ sha256: c.sha256, length: c.length })));
+  if (!pulled.ok && pulled.code === "E-NOT-FOUND") {
+    // A chunk collected between the check above and the pull (it had not been used for the
+    // retention period until this batch touched it): upload it again from the source, once.
+    for (const c of distinct) if (!(await deps.bucket.head(chunkKey(op.ownerId, c.sha256)))) await reupload(op, c, deps, src);
+    pulled = await deps.pullChunks(op.id, op.ownerId, distinct.map((c) => ({ sha256: c.sha256, length: c.length })));
+  }
+  op.bytes.downloaded += must(pulled, dst).downloaded;
   must(
-    await deps.destination("files.assemble", {
-      operation: op.id, path: under(op.targetPath, rel), size: list.size, sha256: list.sha256, mode: list.mode, mtime_ms: list.mtime_ms, chunks: list.chunks.map((c) => c.sha256),
+    await deps.destination("files.assemble.many", {
+      operation: op.id,
+      files: lists.map((l, i) => ({ path: under(op.targetPath, files[i]!.path), size: l.size, sha256: l.sha256, mode: l.mode, mtime_ms: l.mtime_ms, chunks: l.chunks.map((c) => c.sha256) })),
     }),
     dst,
   );
 }
 
+async function reupload(op: SyncOperation, c: { path: string; offset: number; length: number; sha256: string }, deps: SyncDeps, src: string) {
+  const bytes = must(await deps.source("files.chunk.read.many", { reads: [{ path: c.path, offset: c.offset, length: c.length, sha256: c.sha256 }] }), src).body;
+  if (bytes.length !== c.length || (await sha256Hex(bytes)) !== c.sha256) throw new Stop("E-INTERNAL", `${src} sent chunk ${c.sha256} of ${c.path} with other content`);
+  await deps.bucket.put(chunkKey(op.ownerId, c.sha256), bytes, { customMetadata: { sha256: c.sha256 } });
+  op.bytes.uploaded += bytes.length;
+}
+
 /**
  * The destination's half, run in its own object: the chunks its agent has not staged yet are
- * read from R2, checked against their hash again, and sent on a call stream each.
+ * read from R2, checked against their hash again, and sent a few at a time, at most
+ * CHUNK_MAX_BYTES per call. A chunk missing from R2 answers E-NOT-FOUND.
  */
-export async function pullChunksToAgent(call: FileCall, bucket: R2Bucket, operation: string, ownerId: string, chunks: string[]): Promise<DoResult<{ downloaded: number }>> {
-  const have = await call("files.stage.have", { operation, chunks });
-  if (!have.ok) return have;
-  const staged = new Set((have.value.result as { have?: string[] } | null)?.have ?? []);
+export async function pullChunksToAgent(call: FileCall, bucket: R2Bucket, operation: string, ownerId: string, chunks: ChunkRef[]): Promise<DoResult<{ downloaded: number }>> {
+  const wanted = chunksToUpload(chunks, new Set());
+  const staged = new Set<string>();
+  for (let i = 0; i < wanted.length; i += 100_000) {
+    const have = await call("files.stage.have", { operation, chunks: wanted.slice(i, i + 100_000).map((c) => c.sha256) });
+    if (!have.ok) return have;
+    for (const sha of (have.value.result as { have?: string[] } | null)?.have ?? []) staged.add(sha);
+  }
   let downloaded = 0;
-  for (const sha of chunks) {
-    if (staged.has(sha)) continue;
-    const obj = await bucket.get(chunkKey(ownerId, sha));
-    if (!obj) return { ok: false, code: "E-INTERNAL", message: `chunk ${sha} is missing from storage` };
-    const bytes = new Uint8Array(await obj.arrayBuffer());
-    if ((await sha256Hex(bytes)) !== sha) return { ok: false, code: "E-INTERNAL", message: `chunk ${sha} in storage does not hash to its name` };
-    const put = await call("files.stage.put", { operation, sha256: sha }, bytes);
-    if (!put.ok) return put;
-    staged.add(sha);
-    downloaded += bytes.length;
+  try {
+    await eachLimited(groupByBytes(chunksToUpload(wanted, staged), CHUNK_MAX_BYTES, MAX_BATCH_FILES), CALL_CONCURRENCY, async (group) => {
+      const pieces = await Promise.all(group.map(async (c) => {
+        const obj = await bucket.get(chunkKey(ownerId, c.sha256));
+        if (!obj) throw new Stop("E-NOT-FOUND", `chunk ${c.sha256} is missing from storage`);
+        const bytes = new Uint8Array(await obj.arrayBuffer());
+        if ((await sha256Hex(bytes)) !== c.sha256) throw new Stop("E-INTERNAL", `chunk ${c.sha256} in storage does not hash to its name`);
+        return bytes;
+      }));
+      const body = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+      pieces.reduce((at, p) => (body.set(p, at), at + p.length), 0);
+      must(await call("files.stage.put.many", { operation, chunks: group.map((c, i) => ({ sha256: c.sha256, length: pieces[i]!.length })) }, body), "stage");
+      downloaded += body.length;
+    });
+  } catch (e) {
+    if (e instanceof Stop && e.code !== "cancelled") return { ok: false, code: e.code, message: e.message.replace(/^stage: /, "") };
+    throw e;
   }
   return { ok: true, value: { downloaded } };
 }

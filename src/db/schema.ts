@@ -374,3 +374,19 @@ export const devOutbox = sqliteTable("dev_outbox", {
   html: text("html"),
   createdAt: text("created_at").notNull(),
 });
+
+/**
+ * Sync's chunks in R2 (`chunks/<owner_id>/<sha256>`, issue #7): when a transfer last uploaded or
+ * reused each. The hourly collector deletes chunks unused for the retention period, and those of
+ * deleted users (no foreign key: the rows outlive the user until their objects are gone).
+ */
+export const syncChunks = sqliteTable(
+  "sync_chunks",
+  {
+    ownerId: text("owner_id").notNull(),
+    sha256: text("sha256").notNull(),
+    size: integer("size").notNull(),
+    lastUsedAt: text("last_used_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.sha256] }), index("sync_chunks_last_used_idx").on(t.lastUsedAt)],
+);

@@ -7,7 +7,7 @@ import { readWholeFile } from "./read-file.ts";
 import { ScanCache } from "./scan-cache.ts";
 import { scanTree } from "./scan-tree.ts";
 import { writeFileAtomically } from "./write-file.ts";
-import { assembleFile, chunkFile, clearStage, readChunk, removeIntoBackup, stageChunk, stagedChunks } from "./transfer-files.ts";
+import { assembleFile, assembleFiles, chunkFile, chunkFiles, clearStage, readChunk, readChunks, removeIntoBackup, stageChunk, stageChunks, stagedChunks } from "./transfer-files.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -83,5 +83,14 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
       return { result: await assembleFile(ctx.stagingRoot(), p as any, config) };
     case "files.remove":
       return { result: await removeIntoBackup(p.path, config) };
+    case "files.chunks.many":
+      return { result: null, body: new TextEncoder().encode(JSON.stringify(await chunkFiles(p.paths, config, signal))) };
+    case "files.chunk.read.many":
+      return { result: null, body: await readChunks(p.reads, config) };
+    case "files.stage.put.many":
+      await stageChunks(ctx.stagingRoot(), p.operation, p.chunks, body);
+      return { result: null };
+    case "files.assemble.many":
+      return { result: { files: await assembleFiles(ctx.stagingRoot(), p.operation, p.files, config) } };
   }
 }

@@ -45,11 +45,13 @@ export async function chunkFile(path: string, config: AgentConfig, signal?: Abor
     let buf = new Uint8Array(0);
     let offset = 0;
     let eof = false;
+    // A small file needs no 1 MiB block: allocating (and zeroing) one per file was most of the cost of many small files.
+    const blockSize = Math.min(READ_BLOCK, st.size + 1);
     while (!eof || buf.length > 0) {
       if (signal?.aborted) throw new RpcError("E-TIMEOUT", "cancelled");
       if (!eof && buf.length < CHUNK_MAX_BYTES) {
-        const block = new Uint8Array(READ_BLOCK);
-        const { bytesRead } = await handle.read(block, 0, READ_BLOCK, null);
+        const block = new Uint8Array(blockSize);
+        const { bytesRead } = await handle.read(block, 0, blockSize, null);
         if (bytesRead === 0) eof = true;
         else {
           const next = new Uint8Array(buf.length + bytesRead);
@@ -126,7 +128,7 @@ export type AssembleParams = { operation: string; path: string; size: number; sh
  * rename, so the good file is never swapped for a half-written or wrong one. Mode and mtime are
  * the source's.
  */
-export async function assembleFile(stagingRoot: string, p: AssembleParams, config: AgentConfig): Promise<{ path: string; created: boolean; backup: string | null }> {
+export async function assembleFile(stagingRoot: string, p: AssembleParams, config: AgentConfig, opts: { deferDirSync?: (dir: string) => void } = {}): Promise<{ path: string; created: boolean; backup: string | null }> {
   const { real, root, exists } = await confineToRoots(p.path, config);
   if (real === root) throw new RpcError("E-VALIDATION", `${p.path} is a project root, not a file`);
   if (exists && !(await lstat(real)).isFile()) throw new RpcError("E-VALIDATION", `${p.path} is not a regular file`);
@@ -162,11 +164,76 @@ export async function assembleFile(stagingRoot: string, p: AssembleParams, confi
     if (exists) backup = await backUp(real, root, new Date());
     await rename(temp, real);
     renamed = true;
-    await syncDirectory(dir);
+    if (opts.deferDirSync) opts.deferDirSync(dir);
+    else await syncDirectory(dir);
   } finally {
     if (!renamed) await unlink(temp).catch(() => undefined); // best effort: the original error is what matters
   }
   return { path: p.path, created: !exists, backup };
+}
+
+// ── batches: many small files per call (the same checks, file by file) ──────
+
+/** Files read (or written) at once by a batch call: small files cost a few system calls each, mostly waiting. */
+const BATCH_CONCURRENCY = 8;
+
+/** Several files' chunk lists, in order; any file that cannot be chunked fails the call. */
+export async function chunkFiles(paths: readonly string[], config: AgentConfig, signal?: AbortSignal): Promise<FileChunks[]> {
+  return mapLimited(paths, BATCH_CONCURRENCY, (path) => chunkFile(path, config, signal));
+}
+
+/** Several chunks' bytes one after another, each refused if its file changed since it was chunked. */
+export async function readChunks(reads: readonly { path: string; offset: number; length: number; sha256: string }[], config: AgentConfig): Promise<Uint8Array> {
+  const pieces = await mapLimited(reads, BATCH_CONCURRENCY, (r) => readChunk(r.path, config, r));
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  pieces.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
+/** Keeps several chunks sent one after another, each only if its bytes hash to what the DO said. */
+export async function stageChunks(stagingRoot: string, operation: string, chunks: readonly { sha256: string; length: number }[], body: Uint8Array): Promise<void> {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  if (total !== body.length) throw new RpcError("E-VALIDATION", `expected ${total} bytes of chunks, received ${body.length}`);
+  let at = 0;
+  const pieces = chunks.map((c) => ({ sha256: c.sha256, bytes: body.subarray(at, (at += c.length)) }));
+  await mapLimited(pieces, BATCH_CONCURRENCY, (p) => stageChunk(stagingRoot, operation, p.sha256, p.bytes));
+}
+
+/**
+ * Assembles several files, each exactly as assembleFile does (temp file, whole hash, backup,
+ * rename), a few at a time while others wait on their disk flush. Answers once every write has
+ * ended: with the results in order, or with the first failure (the files written before it stay
+ * written, each whole).
+ */
+export async function assembleFiles(stagingRoot: string, operation: string, files: readonly Omit<AssembleParams, "operation">[], config: AgentConfig): Promise<{ path: string; created: boolean; backup: string | null }[]> {
+  // Each folder's renames are made durable once, before answering, rather than once per file.
+  const dirs = new Set<string>();
+  const results = await mapLimited(files, BATCH_CONCURRENCY, (f) => assembleFile(stagingRoot, { operation, ...f }, config, { deferDirSync: (d) => dirs.add(d) }));
+  await mapLimited([...dirs], BATCH_CONCURRENCY, syncDirectory);
+  return results;
+}
+
+/**
+ * `fn` over the items, at most `limit` at a time, the results in the items' order. After the
+ * first failure no new item starts; the running ones are waited for, then that failure is thrown.
+ */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let failure: { error: unknown } | null = null;
+  let next = 0;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
+  return results;
 }
 
 /** A sync's deletion: the file moves into `<root>/.anchorage-backups/` (kept, not destroyed). */

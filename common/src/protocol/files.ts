@@ -40,6 +40,18 @@ export const instancePathSchema = z
 /** A glob (picomatch): `node_modules/**` excludes node_modules at any depth; a leading `/` anchors it to the scanned folder. */
 export const excludeGlobSchema = z.string().min(1).max(300).refine((g) => !g.includes("\0"), "must not contain NUL");
 
+/** Files (or chunks) in one batch call: a sync of many small files costs a few calls per batch, not per file. */
+export const MAX_BATCH_FILES = 1000;
+const chunkReadSchema = z.strictObject({ path: instancePathSchema, offset: z.number().int().min(0), length: z.number().int().min(1).max(CHUNK_MAX_BYTES), sha256: sha256Hex });
+const assembleFileSchema = z.strictObject({
+  path: instancePathSchema,
+  size: z.number().int().min(0),
+  sha256: sha256Hex,
+  mode: z.number().int().min(0).max(0o7777),
+  mtime_ms: z.number(),
+  chunks: z.array(sha256Hex).max(1_000_000),
+});
+
 export const fileCallParams = {
   "files.folders": z.strictObject({}),
   "files.browse": z.strictObject({ path: instancePathSchema }),
@@ -64,7 +76,7 @@ export const fileCallParams = {
   /** A file's content-defined chunks; the answer is the stream's bytes (JSON of fileChunksSchema). */
   "files.chunks": z.strictObject({ path: instancePathSchema }),
   /** One chunk's bytes, refused (E-CONFLICT) unless they still hash to `sha256`. */
-  "files.chunk.read": z.strictObject({ path: instancePathSchema, offset: z.number().int().min(0), length: z.number().int().min(1).max(CHUNK_MAX_BYTES), sha256: sha256Hex }),
+  "files.chunk.read": chunkReadSchema,
   /** Which of these chunks the agent already holds for this operation. */
   "files.stage.have": z.strictObject({ operation: operationIdSchema, chunks: z.array(sha256Hex).max(100_000) }),
   /** The stream's bytes are one chunk, kept for this operation if they hash to `sha256`. */
@@ -72,17 +84,24 @@ export const fileCallParams = {
   /** Forgets an operation's staged chunks. */
   "files.stage.clear": z.strictObject({ operation: operationIdSchema }),
   /** Writes a file from staged chunks: temp file in the same folder, whole hash checked, old content backed up, rename, mode and mtime set. */
-  "files.assemble": z.strictObject({
-    operation: operationIdSchema,
-    path: instancePathSchema,
-    size: z.number().int().min(0),
-    sha256: sha256Hex,
-    mode: z.number().int().min(0).max(0o7777),
-    mtime_ms: z.number(),
-    chunks: z.array(sha256Hex).max(1_000_000),
-  }),
+  "files.assemble": z.strictObject({ operation: operationIdSchema, ...assembleFileSchema.shape }),
   /** Moves a file into the root's backup folder (a sync's deletion). */
   "files.remove": z.strictObject({ path: instancePathSchema }),
+  // ── transfers in batches: many small files in one call each way (the same checks, file by file) ──
+  /** Several files' chunk lists; the answer's bytes are a JSON array of fileChunksSchema, in order. */
+  "files.chunks.many": z.strictObject({ paths: z.array(instancePathSchema).min(1).max(MAX_BATCH_FILES) }),
+  /** Several chunks' bytes, one after another (at most CHUNK_MAX_BYTES in all), each refused unless it still hashes to its `sha256`. */
+  "files.chunk.read.many": z.strictObject({
+    reads: z.array(chunkReadSchema).min(1).max(MAX_BATCH_FILES).refine((r) => r.reduce((n, c) => n + c.length, 0) <= CHUNK_MAX_BYTES, `at most ${CHUNK_MAX_BYTES} bytes per call`),
+  }),
+  /** The stream's bytes are these chunks one after another (at most CHUNK_MAX_BYTES in all), each kept if it hashes to its `sha256`. */
+  "files.stage.put.many": z.strictObject({
+    operation: operationIdSchema,
+    chunks: z.array(z.strictObject({ sha256: sha256Hex, length: z.number().int().min(1).max(CHUNK_MAX_BYTES) })).min(1).max(MAX_BATCH_FILES)
+      .refine((cs) => cs.reduce((n, c) => n + c.length, 0) <= CHUNK_MAX_BYTES, `at most ${CHUNK_MAX_BYTES} bytes per call`),
+  }),
+  /** Several files assembled like files.assemble, each on its own (temp file, hash, backup, rename). */
+  "files.assemble.many": z.strictObject({ operation: operationIdSchema, files: z.array(assembleFileSchema).min(1).max(MAX_BATCH_FILES) }),
 } as const;
 export type FileCallMethod = keyof typeof fileCallParams;
 export const fileCallMethodSchema = z.enum(Object.keys(fileCallParams) as [FileCallMethod, ...FileCallMethod[]]);
@@ -173,6 +192,10 @@ export const fileCallResults = {
   "files.stage.clear": z.null(),
   "files.assemble": z.object({ path: z.string(), created: z.boolean(), backup: z.string().nullable() }),
   "files.remove": z.object({ path: z.string(), backup: z.string() }),
+  "files.chunks.many": z.null(),
+  "files.chunk.read.many": z.null(),
+  "files.stage.put.many": z.null(),
+  "files.assemble.many": z.object({ files: z.array(z.object({ path: z.string(), created: z.boolean(), backup: z.string().nullable() })) }),
 } as const satisfies Record<FileCallMethod, z.ZodType>;
 export type FileCallResult<M extends FileCallMethod> = z.infer<(typeof fileCallResults)[M]>;
 

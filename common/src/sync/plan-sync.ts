@@ -50,3 +50,35 @@ export function chunksToUpload<C extends { sha256: string }>(chunks: readonly C[
     return true;
   });
 }
+
+/** A batch of small files holds at most this many bytes: one call each way carries all of them (the per-call memory bound). */
+export const TRANSFER_BATCH_BYTES = 256 * 1024;
+/** …and at most this many files (the agent's MAX_BATCH_FILES bounds a call's params). */
+export const TRANSFER_BATCH_FILES = 500;
+
+/**
+ * The files in order, cut into batches of at most `maxBytes` and `maxFiles`: small files share a
+ * batch, a file larger than `maxBytes` is a batch of its own. The order is kept, so what is done
+ * is always a prefix and a resume continues where the plan left off.
+ */
+export function batchFiles<F extends { size: number }>(files: readonly F[], maxBytes = TRANSFER_BATCH_BYTES, maxFiles = TRANSFER_BATCH_FILES): F[][] {
+  const out: F[][] = [];
+  let batch: F[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    if (batch.length && (bytes + f.size > maxBytes || batch.length >= maxFiles)) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(f);
+    bytes += f.size;
+  }
+  if (batch.length) out.push(batch);
+  return out;
+}
+
+/** Items in order, cut into groups whose `length`s add up to at most `maxBytes` (an item larger than that alone). */
+export function groupByBytes<C extends { length: number }>(items: readonly C[], maxBytes: number, maxItems = Infinity): C[][] {
+  return batchFiles(items.map((c) => ({ size: c.length, c })), maxBytes, maxItems).map((g) => g.map((x) => x.c));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunksToUpload, compareScans, planSync, type ScanFile } from "@anchorage/common";
+import { batchFiles, chunksToUpload, compareScans, groupByBytes, planSync, TRANSFER_BATCH_BYTES, TRANSFER_BATCH_FILES, type ScanFile } from "@anchorage/common";
 
 const file = (path: string, content: string, mtime_ms = 1000): ScanFile => ({
   path, size: content.length, mtime_ms, mode: 0o644, sha256: content.padEnd(64, "0").slice(0, 64).replace(/[^0-9a-f]/g, "a"), md5: "0".repeat(32), text: false,
@@ -42,5 +42,24 @@ describe("planning a sync", () => {
     const c = (s: string) => ({ sha256: s.repeat(64), offset: 0, length: 1 });
     expect(chunksToUpload([c("a"), c("b"), c("a"), c("c")], new Set(["b".repeat(64)])).map((x) => x.sha256[0])).toEqual(["a", "c"]);
     expect(chunksToUpload([c("a"), c("b")], new Set(["a".repeat(64), "b".repeat(64)]))).toEqual([]);
+  });
+});
+
+describe("batching a transfer", () => {
+  it("puts small files together up to the byte and file bounds, a large file alone, in the plan's order", () => {
+    const f = (path: string, size: number) => ({ path, size });
+    const batches = batchFiles([f("a", 100_000), f("b", 100_000), f("c", 100_000), f("big", 5_000_000), f("d", 10), f("e", 0)]);
+    expect(batches.map((b) => b.map((x) => x.path))).toEqual([["a", "b"], ["c"], ["big"], ["d", "e"]]);
+    for (const b of batches) if (b.length > 1) expect(b.reduce((n, x) => n + x.size, 0)).toBeLessThanOrEqual(TRANSFER_BATCH_BYTES);
+    const many = batchFiles(Array.from({ length: 1200 }, (_, i) => f(`s${i}`, 1)));
+    expect(many.map((b) => b.length)).toEqual([TRANSFER_BATCH_FILES, TRANSFER_BATCH_FILES, 200]);
+    expect(many.flat().map((x) => x.path)).toEqual(Array.from({ length: 1200 }, (_, i) => `s${i}`));
+    expect(batchFiles([])).toEqual([]);
+  });
+
+  it("groups chunks into calls of at most a chunk's worth of bytes", () => {
+    const c = (length: number) => ({ length });
+    expect(groupByBytes([c(100), c(100), c(100), c(300)], 250).map((g) => g.map((x) => x.length))).toEqual([[100, 100], [100], [300]]);
+    expect(groupByBytes([c(1), c(1), c(1)], 100, 2).map((g) => g.length)).toEqual([2, 1]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { agentConfigSchema } from "@anchorage/common";
-import { assembleFile, chunkFile, readChunk, removeIntoBackup, stageChunk, stagedChunks } from "../../../agent/src/files/transfer-files.ts";
+import { assembleFile, assembleFiles, chunkFile, chunkFiles, readChunk, readChunks, removeIntoBackup, stageChunk, stageChunks, stagedChunks } from "../../../agent/src/files/transfer-files.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const OP = "ins_test.op12345678";
@@ -86,6 +86,55 @@ describe("a sync's transfer on the agent", () => {
     const list = await chunkFile(join(env.src, "a.txt"), env.config);
     writeFileSync(join(env.src, "a.txt"), "two\n");
     await expect(readChunk(join(env.src, "a.txt"), env.config, list.chunks[0]!)).rejects.toMatchObject({ code: "E-CONFLICT" });
+  });
+
+  it("moves many small files in one call each way: chunk lists, bytes, staging and assembly, each file checked on its own", async () => {
+    const env = setup();
+    const names = Array.from({ length: 40 }, (_, i) => `dir${i % 3}/f${i}.txt`);
+    for (const [i, n] of names.entries()) {
+      mkdirSync(join(env.src, n, ".."), { recursive: true });
+      writeFileSync(join(env.src, n), `file ${i}\n`.repeat(i + 1));
+    }
+    writeFileSync(join(env.dst, "keep.txt"), "old\n");
+    const paths = names.map((n) => join(env.src, n));
+    const lists = await chunkFiles(paths, env.config);
+    expect(lists.map((l) => l.sha256)).toEqual(names.map((n) => sha(readFileSync(join(env.src, n)))));
+    const reads = lists.flatMap((l, i) => l.chunks.map((c) => ({ ...c, path: paths[i]! })));
+    const bytes = await readChunks(reads, env.config);
+    expect(bytes.length).toBe(reads.reduce((n, r) => n + r.length, 0));
+    await stageChunks(env.stage, OP, reads.map((r) => ({ sha256: r.sha256, length: r.length })), bytes);
+    const files = lists.map((l, i) => ({ path: join(env.dst, names[i]!), size: l.size, sha256: l.sha256, mode: l.mode, mtime_ms: l.mtime_ms, chunks: l.chunks.map((c) => c.sha256) }));
+    const results = await assembleFiles(env.stage, OP, files, env.config);
+    expect(results.map((r) => r.path)).toEqual(files.map((f) => f.path));
+    for (const n of names) expect(readFileSync(join(env.dst, n), "utf8")).toBe(readFileSync(join(env.src, n), "utf8"));
+    expect(readdirSync(join(env.dst, "dir0")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("a batch refuses bytes that do not add up or do not hash, and a wrong file in a batch replaces nothing of its own", async () => {
+    const env = setup();
+    const a = new TextEncoder().encode("aaaa");
+    const b = new TextEncoder().encode("bbbb");
+    await expect(stageChunks(env.stage, OP, [{ sha256: sha(a), length: 4 }, { sha256: sha(b), length: 4 }], a)).rejects.toMatchObject({ code: "E-VALIDATION" });
+    await expect(stageChunks(env.stage, OP, [{ sha256: sha(a), length: 4 }, { sha256: sha(a), length: 4 }], new Uint8Array([...a, ...b]))).rejects.toMatchObject({ code: "E-VALIDATION" });
+    await stageChunks(env.stage, OP, [{ sha256: sha(a), length: 4 }, { sha256: sha(b), length: 4 }], new Uint8Array([...a, ...b]));
+    writeFileSync(join(env.dst, "bad.txt"), "good\n");
+    const now = Date.now();
+    await expect(assembleFiles(env.stage, OP, [
+      { path: join(env.dst, "a.txt"), size: 4, sha256: sha(a), mode: 0o644, mtime_ms: now, chunks: [sha(a)] },
+      { path: join(env.dst, "bad.txt"), size: 4, sha256: sha(a), mode: 0o644, mtime_ms: now, chunks: [sha(b)] },
+    ], env.config)).rejects.toMatchObject({ code: "E-CONFLICT" });
+    expect(readFileSync(join(env.dst, "a.txt"), "utf8")).toBe("aaaa");
+    expect(readFileSync(join(env.dst, "bad.txt"), "utf8")).toBe("good\n");
+    expect(readdirSync(env.dst).sort()).toEqual(["a.txt", "bad.txt"]);
+  });
+
+  it("a batch read refuses a chunk of a file that changed since it was chunked", async () => {
+    const env = setup();
+    writeFileSync(join(env.src, "a.txt"), "one\n");
+    writeFileSync(join(env.src, "b.txt"), "two\n");
+    const [la, lb] = await chunkFiles([join(env.src, "a.txt"), join(env.src, "b.txt")], env.config);
+    writeFileSync(join(env.src, "b.txt"), "TWO\n");
+    await expect(readChunks([{ ...la!.chunks[0]!, path: join(env.src, "a.txt") }, { ...lb!.chunks[0]!, path: join(env.src, "b.txt") }], env.config)).rejects.toMatchObject({ code: "E-CONFLICT" });
   });
 
   it("a deletion moves the file into the backup folder", async () => {

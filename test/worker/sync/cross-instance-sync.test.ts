@@ -26,13 +26,19 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 const enc = (s: string) => new TextEncoder().encode(s);
+const concat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+};
 
 /** A source with one file of two chunks, a destination without it; every call recorded. */
-async function pair(owner: Session, content = ["first chunk;", "second chunk"]) {
+async function pair(owner: Session, content: (string | Uint8Array)[] = ["first chunk;", "second chunk"]) {
   const source = await online(owner, "src");
   const destination = await online(owner, "dst");
-  const chunks = await Promise.all(content.map(async (c, i) => ({ offset: content.slice(0, i).join("").length, length: c.length, sha256: await sha256(enc(c)), bytes: enc(c) })));
-  const whole = enc(content.join(""));
+  const bytes = content.map((c) => (typeof c === "string" ? enc(c) : c));
+  const chunks = await Promise.all(bytes.map(async (b, i) => ({ offset: bytes.slice(0, i).reduce((n, x) => n + x.length, 0), length: b.length, sha256: await sha256(b), bytes: b })));
+  const whole = concat(bytes);
   const file: ScanFile = { path: "a.bin", size: whole.length, mtime_ms: 1000, mode: 0o644, sha256: await sha256(whole), md5: "0".repeat(32), text: false };
   const asked: { side: string; method: string; params: any; body: Uint8Array }[] = [];
   const rec = (side: string, method: string, answer: (p: any, b: Uint8Array) => any) => (p: any, b: Uint8Array) => {
@@ -40,13 +46,14 @@ async function pair(owner: Session, content = ["first chunk;", "second chunk"]) 
     return answer(p, b);
   };
   source.calls["files.scan"] = rec("src", "files.scan", (p) => ({ result: null, body: JSON.stringify({ root: p.path, files: [file], excluded: 0, skipped: [], hashed: 0 }) }));
-  source.calls["files.chunks"] = rec("src", "files.chunks", () => ({ result: null, body: JSON.stringify({ size: file.size, mode: 0o644, mtime_ms: 1000, sha256: file.sha256, chunks: chunks.map(({ bytes: _b, ...c }) => c) }) }));
-  source.calls["files.chunk.read"] = rec("src", "files.chunk.read", (p) => ({ result: null, body: chunks.find((c) => c.sha256 === p.sha256)!.bytes }));
+  const list = { size: file.size, mode: 0o644, mtime_ms: 1000, sha256: file.sha256, chunks: chunks.map(({ bytes: _b, ...c }) => c) };
+  source.calls["files.chunks.many"] = rec("src", "files.chunks.many", (p) => ({ result: null, body: JSON.stringify(p.paths.map(() => list)) }));
+  source.calls["files.chunk.read.many"] = rec("src", "files.chunk.read.many", (p) => ({ result: null, body: concat(p.reads.map((r: any) => chunks.find((c) => c.sha256 === r.sha256)!.bytes)) }));
   destination.calls["files.scan"] = rec("dst", "files.scan", (p) => ({ result: null, body: JSON.stringify({ root: p.path, files: [], excluded: 0, skipped: [], hashed: 0 }) }));
   destination.calls["files.stage.have"] = rec("dst", "files.stage.have", () => ({ result: { have: [] } }));
-  destination.calls["files.stage.put"] = rec("dst", "files.stage.put", () => ({ result: null }));
+  destination.calls["files.stage.put.many"] = rec("dst", "files.stage.put.many", () => ({ result: null }));
   destination.calls["files.stage.clear"] = rec("dst", "files.stage.clear", () => ({ result: null }));
-  destination.calls["files.assemble"] = rec("dst", "files.assemble", (p) => ({ result: { path: p.path, created: true, backup: null } }));
+  destination.calls["files.assemble.many"] = rec("dst", "files.assemble.many", (p) => ({ result: { files: p.files.map((f: any) => ({ path: f.path, created: true, backup: null })) } }));
   const body = { sourceInstanceId: source.instanceId, destinationInstanceId: destination.instanceId, sourcePath: "/srv/a", targetPath: "/srv/b" };
   return { source, destination, chunks, file, asked, body };
 }
@@ -70,10 +77,12 @@ describe("sync between instances", () => {
     const op = await finished(owner.access, operationId);
     expect(op).toMatchObject({ state: "done", files: { total: 1, done: 1 }, bytes: { total: file.size, uploaded: file.size, downloaded: file.size } });
     for (const c of chunks) expect(new Uint8Array(await (await testEnv.BLOBS.get(`chunks/${owner.userId}/${c.sha256}`))!.arrayBuffer())).toEqual(c.bytes);
-    const puts = asked.filter((a) => a.method === "files.stage.put");
-    expect(puts.map((p) => p.params.sha256)).toEqual(chunks.map((c) => c.sha256));
-    expect(puts.map((p) => new TextDecoder().decode(p.body))).toEqual(["first chunk;", "second chunk"]);
-    expect(asked.find((a) => a.method === "files.assemble")!.params).toEqual({ operation: operationId, path: "/srv/b/a.bin", size: file.size, sha256: file.sha256, mode: 0o644, mtime_ms: 1000, chunks: chunks.map((c) => c.sha256) });
+    // Both chunks in one call each way (a batch), each named with its length.
+    const puts = asked.filter((a) => a.method === "files.stage.put.many");
+    expect(puts.map((p) => p.params.chunks)).toEqual([chunks.map((c) => ({ sha256: c.sha256, length: c.length }))]);
+    expect(puts.map((p) => new TextDecoder().decode(p.body))).toEqual(["first chunk;second chunk"]);
+    expect(asked.filter((a) => a.method === "files.chunk.read.many").map((a) => a.params.reads.map((r: any) => r.sha256))).toEqual([chunks.map((c) => c.sha256)]);
+    expect(asked.find((a) => a.method === "files.assemble.many")!.params).toEqual({ operation: operationId, files: [{ path: "/srv/b/a.bin", size: file.size, sha256: file.sha256, mode: 0o644, mtime_ms: 1000, chunks: chunks.map((c) => c.sha256) }] });
     expect(asked.some((a) => a.method === "files.stage.clear")).toBe(true);
     // Progress: sync-activity with the counts, and command-progress with a line per file.
     const activity = await until(() => {
@@ -92,35 +101,39 @@ describe("sync between instances", () => {
     asked.length = 0;
     const again = await finished(owner.access, (await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }))).operationId);
     expect(again).toMatchObject({ state: "done", bytes: { uploaded: 0, downloaded: file.size } });
-    expect(asked.filter((a) => a.method === "files.chunk.read")).toEqual([]);
+    expect(asked.filter((a) => a.method === "files.chunk.read.many")).toEqual([]);
   });
 
   it("fails the operation when a chunk arrives with other content, storing nothing under its hash", async () => {
     const owner = await register();
     const { source, chunks, asked, body } = await pair(owner, ["only chunk"]);
-    source.calls["files.chunk.read"] = () => ({ result: null, body: "tampered!!" });
+    source.calls["files.chunk.read.many"] = () => ({ result: null, body: "tampered!!" });
     const { operationId } = await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }));
     const op = await finished(owner.access, operationId);
     expect(op.state).toBe("failed");
     expect(op.error).toMatch(/other content/);
     expect(await testEnv.BLOBS.head(`chunks/${owner.userId}/${chunks[0]!.sha256}`)).toBeNull();
-    expect(asked.some((a) => a.method === "files.assemble")).toBe(false);
+    expect(asked.some((a) => a.method === "files.assemble.many")).toBe(false);
   });
 
   it("resumes when the source's agent drops mid-file: chunks already in R2 are not read again", async () => {
     const owner = await register();
-    const { source, chunks, asked, body, file } = await pair(owner);
+    // Two chunks of 200 KiB: more than one call may carry, so each is read on its own.
+    const { source, chunks, asked, body, file } = await pair(owner, [new Uint8Array(200 * 1024).fill(1), new Uint8Array(200 * 1024).fill(2)]);
     const reads: string[] = [];
     let dropped = false;
-    source.calls["files.chunk.read"] = async (p) => {
-      reads.push(p.sha256);
-      if (p.sha256 === chunks[1]!.sha256 && !dropped) {
+    source.calls["files.chunk.read.many"] = async (p) => {
+      expect(p.reads).toHaveLength(1);
+      const sha = p.reads[0].sha256;
+      reads.push(sha);
+      if (sha === chunks[1]!.sha256 && !dropped) {
         dropped = true;
+        await new Promise((r) => setTimeout(r, 50)); // the other chunk's answer goes out first
         source.ws!.close(1011, "network gone");
         setTimeout(() => void source.connect(), 300);
         await new Promise(() => undefined); // never answers on the dead socket
       }
-      return { result: null, body: chunks.find((c) => c.sha256 === p.sha256)!.bytes };
+      return { result: null, body: chunks.find((c) => c.sha256 === sha)!.bytes };
     };
     const { operationId } = await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }));
     const op = await until(async () => {
@@ -130,8 +143,8 @@ describe("sync between instances", () => {
     expect(op).toMatchObject({ state: "done", bytes: { uploaded: file.size } });
     expect(dropped).toBe(true);
     // The first chunk was read once; the second twice (the drop, then the retry).
-    expect(reads).toEqual([chunks[0]!.sha256, chunks[1]!.sha256, chunks[1]!.sha256]);
-    expect(asked.filter((a) => a.method === "files.assemble").length).toBe(1);
+    expect(reads.sort()).toEqual([chunks[0]!.sha256, chunks[1]!.sha256, chunks[1]!.sha256].sort());
+    expect(asked.filter((a) => a.method === "files.assemble.many").length).toBe(1);
   });
 
   it("a cancel stops the sync before its next chunk: the destination assembles nothing", async () => {
@@ -139,12 +152,12 @@ describe("sync between instances", () => {
     const { source, chunks, asked, body } = await pair(owner);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    source.calls["files.chunk.read"] = async (p) => {
+    source.calls["files.chunk.read.many"] = async (p) => {
       await held;
-      return { result: null, body: chunks.find((c) => c.sha256 === p.sha256)!.bytes };
+      return { result: null, body: concat(p.reads.map((r: any) => chunks.find((c) => c.sha256 === r.sha256)!.bytes)) };
     };
     const { operationId } = await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }));
-    await until(() => asked.some((a) => a.method === "files.chunks"));
+    await until(() => asked.some((a) => a.method === "files.chunks.many"));
     const cancelled = await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}/cancel`, { token: owner.access, method: "POST" });
     expect(cancelled.status).toBe(200);
     expect((await json(cancelled)).state).toBe("cancelled");
@@ -152,7 +165,7 @@ describe("sync between instances", () => {
     const op = await finished(owner.access, operationId);
     expect(op.state).toBe("cancelled");
     await new Promise((r) => setTimeout(r, 200));
-    expect(asked.some((a) => a.method === "files.assemble" || a.method === "files.stage.put")).toBe(false);
+    expect(asked.some((a) => a.method === "files.assemble.many" || a.method === "files.stage.put.many")).toBe(false);
   });
 
   it("execute-from-comparison does only the files chosen from a compare's result", async () => {
@@ -163,7 +176,7 @@ describe("sync between instances", () => {
     const none = await call("/api/cloud/sync/execute-from-comparison", { token: owner.access, body: { ...body, files: ["not-in-the-tree.txt"] } });
     expect(none.status).toBe(200);
     expect(await finished(owner.access, (await json(none)).operationId)).toMatchObject({ state: "done", files: { total: 0, done: 0 }, bytes: { uploaded: 0 } });
-    expect(asked.some((a) => a.method === "files.chunk.read")).toBe(false);
+    expect(asked.some((a) => a.method === "files.chunk.read.many")).toBe(false);
     const chosen = await call("/api/cloud/sync/execute-from-comparison", { token: owner.access, body: { ...body, files: compared.files } });
     expect(await finished(owner.access, (await json(chosen)).operationId)).toMatchObject({ state: "done", files: { total: 1, done: 1 }, bytes: { uploaded: file.size } });
     expect((await call("/api/cloud/sync/execute-from-comparison", { token: owner.access, body: { ...body, files: [] } })).status).toBe(400);

@@ -31,20 +31,24 @@ async function pair(owner: Session) {
   let hold: Promise<void> | null = null;
   const rec = (side: string, method: string, answer: (p: any) => any) => async (p: any) => {
     asked.push({ side, method, params: p });
-    if (hold && method === "files.chunk.read") await hold;
+    if (hold && method === "files.chunk.read.many") await hold;
     return answer(p);
   };
   source.calls["files.scan"] = rec("src", "files.scan", (p) => ({ result: null, body: JSON.stringify({ root: p.path, files, excluded: 0, skipped: [], hashed: 0 }) }));
-  source.calls["files.chunks"] = rec("src", "files.chunks", (p) => {
-    const f = files.find((x) => p.path.endsWith(`/${x.path}`))!;
-    return { result: null, body: JSON.stringify({ size: f.size, mode: 0o644, mtime_ms: 1000, sha256: f.sha256, chunks: [{ offset: 0, length: f.size, sha256: f.sha256 }] }) };
-  });
-  source.calls["files.chunk.read"] = rec("src", "files.chunk.read", (p) => ({ result: null, body: bySha.get(p.sha256)! }));
+  // Small files travel in batches: one call for the batch's chunk lists, one for their bytes (sync-transfer.ts).
+  source.calls["files.chunks.many"] = rec("src", "files.chunks.many", (p) => ({
+    result: null,
+    body: JSON.stringify(p.paths.map((path: string) => {
+      const f = files.find((x) => path.endsWith(`/${x.path}`))!;
+      return { size: f.size, mode: 0o644, mtime_ms: 1000, sha256: f.sha256, chunks: [{ offset: 0, length: f.size, sha256: f.sha256 }] };
+    })),
+  }));
+  source.calls["files.chunk.read.many"] = rec("src", "files.chunk.read.many", (p) => ({ result: null, body: new Uint8Array(p.reads.flatMap((r: any) => [...bySha.get(r.sha256)!])) }));
   destination.calls["files.scan"] = rec("dst", "files.scan", (p) => ({ result: null, body: JSON.stringify({ root: p.path, files: [], excluded: 0, skipped: [], hashed: 0 }) }));
   destination.calls["files.stage.have"] = rec("dst", "files.stage.have", () => ({ result: { have: [] } }));
-  destination.calls["files.stage.put"] = rec("dst", "files.stage.put", () => ({ result: null }));
+  destination.calls["files.stage.put.many"] = rec("dst", "files.stage.put.many", () => ({ result: null }));
   destination.calls["files.stage.clear"] = rec("dst", "files.stage.clear", () => ({ result: null }));
-  destination.calls["files.assemble"] = rec("dst", "files.assemble", (p) => ({ result: { path: p.path, created: true, backup: null } }));
+  destination.calls["files.assemble.many"] = rec("dst", "files.assemble.many", (p) => ({ result: { files: p.files.map((f: any) => ({ path: f.path, created: true, backup: null })) } }));
   const holdChunks = () => {
     let release!: () => void;
     hold = new Promise<void>((r) => (release = r));
@@ -56,7 +60,7 @@ async function pair(owner: Session) {
   return { source, destination, files, asked, holdChunks };
 }
 
-const assembled = (asked: { method: string; params: any }[]) => asked.filter((a) => a.method === "files.assemble").map((a) => a.params.path).sort();
+const assembled = (asked: { method: string; params: any }[]) => asked.filter((a) => a.method === "files.assemble.many").flatMap((a) => a.params.files.map((f: any) => f.path)).sort();
 
 async function transferDone(token: string, instanceId: string, transferId: string) {
   return until(async () => {
@@ -131,7 +135,7 @@ describe("transfer sessions under an instance", () => {
     const { source, destination, asked, holdChunks } = await pair(owner);
     const release = holdChunks();
     const { transferId } = await json(await call(`/api/cloud/instance/${source.instanceId}/transfer/start`, { token: owner.access, body: { destinationInstanceId: destination.instanceId, sourcePath: "/srv/a", targetPath: "/srv/b" } }));
-    await until(() => asked.some((a) => a.method === "files.chunk.read"));
+    await until(() => asked.some((a) => a.method === "files.chunk.read.many"));
     const cancelled = await call(`/api/cloud/instance/${source.instanceId}/transfer/${encodeURIComponent(transferId)}/cancel`, { token: owner.access, method: "POST" });
     expect(cancelled.status).toBe(200);
     expect(await json(cancelled)).toMatchObject({ transferId, state: "cancelled" });
