@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api.ts";
 
 /**
@@ -16,9 +16,17 @@ export function useListActions<T>(load: () => Promise<T[]>, onExpired: () => voi
     setError(e instanceof Error ? e.message : "Something went wrong.");
   }
 
-  useEffect(() => {
-    load().then(setItems, fail);
-  }, []);
+  const loads = useRef(0);
+  /** Reads the list (again: after a reconnect, or news of a row it does not hold); only the latest answer counts. */
+  function reload() {
+    const n = ++loads.current;
+    load().then(
+      (list) => n === loads.current && (setItems(list), setError(null)),
+      (e: unknown) => n === loads.current && fail(e),
+    );
+  }
+
+  useEffect(reload, []);
 
   /** Runs one row's action; what it resolves to is shown as the confirmation. */
   async function act(id: string, run: () => Promise<string>) {
@@ -34,5 +42,5 @@ export function useListActions<T>(load: () => Promise<T[]>, onExpired: () => voi
     }
   }
 
-  return { items, setItems, error, notice, busyId, act };
+  return { items, setItems, error, notice, setNotice, busyId, act, reload };
 }

@@ -1,11 +1,11 @@
 import type { Instance, Mirror } from "@anchorage/common";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Alert, Notice } from "../alert.tsx";
-import { ApiError } from "../api.ts";
 import { ConfirmAction } from "../confirm-action.tsx";
 import { formatDate } from "../format.ts";
 import { StateBadge } from "../instances/labels.tsx";
 import { useHubListener, type Hub } from "../instances/use-events.ts";
+import { useListActions } from "../use-list-actions.ts";
 import { summaryWords, type SyncRequest } from "./compare-view.ts";
 import { MirrorForm } from "./mirror-form.tsx";
 import { applyMirrorEvent, directionWords, intervalWords, mirrorStateNow } from "./mirror-view.ts";
@@ -27,34 +27,13 @@ const When = ({ iso, never }: { iso: string | null; never: string }) => (iso ? <
  * current by `cloud:mirror` events (and a running mirror sync's files by `cloud:sync-activity`).
  */
 export function MirrorsPanel({ hub, instances, request, onExpired }: MirrorsPanelProps) {
-  const [mirrors, setMirrors] = useState<Mirror[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { items: mirrors, setItems: setMirrors, error, notice, setNotice, busyId, act: actOn, reload: load } = useListActions(listMirrors, onExpired);
   const [creating, setCreating] = useState(false);
-  const [busyId, setBusyId] = useState<string | null>(null);
   /** Files done of a mirror's running sync, by operation id. */
   const [running, setRunning] = useState<Record<string, { done: number; total: number }>>({});
   const headingRef = useRef<HTMLHeadingElement>(null);
   const newButtonRef = useRef<HTMLButtonElement>(null);
-  const loadSeq = useRef(0);
 
-  function fail(e: unknown, prefix: string) {
-    if (e instanceof ApiError && e.status === 401) return onExpired();
-    setError(`${prefix}: ${e instanceof Error ? e.message : "something went wrong."}`);
-  }
-
-  function load() {
-    const n = ++loadSeq.current;
-    listMirrors().then(
-      (list) => {
-        if (n !== loadSeq.current) return;
-        setMirrors(list);
-        setError(null);
-      },
-      (e: unknown) => n === loadSeq.current && fail(e, "Could not load mirrors"),
-    );
-  }
-  useEffect(load, []);
   useEffect(() => {
     if (hub.connection > 1) load();
   }, [hub.connection]);
@@ -73,18 +52,7 @@ export function MirrorsPanel({ hub, instances, request, onExpired }: MirrorsPane
   const nameOf = (id: string) => instances.find((i) => i.id === id)?.name ?? id;
   const replace = (m: Mirror) => setMirrors((list) => list?.map((x) => (x.id === m.id ? m : x)) ?? null);
 
-  async function act(m: Mirror, run: () => Promise<string>) {
-    setBusyId(m.id);
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await run());
-    } catch (e) {
-      fail(e, `“${m.name}”`);
-    } finally {
-      setBusyId(null);
-    }
-  }
+  const act = (m: Mirror, run: () => Promise<string>) => actOn(m.id, run);
 
   const check = (m: Mirror) =>
     act(m, async () => {
@@ -132,7 +100,7 @@ export function MirrorsPanel({ hub, instances, request, onExpired }: MirrorsPane
       </p>
       {error && (
         <Alert>
-          <p>{error}</p>
+          <p>{`Mirrors: ${error}`}</p>
           {mirrors === null && (
             <button type="button" onClick={load}>
               Try again

@@ -11,7 +11,7 @@ const runWords: Record<RunState, { label: string; tone: Tone }> = {
   cancelled: { label: "Cancelled", tone: "bad" },
 };
 
-const fileTone: Record<FileState, Tone> = { pending: "neutral", done: "ok", failed: "bad", skipped: "neutral", cancelled: "bad" };
+const fileTone: Record<FileState, Tone> = { pending: "neutral", done: "ok", failed: "bad", skipped: "neutral", unreported: "neutral", cancelled: "bad" };
 
 /** Long lists are not drawn whole; the counts above still cover every file. */
 const SHOWN_FILES = 500;

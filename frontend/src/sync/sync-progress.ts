@@ -18,7 +18,7 @@ export type SyncOperationView = Pick<SyncActivityEvent, "operationId" | "destina
 };
 
 export type RunState = SyncOperationView["state"];
-export type FileState = "pending" | "done" | "failed" | "skipped" | "cancelled";
+export type FileState = "pending" | "done" | "failed" | "skipped" | "unreported" | "cancelled";
 
 export interface PlannedFile {
   path: string;
@@ -106,15 +106,22 @@ export function applyOperation(p: SyncProgress, op: SyncOperationView): SyncProg
 
 /**
  * Each planned file's state. Finished ones are done. Once the sync ends: done → the rest were
- * skipped (the server compared again and found them identical by now, or gone); failed → the
- * first unfinished one is where it stopped, the rest were not reached; cancelled → not reached.
+ * skipped (the server compared again and found them identical by now, or gone), unless the server
+ * counted them as sent (their events were missed while the socket was down): then they are done, and
+ * when the counts cannot tell which were sent and which skipped, they are said to be one or the
+ * other; failed → the first unfinished one is where it stopped, the rest were not reached;
+ * cancelled → not reached.
  */
 export function fileStates(p: SyncProgress): (PlannedFile & { state: FileState })[] {
+  const unheard = p.planned.filter((f) => !p.finished.has(f.path)).length;
+  // The server's plan left out this many of the chosen files (identical by now, or gone).
+  const skipped = Math.max(0, p.planned.length - p.files.total);
+  const endState: FileState = skipped === 0 ? "done" : skipped >= unheard ? "skipped" : "unreported";
   let failedOne = p.state !== "failed";
   return p.planned.map((f) => {
     if (p.finished.has(f.path)) return { ...f, state: "done" };
     if (p.state === "running") return { ...f, state: "pending" };
-    if (p.state === "done") return { ...f, state: "skipped" };
+    if (p.state === "done") return { ...f, state: endState };
     if (!failedOne) {
       failedOne = true;
       return { ...f, state: "failed" };
@@ -128,6 +135,7 @@ export const fileStateWords: Record<FileState, string> = {
   done: "Done",
   failed: "Failed",
   skipped: "Skipped (identical by now)",
+  unreported: "Done or skipped (missed while offline)",
   cancelled: "Not synced",
 };
 

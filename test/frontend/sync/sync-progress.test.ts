@@ -80,6 +80,18 @@ describe("a sync's progress from its events", () => {
     expect(states(p)).toEqual({ "a.bin": "done", "b.bin": "skipped", "c.bin": "done", "gone.txt": "done" });
   });
 
+  it("counts files whose events were missed as done when the server sent every chosen file, and says so when it cannot tell", () => {
+    const events = eventsFor(plan);
+    // The socket was down for a.bin and b.bin; the end event and a read after the reconnect came.
+    const missed = reduce([events[0]!, events[3]!, events[4]!, events.at(-1)!]);
+    expect(states(missed)).toEqual({ "a.bin": "done", "b.bin": "done", "c.bin": "done", "gone.txt": "done" });
+    // The server skipped one of four, and two went unheard: which one is not known.
+    const serverPlan = planSync(entries.filter((e) => e.path !== "b.bin"), { delete: true }) as SyncPlan;
+    const some = eventsFor(serverPlan);
+    const unsure = reduce([some[0]!, some[3]!, some.at(-1)!]); // only gone.txt heard
+    expect(states(unsure)).toEqual({ "a.bin": "unreported", "b.bin": "unreported", "c.bin": "unreported", "gone.txt": "done" });
+  });
+
   it("ignores another operation's events", () => {
     const other = eventsFor(plan).map((e) => ({ ...e, operationId: "ins_a.zzzzzzzzzzzz" }));
     expect(reduce(other)).toEqual(startProgress(OP, plan));
