@@ -59,13 +59,20 @@ export class ProxyRelayDO extends DurableObject<Env> {
     if (!r.ok) ws.close(CLOSE.invalidMessage, `invalid frame: ${r.error}`.slice(0, 120));
   }
 
-  override async webSocketClose(ws: WebSocket): Promise<void> {
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // The Hibernation API does not answer a peer's Close frame by itself: without this the agent's
+    // socket hangs in CLOSING (and its connection stays open). 1005/1006/1015 may not be sent.
+    try {
+      ws.close([1005, 1006, 1015].includes(code) ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
     if (this.sockets().some((s) => s !== ws)) return; // replaced: the new socket carries on
     this.streams.failAll("disconnected");
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    await this.webSocketClose(ws);
+    await this.webSocketClose(ws, 1006, "");
   }
 
   /**

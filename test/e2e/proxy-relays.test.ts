@@ -37,8 +37,10 @@ async function startForwarder(port: number) {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    /** Open connections that are relay socket `relay`. */
+    /** Open connections that are relay socket `relay`… */
     relay: (relay: number) => conns.filter((c) => !c.client.destroyed && c.path?.endsWith(`&relay=${relay}`)),
+    /** …or the agent's own socket. */
+    own: () => conns.filter((c) => !c.client.destroyed && c.path !== null && !c.path.includes("&relay=")),
     close: () => {
       for (const c of conns) c.client.destroy();
       server.close();
@@ -159,5 +161,20 @@ describe("a busy proxy spread over relay objects", () => {
     // Relay 1 reconnects by itself and serves again.
     await until(() => fwd.relay(1).length, 20_000);
     await until(async () => (await fetch(`${base()}/p/relay-app/id?i=7`)).headers.get("x-anchorage-relay") === "1", 20_000);
+  });
+
+  it("closes the relay sockets with the agent's own, and opens them again once it is back", async () => {
+    const before = [...fwd.relay(1), ...fwd.relay(2)];
+    expect(before.length).toBe(2);
+    for (const c of fwd.own()) c.client.destroy();
+    // The agent closes its relays itself: they belong to the connection that just ended.
+    await until(() => before.every((c) => c.client.destroyed), 10_000);
+    await until(() => fwd.own().length && fwd.relay(1).length && fwd.relay(2).length, 20_000);
+    const seen = new Set<string | null>();
+    await until(async () => {
+      const res = await fetch(`${base()}/p/relay-app/id?i=9`);
+      if ((await res.text()) === "9") seen.add(res.headers.get("x-anchorage-relay"));
+      return seen.size === 3;
+    }, 20_000);
   });
 });
