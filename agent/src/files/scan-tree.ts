@@ -1,5 +1,5 @@
-import { lstat, opendir } from "node:fs/promises";
-import type { BigIntStats } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { lstatSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
 import { ALWAYS_EXCLUDED, MAX_SCAN_FILES, type ScanFile, type ScanResult } from "@anchorage/common/protocol/files";
 import { RpcError } from "../rpc-error.ts";
@@ -21,6 +21,8 @@ export type ScanOptions = {
 const MAX_SKIPPED_LISTED = 1000;
 /** Entries of a folder whose lstat calls are in flight together. */
 const STAT_BATCH = 256;
+/** A batch of in-place lstat calls slower than this means a slow file system: the rest go to the thread pool. */
+const SLOW_BATCH_MS = 20;
 /** Files hashed at once (libuv's thread pool has 4 threads by default). */
 const READ_PARALLEL = 4;
 
@@ -49,6 +51,7 @@ export async function scanTree(dir: string, opts: ScanOptions): Promise<ScanResu
   });
   if (!root.isDirectory()) throw new RpcError("E-VALIDATION", `${dir} is not a folder`);
 
+  let statInPlace = true;
   // One file's entry: its hashes from the cache, or read (null when it cannot be read).
   const entryOf = async (abs: string, rel: string, st: BigIntStats): Promise<ScanFile | null> => {
     const id = { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino };
@@ -69,15 +72,13 @@ export async function scanTree(dir: string, opts: ScanOptions): Promise<ScanResu
   };
 
   const walk = async (abs: string, rel: string): Promise<void> => {
-    let handle;
+    let names: string[];
     try {
-      handle = await opendir(abs);
+      names = await readdir(abs); // one call per folder (an opendir iterator cost a round trip per 32 entries)
     } catch (e) {
       if (rel === "") throw e;
       return skip(rel, (e as NodeJS.ErrnoException).code ?? "unreadable");
     }
-    const names: string[] = [];
-    for await (const d of handle) names.push(d.name);
     names.sort();
     const children: { abs: string; rel: string }[] = [];
     for (const name of names) {
@@ -85,13 +86,24 @@ export async function scanTree(dir: string, opts: ScanOptions): Promise<ScanResu
       if (isExcluded(childRel)) excluded++;
       else children.push({ abs: join(abs, name), rel: childRel });
     }
-    // A folder's entries are looked at STAT_BATCH at a time, their lstat calls (and the reads of
-    // files the cache does not know) in flight together: one at a time, a scan of 10,000 cached
-    // files spent most of its time waiting on lstat round trips through libuv's thread pool.
+    // A folder's entries are looked at STAT_BATCH at a time (the reads of files the cache does not
+    // know in flight together). One awaited lstat at a time, a re-scan of 10,000 cached files spent
+    // most of its time on round trips through libuv's thread pool; a synchronous lstat of metadata
+    // the kernel holds takes microseconds, so a batch is stat'ed in place and the event loop gets a
+    // turn between batches (terminals and the proxy keep moving). A batch that took long (a network
+    // file system) sends the rest of the scan's lstat calls to the thread pool, all in flight together.
     for (let i = 0; i < children.length; i += STAT_BATCH) {
       if (opts.signal?.aborted) throw new RpcError("E-INTERNAL", "the scan was cancelled");
       const batch = children.slice(i, i + STAT_BATCH);
-      const stats = await Promise.all(batch.map((c) => lstat(c.abs, { bigint: true }).catch((e: NodeJS.ErrnoException) => e)));
+      let stats: (BigIntStats | Error)[];
+      if (statInPlace) {
+        const started = performance.now();
+        stats = batch.map((c) => lstatNow(c.abs));
+        if (performance.now() - started > SLOW_BATCH_MS) statInPlace = false;
+        await new Promise((r) => setImmediate(r));
+      } else {
+        stats = await Promise.all(batch.map((c) => lstat(c.abs, { bigint: true }).catch((e: NodeJS.ErrnoException) => e)));
+      }
       const pending: (Promise<ScanFile | null> | null)[] = [];
       let reading = 0;
       let queued = 0;
@@ -145,4 +157,12 @@ export async function scanTree(dir: string, opts: ScanOptions): Promise<ScanResu
 /** A read buffer as large as the file (one read, then the read that finds its end), 4 KiB to 256 KiB. */
 function readBufferBytes(size: number): number {
   return Math.min(256 * 1024, Math.max(4096, size + 1));
+}
+
+function lstatNow(path: string): BigIntStats | Error {
+  try {
+    return lstatSync(path, { bigint: true });
+  } catch (e) {
+    return e as Error;
+  }
 }
