@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { lstat, mkdir, open, readFile, realpath, rename, rm, unlink, utimes, writeFile } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, unlink, utimes, writeFile } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
 import { basename, dirname, join, relative } from "node:path";
 import type { AgentConfig } from "@anchorage/common/agent-config";
@@ -209,8 +209,41 @@ export async function assembleFiles(stagingRoot: string, operation: string, file
   // Each folder's renames are made durable once, before answering, rather than once per file.
   const dirs = new Set<string>();
   const results = await mapLimited(files, BATCH_CONCURRENCY, (f) => assembleFile(stagingRoot, { operation, ...f }, config, { deferDirSync: (d) => dirs.add(d) }));
-  await mapLimited([...dirs], BATCH_CONCURRENCY, syncDirectory);
+  await mapLimited([...dirs], BATCH_CONCURRENCY, async (dir) => {
+    await syncDirectory(dir);
+    await removeStaleTemps(dir);
+  });
   return results;
+}
+
+/** A writer's temp file, `.<name>.anchorage-<pid>-<random>.tmp` (assembleFile and write-file.ts). */
+const TEMP_NAME = /^\..+\.anchorage-(\d+)-[0-9a-f]+\.tmp$/;
+/** Only temp files this old are taken for abandoned, whatever their process. */
+export const STALE_TEMP_MS = 3600_000;
+
+/**
+ * Removes the temp files a killed writer left in a folder (an agent killed mid-write leaves one
+ * beside the file, never in its place): those whose process is gone and that are over an hour old.
+ */
+export async function removeStaleTemps(dir: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    const st = await lstat(join(dir, name)).catch(() => null);
+    if (!st?.isFile() || now - st.mtimeMs < STALE_TEMP_MS) continue;
+    await unlink(join(dir, name)).then(() => removed.push(name), () => undefined);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
+  }
 }
 
 /**

@@ -37,6 +37,8 @@ export const operationSchema = z.object({
   error: z.string().optional(),
   started_at: z.string(),
   finished_at: z.string().optional(),
+  /** While running: an agent is away and the sync waits for it (tried again at `retry_at`, or as soon as it is back; failed after 24 h). */
+  waiting: z.object({ since: z.string(), attempts: z.number().int(), retry_at: z.string(), reason: z.string() }).optional(),
 });
 const opParam = z.object({ operationId: z.string().min(3).max(140) });
 
@@ -107,6 +109,7 @@ export async function findOperation(env: Env, db: Db, p: Principal, operationId:
 export const view = (op: SyncOperation) => ({
   operationId: op.id, sourceInstanceId: op.sourceInstanceId, destinationInstanceId: op.destinationInstanceId, sourcePath: op.sourcePath, targetPath: op.targetPath,
   state: op.state, files: op.files, bytes: op.bytes, ...(op.error ? { error: op.error } : {}), started_at: op.started_at, ...(op.finished_at ? { finished_at: op.finished_at } : {}),
+  ...(op.waiting ? { waiting: { ...op.waiting, retry_at: new Date(op.waiting.retry_at).toISOString() } } : {}),
 });
 
 syncRoutes.openapi(

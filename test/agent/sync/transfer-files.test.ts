@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { agentConfigSchema } from "@anchorage/common";
+import { spawnSync } from "node:child_process";
 import { assembleFile, assembleFiles, chunkFile, chunkFiles, readChunk, readChunks, removeIntoBackup, stageChunk, stageChunks, stagedChunks } from "../../../agent/src/files/transfer-files.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -135,6 +136,25 @@ describe("a sync's transfer on the agent", () => {
     const [la, lb] = await chunkFiles([join(env.src, "a.txt"), join(env.src, "b.txt")], env.config);
     writeFileSync(join(env.src, "b.txt"), "TWO\n");
     await expect(readChunks([{ ...la!.chunks[0]!, path: join(env.src, "a.txt") }, { ...lb!.chunks[0]!, path: join(env.src, "b.txt") }], env.config)).rejects.toMatchObject({ code: "E-CONFLICT" });
+  });
+
+  it("a batch clears the temp files a killed writer left (its process gone, over an hour old), and no other", async () => {
+    const env = setup();
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // a process that has ended
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    const temp = (name: string, pid: number, old: boolean) => {
+      writeFileSync(join(env.dst, `.${name}.anchorage-${pid}-abcdef012345.tmp`), "half");
+      if (old) utimesSync(join(env.dst, `.${name}.anchorage-${pid}-abcdef012345.tmp`), hourAgo, hourAgo);
+    };
+    temp("abandoned.bin", dead, true);
+    temp("fresh.bin", dead, false); // its writer may be on its way back: left alone for an hour
+    temp("live.bin", process.pid, true); // this very process: a write in progress
+    writeFileSync(join(env.dst, ".notes.anchorage-1-zz.tmp.keep"), "not ours");
+    writeFileSync(join(env.src, "a.txt"), "a\n");
+    const [l] = await chunkFiles([join(env.src, "a.txt")], env.config);
+    await stageChunks(env.stage, OP, l!.chunks.map((c) => ({ sha256: c.sha256, length: c.length })), readFileSync(join(env.src, "a.txt")));
+    await assembleFiles(env.stage, OP, [{ path: join(env.dst, "a.txt"), size: l!.size, sha256: l!.sha256, mode: l!.mode, mtime_ms: l!.mtime_ms, chunks: l!.chunks.map((c) => c.sha256) }], env.config);
+    expect(readdirSync(env.dst).sort()).toEqual([`.fresh.bin.anchorage-${dead}-abcdef012345.tmp`, `.live.bin.anchorage-${process.pid}-abcdef012345.tmp`, ".notes.anchorage-1-zz.tmp.keep", "a.txt"].sort());
   });
 
   it("a deletion moves the file into the backup folder", async () => {

@@ -111,6 +111,9 @@ describe("a sync's resume", () => {
     const waiting = await until(async () => ((await stored(id)).waiting ? stored(id) : null), 10_000);
     expect(waiting.state).toBe("running");
     expect(waiting.waiting).toMatchObject({ attempts: expect.any(Number), reason: expect.stringMatching(/offline/) });
+    // The status route says so too.
+    const seen = await json(await call(`/api/cloud/sync/operations/${encodeURIComponent(id)}`, { token: owner.access }));
+    expect(seen).toMatchObject({ state: "running", waiting: { since: expect.any(String), attempts: expect.any(Number), retry_at: expect.stringMatching(/^\d{4}-/), reason: expect.stringMatching(/offline/) } });
     // Tries again on its backoff (1 s, 2 s, …) while the agent stays away; still no failure.
     await until(async () => ((await stored(id)).waiting?.attempts ?? 0) >= 2, 10_000);
     expect((await stored(id)).state).toBe("running");
@@ -121,6 +124,7 @@ describe("a sync's resume", () => {
     expect(op).toMatchObject({ state: "done", files: { done: 1 } });
     expect(op.waiting).toBeUndefined();
     expect(assembled()).toEqual(["a.bin"]);
+    expect(await json(await call(`/api/cloud/sync/operations/${encodeURIComponent(id)}`, { token: owner.access }))).not.toHaveProperty("waiting");
   });
 
   it("fails, saying why, once an agent has been away longer than the limit; the destination's staged chunks are cleared", async () => {
