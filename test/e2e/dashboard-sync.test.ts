@@ -162,6 +162,37 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard File sync in Chromium
     await listing("Destination").getByText("readme.md", { exact: true }).waitFor();
   });
 
+  it("shows a sync part-way (some files done, the rest pending) and cancels it: the files not reached are not written", async () => {
+    const bulk = ["bulk/one.bin", "bulk/three.bin", "bulk/two.bin"];
+    bulk.forEach((path, i) => write(rootA, path, noise(8 * 1024 * 1024, 100 + i)));
+    await screen.getByRole("button", { name: "Compare again" }).click();
+    await screen.getByText("4 only on the source, 1 only on the destination, 4 synced").waitFor();
+    // Only the big files: src/app.js stays out.
+    await group("Only on the source").getByRole("checkbox", { name: "src/app.js" }).uncheck();
+    await screen.getByText("3 files to send (24.0 MiB)", { exact: false }).waitFor();
+    await screen.getByRole("button", { name: "Sync chosen files" }).click();
+
+    const files = screen.getByRole("list", { name: "Files in this sync" });
+    await files.locator('li[data-state="done"]').first().waitFor({ timeout: 30_000 });
+    await screen.getByRole("heading", { name: "Sync progress Syncing" }).waitFor();
+    expect(await files.locator('li[data-state="pending"]').count()).toBeGreaterThan(0);
+    await screen.getByText(/of 24\.0 MiB · [\d.]+ (KiB|MiB)\/s · about .+ left/).waitFor();
+
+    await screen.getByRole("button", { name: "Cancel sync" }).click();
+    await screen.getByRole("heading", { name: "Sync progress Cancelled" }).waitFor({ timeout: 30_000 });
+    const states = await files.locator("li").evaluateAll((lis) => lis.map((li) => [li.querySelector(".file-path")!.textContent!, li.getAttribute("data-state")!]));
+    expect(states.map(([path]) => path)).toEqual(bulk);
+    expect(states.some(([, state]) => state === "cancelled")).toBe(true);
+    for (const [path, state] of states) {
+      const there = existsSync(join(rootB, path!));
+      // Done: there byte for byte. Not reached (or stopped mid-file): not there at all, never half-written.
+      expect([path, there]).toEqual([path, state === "done"]);
+      if (there) expect(sha256(readFileSync(join(rootB, path!)))).toBe(sha256(readFileSync(join(rootA, path!))));
+    }
+    await screen.getByRole("button", { name: "Close sync progress" }).click();
+    expect(await files.count()).toBe(0);
+  });
+
   it("mirrors the two folders: saved needing a sync, synced now, made stale by a write on the source (live), checked, deleted", async () => {
     const mirrors = page.getByRole("region", { name: "Mirrors" });
     await mirrors.getByRole("button", { name: "Mirror the folders chosen above" }).click();
