@@ -1,12 +1,34 @@
 import type { User } from "@anchorage/common";
+import { useState } from "preact/hooks";
+import { deleteUser } from "./admin/admin-api.ts";
+import { CreateUserForm } from "./admin/create-user-form.tsx";
 import { Alert, Notice } from "./alert.tsx";
-import { listUsers, setUserDisabled } from "./api.ts";
+import { listUsers, setUserDisabled, type AuthConfig } from "./api.ts";
+import { ConfirmAction } from "./confirm-action.tsx";
 import { useListActions } from "./use-list-actions.ts";
 import { formatDate, roleList } from "./format.ts";
 
-/** Admins only: every user, with a switch to disable (which ends their sessions) or enable them. */
-export function AdminUsers({ me, onExpired }: { me: User; onExpired: () => void }) {
+interface AdminUsersProps {
+  me: User;
+  passwordPolicy?: AuthConfig["password_policy"];
+  onExpired: () => void;
+}
+
+/**
+ * Admins only: every user; a new one; disable one (which ends their sessions) or enable them;
+ * delete one and everything of theirs after a confirmation. Nobody acts on their own row here.
+ */
+export function AdminUsers({ me, passwordPolicy, onExpired }: AdminUsersProps) {
   const { items: users, setItems: setUsers, error, notice, busyId, act } = useListActions(listUsers, onExpired);
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
+
+  const remove = (u: User) =>
+    act(u.id, async () => {
+      await deleteUser(u.id);
+      setUsers((list) => list?.filter((x) => x.id !== u.id) ?? null);
+      return `${u.email} deleted, with everything of theirs.`;
+    });
 
   const toggle = (u: User) =>
     act(u.id, async () => {
@@ -17,9 +39,34 @@ export function AdminUsers({ me, onExpired }: { me: User; onExpired: () => void 
 
   return (
     <section class="card" aria-labelledby="users-title">
-      <h2 id="users-title">Users</h2>
+      <div class="section-head">
+        <h2 id="users-title">Users</h2>
+        {!creating && (
+          <button
+            type="button"
+            onClick={() => {
+              setCreated(null);
+              setCreating(true);
+            }}
+          >
+            New user
+          </button>
+        )}
+      </div>
+      {creating && (
+        <CreateUserForm
+          passwordPolicy={passwordPolicy}
+          onCreated={(u) => {
+            setUsers((list) => [u, ...(list ?? [])]);
+            setCreating(false);
+            setCreated(`${u.email} created.`);
+          }}
+          onCancel={() => setCreating(false)}
+          onExpired={onExpired}
+        />
+      )}
       {error && <Alert>{error}</Alert>}
-      {notice && <Notice text={notice} />}
+      {(notice ?? created) && <Notice text={(notice ?? created)!} />}
       {users === null ? (
         !error && <p class="muted">Loading users…</p>
       ) : (
@@ -51,10 +98,21 @@ export function AdminUsers({ me, onExpired }: { me: User; onExpired: () => void 
                     {u.id === me.id ? (
                       <span class="muted">You</span>
                     ) : (
-                      <button type="button" class={u.disabled ? "" : "danger"} onClick={() => toggle(u)} disabled={busyId === u.id}>
-                        {u.disabled ? "Enable" : "Disable"}
-                        <span class="visually-hidden"> {u.email}</span>
-                      </button>
+                      <span class="button-row">
+                        <button type="button" class={u.disabled ? "" : "danger"} onClick={() => toggle(u)} disabled={busyId === u.id}>
+                          {u.disabled ? "Enable" : "Disable"}
+                          <span class="visually-hidden"> {u.email}</span>
+                        </button>
+                        <ConfirmAction
+                          label="Delete"
+                          subject={u.email}
+                          busyLabel="Deleting…"
+                          question={`Delete ${u.email} and everything of theirs (instances, shares, tokens, data)? This cannot be undone.`}
+                          confirmLabel="Delete"
+                          busy={busyId === u.id}
+                          onConfirm={() => void remove(u)}
+                        />
+                      </span>
                     )}
                   </td>
                 </tr>

@@ -1,6 +1,5 @@
 import type { User } from "@anchorage/common";
 import { useEffect, useState } from "preact/hooks";
-import { AdminUsers } from "./admin-users.tsx";
 import { Account } from "./account.tsx";
 import { Alert } from "./alert.tsx";
 import { ApiError, getAuthConfig, getCurrentUser, getHealth, logout, type AuthConfig, type Health } from "./api.ts";
@@ -128,7 +127,7 @@ export function App() {
             <LazyScreen title="Webhooks" render={(s) => <s.WebhooksSection onExpired={signedOut} />} />
             {user.roles.includes("admin") && (
               <>
-                <AdminUsers me={user} onExpired={signedOut} />
+                <LazyScreen title="Users" render={(s) => <s.AdminUsers me={user} passwordPolicy={config?.password_policy} onExpired={signedOut} />} />
                 <LazyScreen title="Everyone's sessions" render={(s) => <s.AdminSessions onExpired={signedOut} />} />
                 <LazyScreen title="Invites" render={(s) => <s.AdminInvites onExpired={signedOut} />} />
               </>

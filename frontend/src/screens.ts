@@ -4,6 +4,7 @@
  */
 export { AdminInvites } from "./admin/admin-invites.tsx";
 export { AdminSessions } from "./admin/admin-sessions.tsx";
+export { AdminUsers } from "./admin-users.tsx";
 export { AuditScreens } from "./audit/audit-screens.tsx";
 export { HealthPanel } from "./health/health-panel.tsx";
 export { ProfileSettings } from "./profile/profile-settings.tsx";

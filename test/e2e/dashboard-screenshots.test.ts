@@ -241,6 +241,34 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard screens and screensho
     expect(Date.parse(mine.expires_at) - Date.parse(mine.created_at)).toBeCloseTo(168 * 3600_000, -5);
   });
 
+  it("creates a user as an admin (a taken email refused), who can sign in, then deletes them after a confirmation", async () => {
+    const users = page.getByRole("region", { name: "Users", exact: true });
+    await users.getByRole("button", { name: "New user" }).click();
+    const form = page.getByRole("form", { name: "New user" });
+    const email = `made-in-page-${tag}@e2e.test`;
+    const password = "a first password 24680";
+    await form.getByLabel("Email").fill(friend.email);
+    await form.getByLabel(/^Name/).fill("Made In Page");
+    await form.getByLabel("First password").fill(password);
+    await form.getByRole("button", { name: "Create user" }).click();
+    await form.getByRole("alert").getByText("an account with this email already exists").waitFor();
+
+    await form.getByLabel("Email").fill(email);
+    await form.getByRole("button", { name: "Create user" }).click();
+    await users.getByText(`${email} created.`).waitFor();
+    const row = users.getByRole("row").filter({ hasText: email });
+    await row.getByText("Made In Page").waitFor();
+    const login = await api("/auth/login", { body: { email, password }, headers: { "cf-connecting-ip": "198.51.100.254" } });
+    expect(login.status).toBe(200);
+    expect(login.body.user.roles).toEqual(["user"]);
+
+    await row.getByRole("button", { name: `Delete ${email}` }).click();
+    await row.getByRole("button", { name: `Delete ${email}` }).click(); // the confirmation, in place
+    await users.getByText(`${email} deleted, with everything of theirs.`).waitFor();
+    expect(await users.getByRole("row").filter({ hasText: email }).count()).toBe(0);
+    expect((await api("/auth/user", { token: login.body.tokens.access_token })).status).toBe(401);
+  });
+
   it("renames a proxy: a taken name is refused beside the field, a free one changes its addresses", async () => {
     const proxies = page.getByRole("region", { name: "Proxies" });
     const row = proxies.locator(".proxy-list > li").filter({ hasText: "shot-box" });

@@ -1,7 +1,7 @@
-import type { SessionInfo } from "@anchorage/common";
+import type { SessionInfo, User } from "@anchorage/common";
 import { authed, request } from "../api.ts";
 
-/** `/admin/sessions` and `/admin/invites` (src/admin/admin-routes.ts): an admin's session only. */
+/** `/admin/users`, `/admin/sessions` and `/admin/invites` (src/admin/admin-routes.ts): an admin's session only. */
 
 export type AdminSession = SessionInfo & { user_id: string; user_email: string };
 
@@ -28,3 +28,15 @@ export const endSession = (id: string) => authed(() => request<{ success: true }
 export const listInvites = () => authed(() => request<{ invites: Invite[] }>("GET", "/admin/invites")).then((r) => r.invites);
 
 export const createInvite = (input: { email?: string; expires_in_hours: number }) => authed(() => request<CreatedInvite>("POST", "/admin/invites", input));
+
+export interface NewUser {
+  email: string;
+  password: string;
+  name?: string;
+  roles: ("user" | "admin")[];
+}
+
+export const createUser = (input: NewUser) => authed(() => request<User>("POST", "/admin/users", input));
+
+/** The user and everything of theirs; the last active admin cannot be deleted (409). */
+export const deleteUser = (id: string) => authed(() => request<{ success: true }>("DELETE", `/admin/users/${encodeURIComponent(id)}`));
