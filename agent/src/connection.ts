@@ -17,6 +17,7 @@ import { handleRpc } from "./rpc-handlers.ts";
 import { RpcError } from "./rpc-error.ts";
 import { StreamHost } from "./proxy/stream-host.ts";
 import { FileContext } from "./files/file-calls.ts";
+import { startBackupExpiry } from "./files/expire-backups.ts";
 import { loadPtyBackend } from "./terminal/pty-backend.ts";
 import { TerminalSessions, type TtyEnded } from "./terminal/terminal-sessions.ts";
 import { postJson, ServerError, socketUrl } from "./server-api.ts";
@@ -63,6 +64,7 @@ export async function stayConnected(opts: Options): Promise<StopReason> {
   });
   const files = new FileContext(opts.config, opts.home);
   await tail.start();
+  const backups = startBackupExpiry(opts.config, opts.log);
   try {
     for (;;) {
       if (opts.signal.aborted) return "signal";
@@ -80,6 +82,7 @@ export async function stayConnected(opts: Options): Promise<StopReason> {
       await sleep(delay, opts.signal);
     }
   } finally {
+    backups.stop();
     terminals.closeAll();
     await tail.stop();
   }

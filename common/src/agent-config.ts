@@ -73,6 +73,8 @@ export const agentConfigSchema = z.strictObject({
   sync: z
     .strictObject({
       exclude: z.array(z.string().min(1)).default(["node_modules/**", ".git/**"]),
+      /** Backups of overwritten or deleted files (`<root>/.anchorage-backups/`) older than this are deleted (unset: 30); 0: kept for ever. */
+      backup_days: z.number().int().min(0).max(3650).optional(),
     })
     .default({ exclude: ["node_modules/**", ".git/**"] }),
 });
