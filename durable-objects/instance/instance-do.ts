@@ -91,6 +91,11 @@ export class InstanceDO extends DurableObject<Env> {
     this.syncs = new SyncRuns({
       store: new SyncStore(ctx.storage.sql),
       deps: (op) => this.syncDeps(op),
+      awaitDestination: (op) => {
+        if (op.destinationInstanceId === op.sourceInstanceId) return; // this agent's hello resumes it
+        const destination = this.env.INSTANCE.get(this.env.INSTANCE.idFromName(op.destinationInstanceId));
+        this.ctx.waitUntil(destination.wakeSyncsWhenBack(op.sourceInstanceId).catch((e) => console.error(`sync: ${(e as Error).message}`)));
+      },
       background: (p) => this.ctx.waitUntil(p.then(() => this.outbox).catch((e) => console.error(`sync: ${(e as Error).message}`))),
       reschedule: () => this.scheduleAlarm(),
     });
@@ -189,6 +194,7 @@ export class InstanceDO extends DurableObject<Env> {
         for (const userId of this.state.getMeta<string[]>("tty_revoked") ?? []) void this.call("terminal.close", { user: userId });
         this.state.setMeta("tty_revoked", undefined);
         this.syncs.resume({ agentBack: true }); // syncs waiting for this agent carry on now
+        this.wakeSyncSources(); // and those other instances run to this one
         return;
       }
       case "heartbeat": {
@@ -496,6 +502,25 @@ export class InstanceDO extends DurableObject<Env> {
   /** Stops a running sync before its next chunk or file; what is written stays written. */
   async cancelSync(operationId: string): Promise<SyncOperation | null> {
     return this.syncs.cancel(operationId) ?? null;
+  }
+
+  /** A sync run by `sourceId` waits for this instance's agent: its object is told as soon as the agent is back. */
+  async wakeSyncsWhenBack(sourceId: string): Promise<void> {
+    this.state.setMeta("sync_waiters", [...new Set([...(this.state.getMeta<string[]>("sync_waiters") ?? []), sourceId])]);
+    if (this.agentSockets().length) this.wakeSyncSources(); // it came back meanwhile
+  }
+
+  /** This instance's agent is back: syncs waiting for it, run by other instances, carry on now. */
+  private wakeSyncSources() {
+    for (const sourceId of this.state.getMeta<string[]>("sync_waiters") ?? []) {
+      this.ctx.waitUntil(this.env.INSTANCE.get(this.env.INSTANCE.idFromName(sourceId)).resumeSyncs().catch((e) => console.error(`sync: ${(e as Error).message}`)));
+    }
+    this.state.setMeta("sync_waiters", undefined);
+  }
+
+  /** A destination's agent is back: the syncs waiting for an agent are tried again now. */
+  async resumeSyncs(): Promise<void> {
+    this.syncs.resume({ agentBack: true });
   }
 
   /** The destination's half of a sync: chunks from R2 to this instance's agent. */

@@ -14,6 +14,8 @@ export type SyncRunsHost = {
   reschedule: () => Promise<void>;
   /** An operation ended (done, failed or cancelled; not paused). */
   ended?: (id: string) => void;
+  /** An operation paused because its destination's agent is away: have its object say when it is back. */
+  awaitDestination?: (op: SyncOperation) => void;
 };
 
 /**
@@ -94,6 +96,7 @@ export class SyncRuns {
       .finally(() => this.active.delete(op.id))
       .then((o) => {
         if (o.state !== "running") this.host.ended?.(o.id);
+        else if (o.waiting?.reason.startsWith("destination ")) this.host.awaitDestination?.(o);
         return this.host.reschedule();
       });
     this.host.background(run);

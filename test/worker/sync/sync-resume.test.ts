@@ -127,6 +127,30 @@ describe("a sync's resume", () => {
     expect(await json(await call(`/api/cloud/sync/operations/${encodeURIComponent(id)}`, { token: owner.access }))).not.toHaveProperty("waiting");
   });
 
+  it("carries on as soon as the destination's agent is back, told by the destination's object (not at its next retry)", async () => {
+    const owner = await register();
+    const { destination, asked, sourceObject, start, stored, assembled } = await pair(owner, ["a.bin"]);
+    const put = destination.calls["files.stage.put.many"]!;
+    let drop = true;
+    destination.calls["files.stage.put.many"] = async (p, b) => {
+      if (!drop) return put(p, b);
+      drop = false;
+      asked.push({ method: "files.stage.put.many", params: p });
+      destination.ws!.close(1011, "network gone");
+      return never();
+    };
+    const id = await start();
+    await until(async () => (await stored(id)).waiting?.reason.startsWith("destination "), 10_000);
+    // Its next retry an hour away: only the destination's hello can bring it forward.
+    await runInDurableObject(sourceObject(), (_i: InstanceDO, state) => {
+      state.storage.sql.exec("UPDATE sync_operations SET record = json_set(record, '$.waiting.retry_at', ?) WHERE id = ?", Date.now() + 3600_000, id);
+    });
+    await destination.connect();
+    const op = await until(async () => ((await stored(id)).state !== "running" ? stored(id) : null), 5_000);
+    expect(op).toMatchObject({ state: "done", files: { done: 1 } });
+    expect(assembled()).toEqual(["a.bin"]);
+  });
+
   it("fails, saying why, once an agent has been away longer than the limit; the destination's staged chunks are cleared", async () => {
     const owner = await register();
     const { source, asked, sourceObject, start, stored } = await pair(owner, ["a.bin"]);
