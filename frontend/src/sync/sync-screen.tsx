@@ -55,10 +55,11 @@ export function SyncScreen({ hub, instances, onExpired }: SyncScreenProps) {
       ? { sourceInstanceId: src.instanceId, destinationInstanceId: dst.instanceId, sourcePath: src.path, targetPath: dst.path, options: { exclude: globs(exclude), delete: remove } }
       : null;
 
-  const run = useSyncRun(hub, onExpired, (p) => {
-    // Show what is on both sides now: listings again, and the same compare again.
+  const run = useSyncRun(hub, onExpired, () => {
+    // Show what is on both sides now, however it ended: listings again, and the same compare again
+    // (files it did not reach stay chosen, so running it again picks up where it stopped).
     setRefreshKey((n) => n + 1);
-    if (p.state === "done" && compared) void compare(compared.request, false);
+    if (compared) void compare(compared.request, false);
   });
   const running = run.progress?.state === "running" || run.starting;
 
