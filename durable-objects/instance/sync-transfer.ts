@@ -4,7 +4,7 @@ import {
   type ErrorCode, type FileCallMethod,
 } from "@anchorage/common";
 import type { DoResult } from "./instance-do.ts";
-import { eachLimited } from "./each-limited.ts";
+import { mapLimited } from "@anchorage/common/map-limited";
 
 /**
  * A sync's transfer (DESIGN.md, Sync), run by the source's InstanceDO after the compare and the
@@ -179,12 +179,12 @@ async function transferBatch(op: SyncOperation, files: { path: string; size: num
   await deps.touchChunks?.(op.ownerId, distinct.map((c) => ({ sha256: c.sha256, length: c.length })));
   // Only chunks R2 lacks are read from the source: a renamed, copied or re-synced file moves no bytes.
   const held = new Set<string>();
-  await eachLimited(distinct, R2_CONCURRENCY, async (c) => {
+  await mapLimited(distinct, R2_CONCURRENCY, async (c) => {
     if (await deps.bucket.head(chunkKey(op.ownerId, c.sha256))) held.add(c.sha256);
   });
   const reads = groupByBytes(chunksToUpload(all, held), CHUNK_MAX_BYTES, MAX_BATCH_FILES);
   let reported = op.bytes.uploaded;
-  await eachLimited(reads, CALL_CONCURRENCY, async (group) => {
+  await mapLimited(reads, CALL_CONCURRENCY, async (group) => {
     checkCancelled();
     const bytes = must(await deps.source("files.chunk.read.many", { reads: group.map(({ path, offset, length, sha256 }) => ({ path, offset, length, sha256 })) }), src).body;
     if (bytes.length !== group.reduce((n, c) => n + c.length, 0)) throw new Stop("E-INTERNAL", `${src} answered files.chunk.read.many with ${bytes.length} bytes`);
@@ -245,7 +245,7 @@ export async function pullChunksToAgent(call: FileCall, bucket: R2Bucket, operat
   }
   let downloaded = 0;
   try {
-    await eachLimited(groupByBytes(chunksToUpload(wanted, staged), CHUNK_MAX_BYTES, MAX_BATCH_FILES), CALL_CONCURRENCY, async (group) => {
+    await mapLimited(groupByBytes(chunksToUpload(wanted, staged), CHUNK_MAX_BYTES, MAX_BATCH_FILES), CALL_CONCURRENCY, async (group) => {
       const pieces = await Promise.all(group.map(async (c) => {
         const obj = await bucket.get(chunkKey(ownerId, c.sha256));
         if (!obj) throw new Stop("E-NOT-FOUND", `chunk ${c.sha256} is missing from storage`);

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { basename, dirname, join, relative } from "node:path";
 import type { AgentConfig } from "@anchorage/common/agent-config";
 import { BACKUP_DIR, CHUNK_MAX_BYTES, cutPoint, type FileChunks } from "@anchorage/common";
+import { mapLimited } from "@anchorage/common/map-limited";
 import { RpcError } from "../rpc-error.ts";
 import { confineToRoots, isInside, whereItLeads } from "../root-paths.ts";
 import { syncDirectory } from "../home.ts";
@@ -246,28 +247,6 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/**
- * `fn` over the items, at most `limit` at a time, the results in the items' order. After the
- * first failure no new item starts; the running ones are waited for, then that failure is thrown.
- */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let failure: { error: unknown } | null = null;
-  let next = 0;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw (failure as { error: unknown }).error;
-  return results;
-}
 
 /** A sync's deletion: the file moves into `<root>/.anchorage-backups/` (kept, not destroyed). */
 export async function removeIntoBackup(path: string, config: AgentConfig, now = new Date()): Promise<{ path: string; backup: string }> {

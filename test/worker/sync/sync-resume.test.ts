@@ -66,6 +66,18 @@ async function pair(owner: Session, names = ["a.bin", "b.bin"]) {
 
 const never = () => new Promise<never>(() => undefined);
 
+/** The first time the agent gets `method`, its socket drops and the call is never answered; later calls are answered as before. */
+function dropOnce(agent: FakeAgent, method: string) {
+  const answer = agent.calls[method]!;
+  let dropped = false;
+  agent.calls[method] = async (p, b) => {
+    if (dropped) return answer(p, b);
+    dropped = true;
+    agent.ws!.close(1011, "network gone");
+    return never();
+  };
+}
+
 describe("a sync's resume", () => {
   it("continues from its stored plan after the source's object restarts mid-way, redoing no finished file", async () => {
     const owner = await register();
@@ -97,16 +109,8 @@ describe("a sync's resume", () => {
 
   it("waits while the source's agent is away (running, waiting set), and carries on as soon as it is back", async () => {
     const owner = await register();
-    const { source, asked, start, stored, assembled } = await pair(owner, ["a.bin"]);
-    const read = source.calls["files.chunk.read.many"]!;
-    let drop = true;
-    source.calls["files.chunk.read.many"] = async (p, b) => {
-      if (!drop) return read(p, b);
-      drop = false;
-      asked.push({ method: "files.chunk.read.many", params: p });
-      source.ws!.close(1011, "network gone");
-      return never();
-    };
+    const { source, start, stored, assembled } = await pair(owner, ["a.bin"]);
+    dropOnce(source, "files.chunk.read.many");
     const id = await start();
     const waiting = await until(async () => ((await stored(id)).waiting ? stored(id) : null), 10_000);
     expect(waiting.state).toBe("running");
@@ -129,16 +133,8 @@ describe("a sync's resume", () => {
 
   it("carries on as soon as the destination's agent is back, told by the destination's object (not at its next retry)", async () => {
     const owner = await register();
-    const { destination, asked, sourceObject, start, stored, assembled } = await pair(owner, ["a.bin"]);
-    const put = destination.calls["files.stage.put.many"]!;
-    let drop = true;
-    destination.calls["files.stage.put.many"] = async (p, b) => {
-      if (!drop) return put(p, b);
-      drop = false;
-      asked.push({ method: "files.stage.put.many", params: p });
-      destination.ws!.close(1011, "network gone");
-      return never();
-    };
+    const { destination, sourceObject, start, stored, assembled } = await pair(owner, ["a.bin"]);
+    dropOnce(destination, "files.stage.put.many");
     const id = await start();
     await until(async () => (await stored(id)).waiting?.reason.startsWith("destination "), 10_000);
     // Its next retry an hour away: only the destination's hello can bring it forward.
@@ -178,14 +174,7 @@ describe("a sync's resume", () => {
   it("a cancel while it waits ends it at once; the agent coming back does not restart it", async () => {
     const owner = await register();
     const { source, asked, start, stored, assembled } = await pair(owner, ["a.bin"]);
-    const read = source.calls["files.chunk.read.many"]!;
-    let drop = true;
-    source.calls["files.chunk.read.many"] = async (p, b) => {
-      if (!drop) return read(p, b);
-      drop = false;
-      source.ws!.close(1011, "network gone");
-      return never();
-    };
+    dropOnce(source, "files.chunk.read.many");
     const id = await start();
     await until(async () => (await stored(id)).waiting, 10_000);
     const res = await call(`/api/cloud/sync/operations/${encodeURIComponent(id)}/cancel`, { token: owner.access, method: "POST" });
