@@ -8,6 +8,7 @@ import { handleQueueBatch } from "./webhooks/queue-consumer.ts";
 import { chunkRetentionDays, collectChunks } from "./cloud/sync-chunks/collect-chunks.ts";
 
 export { InstanceDO } from "../durable-objects/instance/instance-do.ts";
+export { ProxyRelayDO } from "../durable-objects/instance/proxy-relay-do.ts";
 export { UserHubDO } from "../durable-objects/user-hub.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 
