@@ -94,6 +94,17 @@ describe("POST /api/cloud/instance/:id/sync/folder", () => {
     expect(audit.entries[0].detail).toMatchObject({ operation: operationId, destination: destination.instanceId, source_path: "/srv/a", target_path: "/srv/b" });
   });
 
+  it("without destinationInstanceId, syncs two folders of the same instance", async () => {
+    const owner = await register();
+    const { source, asked } = await pair(owner);
+    const res = await call(`/api/cloud/instance/${source.instanceId}/sync/folder`, { token: owner.access, body: { sourcePath: "/srv/a", targetPath: "/srv/a-copy" } });
+    expect(res.status).toBe(200);
+    const { operationId } = await json(res);
+    const op = await json(await call(`/api/cloud/sync/operations/${encodeURIComponent(operationId)}`, { token: owner.access }));
+    expect(op).toMatchObject({ sourceInstanceId: source.instanceId, destinationInstanceId: source.instanceId, targetPath: "/srv/a-copy" });
+    expect(asked.filter((a) => a.method === "files.scan").map((a) => [a.side, a.params.path]).sort()).toEqual([["src", "/srv/a"], ["src", "/srv/a-copy"]]);
+  });
+
   it("refuses bad input (changing nothing), a stranger, and a sharee without sync: on the destination", async () => {
     const owner = await register();
     const { source, destination, asked } = await pair(owner);
