@@ -488,6 +488,11 @@ export class InstanceDO extends DurableObject<Env> {
       bucket: this.env.BLOBS,
       progress: (o: SyncOperation, paths?: string[]) => this.emitSync(o, paths),
       touchChunks: (owner: string, chunks: ChunkRef[]) => touchChunks(openDb(this.env.DB), owner, chunks),
+      away: async () => {
+        if (!this.agentSockets().length) return `source ${op.sourceInstanceId}: the instance is offline`;
+        if (destination && !(await destination.live()).online) return `destination ${op.destinationInstanceId}: the instance is offline`;
+        return null;
+      },
     };
   }
 

@@ -67,6 +67,8 @@ export type SyncDeps = {
   planDone?: (kind: "transfer" | "remove", paths: string[]) => void;
   /** Records that the operation uses these chunks now (garbage collection spares them). */
   touchChunks?: (ownerId: string, chunks: ChunkRef[]) => Promise<void>;
+  /** Which agent is away now, if any (`source …: …` or `destination …: …`): a waiting operation asks before calling them. */
+  away?: () => Promise<string | null>;
 };
 
 export const chunkKey = (ownerId: string, sha256: string) => `chunks/${ownerId}/${sha256}`;
@@ -116,6 +118,9 @@ export async function runSyncTransfer(op: SyncOperation, plan: SyncPlanPaths, de
     deps.progress(op, paths);
   };
   try {
+    // Still away: counted as a try without asking the other agent for anything (a large file is not chunked again each minute).
+    const away = op.waiting && deps.away ? await deps.away() : null;
+    if (away) throw new Stop("E-INSTANCE-OFFLINE", away);
     for (const batch of batchFiles(plan.transfer)) {
       checkCancelled();
       await transferBatch(op, batch, deps, checkCancelled);

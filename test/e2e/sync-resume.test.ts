@@ -53,9 +53,9 @@ describe("a sync resumes after its agents are killed mid-way", () => {
     a = await startAgent(owner.token, `name: resume-a\nroots: [${JSON.stringify(rootA)}]\n`);
     b = await startAgent(owner.token, `name: resume-b\nroots: [${JSON.stringify(rootB)}]\n`);
     for (const id of [a.instanceId, b.instanceId]) {
-      await until(async () => (await api(`/api/cloud/instance/${id}`, { token: owner.token })).body.status === "online", 20_000);
+      await until(async () => (await api(`/api/cloud/instance/${id}`, { token: owner.token })).body.status === "online", 60_000);
     }
-  });
+  }, 240_000); // 200 MB written and hashed, two agents started: slow on a busy machine
   afterAll(() => {
     for (const c of [a?.run.child, b?.run.child, ...killed]) c?.kill("SIGKILL");
     rmSync(tmp, { recursive: true, force: true });

@@ -133,10 +133,13 @@ describe("a sync's resume", () => {
 
   it("carries on as soon as the destination's agent is back, told by the destination's object (not at its next retry)", async () => {
     const owner = await register();
-    const { destination, sourceObject, start, stored, assembled } = await pair(owner, ["a.bin"]);
+    const { destination, asked, sourceObject, start, stored, assembled } = await pair(owner, ["a.bin"]);
     dropOnce(destination, "files.stage.put.many");
     const id = await start();
     await until(async () => (await stored(id)).waiting?.reason.startsWith("destination "), 10_000);
+    // Its tries while the destination is away ask the source for nothing (no chunking again).
+    await until(async () => ((await stored(id)).waiting?.attempts ?? 0) >= 2, 10_000);
+    expect(asked.filter((a) => a.method === "files.chunks.many")).toHaveLength(1);
     // Its next retry an hour away: only the destination's hello can bring it forward.
     await runInDurableObject(sourceObject(), (_i: InstanceDO, state) => {
       state.storage.sql.exec("UPDATE sync_operations SET record = json_set(record, '$.waiting.retry_at', ?) WHERE id = ?", Date.now() + 3600_000, id);
