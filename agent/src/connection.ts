@@ -11,7 +11,8 @@ import type { Credential } from "./home.ts";
 import type { Logger } from "./agent-log.ts";
 import { Backoff } from "./backoff.ts";
 import { redactConfig } from "./config-file.ts";
-import { signConnectProof } from "./connect-proof.ts";
+import { DEAD_PEER_MS, openAgentSocket } from "./agent-socket.ts";
+import { runProxyRelays } from "./proxy/proxy-relays.ts";
 import { LogTail } from "./log-tail.ts";
 import { handleRpc } from "./rpc-handlers.ts";
 import { RpcError } from "./rpc-error.ts";
@@ -20,15 +21,12 @@ import { FileContext } from "./files/file-calls.ts";
 import { startBackupExpiry } from "./files/expire-backups.ts";
 import { loadPtyBackend } from "./terminal/pty-backend.ts";
 import { TerminalSessions, type TtyEnded } from "./terminal/terminal-sessions.ts";
-import { postJson, ServerError, socketUrl } from "./server-api.ts";
+import { ServerError } from "./server-api.ts";
 import { collectStats, readAgentVersion, type CpuSample } from "./system-stats.ts";
 import os from "node:os";
 
 /** Why the agent stopped for good (it reconnects for anything else). */
 export type StopReason = "signal" | "deleted" | "disconnected" | "replaced" | "restart";
-
-/** Silence from the server this long (no pong, no message) means the socket is dead. */
-const DEAD_PEER_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
 type Options = {
   credential: Credential;
@@ -99,9 +97,9 @@ async function connectOnce(
   onWelcome: () => void,
 ): Promise<Outcome> {
   const { credential, config, log } = opts;
-  let nonce: string;
+  let ws: WebSocket;
   try {
-    ({ nonce } = await postJson<{ nonce: string }>(credential.url, "/agent/challenge", { instance_id: credential.instance_id }));
+    ws = await openAgentSocket(credential);
   } catch (e) {
     if (e instanceof ServerError && e.status === 404) {
       log.error("the server no longer knows this instance (it was deleted); anchor again to come back");
@@ -109,12 +107,8 @@ async function connectOnce(
     }
     return { why: (e as Error).message };
   }
-  const proof = await signConnectProof(credential.instance_id, credential.private_jwk, nonce);
-  const url = socketUrl(credential.url, `/agent/connect?instance_id=${encodeURIComponent(credential.instance_id)}`);
 
   return new Promise<Outcome>((resolve) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${proof}` } } as unknown as string[]);
-    ws.binaryType = "arraybuffer";
     const streams = new StreamHost((bytes) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
     }, config, log, terminals, files);
@@ -209,6 +203,8 @@ async function connectOnce(
       const msg = parsed.data;
       if (msg.type === "welcome") {
         onWelcome();
+        // The proxy's extra relay sockets join now, and close with this one (`running`).
+        runProxyRelays({ credential, config, log, signal: running.signal });
         return;
       }
       if (msg.type === "bye") {

@@ -19,7 +19,7 @@ import { randomToken } from "../../src/ids.ts";
 import { markInstanceStatus, recordAgentHello } from "../../src/cloud/instances/instance-store.ts";
 import { publishToAudience } from "../../src/cloud/events/publish.ts";
 import { InstanceState, type ActionRecord, type HealthPoint } from "./instance-state.ts";
-import { ProxyRelay, type ProxyOptions } from "./proxy-relay.ts";
+import { ProxyRelay, relayObjectName } from "./proxy-relay.ts";
 import { GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp, streamOpenSchema, type GitRequest } from "@anchorage/common";
 import { AgentStreams } from "./agent-streams.ts";
 import { TerminalRelay, type TerminalRequest } from "./terminal-relay.ts";
@@ -287,17 +287,7 @@ export class InstanceDO extends DurableObject<Env> {
 
   /** A visitor's request (or WebSocket) for the instance's local app; the Worker has checked access. */
   private async proxy(request: Request): Promise<Response> {
-    const meta = JSON.parse(request.headers.get("x-anchorage-proxy")!) as { exchangeId: string; open: unknown; options: ProxyOptions; html: boolean };
-    const open = streamOpenSchema.safeParse(meta.open);
-    if (!open.success) return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
-    if (this.agentSockets().length === 0) {
-      return meta.html
-        ? new Response("<!doctype html><title>Offline</title><h1>This app is offline</h1><p>Its machine is not connected right now.</p>", { status: 503, headers: { "content-type": "text/html; charset=utf-8" } })
-        : Response.json({ error: { code: "E-INSTANCE-OFFLINE", message: "the instance is offline" } }, { status: 503 });
-    }
-    if (open.data.kind === "pty" || open.data.kind === "call") return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
-    if (open.data.kind === "ws") return this.relay.websocket(open.data, meta.options, meta.html);
-    return this.relay.http(request, open.data, meta.options, meta.html, meta.exchangeId);
+    return this.relay.serve(request, this.agentSockets().length > 0, 0);
   }
 
   // ── terminals ─────────────────────────────────────────────────────────────
@@ -329,6 +319,15 @@ export class InstanceDO extends DurableObject<Env> {
     this.terminals.closeUser(userId, "terminal access revoked");
     const r = await this.call("terminal.close", { user: userId }, 5_000);
     if (!r.ok) this.state.setMeta("tty_revoked", [...new Set([...(this.state.getMeta<string[]>("tty_revoked") ?? []), userId])]);
+  }
+
+  /**
+   * A proxy relay socket's connect (README, "Spreading a busy proxy"): its nonce came from this
+   * object, like the agent's own socket's, and is spent here. Relays join an agent that is connected.
+   */
+  async spendRelayChallenge(nonce: string): Promise<"ok" | "offline" | "unknown"> {
+    if (!this.state.consumeChallenge(nonce)) return "unknown";
+    return this.agentSockets().length ? "ok" : "offline";
   }
 
   /** The visitor hung up: the exchange's stream is reset, so the agent cancels the local request. */
@@ -613,6 +612,8 @@ export class InstanceDO extends DurableObject<Env> {
     for (const s of this.agentSockets()) s.close(CLOSE.deleted, "instance deleted");
     this.failPending("E-NOT-FOUND", "the instance was deleted");
     const inst = this.instance();
+    const relays = this.state.getMeta<Hello>("hello")?.config.proxy?.relays ?? 1;
+    for (let k = 1; inst && k < relays; k++) await this.env.PROXY_RELAY.get(this.env.PROXY_RELAY.idFromName(relayObjectName(inst.id, k))).close(CLOSE.deleted, "instance deleted");
     if (inst) await deleteRecordings(this.env.BLOBS, `recordings/${inst.id}/`);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

@@ -103,6 +103,8 @@ export const instances = sqliteTable(
     proxySlugOverride: text("proxy_slug_override"),
     proxyTarget: text("proxy_target"),
     proxyAccess: text("proxy_access"),
+    /** Sockets (relay objects) the proxy's traffic spreads over, from the agent's config: 1 is the InstanceDO alone. */
+    proxyRelays: integer("proxy_relays").notNull().default(1),
     proxyInactive: integer("proxy_inactive", { mode: "boolean" }).notNull().default(false),
     proxyReason: text("proxy_reason"),
     status: text("status").notNull(), // "online" | "offline"
