@@ -51,10 +51,15 @@ export function LazyScreen({ title, level = 2, render }: LazyScreenProps) {
       <Heading id={headingId}>{title}</Heading>
       {failed ? (
         <Alert>
-          <p>Could not load this part of the dashboard. Check your connection and try again.</p>
-          <button type="button" onClick={load}>
-            Try again
-          </button>
+          <p>Could not load this part of the dashboard. Check your connection and try again; if the dashboard was updated since this page was opened, reload it.</p>
+          <div class="button-row">
+            <button type="button" onClick={load}>
+              Try again
+            </button>
+            <button type="button" onClick={() => location.reload()}>
+              Reload the page
+            </button>
+          </div>
         </Alert>
       ) : (
         <p class="muted">Loading…</p>
