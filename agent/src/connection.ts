@@ -19,6 +19,7 @@ import { RpcError } from "./rpc-error.ts";
 import { StreamHost } from "./proxy/stream-host.ts";
 import { FileContext } from "./files/file-calls.ts";
 import { startBackupExpiry } from "./files/expire-backups.ts";
+import { MirrorWatcher } from "./files/watch-mirrors.ts";
 import { loadPtyBackend } from "./terminal/pty-backend.ts";
 import { TerminalSessions, type TtyEnded } from "./terminal/terminal-sessions.ts";
 import { ServerError } from "./server-api.ts";
@@ -61,12 +62,14 @@ export async function stayConnected(opts: Options): Promise<StopReason> {
     onEnded: (e) => (sendEnded ? sendEnded(e) : ended.push(e)),
   });
   const files = new FileContext(opts.config, opts.home);
+  // Mirrors' folders stay watched across reconnects; changes seen meanwhile are told once back.
+  const mirrorWatch = new MirrorWatcher(opts.config, opts.log);
   await tail.start();
   const backups = startBackupExpiry(opts.config, opts.log);
   try {
     for (;;) {
       if (opts.signal.aborted) return "signal";
-      const outcome = await connectOnce(opts, startedAt, terminals, files, (send, sendTty) => {
+      const outcome = await connectOnce(opts, startedAt, terminals, files, mirrorWatch, (send, sendTty) => {
         sendLogs = send;
         sendEnded = sendTty;
         if (send && queue.length) send(queue.splice(0, queue.length));
@@ -82,6 +85,7 @@ export async function stayConnected(opts: Options): Promise<StopReason> {
   } finally {
     backups.stop();
     terminals.closeAll();
+    mirrorWatch.close();
     await tail.stop();
   }
 }
@@ -93,6 +97,7 @@ async function connectOnce(
   startedAt: Date,
   terminals: TerminalSessions,
   files: FileContext,
+  mirrorWatch: MirrorWatcher,
   attach: (send: ((lines: LogLine[]) => void) | null, sendTty: ((e: TtyEnded) => void) | null) => void,
   onWelcome: () => void,
 ): Promise<Outcome> {
@@ -131,6 +136,7 @@ async function connectOnce(
       running.abort();
       streams.failAll("connection lost");
       attach(null, null);
+      mirrorWatch.attach(null);
       opts.signal.removeEventListener("abort", onAbort);
       resolve(o);
     };
@@ -170,6 +176,7 @@ async function connectOnce(
         },
         (e) => send({ type: "tty-ended", ...e }),
       );
+      mirrorWatch.attach((ids) => send({ type: "mirror-changed", ids }));
       void beat();
       heartbeat = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS);
       watchdog = setInterval(() => {
@@ -205,6 +212,10 @@ async function connectOnce(
         onWelcome();
         // The proxy's extra relay sockets join now, and close with this one (`running`).
         runProxyRelays({ credential, config, log, signal: running.signal });
+        return;
+      }
+      if (msg.type === "mirror-watch") {
+        void mirrorWatch.update(msg.watches);
         return;
       }
       if (msg.type === "bye") {

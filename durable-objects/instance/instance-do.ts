@@ -34,6 +34,7 @@ import { pullChunksToAgent, type ChunkRef, type SyncOperation } from "./sync-tra
 import { SyncStore } from "./sync-store.ts";
 import { SyncRuns } from "./sync-runs.ts";
 import { touchChunks } from "../../src/cloud/sync-chunks/chunk-usage.ts";
+import { MirrorSchedule } from "./mirror-schedule.ts";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
 export const OFFLINE_GRACE_MS = 3_000;
@@ -84,6 +85,8 @@ export class InstanceDO extends DurableObject<Env> {
   private readonly terminals: TerminalRelay;
   /** The syncs this object runs, and their resume after a restart or an agent away (sync-runs.ts). */
   private readonly syncs: SyncRuns;
+  /** The mirrors whose source is this instance: scheduled checks, the agent's change reports, automatic syncs. */
+  private readonly mirrors: MirrorSchedule;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -98,6 +101,7 @@ export class InstanceDO extends DurableObject<Env> {
       },
       background: (p) => this.ctx.waitUntil(p.then(() => this.outbox).catch((e) => console.error(`sync: ${(e as Error).message}`))),
       reschedule: () => this.scheduleAlarm(),
+      ended: (id) => this.ctx.waitUntil(this.mirrors.syncEnded(id)), // a mirror's sync: its state follows
     });
     this.terminals = new TerminalRelay(this.streams, {
       bucket: env.BLOBS,
@@ -109,6 +113,20 @@ export class InstanceDO extends DurableObject<Env> {
         if (inst) this.emitTo([userId, inst.ownerId], { type: "cloud:tty-data", instanceId: inst.id, sessionId, data });
       },
       background: (p) => this.ctx.waitUntil(p.catch((e) => console.error(`terminal recording: ${(e as Error).message}`))),
+    });
+    this.mirrors = new MirrorSchedule({
+      db: openDb(env.DB),
+      compare: (destinationId, req) => this.compareWith(destinationId, req),
+      startSync: (destinationId, req, requestedBy) => this.startSync(destinationId, req, requestedBy),
+      syncStatus: (operationId) => this.syncStatus(operationId),
+      emit: (event) => this.emit(event),
+      now: () => Date.now(),
+      self: () => this.instance(),
+      load: () => this.state.getMeta("mirrors"),
+      save: (s) => this.state.setMeta("mirrors", s),
+      sendWatches: (watches) => this.agentSockets().forEach((s) => s.send(JSON.stringify({ type: "mirror-watch", watches }))),
+      reschedule: () => this.scheduleAlarm(),
+      pokeSource: (sourceId) => this.env.INSTANCE.get(this.env.INSTANCE.idFromName(sourceId)).recheckMirrors(),
     });
     // The agent's keep-alive pings are answered without waking (or billing) the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
@@ -195,6 +213,11 @@ export class InstanceDO extends DurableObject<Env> {
         this.state.setMeta("tty_revoked", undefined);
         this.syncs.resume({ agentBack: true }); // syncs waiting for this agent carry on now
         this.wakeSyncSources(); // and those other instances run to this one
+        await this.mirrors.agentConnected(); // which of its folders to watch; failed checks again
+        return;
+      }
+      case "mirror-changed": {
+        await this.mirrors.changed(msg.ids);
         return;
       }
       case "heartbeat": {
@@ -278,6 +301,8 @@ export class InstanceDO extends DurableObject<Env> {
         }
       }
     }
+    // Mirror checks can take minutes (scans): they run beside the alarm, not inside it.
+    if ((this.mirrors.nextAt() ?? Infinity) <= now) this.ctx.waitUntil(this.mirrors.runDue());
     this.syncs.resume(); // syncs whose retry is due, or that a restart cut short
     await this.scheduleAlarm();
     await this.outbox;
@@ -508,6 +533,26 @@ export class InstanceDO extends DurableObject<Env> {
     return this.syncs.cancel(operationId) ?? null;
   }
 
+  // ── mirrors (their rows in D1; the Worker has checked the caller's `sync:` on both instances) ──
+
+  /** A mirror from this instance was saved or deleted: the agent's watch list and the schedule follow. */
+  async mirrorsChanged(): Promise<void> {
+    await this.mirrors.refresh();
+  }
+
+  /** An agent of one of this instance's mirrors came back: those whose last check failed are checked now. */
+  async recheckMirrors(): Promise<void> {
+    await this.mirrors.recheckFailed();
+  }
+
+  async checkMirror(id: string) {
+    return this.mirrors.check(id);
+  }
+
+  async syncMirror(id: string, requestedBy: string) {
+    return this.mirrors.sync(id, requestedBy);
+  }
+
   /** A sync run by `sourceId` waits for this instance's agent: its object is told as soon as the agent is back. */
   async wakeSyncsWhenBack(sourceId: string): Promise<void> {
     this.state.setMeta("sync_waiters", [...new Set([...(this.state.getMeta<string[]>("sync_waiters") ?? []), sourceId])]);
@@ -661,6 +706,8 @@ export class InstanceDO extends DurableObject<Env> {
     if (this.agentSockets().length) candidates.push((this.state.getMeta<number>("last_heartbeat") ?? Date.now()) + HEARTBEAT_DEADLINE_MS);
     const offlineAt = this.state.getMeta<number>("offline_at");
     if (offlineAt !== undefined) candidates.push(offlineAt);
+    const mirrorsAt = this.mirrors.nextAt();
+    if (mirrorsAt !== undefined) candidates.push(mirrorsAt);
     const syncsAt = this.syncs.wakeAt();
     if (syncsAt !== undefined) candidates.push(syncsAt);
     if (candidates.length) await this.ctx.storage.setAlarm(Math.max(Date.now() + 10, Math.min(...candidates)));
