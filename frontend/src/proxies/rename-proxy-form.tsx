@@ -1,6 +1,7 @@
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { Alert } from "../alert.tsx";
+import { Field } from "../field.tsx";
 
 interface RenameProxyFormProps {
   id: string;
@@ -17,7 +18,6 @@ interface RenameProxyFormProps {
 
 /** A new name for a proxy: its path and host addresses change with it. */
 export function RenameProxyForm({ id, slug, busy, slugError, error, onRename, onCancel }: RenameProxyFormProps) {
-  const [value, setValue] = useState(slug);
   useEffect(() => {
     const input = document.getElementById(`${id}-slug`) as HTMLInputElement | null;
     input?.focus();
@@ -26,37 +26,24 @@ export function RenameProxyForm({ id, slug, busy, slugError, error, onRename, on
 
   function submit(e: JSX.TargetedSubmitEvent<HTMLFormElement>) {
     e.preventDefault();
-    onRename(value.trim());
+    onRename(String(new FormData(e.currentTarget).get("slug") ?? "").trim());
   }
 
   return (
     <form class="stack pause-form" onSubmit={submit} aria-labelledby={`${id}-title`} onKeyDown={(e) => e.key === "Escape" && onCancel()}>
       <h4 id={`${id}-title`}>Rename “{slug}”</h4>
       {error && <Alert>{error}</Alert>}
-      <div class="field">
-        <label for={`${id}-slug`}>New name</label>
-        <p id={`${id}-slug-hint`} class="hint">
-          Lowercase letters, digits and inner hyphens, 2 to 63. Its addresses change with it; the old ones stop working.
-        </p>
-        <input
-          id={`${id}-slug`}
-          name="slug"
-          value={value}
-          onInput={(e) => setValue(e.currentTarget.value)}
-          required
-          maxLength={63}
-          autocomplete="off"
-          autocapitalize="off"
-          spellcheck={false}
-          aria-invalid={slugError ? "true" : undefined}
-          aria-describedby={slugError ? `${id}-slug-hint ${id}-slug-error` : `${id}-slug-hint`}
-        />
-        {slugError && (
-          <p id={`${id}-slug-error`} class="field-error">
-            {slugError}
-          </p>
-        )}
-      </div>
+      <Field
+        id={`${id}-slug`}
+        name="slug"
+        label="New name"
+        autocomplete="off"
+        required
+        maxLength={63}
+        defaultValue={slug}
+        hint="Lowercase letters, digits and inner hyphens, 2 to 63. Its addresses change with it; the old ones stop working."
+        error={slugError}
+      />
       <div class="button-row">
         <button type="submit" class="primary" disabled={busy}>
           {busy ? "Renaming…" : "Rename proxy"}
