@@ -508,7 +508,9 @@ export class InstanceDO extends DurableObject<Env> {
     return {
       source: (m: FileCallMethod, p: unknown, b?: Uint8Array) => this.fileCall(m, p, b),
       destination: destination ? (m: FileCallMethod, p: unknown, b?: Uint8Array) => destination.fileCall(m, p, b) as Promise<DoResult<{ result: unknown; body: Uint8Array }>> : (m: FileCallMethod, p: unknown, b?: Uint8Array) => this.fileCall(m, p, b),
-      pullChunks: destination ? (o: string, owner: string, c: ChunkRef[]) => destination.pullChunks(o, owner, c) as Promise<DoResult<{ downloaded: number }>> : (o: string, owner: string, c: ChunkRef[]) => this.pullChunks(o, owner, c),
+      pullChunks: destination
+        ? (o: string, owner: string, c: ChunkRef[], seed?: string[]) => destination.pullChunks(o, owner, c, seed) as Promise<DoResult<{ downloaded: number }>>
+        : (o: string, owner: string, c: ChunkRef[], seed?: string[]) => this.pullChunks(o, owner, c, seed),
       bucket: this.env.BLOBS,
       progress: (o: SyncOperation, paths?: string[]) => this.emitSync(o, paths),
       touchChunks: (owner: string, chunks: ChunkRef[]) => touchChunks(openDb(this.env.DB), owner, chunks),
@@ -573,8 +575,8 @@ export class InstanceDO extends DurableObject<Env> {
   }
 
   /** The destination's half of a sync: chunks from R2 to this instance's agent. */
-  async pullChunks(operation: string, ownerId: string, chunks: ChunkRef[]): Promise<DoResult<{ downloaded: number }>> {
-    return pullChunksToAgent((m, p, b) => this.fileCall(m, p, b), this.env.BLOBS, operation, ownerId, chunks);
+  async pullChunks(operation: string, ownerId: string, chunks: ChunkRef[], seed: string[] = []): Promise<DoResult<{ downloaded: number }>> {
+    return pullChunksToAgent((m, p, b) => this.fileCall(m, p, b), this.env.BLOBS, operation, ownerId, chunks, seed);
   }
 
   /**

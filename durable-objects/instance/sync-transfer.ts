@@ -51,8 +51,11 @@ export type ChunkRef = { sha256: string; length: number };
 export type SyncDeps = {
   source: FileCall;
   destination: FileCall;
-  /** The destination's object brings these chunks from R2 to its agent; answers the bytes it moved. */
-  pullChunks: (operation: string, ownerId: string, chunks: ChunkRef[]) => Promise<DoResult<{ downloaded: number }>>;
+  /**
+   * The destination's object brings these chunks from R2 to its agent (after the agent staged
+   * those its copies at `seed` already contain); answers the bytes it moved.
+   */
+  pullChunks: (operation: string, ownerId: string, chunks: ChunkRef[], seed?: string[]) => Promise<DoResult<{ downloaded: number }>>;
   bucket: R2Bucket;
   /** Waits before each try while an agent is away; the last one repeats (DESIGN.md, flapping connections). */
   retryDelaysMs?: readonly number[];
@@ -98,6 +101,12 @@ const AWAY: ReadonlySet<string> = new Set(["E-INSTANCE-OFFLINE", "E-TIMEOUT"]);
 /** R2 requests and agent calls of one batch in flight at once: each call carries at most CHUNK_MAX_BYTES. */
 const R2_CONCURRENCY = 16;
 const CALL_CONCURRENCY = 4;
+/**
+ * Files at least this large are offered to the destination as seeds (its older copy is cut into
+ * chunks and what is unchanged is not downloaded): a smaller file is one or two chunks, which a
+ * change would alter anyway.
+ */
+export const SEED_MIN_BYTES = 2 * CHUNK_MAX_BYTES;
 /** Within a batch (a large file), the operation's bytes are saved and sent as progress this often. */
 const PROGRESS_EVERY_BYTES = 16 * 1024 * 1024;
 
@@ -211,12 +220,13 @@ async function transferBatch(op: SyncOperation, files: { path: string; size: num
   checkCancelled();
 
   const dst = `destination ${op.destinationInstanceId}`;
-  let pulled = await deps.pullChunks(op.id, op.ownerId, distinct.map((c) => ({ sha256: c.sha256, length: c.length })));
+  const seed = files.filter((f) => f.size >= SEED_MIN_BYTES).map((f) => under(op.targetPath, f.path));
+  let pulled = await deps.pullChunks(op.id, op.ownerId, distinct.map((c) => ({ sha256: c.sha256, length: c.length })), seed);
   if (!pulled.ok && pulled.code === "E-NOT-FOUND") {
     // A chunk collected between the check above and the pull (it had not been used for the
     // retention period until this batch touched it): upload it again from the source, once.
     for (const c of distinct) if (!(await deps.bucket.head(chunkKey(op.ownerId, c.sha256)))) await reupload(op, c, deps, src);
-    pulled = await deps.pullChunks(op.id, op.ownerId, distinct.map((c) => ({ sha256: c.sha256, length: c.length })));
+    pulled = await deps.pullChunks(op.id, op.ownerId, distinct.map((c) => ({ sha256: c.sha256, length: c.length })), seed);
   }
   op.bytes.downloaded += must(pulled, dst).downloaded;
   must(
@@ -240,11 +250,11 @@ async function reupload(op: SyncOperation, c: { path: string; offset: number; le
  * read from R2, checked against their hash again, and sent a few at a time, at most
  * CHUNK_MAX_BYTES per call. A chunk missing from R2 answers E-NOT-FOUND.
  */
-export async function pullChunksToAgent(call: FileCall, bucket: R2Bucket, operation: string, ownerId: string, chunks: ChunkRef[]): Promise<DoResult<{ downloaded: number }>> {
+export async function pullChunksToAgent(call: FileCall, bucket: R2Bucket, operation: string, ownerId: string, chunks: ChunkRef[], seed: string[] = []): Promise<DoResult<{ downloaded: number }>> {
   const wanted = chunksToUpload(chunks, new Set());
   const staged = new Set<string>();
   for (let i = 0; i < wanted.length; i += 100_000) {
-    const have = await call("files.stage.have", { operation, chunks: wanted.slice(i, i + 100_000).map((c) => c.sha256) });
+    const have = await call("files.stage.have", { operation, chunks: wanted.slice(i, i + 100_000).map((c) => c.sha256), seed });
     if (!have.ok) return have;
     for (const sha of (have.value.result as { have?: string[] } | null)?.have ?? []) staged.add(sha);
   }

@@ -7,7 +7,7 @@ import { readWholeFile } from "./read-file.ts";
 import { ScanCache } from "./scan-cache.ts";
 import { scanTree } from "./scan-tree.ts";
 import { writeFileAtomically } from "./write-file.ts";
-import { assembleFile, assembleFiles, chunkFile, chunkFiles, clearStage, readChunk, readChunks, removeIntoBackup, stageChunk, stageChunks, stagedChunks } from "./transfer-files.ts";
+import { assembleFile, assembleFiles, chunkFile, chunkFiles, clearStage, readChunk, readChunks, removeIntoBackup, seedStage, stageChunk, stageChunks, stagedChunks } from "./transfer-files.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -72,6 +72,7 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
     case "files.chunk.read":
       return { result: null, body: await readChunk(p.path, config, { offset: p.offset, length: p.length, sha256: p.sha256 }) };
     case "files.stage.have":
+      await seedStage(ctx.stagingRoot(), p.operation, p.seed, p.chunks, config, signal);
       return { result: { have: await stagedChunks(ctx.stagingRoot(), p.operation, p.chunks) } };
     case "files.stage.put":
       await stageChunk(ctx.stagingRoot(), p.operation, p.sha256, body);

@@ -36,8 +36,11 @@ async function openRegular(path: string, config: AgentConfig) {
   return { handle, st };
 }
 
-/** Every chunk of a file (FastCDC), read once as a stream, with the whole file's SHA-256. */
-export async function chunkFile(path: string, config: AgentConfig, signal?: AbortSignal): Promise<FileChunks> {
+/**
+ * Every chunk of a file (FastCDC), read once as a stream, with the whole file's SHA-256.
+ * `onChunk` sees each chunk's bytes as it is cut (they are only valid until it resolves).
+ */
+export async function chunkFile(path: string, config: AgentConfig, signal?: AbortSignal, onChunk?: (sha256: string, bytes: Uint8Array) => Promise<void>): Promise<FileChunks> {
   const { handle, st } = await openRegular(path, config);
   try {
     const whole = createHash("sha256");
@@ -65,7 +68,9 @@ export async function chunkFile(path: string, config: AgentConfig, signal?: Abor
       const len = cutPoint(buf);
       const piece = buf.subarray(0, len);
       whole.update(piece);
-      chunks.push({ offset, length: len, sha256: sha(piece) });
+      const digest = sha(piece);
+      chunks.push({ offset, length: len, sha256: digest });
+      await onChunk?.(digest, piece);
       offset += len;
       buf = buf.subarray(len);
     }
@@ -105,6 +110,26 @@ export async function stagedChunks(stagingRoot: string, operation: string, wante
     if (await lstat(join(dir, c)).then((s) => s.isFile(), () => false)) have.push(c);
   }
   return have;
+}
+
+/**
+ * Stages the wanted chunks that the destination's own files already contain (the copies a sync
+ * is about to replace), cut with the same chunker as the source's: only the chunks around a
+ * change then travel. A seed that is missing, not a regular file or unreadable adds nothing.
+ */
+export async function seedStage(stagingRoot: string, operation: string, seeds: readonly string[], wanted: readonly string[], config: AgentConfig, signal?: AbortSignal): Promise<void> {
+  if (seeds.length === 0 || wanted.length === 0) return;
+  const missing = new Set(wanted);
+  for (const c of await stagedChunks(stagingRoot, operation, wanted)) missing.delete(c);
+  for (const path of seeds) {
+    if (missing.size === 0) return;
+    await chunkFile(path, config, signal, async (digest, bytes) => {
+      if (!missing.delete(digest)) return;
+      await stageChunk(stagingRoot, operation, digest, bytes);
+    }).catch((e: unknown) => {
+      if (signal?.aborted) throw e;
+    });
+  }
 }
 
 /** Keeps one chunk if its bytes hash to what the DO said (checked on arrival). */

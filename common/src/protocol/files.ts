@@ -77,8 +77,18 @@ export const fileCallParams = {
   "files.chunks": z.strictObject({ path: instancePathSchema }),
   /** One chunk's bytes, refused (E-CONFLICT) unless they still hash to `sha256`. */
   "files.chunk.read": chunkReadSchema,
-  /** Which of these chunks the agent already holds for this operation. */
-  "files.stage.have": z.strictObject({ operation: operationIdSchema, chunks: z.array(sha256Hex).max(100_000) }),
+  /**
+   * Which of these chunks the agent already holds for this operation. `seed` names files already
+   * at the destination (the older copies a sync replaces): the agent cuts them with the same
+   * chunker first and stages the wanted chunks they contain, so a change in the middle of a large
+   * file downloads only the chunks around it (rsync's delta transfer). Best effort: a seed that is
+   * missing or unreadable is skipped; every staged chunk is checked against its hash.
+   */
+  "files.stage.have": z.strictObject({
+    operation: operationIdSchema,
+    chunks: z.array(sha256Hex).max(100_000),
+    seed: z.array(instancePathSchema).max(MAX_BATCH_FILES).default([]),
+  }),
   /** The stream's bytes are one chunk, kept for this operation if they hash to `sha256`. */
   "files.stage.put": z.strictObject({ operation: operationIdSchema, sha256: sha256Hex }),
   /** Forgets an operation's staged chunks. */

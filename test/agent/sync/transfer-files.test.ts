@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { agentConfigSchema } from "@anchorage/common";
 import { spawnSync } from "node:child_process";
-import { assembleFile, assembleFiles, chunkFile, chunkFiles, readChunk, readChunks, removeIntoBackup, stageChunk, stageChunks, stagedChunks } from "../../../agent/src/files/transfer-files.ts";
+import { assembleFile, assembleFiles, chunkFile, chunkFiles, readChunk, readChunks, removeIntoBackup, seedStage, stageChunk, stageChunks, stagedChunks } from "../../../agent/src/files/transfer-files.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const OP = "ins_test.op12345678";
@@ -155,6 +155,29 @@ describe("a sync's transfer on the agent", () => {
     await stageChunks(env.stage, OP, l!.chunks.map((c) => ({ sha256: c.sha256, length: c.length })), readFileSync(join(env.src, "a.txt")));
     await assembleFiles(env.stage, OP, [{ path: join(env.dst, "a.txt"), size: l!.size, sha256: l!.sha256, mode: l!.mode, mtime_ms: l!.mtime_ms, chunks: l!.chunks.map((c) => c.sha256) }], env.config);
     expect(readdirSync(env.dst).sort()).toEqual([`.fresh.bin.anchorage-${dead}-abcdef012345.tmp`, `.live.bin.anchorage-${process.pid}-abcdef012345.tmp`, ".notes.anchorage-1-zz.tmp.keep", "a.txt"].sort());
+  });
+
+  it("seeds the stage from the destination's older copy: only the chunks around an edit are left to send", async () => {
+    const env = setup();
+    const old = randomBytes(3_000_000);
+    const edited = new Uint8Array(old.length + 10);
+    edited.set(old.subarray(0, 1_500_000));
+    edited.set(new TextEncoder().encode("0123456789"), 1_500_000);
+    edited.set(old.subarray(1_500_000), 1_500_010);
+    writeFileSync(join(env.src, "big.bin"), edited);
+    writeFileSync(join(env.dst, "big.bin"), old);
+    const wanted = (await chunkFile(join(env.src, "big.bin"), env.config)).chunks.map((c) => c.sha256);
+    await seedStage(env.stage, OP, [join(env.dst, "big.bin"), join(env.dst, "missing.bin")], wanted, env.config);
+    const staged = await stagedChunks(env.stage, OP, wanted);
+    const left = wanted.filter((c) => !staged.includes(c));
+    expect(left.length).toBeGreaterThan(0); // the edited chunk cannot come from the old copy
+    expect(left.length).toBeLessThanOrEqual(2);
+    expect(staged.length).toBeGreaterThan(wanted.length - 3);
+    // Every staged chunk is really what its name says.
+    for (const c of staged) expect(sha(readFileSync(join(env.stage, OP, c)))).toBe(c);
+    // A seed outside the roots adds nothing (and is not an error).
+    await seedStage(env.stage, "ins_test.op87654321", ["/etc/passwd"], wanted, env.config);
+    expect(await stagedChunks(env.stage, "ins_test.op87654321", wanted)).toEqual([]);
   });
 
   it("a deletion moves the file into the backup folder", async () => {
