@@ -80,8 +80,12 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
     case "files.stage.clear":
       await clearStage(ctx.stagingRoot(), p.operation);
       return { result: null };
-    case "files.assemble":
-      return { result: await assembleFile(ctx.stagingRoot(), p as any, config) };
+    case "files.assemble": {
+      const cache = await ctx.scanCache();
+      const result = await assembleFile(ctx.stagingRoot(), p as any, config, { cache });
+      await cache.save();
+      return { result };
+    }
     case "files.remove":
       return { result: await removeIntoBackup(p.path, config) };
     case "files.chunks.many":
@@ -91,7 +95,11 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
     case "files.stage.put.many":
       await stageChunks(ctx.stagingRoot(), p.operation, p.chunks, body);
       return { result: null };
-    case "files.assemble.many":
-      return { result: { files: await assembleFiles(ctx.stagingRoot(), p.operation, p.files, config) } };
+    case "files.assemble.many": {
+      const cache = await ctx.scanCache();
+      const files = await assembleFiles(ctx.stagingRoot(), p.operation, p.files, config, cache);
+      await cache.save();
+      return { result: { files } };
+    }
   }
 }

@@ -9,6 +9,8 @@ import { RpcError } from "../rpc-error.ts";
 import { confineToRoots, isInside, whereItLeads } from "../root-paths.ts";
 import { syncDirectory } from "../home.ts";
 import { backUp } from "./write-file.ts";
+import { ContentHasher, type FileHashes } from "./hash-file.ts";
+import type { ScanCache } from "./scan-cache.ts";
 
 /**
  * The agent's half of a sync's transfer (DESIGN.md, Sync). The source lists a file's
@@ -152,9 +154,10 @@ export type AssembleParams = { operation: string; path: string; size: number; sh
  * Writes a file from staged chunks: into a temp file in the target's folder, the whole SHA-256
  * checked before anything is replaced, the replaced file copied to the backup folder, then a
  * rename, so the good file is never swapped for a half-written or wrong one. Mode and mtime are
- * the source's.
+ * the source's. With a `cache`, the new file's hashes are remembered as a scan would (the next
+ * compare of the destination reads nothing it has just written).
  */
-export async function assembleFile(stagingRoot: string, p: AssembleParams, config: AgentConfig, opts: { deferDirSync?: (dir: string) => void } = {}): Promise<{ path: string; created: boolean; backup: string | null }> {
+export async function assembleFile(stagingRoot: string, p: AssembleParams, config: AgentConfig, opts: { deferDirSync?: (dir: string) => void; cache?: ScanCache } = {}): Promise<{ path: string; created: boolean; backup: string | null }> {
   const { real, root, exists } = await confineToRoots(p.path, config);
   if (real === root) throw new RpcError("E-VALIDATION", `${p.path} is a project root, not a file`);
   if (exists && !(await lstat(real)).isFile()) throw new RpcError("E-VALIDATION", `${p.path} is not a regular file`);
@@ -166,9 +169,10 @@ export async function assembleFile(stagingRoot: string, p: AssembleParams, confi
   const temp = join(dir, `.${basename(real)}.anchorage-${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
   let renamed = false;
   let backup: string | null = null;
+  let hashes: FileHashes | undefined;
   try {
     const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    const whole = createHash("sha256");
+    const whole = new ContentHasher();
     let size = 0;
     try {
       for (const c of p.chunks) {
@@ -179,7 +183,8 @@ export async function assembleFile(stagingRoot: string, p: AssembleParams, confi
         size += bytes.length;
         await handle.write(bytes);
       }
-      if (size !== p.size || whole.digest("hex") !== p.sha256) throw new RpcError("E-CONFLICT", `${p.path}: the assembled content does not hash to ${p.sha256}; nothing replaced`);
+      hashes = whole.digest();
+      if (size !== p.size || hashes.sha256 !== p.sha256) throw new RpcError("E-CONFLICT", `${p.path}: the assembled content does not hash to ${p.sha256}; nothing replaced`);
       await handle.chmod(p.mode);
       await handle.sync();
     } finally {
@@ -190,6 +195,11 @@ export async function assembleFile(stagingRoot: string, p: AssembleParams, confi
     if (exists) backup = await backUp(real, root, new Date());
     await rename(temp, real);
     renamed = true;
+    if (opts.cache && hashes) {
+      // Stat after the rename: a write since then moved the mtime to now, which the cache refuses to trust.
+      const st = await lstat(real, { bigint: true });
+      opts.cache.set(real, { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino }, hashes, BigInt(Date.now()) * 1_000_000n);
+    }
     if (opts.deferDirSync) opts.deferDirSync(dir);
     else await syncDirectory(dir);
   } finally {
@@ -231,10 +241,10 @@ export async function stageChunks(stagingRoot: string, operation: string, chunks
  * ended: with the results in order, or with the first failure (the files written before it stay
  * written, each whole).
  */
-export async function assembleFiles(stagingRoot: string, operation: string, files: readonly Omit<AssembleParams, "operation">[], config: AgentConfig): Promise<{ path: string; created: boolean; backup: string | null }[]> {
+export async function assembleFiles(stagingRoot: string, operation: string, files: readonly Omit<AssembleParams, "operation">[], config: AgentConfig, cache?: ScanCache): Promise<{ path: string; created: boolean; backup: string | null }[]> {
   // Each folder's renames are made durable once, before answering, rather than once per file.
   const dirs = new Set<string>();
-  const results = await mapLimited(files, BATCH_CONCURRENCY, (f) => assembleFile(stagingRoot, { operation, ...f }, config, { deferDirSync: (d) => dirs.add(d) }));
+  const results = await mapLimited(files, BATCH_CONCURRENCY, (f) => assembleFile(stagingRoot, { operation, ...f }, config, { deferDirSync: (d) => dirs.add(d), cache }));
   await mapLimited([...dirs], BATCH_CONCURRENCY, async (dir) => {
     await syncDirectory(dir);
     await removeStaleTemps(dir);

@@ -5,6 +5,9 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { agentConfigSchema } from "@anchorage/common";
 import { spawnSync } from "node:child_process";
+import { ScanCache } from "../../../agent/src/files/scan-cache.ts";
+import { scanTree } from "../../../agent/src/files/scan-tree.ts";
+import { hashFile } from "../../../agent/src/files/hash-file.ts";
 import { assembleFile, assembleFiles, chunkFile, chunkFiles, readChunk, readChunks, removeIntoBackup, seedStage, stageChunk, stageChunks, stagedChunks } from "../../../agent/src/files/transfer-files.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -109,6 +112,29 @@ describe("a sync's transfer on the agent", () => {
     expect(results.map((r) => r.path)).toEqual(files.map((f) => f.path));
     for (const n of names) expect(readFileSync(join(env.dst, n), "utf8")).toBe(readFileSync(join(env.src, n), "utf8"));
     expect(readdirSync(join(env.dst, "dir0")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("remembers the files it writes in the scan cache: the next scan of the destination reads none of them, and agrees with a real hash", async () => {
+    const env = setup();
+    const names = ["a.txt", "crlf.txt", "bin.dat", "deep/er/c.txt"];
+    const contents = [Buffer.from("one\ntwo\n"), Buffer.from("one\r\ntwo\r\n"), Buffer.from(randomBytes(300_000)), Buffer.from("")];
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    for (const [i, n] of names.entries()) {
+      mkdirSync(join(env.src, n, ".."), { recursive: true });
+      writeFileSync(join(env.src, n), contents[i]!);
+      utimesSync(join(env.src, n), anHourAgo, anHourAgo);
+    }
+    const paths = names.map((n) => join(env.src, n));
+    const lists = await chunkFiles(paths, env.config);
+    const reads = lists.flatMap((l, i) => l.chunks.map((c) => ({ ...c, path: paths[i]! })));
+    await stageChunks(env.stage, OP, reads.map((r) => ({ sha256: r.sha256, length: r.length })), await readChunks(reads, env.config));
+    const cache = ScanCache.ephemeral();
+    await assembleFiles(env.stage, OP, lists.map((l, i) => ({ path: join(env.dst, names[i]!), size: l.size, sha256: l.sha256, mode: l.mode, mtime_ms: l.mtime_ms, chunks: l.chunks.map((c) => c.sha256) })), env.config, cache);
+    const hashed: string[] = [];
+    const scan = await scanTree(env.dst, { exclude: [], verify: false, cache, hash: (p) => (hashed.push(p), hashFile(p)) });
+    expect(hashed).toEqual([]);
+    expect(scan.files.map((f) => f.path).sort()).toEqual([...names].sort());
+    for (const f of scan.files) expect({ sha256: f.sha256, md5: f.md5, text: f.text }).toEqual(await hashFile(join(env.dst, f.path)));
   });
 
   it("a batch refuses bytes that do not add up or do not hash, and a wrong file in a batch replaces nothing of its own", async () => {
