@@ -213,7 +213,8 @@ export class InstanceDO extends DurableObject<Env> {
         this.state.setMeta("tty_revoked", undefined);
         this.syncs.resume({ agentBack: true }); // syncs waiting for this agent carry on now
         this.wakeSyncSources(); // and those other instances run to this one
-        await this.mirrors.agentConnected(); // which of its folders to watch; failed checks again
+        // Which of its folders to watch; failed checks again. Mirror bookkeeping failing (D1 away) must not fail the hello.
+        await this.mirrors.agentConnected().catch((e: unknown) => console.error(`mirrors on connect: ${(e as Error).message}`));
         return;
       }
       case "mirror-changed": {

@@ -102,6 +102,11 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     await expect.poll(() => screenLines(page), { timeout: 15_000 }).toContain("after-2");
     expect((await screenLines(page)).filter((l) => l === "42")).toHaveLength(1);
 
+    // A quick command is typed into the shell, Enter included: `pwd` prints the shell's folder, the first root.
+    await page.getByRole("button", { name: "Where am I: types pwd && ls -la" }).click();
+    await expect.poll(() => screenLines(page), { timeout: 15_000 }).toContain(root);
+    expect((await screenLines(page)).some((l) => l.endsWith(" app"))).toBe(true);
+
     // Closing the tab ends the shell on the instance, not just the socket.
     await page.getByRole("button", { name: "Close Terminal 1" }).click();
     await expect.poll(() => page.getByRole("tab").count()).toBe(0);
@@ -129,6 +134,17 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     await page.keyboard.press("Escape");
     await page.keyboard.press("Tab");
     expect(await second.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(false);
+  });
+
+  it("shows the agent's config as it reported it, and the command that anchors another machine with this address", async () => {
+    await page.getByText("Config", { exact: true }).click();
+    const config = page.getByRole("region", { name: `${instanceName}'s config` }).or(page.getByLabel(`${instanceName}'s config`));
+    await config.waitFor();
+    const text = (await config.textContent()) ?? "";
+    expect(JSON.parse(text)).toMatchObject({ name: "dash-box", roots: [root], terminal: { shell: "/bin/bash" } });
+    const command = `npx anchorage anchor http://localhost:${inject("port")} && npx anchorage run`;
+    await page.getByText("Anchor a machine", { exact: true }).click();
+    expect(await page.locator("#anchor-command-text").textContent()).toBe(command);
   });
 
   it("stages an untracked file, commits it, and shows the commit in the history", async () => {

@@ -122,7 +122,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
 
     await page.getByRole("button", { name: "Rename passkey First key" }).click();
     await page.getByLabel("New name for First key").fill("Work laptop");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByRole("status").filter({ hasText: "Passkey renamed to “Work laptop”." }).waitFor();
 
     await page.getByRole("button", { name: "Delete passkey Second key" }).click();

@@ -6,13 +6,14 @@ import { TerminalPanel } from "../terminal/terminal-panel.tsx";
 import { formatDate, formatUptime, formatUsage } from "../format.ts";
 import { LazyScreen } from "../lazy-screens.tsx";
 import { CommandRunner, type CommandRequest } from "./command-runner.tsx";
+import { ConfigPanel } from "./config-panel.tsx";
 import { InstanceToolbar } from "./instance-toolbar.tsx";
 import { instanceStatus, relationLabel, StateBadge } from "./labels.tsx";
 import { LogsPanel } from "./logs-panel.tsx";
 import { RecentActions } from "./recent-actions.tsx";
 import type { Hub } from "./use-events.ts";
 
-/** One instance opened: its quick actions (kept in view), its facts, its health charts, a command form, a terminal, its past sessions and git (each with permission), what was run, and its logs. */
+/** One instance opened: its quick actions (kept in view), its facts, its health charts, a command form, a terminal, its past sessions and git (each with permission), what was run, its logs and its config. */
 export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instance: Instance; hub: Hub; focus: boolean; onExpired: () => void }) {
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focus);
   // Bumped when a command finishes, so the recent actions are fetched again.
@@ -87,6 +88,7 @@ export function InstanceDetails({ instance: i, hub, focus, onExpired }: { instan
       {canGit && <GitPanel instance={i} hub={hub} onExpired={onExpired} />}
       <RecentActions instanceId={i.id} hub={hub} refreshKey={runs} onExpired={onExpired} />
       <LogsPanel instanceId={i.id} hub={hub} onExpired={onExpired} />
+      <ConfigPanel instance={i} onExpired={onExpired} />
     </section>
   );
 }

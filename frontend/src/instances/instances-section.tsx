@@ -1,6 +1,7 @@
 import type { Instance, InstanceUpdateEvent } from "@anchorage/common";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Alert } from "../alert.tsx";
+import { AnchorCommand } from "./anchor-command.tsx";
 import { ApiError, listInstances } from "../api.ts";
 import { formatBytes, formatDate } from "../format.ts";
 import { LazyScreen } from "../lazy-screens.tsx";
@@ -105,7 +106,7 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
         {instances === null ? (
           !error && <p class="muted">Loading instances…</p>
         ) : instances.length === 0 ? (
-          <p class="muted">No instances yet. Run the agent's anchor command on a machine to add one here.</p>
+          <p class="muted">No instances yet. Run the anchor command below on a machine to add one here.</p>
         ) : (
           <div class="table-scroll" role="region" aria-labelledby="instances-title" tabIndex={0}>
             <table class="instances">
@@ -159,6 +160,7 @@ export function InstancesSection({ onExpired }: { onExpired: () => void }) {
           </div>
         )}
         {instances && instances.length > 1 && !selected && <p class="muted hint-below">Open an instance's details to run commands and read its logs.</p>}
+        {instances !== null && <AnchorCommand open={instances.length === 0} />}
       </section>
       {selected && <InstanceDetails key={selected.id} instance={selected} hub={hub} focus={focusDetails} onExpired={onExpired} />}
       <LazyScreen title="Proxies" render={(s) => <s.ProxiesSection hub={hub} instances={instances} onExpired={onExpired} />} />

@@ -44,6 +44,20 @@ export function stateText(s: TerminalState): string {
   }
 }
 
+/**
+ * Lines a click types into the shell (then Enter), for what people run most when they open a
+ * terminal on a machine. They are typed, not run behind the shell's back: the shell, its history
+ * and Ctrl-C work on them as on anything typed.
+ */
+export const QUICK_COMMANDS: readonly { label: string; line: string }[] = [
+  { label: "Where am I", line: "pwd && ls -la" },
+  { label: "Git status", line: "git status" },
+  { label: "Disk", line: "df -h" },
+  { label: "Memory", line: "free -h" },
+  { label: "Processes", line: "ps aux --sort=-%cpu | head -15" },
+  { label: "Clear", line: "clear" },
+];
+
 const tone = (s: TerminalState) => (s.kind === "open" ? "ok" : s.kind === "ended" ? "bad" : "muted");
 
 export function TerminalView({ instanceId, label, screenReader, online, state, onState, onClose, shouldEnd, onExpired }: TerminalViewProps) {
@@ -153,6 +167,23 @@ export function TerminalView({ instanceId, label, screenReader, online, state, o
         <button type="button" class="danger" onClick={onClose}>
           Close<span class="visually-hidden"> {label}</span>
         </button>
+      </div>
+      <div class="quick-commands" role="group" aria-label={`Quick commands for ${label}`}>
+        {QUICK_COMMANDS.map((q) => (
+          <button
+            key={q.label}
+            type="button"
+            title={q.line}
+            aria-label={`${q.label}: types ${q.line}`}
+            disabled={state.kind !== "open"}
+            onClick={() => {
+              socket.current?.send(`${q.line}\r`);
+              term.current?.focus();
+            }}
+          >
+            {q.label}
+          </button>
+        ))}
       </div>
       <p id={hintId} class="hint">
         Keys go to the shell, Tab included. Press Escape, then Tab, to move focus out of the terminal.
