@@ -7,7 +7,7 @@ import { readWholeFile } from "./read-file.ts";
 import { ScanCache } from "./scan-cache.ts";
 import { scanTree } from "./scan-tree.ts";
 import { writeFileAtomically } from "./write-file.ts";
-import { assembleFile, assembleFiles, chunkFile, chunkFiles, clearStage, readChunk, readChunks, removeIntoBackup, seedStage, stageChunk, stageChunks, stagedChunks } from "./transfer-files.ts";
+import { assembleFile, assembleFiles, chunkFile, chunkFiles, clearStage, readChunk, readChunks, removeIntoBackup, seedStage, stageChunk, stageChunks } from "./transfer-files.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -72,20 +72,17 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
     case "files.chunk.read":
       return { result: null, body: await readChunk(p.path, config, { offset: p.offset, length: p.length, sha256: p.sha256 }) };
     case "files.stage.have":
-      await seedStage(ctx.stagingRoot(), p.operation, p.seed, p.chunks, config, signal);
-      return { result: { have: await stagedChunks(ctx.stagingRoot(), p.operation, p.chunks) } };
+      return { result: { have: await seedStage(ctx.stagingRoot(), p.operation, p.seed, p.chunks, config, signal) } };
     case "files.stage.put":
       await stageChunk(ctx.stagingRoot(), p.operation, p.sha256, body);
       return { result: null };
     case "files.stage.clear":
       await clearStage(ctx.stagingRoot(), p.operation);
       return { result: null };
-    case "files.assemble": {
-      const cache = await ctx.scanCache();
-      const result = await assembleFile(ctx.stagingRoot(), p as any, config, { cache });
-      await cache.save();
-      return { result };
-    }
+    // The hashes go into the cache in memory; the next scan (a sync's compare) writes it out, so a
+    // batch does not rewrite the whole cache file. An agent stopped before then only hashes again.
+    case "files.assemble":
+      return { result: await assembleFile(ctx.stagingRoot(), p as any, config, { cache: await ctx.scanCache() }) };
     case "files.remove":
       return { result: await removeIntoBackup(p.path, config) };
     case "files.chunks.many":
@@ -95,11 +92,7 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
     case "files.stage.put.many":
       await stageChunks(ctx.stagingRoot(), p.operation, p.chunks, body);
       return { result: null };
-    case "files.assemble.many": {
-      const cache = await ctx.scanCache();
-      const files = await assembleFiles(ctx.stagingRoot(), p.operation, p.files, config, cache);
-      await cache.save();
-      return { result: { files } };
-    }
+    case "files.assemble.many":
+      return { result: { files: await assembleFiles(ctx.stagingRoot(), p.operation, p.files, config, await ctx.scanCache()) } };
   }
 }

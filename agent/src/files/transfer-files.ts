@@ -115,23 +115,26 @@ export async function stagedChunks(stagingRoot: string, operation: string, wante
 }
 
 /**
- * Stages the wanted chunks that the destination's own files already contain (the copies a sync
- * is about to replace), cut with the same chunker as the source's: only the chunks around a
- * change then travel. A seed that is missing, not a regular file or unreadable adds nothing.
+ * Which wanted chunks are staged, after staging those the destination's own files already
+ * contain (the copies a sync is about to replace), cut with the same chunker as the source's:
+ * only the chunks around a change then travel. A seed that is missing, not a regular file or
+ * unreadable adds nothing.
  */
-export async function seedStage(stagingRoot: string, operation: string, seeds: readonly string[], wanted: readonly string[], config: AgentConfig, signal?: AbortSignal): Promise<void> {
-  if (seeds.length === 0 || wanted.length === 0) return;
+export async function seedStage(stagingRoot: string, operation: string, seeds: readonly string[], wanted: readonly string[], config: AgentConfig, signal?: AbortSignal): Promise<string[]> {
+  const have = await stagedChunks(stagingRoot, operation, wanted);
   const missing = new Set(wanted);
-  for (const c of await stagedChunks(stagingRoot, operation, wanted)) missing.delete(c);
+  for (const c of have) missing.delete(c);
   for (const path of seeds) {
-    if (missing.size === 0) return;
+    if (missing.size === 0) break;
     await chunkFile(path, config, signal, async (digest, bytes) => {
       if (!missing.delete(digest)) return;
       await stageChunk(stagingRoot, operation, digest, bytes);
+      have.push(digest);
     }).catch((e: unknown) => {
       if (signal?.aborted) throw e;
     });
   }
+  return have;
 }
 
 /** Keeps one chunk if its bytes hash to what the DO said (checked on arrival). */

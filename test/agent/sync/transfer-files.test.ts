@@ -193,8 +193,9 @@ describe("a sync's transfer on the agent", () => {
     writeFileSync(join(env.src, "big.bin"), edited);
     writeFileSync(join(env.dst, "big.bin"), old);
     const wanted = (await chunkFile(join(env.src, "big.bin"), env.config)).chunks.map((c) => c.sha256);
-    await seedStage(env.stage, OP, [join(env.dst, "big.bin"), join(env.dst, "missing.bin")], wanted, env.config);
+    const answered = await seedStage(env.stage, OP, [join(env.dst, "big.bin"), join(env.dst, "missing.bin")], wanted, env.config);
     const staged = await stagedChunks(env.stage, OP, wanted);
+    expect([...answered].sort()).toEqual([...staged].sort()); // what files.stage.have answers
     const left = wanted.filter((c) => !staged.includes(c));
     expect(left.length).toBeGreaterThan(0); // the edited chunk cannot come from the old copy
     expect(left.length).toBeLessThanOrEqual(2);
