@@ -6,6 +6,7 @@ import { Field } from "../field.tsx";
 import { FailureAlert } from "../tokens/failure-alert.tsx";
 import { toFormFailure, type FormFailure } from "../tokens/form-failure.ts";
 import { createUser } from "./admin-api.ts";
+import { FormActions } from "../form-actions.tsx";
 
 interface CreateUserFormProps {
   passwordPolicy?: AuthConfig["password_policy"];
@@ -64,14 +65,7 @@ export function CreateUserForm({ passwordPolicy, onCreated, onCancel, onExpired 
       <label class="check">
         <input type="checkbox" name="admin" value="1" /> Admin too (sees and manages everything)
       </label>
-      <div class="button-row">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Creating…" : "Create user"}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Create user" busyLabel="Creating…" busy={busy} onCancel={onCancel} />
     </form>
   );
 }

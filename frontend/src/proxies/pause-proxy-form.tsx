@@ -2,6 +2,7 @@ import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Alert } from "../alert.tsx";
 import { REASON_MAX, reasonProblem } from "./proxy-view.ts";
+import { FormActions } from "../form-actions.tsx";
 
 interface PauseProxyFormProps {
   id: string;
@@ -56,14 +57,7 @@ export function PauseProxyForm({ id, name, busy, reasonError, error, onPause, on
           </p>
         )}
       </div>
-      <div class="button-row">
-        <button type="submit" class="danger" disabled={busy}>
-          {busy ? "Pausing…" : "Pause proxy"}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Pause proxy" busyLabel="Pausing…" tone="danger" busy={busy} onCancel={onCancel} />
     </form>
   );
 }

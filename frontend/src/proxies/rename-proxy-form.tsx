@@ -2,6 +2,7 @@ import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import { Alert } from "../alert.tsx";
 import { Field } from "../field.tsx";
+import { FormActions } from "../form-actions.tsx";
 
 interface RenameProxyFormProps {
   id: string;
@@ -44,17 +45,11 @@ export function RenameProxyForm({ id, slug, busy, slugError, error, onRename, on
         hint="Lowercase letters, digits and inner hyphens, 2 to 63. Its addresses change with it; the old ones stop working."
         error={slugError}
       />
-      <div class="button-row">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Renaming…" : "Rename proxy"}
-        </button>
+      <FormActions submit="Rename proxy" busyLabel="Renaming…" busy={busy} onCancel={onCancel}>
         <button type="button" onClick={() => onRename(null)} disabled={busy}>
           Use the config's name
         </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      </FormActions>
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { FailureAlert } from "../tokens/failure-alert.tsx";
 import { localFailure, toFormFailure, type FormFailure } from "../tokens/form-failure.ts";
 import { createBody, draftFromShare, draftProblems, newShareDraft, PERMISSION_WORDS, setPermission, shareableActions, updateBody, type Share, type ShareDraft } from "./share-draft.ts";
 import { saveShare } from "./shares-api.ts";
+import { FormActions } from "../form-actions.tsx";
 
 const FIELDS = ["grantee_email", "instance_id", "permissions", "expires_at", "enabled"] as const;
 const CHECK_BEFORE_SENDING = "Some fields need attention: see the messages beside them.";
@@ -159,14 +160,7 @@ export function ShareForm({ id, owned, original, subject, onSaved, onCancel, onE
           {errorText("enabled")}
         </div>
       )}
-      <div class="button-row">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Saving…" : creating ? "Share" : "Save changes"}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit={creating ? "Share" : "Save changes"} busyLabel="Saving…" busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -7,6 +7,7 @@ import { localFailure, SCOPES_NEED_ATTENTION, toFormFailure, type FormFailure } 
 import { ScopeBuilder, useScopeRows } from "./scope-builder.tsx";
 import { newDraft, type ScopeContext } from "./scope-drafts.ts";
 import { createServiceAccount, type ServiceAccount } from "./tokens-api.ts";
+import { FormActions } from "../form-actions.tsx";
 
 const FIELDS = ["name", "description", "scopes"] as const;
 
@@ -68,14 +69,7 @@ export function CreateServiceAccountForm({ ctx, instancesNote, onCreated, onCanc
         )}
       </div>
       <ScopeBuilder id="new-account-scopes" scopes={scopes} ctx={ctx} listError={failure?.fields.scopes} instancesNote={instancesNote} />
-      <div class="button-row">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Creating service account…" : "Create service account"}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Create service account" busyLabel="Creating service account…" busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -7,6 +7,7 @@ import { localFailure, SCOPES_NEED_ATTENTION, toFormFailure, type FormFailure } 
 import { ScopeBuilder, useScopeRows } from "./scope-builder.tsx";
 import { newDraft, type ScopeContext } from "./scope-drafts.ts";
 import type { CreatedToken, ExpiryDays, ScopeGrant } from "./tokens-api.ts";
+import { FormActions } from "../form-actions.tsx";
 
 /** The lifetimes offered; 90 days is picked first (the server's own default). */
 const EXPIRY_CHOICES: readonly { value: string; days: ExpiryDays; label: string }[] = [
@@ -101,14 +102,7 @@ export function CreateTokenForm({ id, ctx, instancesNote, create, onCreated, onC
       ) : (
         <p class="hint">It can do what the service account's scopes allow, and follows them when they change.</p>
       )}
-      <div class="button-row">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Creating token…" : "Create token"}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Create token" busyLabel="Creating token…" busy={busy} onCancel={onCancel} />
     </form>
   );
 }

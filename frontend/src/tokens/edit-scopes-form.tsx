@@ -6,6 +6,7 @@ import { localFailure, SCOPES_NEED_ATTENTION, toFormFailure, type FormFailure } 
 import { ScopeBuilder, useScopeRows } from "./scope-builder.tsx";
 import { grantDraft, type ScopeContext } from "./scope-drafts.ts";
 import { setServiceAccountScopes, type ServiceAccount } from "./tokens-api.ts";
+import { FormActions } from "../form-actions.tsx";
 
 interface Props {
   account: ServiceAccount;
@@ -44,14 +45,7 @@ export function EditScopesForm({ account, ctx, instancesNote, onSaved, onCancel,
       {failure && <FailureAlert key={failure.attempt} failure={failure} />}
       <ScopeBuilder id={`edit-scopes-${account.id}`} scopes={scopes} ctx={ctx} listError={failure?.fields.scopes} instancesNote={instancesNote} legend="Change the scopes" />
       <p class="hint">Saving raises the account's version; every token of it follows the new scopes from its next request.</p>
-      <div class="button-row">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Saving scopes…" : "Save scopes"}
-        </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Save scopes" busyLabel="Saving scopes…" busy={busy} onCancel={onCancel} />
     </form>
   );
 }
