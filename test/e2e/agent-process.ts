@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { base } from "./http-client.ts";
+import { api, base } from "./http-client.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 export const NODE = join(ROOT, "node_modules/.bin/node");
@@ -37,4 +37,9 @@ export async function startAgent(token: string, configYaml: string) {
   const instanceId = /as (ins_\S+)/.exec(a.output())![1]!;
   const run = anchorage(["run", "--home", home]);
   return { home, instanceId, run, restart: () => anchorage(["run", "--home", home]) };
+}
+
+/** Waits until every one of these instances is online, as its owner sees it through the API. */
+export async function untilOnline(token: string, ids: string[], ms = 20_000): Promise<void> {
+  for (const id of ids) await until(async () => (await api(`/api/cloud/instance/${id}`, { token })).body.status === "online", ms);
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, base as baseUrl } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
-import { startAgent, until } from "./agent-process.ts";
+import { startAgent, until, untilOnline } from "./agent-process.ts";
 
 /**
  * Files end to end: `npm start`, two real agents each with a real project root in a temp dir,
@@ -57,9 +57,7 @@ describe("files", () => {
     owner = await freshUser("files-owner");
     a = await startAgent(owner.token, `name: files-a\nroots: [${JSON.stringify(rootA)}]\n`);
     b = await startAgent(owner.token, `name: files-b\nroots: [${JSON.stringify(rootB)}]\n`);
-    for (const id of [a.instanceId, b.instanceId]) {
-      await until(async () => (await api(`/api/cloud/instance/${id}`, { token: owner.token })).body.status === "online", 20_000);
-    }
+    await untilOnline(owner.token, [a.instanceId, b.instanceId]);
   });
   afterAll(() => {
     a?.run.child.kill("SIGKILL");

@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
-import { startAgent, until } from "./agent-process.ts";
+import { startAgent, until, untilOnline } from "./agent-process.ts";
 
 /** MCP's sync tools end to end: the SDK client, `npm start`, two real agents and real folders. */
 describe("MCP sync tools", () => {
@@ -33,7 +33,7 @@ describe("MCP sync tools", () => {
     writeFileSync(join(rootA, "src", "two.txt"), "two\n");
     a = await startAgent(owner.token, `name: mcp-sync-a\nroots: [${JSON.stringify(rootA)}]\n`);
     b = await startAgent(owner.token, `name: mcp-sync-b\nroots: [${JSON.stringify(rootB)}]\n`);
-    for (const id of [a.instanceId, b.instanceId]) await until(async () => (await api(`/api/cloud/instance/${id}`, { token: owner.token })).body.status === "online", 20_000);
+    await untilOnline(owner.token, [a.instanceId, b.instanceId]);
     const t = await api("/api/tokens", { token: owner.token, body: { name: "mcp sync", scopes: [{ scope: `cloud.${owner.id}.instances`, actions: ["read", "sync"] }] } });
     client = new Client({ name: "e2e", version: "1.0.0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(`http://localhost:${inject("port")}/mcp`), { requestInit: { headers: { authorization: `Bearer ${t.body.token}` } } }));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
-import { startAgent, until } from "./agent-process.ts";
+import { startAgent, until, untilOnline } from "./agent-process.ts";
 
 /**
  * Mirrors end to end: `npm start`, two real agents with real roots in temp dirs. A push mirror is
@@ -53,9 +53,7 @@ describe("mirrors between two instances", () => {
     owner = await freshUser("mirror-owner");
     a = await startAgent(owner.token, `name: mirror-a\nroots: [${JSON.stringify(rootA)}, ${JSON.stringify(rootC)}]\n`);
     b = await startAgent(owner.token, `name: mirror-b\nroots: [${JSON.stringify(rootB)}, ${JSON.stringify(rootD)}]\n`);
-    for (const id of [a.instanceId, b.instanceId]) {
-      await until(async () => (await api(`/api/cloud/instance/${id}`, { token: owner.token })).body.status === "online", 20_000);
-    }
+    await untilOnline(owner.token, [a.instanceId, b.instanceId]);
   });
   afterAll(() => {
     a?.run.child.kill("SIGKILL");

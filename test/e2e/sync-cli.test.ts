@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
-import { NODE, startAgent, until } from "./agent-process.ts";
+import { NODE, startAgent, until, untilOnline } from "./agent-process.ts";
 
 /**
  * `anchorage sync` end to end: the real CLI as a process, run from agent A's home against
@@ -51,9 +51,7 @@ describe("anchorage sync (the CLI)", () => {
     owner = await freshUser("sync-cli");
     a = await startAgent(owner.token, `name: cli-a-${tag}\nroots: [${JSON.stringify(rootA)}]\n`);
     b = await startAgent(owner.token, `name: cli-b-${tag}\nroots: [${JSON.stringify(rootB)}]\n`);
-    for (const id of [a.instanceId, b.instanceId]) {
-      await until(async () => (await api(`/api/cloud/instance/${id}`, { token: owner.token })).body.status === "online", 20_000);
-    }
+    await untilOnline(owner.token, [a.instanceId, b.instanceId]);
     const t = await api("/api/tokens", { token: owner.token, body: { name: "sync cli", scopes: [{ scope: `cloud.${owner.id}.instances`, actions: ["read", "sync"] }] } });
     expect(t.status).toBe(201);
     token = t.body.token;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
-import { startAgent, until } from "./agent-process.ts";
+import { startAgent, until, untilOnline } from "./agent-process.ts";
 
 /**
  * Issue #7's resume, end to end: `npm start`, two real agents, a 200 MB file of random bytes.
@@ -52,9 +52,7 @@ describe("a sync resumes after its agents are killed mid-way", () => {
     owner = await freshUser("sync-resume");
     a = await startAgent(owner.token, `name: resume-a\nroots: [${JSON.stringify(rootA)}]\n`);
     b = await startAgent(owner.token, `name: resume-b\nroots: [${JSON.stringify(rootB)}]\n`);
-    for (const id of [a.instanceId, b.instanceId]) {
-      await until(async () => (await api(`/api/cloud/instance/${id}`, { token: owner.token })).body.status === "online", 60_000);
-    }
+    await untilOnline(owner.token, [a.instanceId, b.instanceId], 60_000);
   }, 240_000); // 200 MB written and hashed, two agents started: slow on a busy machine
   afterAll(() => {
     for (const c of [a?.run.child, b?.run.child, ...killed]) c?.kill("SIGKILL");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
-import { startAgent, until } from "./agent-process.ts";
+import { startAgent, until, untilOnline } from "./agent-process.ts";
 
 /**
  * Sync end to end: `npm start`, two real agents with real roots in temp dirs, a tree of text,
@@ -77,9 +77,7 @@ describe("sync between two instances", () => {
     owner = await freshUser("sync-owner");
     a = await startAgent(owner.token, `name: sync-a\nroots: [${JSON.stringify(rootA)}]\n`);
     b = await startAgent(owner.token, `name: sync-b\nroots: [${JSON.stringify(rootB)}]\n`);
-    for (const id of [a.instanceId, b.instanceId]) {
-      await until(async () => (await api(`/api/cloud/instance/${id}`, { token: owner.token })).body.status === "online", 20_000);
-    }
+    await untilOnline(owner.token, [a.instanceId, b.instanceId]);
   });
   afterAll(() => {
     a?.run.child.kill("SIGKILL");
