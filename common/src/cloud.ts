@@ -118,7 +118,8 @@ export const shareSchema = z.object({
   id: z.string(),
   owner_id: z.string(),
   owner_email: z.string().optional(),
-  grantee_id: z.string(),
+  /** Only on shares you received (it is you): a share you gave names its grantee by email, whether or not that email has an account yet. */
+  grantee_id: z.string().optional(),
   grantee_email: z.string().optional(),
   instance_id: z.string().nullable(),
   permissions: z.array(z.string()),

@@ -135,6 +135,29 @@ export const cloudShares = sqliteTable(
   (t) => [index("cloud_shares_grantee_idx").on(t.granteeId), index("cloud_shares_owner_idx").on(t.ownerId)],
 );
 
+/**
+ * A share offered to an email that has no account yet. It grants nothing: permit() reads only
+ * cloud_shares. When someone with that email starts a session it moves there, id and all; until
+ * then its owner sees it exactly as a share to an existing account (no enumeration of accounts).
+ */
+export const pendingShares = sqliteTable(
+  "pending_shares",
+  {
+    id: text("id").primaryKey(), // "shr_…", kept when it becomes a cloud_shares row
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    granteeEmail: text("grantee_email_normalized").notNull(),
+    instanceId: text("instance_id").references(() => instances.id, { onDelete: "cascade" }),
+    permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    expiresAt: text("expires_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("pending_shares_email_idx").on(t.granteeEmail), index("pending_shares_owner_idx").on(t.ownerId)],
+);
+
 /** Short-lived, single-use tokens that let an agent register one instance for a user. */
 export const anchorTokens = sqliteTable("anchor_tokens", {
   tokenHash: text("token_hash").primaryKey(),
@@ -149,6 +172,7 @@ export const anchorTokens = sqliteTable("anchor_tokens", {
 
 export type InstanceRow = typeof instances.$inferSelect;
 export type ShareRow = typeof cloudShares.$inferSelect;
+export type PendingShareRow = typeof pendingShares.$inferSelect;
 
 /** RFC 8628 device authorization requests: the CLI polls, a signed-in user approves in the browser. */
 export const deviceCodes = sqliteTable(

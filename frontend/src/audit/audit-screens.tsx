@@ -23,7 +23,7 @@ export function AuditScreens({ user, onExpired }: { user: User; onExpired: () =>
     listShares().then(
       ({ given, received }) =>
         add([
-          ...given.flatMap((s) => (s.grantee_email ? [[s.grantee_id, s.grantee_email] as const] : [])),
+          ...given.flatMap((s) => (s.grantee_id && s.grantee_email ? [[s.grantee_id, s.grantee_email] as const] : [])),
           ...received.flatMap((s) => (s.owner_email ? [[s.owner_id, s.owner_email] as const] : [])),
         ]),
       () => {},

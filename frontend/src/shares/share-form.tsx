@@ -45,13 +45,11 @@ export function ShareForm({ id, owned, original, subject, onSaved, onCancel, onE
     setFailure(null);
     try {
       const saved = await saveShare(original ? updateBody(original, draft) : createBody(draft));
-      // The answer to a save names nobody by email; the form knows who it was.
+      // The answer names the grantee by email (never by id: it does not say whether the address has an account).
       onSaved({ ...saved, grantee_email: saved.grantee_email ?? original?.grantee_email ?? draft.email.trim() });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return onExpired();
       const f = toFormFailure(err, FIELDS, (failure?.attempt ?? 0) + 1);
-      // "user not found" names no field, but it is about the email.
-      if (err instanceof ApiError && err.code === "E-NOT-FOUND" && /^user\b/.test(err.message)) f.fields.grantee_email ??= "No active account has this email address.";
       setFailure(f);
       setBusy(false);
     }

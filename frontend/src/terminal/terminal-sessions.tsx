@@ -71,7 +71,7 @@ export function TerminalSessions({ instance, hub, onExpired }: { instance: Insta
     // Who the other people are: the owner sees sharees' sessions, and knows their emails from the shares given.
     if (instance.relation === "owner")
       listShares().then(
-        (s) => setNames(new Map(s.given.filter((g) => g.grantee_email).map((g) => [g.grantee_id, g.grantee_email!]))),
+        (s) => setNames(new Map(s.given.flatMap((g) => (g.grantee_id && g.grantee_email ? [[g.grantee_id, g.grantee_email] as const] : [])))),
         () => {}, // only names: ids are shown instead
       );
   }, []);

@@ -8,6 +8,7 @@ import { setSessionCookies } from "../cookies.ts";
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from "../tokens/access-token.ts";
 import { createSession, REFRESH_TOKEN_TTL_SECONDS } from "./session-store.ts";
 import { notifyNewSignIn } from "./notify-new-sign-in.ts";
+import { claimPendingShares } from "../../cloud/shares/pending-shares.ts";
 
 type Transport = "bearer" | "cookie";
 
@@ -41,8 +42,12 @@ export async function deliverSession(
   };
 }
 
-/** Starts a new session for a user who has just proven who they are (and mails them if it comes from a new address). */
+/**
+ * Starts a new session for a user who has just proven who they are (and mails them if it comes
+ * from a new address). Shares offered to their email before they had an account become theirs now.
+ */
 export async function startSession(c: Context<AppEnv>, user: UserRow, provider: string, transport: Transport): Promise<SessionResponse> {
+  await claimPendingShares(c.env.DB, user);
   const { session, refreshToken } = await createSession(c.get("db"), {
     userId: user.id,
     provider,

@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { shareDeleteRequestSchema, shareSaveRequestSchema, shareSchema, shareableActions, type ShareableAction } from "@anchorage/common";
@@ -6,39 +7,48 @@ import { newRouter } from "../../http/router.ts";
 import { AppError, notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
-import { cloudShares, type ShareRow } from "../../db/schema.ts";
+import { cloudShares, pendingShares, type ShareRow } from "../../db/schema.ts";
+import type { AppEnv } from "../../http/app-env.ts";
+import { enforceRateLimits, RATE_LIMITS } from "../../auth/rate-limit/rate-limits.ts";
 import { newId, nowIso } from "../../ids.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { actorDetail } from "../../auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { findUserByEmail, findUserById } from "../../users/users.ts";
+import { findUserByEmail, findUserById, normalizeEmail } from "../../users/users.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import { assertPermit } from "../../auth/permit.ts";
-import { sharesOf, instancesOfShare } from "./share-store.ts";
+import { sharesGiven, sharesOf, instancesOfShare, type GivenShare } from "./share-store.ts";
 import { closeRevokedTerminals } from "../terminal/close-terminals.ts";
 import { notifyShareGranted } from "./notify-share-granted.ts";
+import { notifyShareInvited } from "./notify-share-invited.ts";
 
 export const shareRoutes = newRouter();
 const tags = ["shares"];
 
-const isActive = (s: ShareRow, now = Date.now()) => s.enabled && (s.expiresAt === null || Date.parse(s.expiresAt) > now);
+const isActive = (s: Pick<ShareRow, "enabled" | "expiresAt">, now = Date.now()) => s.enabled && (s.expiresAt === null || Date.parse(s.expiresAt) > now);
 
-function toShareView(s: ShareRow, emails: { owner?: string; grantee?: string } = {}) {
-  return {
-    id: s.id,
-    owner_id: s.ownerId,
-    ...(emails.owner ? { owner_email: emails.owner } : {}),
-    grantee_id: s.granteeId,
-    ...(emails.grantee ? { grantee_email: emails.grantee } : {}),
-    instance_id: s.instanceId,
-    permissions: s.permissions,
-    enabled: s.enabled,
-    expires_at: s.expiresAt,
-    active: isActive(s),
-    created_at: s.createdAt,
-    updated_at: s.updatedAt,
-  };
+/** A share its grantee received: the owner's id and email, their own id. */
+function toReceivedView(s: ShareRow, ownerEmail: string) {
+  return { id: s.id, owner_id: s.ownerId, owner_email: ownerEmail, grantee_id: s.granteeId, ...terms(s) };
 }
+
+/**
+ * A share its owner gave: to an email, with no grantee id, the same whether that email had an
+ * account or the share is pending until it does (so saving a share tells nobody who has one).
+ */
+function toGivenView(s: GivenShare) {
+  return { id: s.id, owner_id: s.ownerId, grantee_email: s.granteeEmail, ...terms(s) };
+}
+
+const terms = (s: Omit<ShareRow, "granteeId">) => ({
+  instance_id: s.instanceId,
+  permissions: s.permissions,
+  enabled: s.enabled,
+  expires_at: s.expiresAt,
+  active: isActive(s),
+  created_at: s.createdAt,
+  updated_at: s.updatedAt,
+});
 
 shareRoutes.openapi(
   createRoute({ method: "get", path: "/list", tags, ...signedIn, summary: "Shares you gave and shares you received",
@@ -47,76 +57,98 @@ shareRoutes.openapi(
     const p = c.get("principal");
     assertPermit(p, "read:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
-    const [given, received] = await Promise.all([sharesOf(db, p.userId, "given"), sharesOf(db, p.userId, "received")]);
-    return c.json(
-      {
-        given: given.map((g) => toShareView(g.share, { grantee: g.otherEmail })),
-        received: received.map((r) => toShareView(r.share, { owner: r.otherEmail })),
-      },
-      200,
-    );
+    const [given, received] = await Promise.all([sharesGiven(db, p.userId), sharesOf(db, p.userId, "received")]);
+    return c.json({ given: given.map(toGivenView), received: received.map((r) => toReceivedView(r.share, r.otherEmail)) }, 200);
   },
 );
 
 shareRoutes.openapi(
   createRoute({ method: "post", path: "/save", tags, ...signedIn,
     summary: "Create or update a share of one of your instances (or all of them, present and future) with another user",
+    description:
+      "By `grantee_email` the answer is the same whether the address has an account or not: without one, the share is pending (it grants nothing), " +
+      "the address gets an invitation (with an invite code when registration is by invitation), and the share becomes real at its first sign-in. " +
+      "The answer names the grantee by email, never by id. New shares are rate-limited per account (429 E-RATE-LIMIT with Retry-After).",
     request: { body: jsonBody(shareSaveRequestSchema) },
-    responses: { 200: jsonResponse(shareSchema, "The share"), ...errorResponses(400, 401, 403, 404) } }),
+    responses: { 200: jsonResponse(shareSchema, "The share"), ...errorResponses(400, 401, 403, 404, 429) } }),
   async (c) => {
     const p = c.get("principal");
     assertPermit(p, "write:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
     const body = c.req.valid("json");
-    const now = nowIso();
-    let share: ShareRow;
-    if (body.id) {
-      // Updating: only the owner's own share, found by id and owner together.
-      const existing = await db.select().from(cloudShares).where(and(eq(cloudShares.id, body.id), eq(cloudShares.ownerId, p.userId))).get();
-      if (!existing) throw notFound("share");
-      const [updated] = await db
-        .update(cloudShares)
-        .set({
-          ...(body.permissions ? { permissions: [...new Set(body.permissions)] } : {}),
-          ...(body.expires_at !== undefined ? { expiresAt: body.expires_at ? new Date(body.expires_at).toISOString() : null } : {}),
-          enabled: body.enabled,
-          updatedAt: now,
-        })
-        .where(eq(cloudShares.id, existing.id))
-        .returning();
-      share = updated!;
-    } else {
-      const grantee = body.grantee_id ? await findUserById(db, body.grantee_id) : body.grantee_email ? await findUserByEmail(db, body.grantee_email) : undefined;
-      if (!body.grantee_id && !body.grantee_email) {
-        throw new AppError("E-VALIDATION", "grantee_email or grantee_id is required", { fields: [{ path: "grantee_email", message: "required" }] });
-      }
-      if (!grantee || grantee.disabledAt) throw notFound("user");
-      if (grantee.id === p.userId) throw new AppError("E-VALIDATION", "you cannot share with yourself", { fields: [{ path: "grantee_email", message: "is you" }] });
-      const shared = body.instance_id ? (await requireInstance(db, p, body.instance_id, "manage:cloud_instance")).instance : null;
-      if (shared && shared.ownerId !== p.userId) throw new AppError("E-AUTH-FORBID", "only the owner can share an instance");
-      const permissions: ShareableAction[] = body.permissions ? [...new Set(body.permissions)] : [...shareableActions];
-      const [created] = await db
-        .insert(cloudShares)
-        .values({
-          id: newId("shr"),
-          ownerId: p.userId,
-          granteeId: grantee.id,
-          instanceId: body.instance_id ?? null,
-          permissions,
-          enabled: body.enabled,
-          expiresAt: body.expires_at ? new Date(body.expires_at).toISOString() : null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
-      share = created!;
-      notifyShareGranted(c, { owner: p.user, grantee, share, instance: shared });
-    }
-    await closeRevokedTerminals(c.env, db, p.userId, share.granteeId);
-    await recordAudit(db, { actorId: p.userId, action: "cloud.share_saved", subjectId: share.id, ip: clientIp(c.req.raw), detail: { grantee: share.granteeId, instance: share.instanceId, permissions: share.permissions, enabled: share.enabled, ...actorDetail(p) } }, eventSink(c));
-    return c.json(toShareView(share), 200);
+    const saved = body.id ? await updateShare(c, body.id, body) : await createShare(c, body);
+    await recordAudit(db, { actorId: p.userId, action: "cloud.share_saved", subjectId: saved.id, ip: clientIp(c.req.raw), detail: { grantee_email: saved.granteeEmail, instance: saved.instanceId, permissions: saved.permissions, enabled: saved.enabled, ...actorDetail(p) } }, eventSink(c));
+    return c.json(toGivenView(saved), 200);
   },
 );
+
+type SaveBody = z.infer<typeof shareSaveRequestSchema>;
+
+/** Changes the terms of one of the owner's shares, pending or not, found by id and owner together. */
+async function updateShare(c: Context<AppEnv>, id: string, body: SaveBody): Promise<GivenShare> {
+  const p = c.get("principal");
+  const db = c.get("db");
+  const changes = {
+    ...(body.permissions ? { permissions: [...new Set(body.permissions)] } : {}),
+    ...(body.expires_at !== undefined ? { expiresAt: body.expires_at ? new Date(body.expires_at).toISOString() : null } : {}),
+    enabled: body.enabled,
+    updatedAt: nowIso(),
+  };
+  const [updated] = await db.update(cloudShares).set(changes).where(and(eq(cloudShares.id, id), eq(cloudShares.ownerId, p.userId))).returning();
+  if (updated) {
+    await closeRevokedTerminals(c.env, db, p.userId, updated.granteeId);
+    const { granteeId, ...terms } = updated;
+    return { ...terms, granteeEmail: normalizeEmail((await findUserById(db, granteeId))!.email) };
+  }
+  const [pending] = await db.update(pendingShares).set(changes).where(and(eq(pendingShares.id, id), eq(pendingShares.ownerId, p.userId))).returning();
+  if (!pending) throw notFound("share");
+  return pending;
+}
+
+/**
+ * A new share. By email it is answered the same whether the address has an account (a share
+ * now, and a mail saying so) or not (a pending share that becomes real at that address's first
+ * sign-in, and an invitation): the answer, its timing (mail goes after the response) and the
+ * owner's list never tell which. Rate-limited per owner, so it is no oracle to mail or to probe.
+ */
+async function createShare(c: Context<AppEnv>, body: SaveBody): Promise<GivenShare> {
+  const p = c.get("principal");
+  const db = c.get("db");
+  if (!body.grantee_id && !body.grantee_email) {
+    throw new AppError("E-VALIDATION", "grantee_email or grantee_id is required", { fields: [{ path: "grantee_email", message: "required" }] });
+  }
+  await enforceRateLimits(c.env, [{ key: `share-create:user:${p.userId}`, rule: RATE_LIMITS.shareCreatePerAccount }]);
+  const email = body.grantee_email ? normalizeEmail(body.grantee_email) : undefined;
+  if (email === p.user.emailNormalized || body.grantee_id === p.userId) {
+    throw new AppError("E-VALIDATION", "you cannot share with yourself", { fields: [{ path: "grantee_email", message: "is you" }] });
+  }
+  // By id the caller already knows the account (ids are random, never guessed), so an unknown one may be a 404.
+  const grantee = body.grantee_id ? await findUserById(db, body.grantee_id) : await findUserByEmail(db, email!);
+  if (body.grantee_id && !grantee) throw notFound("user");
+  const shared = body.instance_id ? (await requireInstance(db, p, body.instance_id, "manage:cloud_instance")).instance : null;
+  if (shared && shared.ownerId !== p.userId) throw new AppError("E-AUTH-FORBID", "only the owner can share an instance");
+  const now = nowIso();
+  const terms = {
+    id: newId("shr"),
+    ownerId: p.userId,
+    instanceId: body.instance_id ?? null,
+    permissions: body.permissions ? [...new Set(body.permissions)] : [...shareableActions],
+    enabled: body.enabled,
+    expiresAt: body.expires_at ? new Date(body.expires_at).toISOString() : null,
+    createdAt: now,
+    updatedAt: now,
+  } satisfies Partial<ShareRow> & { permissions: ShareableAction[] };
+  if (!grantee) {
+    const [pending] = await db.insert(pendingShares).values({ ...terms, granteeEmail: email! }).returning();
+    notifyShareInvited(c, { owner: p.user, share: pending!, instance: shared });
+    return pending!;
+  }
+  const [created] = await db.insert(cloudShares).values({ ...terms, granteeId: grantee.id }).returning();
+  // A disabled account is mailed nothing; its share grants nothing while it stays disabled.
+  if (!grantee.disabledAt) notifyShareGranted(c, { owner: p.user, grantee, share: created!, instance: shared });
+  await closeRevokedTerminals(c.env, db, p.userId, grantee.id);
+  return { ...terms, granteeEmail: grantee.emailNormalized };
+}
 
 shareRoutes.openapi(
   createRoute({ method: "post", path: "/delete", tags, ...signedIn, summary: "Revoke a share you gave, at once (open event sockets and terminals included)",
@@ -126,10 +158,14 @@ shareRoutes.openapi(
     const p = c.get("principal");
     assertPermit(p, "write:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
-    const [deleted] = await db.delete(cloudShares).where(and(eq(cloudShares.id, c.req.valid("json").id), eq(cloudShares.ownerId, p.userId))).returning();
-    if (!deleted) throw notFound("share");
-    await closeRevokedTerminals(c.env, db, p.userId, deleted.granteeId);
-    await recordAudit(db, { actorId: p.userId, action: "cloud.share_revoked", subjectId: deleted.id, ip: clientIp(c.req.raw), detail: { grantee: deleted.granteeId, instances: await instancesOfShare(db, deleted), ...actorDetail(p) } }, eventSink(c));
+    const { id } = c.req.valid("json");
+    const [deleted] = await db.delete(cloudShares).where(and(eq(cloudShares.id, id), eq(cloudShares.ownerId, p.userId))).returning();
+    const [pending] = deleted ? [] : await db.delete(pendingShares).where(and(eq(pendingShares.id, id), eq(pendingShares.ownerId, p.userId))).returning();
+    const gone = deleted ?? pending;
+    if (!gone) throw notFound("share");
+    if (deleted) await closeRevokedTerminals(c.env, db, p.userId, deleted.granteeId);
+    // The detail names no grantee id: the owner reads it, and a pending share has none to name.
+    await recordAudit(db, { actorId: p.userId, action: "cloud.share_revoked", subjectId: gone.id, ip: clientIp(c.req.raw), detail: { instances: await instancesOfShare(db, gone), ...actorDetail(p) } }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );

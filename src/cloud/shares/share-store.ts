@@ -1,7 +1,8 @@
 import { and, desc, eq, isNull, or } from "drizzle-orm";
 import type { ShareGrant } from "@anchorage/common";
 import type { Db } from "../../db/client.ts";
-import { cloudShares, instances, users, type ShareRow } from "../../db/schema.ts";
+import { normalizeEmail } from "../../users/users.ts";
+import { cloudShares, instances, pendingShares, users, type ShareRow } from "../../db/schema.ts";
 
 export const toGrant = (s: ShareRow): ShareGrant => ({
   instanceId: s.instanceId,
@@ -28,7 +29,8 @@ export async function grantsFrom(db: Db, ownerId: string, granteeId: string, ins
 
 /**
  * A user's shares, newest first, each with the other party's email: those they received
- * (with the owner's email) or those they gave (with the grantee's).
+ * (with the owner's email) or those they gave to accounts (with the grantee's; see sharesGiven
+ * for what an owner is shown).
  */
 export async function sharesOf(db: Db, userId: string, side: "received" | "given") {
   const [mine, theirs] = side === "received" ? [cloudShares.granteeId, cloudShares.ownerId] : [cloudShares.ownerId, cloudShares.granteeId];
@@ -41,8 +43,27 @@ export async function sharesOf(db: Db, userId: string, side: "received" | "given
     .all();
 }
 
+/**
+ * A share as its owner knows it: the terms and the email it was given to (normalized, as a pending
+ * one has it), never whose account that is.
+ */
+export type GivenShare = Omit<ShareRow, "granteeId"> & { granteeEmail: string };
+
+/**
+ * The shares a user gave, newest first: those to accounts and those still pending for an email
+ * without one, in one list that does not tell them apart.
+ */
+export async function sharesGiven(db: Db, ownerId: string): Promise<GivenShare[]> {
+  const [real, pending] = await Promise.all([sharesOf(db, ownerId, "given"), db.select().from(pendingShares).where(eq(pendingShares.ownerId, ownerId)).all()]);
+  const given: GivenShare[] = [
+    ...real.map(({ share: { granteeId: _, ...terms }, otherEmail }) => ({ ...terms, granteeEmail: normalizeEmail(otherEmail) })),
+    ...pending,
+  ];
+  return given.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
 /** Instances a share of this row reaches right now (one, or all the owner's). */
-export async function instancesOfShare(db: Db, share: ShareRow): Promise<string[]> {
+export async function instancesOfShare(db: Db, share: Pick<ShareRow, "instanceId" | "ownerId">): Promise<string[]> {
   if (share.instanceId) return [share.instanceId];
   const rows = await db.select({ id: instances.id }).from(instances).where(eq(instances.ownerId, share.ownerId)).all();
   return rows.map((r) => r.id);
