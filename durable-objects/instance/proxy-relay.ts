@@ -1,5 +1,6 @@
 import { httpResponseHeadSchema, StreamFlag, streamOpenSchema, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
 import { isAgentGone, type AgentStreams } from "./agent-streams.ts";
+import { proxiedSetCookie } from "./proxy-set-cookie.ts";
 
 /** Bytes of a response the DO holds ready for the visitor: pipelining without unbounded memory. */
 const RESPONSE_BUFFER = 512 * 1024;
@@ -185,7 +186,10 @@ export class ProxyRelay {
 
   private buildResponse(status: number, pairs: HeaderPairs, body: ReadableStream<Uint8Array>, opts: ProxyOptions): Response {
     const headers = new Headers();
-    for (const [name, value] of pairs) headers.append(name, opts.rewrite ? rewriteHeader(name, value, opts.rewrite.prefix) : value);
+    for (const [name, value] of pairs) {
+      const v = rewriteHeader(name, value, opts.rewrite?.prefix ?? null);
+      if (v !== null) headers.append(name, v);
+    }
     const noBody = status === 204 || status === 304 || status < 200;
     if (noBody) void body.cancel().catch(() => {});
     return new Response(noBody ? null : body, { status, headers });
@@ -254,14 +258,14 @@ function safeClose(ws: WebSocket, code: number, reason: string) {
 }
 
 /**
- * For the path form (/p/<slug>/…), an app that redirects to `/login` or sets a cookie for
- * `/` must stay under its prefix: Location and cookie paths are rewritten.
+ * A response header of the app's as the visitor gets it, or null when it is dropped. Cookies go
+ * through proxiedSetCookie on both forms (none of ours, none with a Domain). On the path form
+ * (/p/<slug>/…) an app that redirects to `/login` or sets a cookie for `/` must also stay under
+ * its prefix: Location and cookie paths are rewritten.
  */
-export function rewriteHeader(name: string, value: string, prefix: string): string {
+export function rewriteHeader(name: string, value: string, prefix: string | null): string | null {
   const n = name.toLowerCase();
-  if (n === "location" && value.startsWith("/") && !value.startsWith("//")) return prefix + value;
-  if (n === "set-cookie") {
-    return /;\s*path=/i.test(value) ? value.replace(/(;\s*path=)(\/[^;]*)/i, (_, p: string, path: string) => p + prefix + (path === "/" ? "/" : path)) : `${value}; Path=${prefix}/`;
-  }
+  if (n === "set-cookie") return proxiedSetCookie(value, prefix);
+  if (prefix !== null && n === "location" && value.startsWith("/") && !value.startsWith("//")) return prefix + value;
   return value;
 }

@@ -13,6 +13,7 @@ import { SignIn } from "./sign-in.tsx";
 import { Sessions } from "./sessions.tsx";
 import { Status } from "./status.tsx";
 import { TokensArea } from "./tokens/tokens-area.tsx";
+import { safeNext } from "@anchorage/common/safe-next";
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something went wrong.");
 
@@ -25,10 +26,7 @@ const onMagicPage = /^\/magic\/?$/.test(location.pathname);
  * Where to go once signed in, when a proxied app sent the visitor here to sign in first
  * (`/?next=/p/app/…`). Only a path on this origin: never an open redirect.
  */
-const nextPath = (() => {
-  const next = new URLSearchParams(location.search).get("next");
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : null;
-})();
+const nextPath = safeNext(new URLSearchParams(location.search).get("next"), location.origin);
 
 /**
  * The page: what is running, then either the sign-in form or the signed-in dashboard.

@@ -8,13 +8,13 @@ import { errorResponses } from "../../http/openapi-common.ts";
 import { newRouter } from "../../http/router.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import type { Config } from "../../config.ts";
 import { authenticate } from "../authenticate.ts";
 import { requireSessionPrincipal } from "../principal.ts";
 import { enforceRateLimits, ipKey } from "../rate-limit/rate-limits.ts";
 import { startSession } from "../session/start-session.ts";
 import { setFlowCookie, takeFlowCookie } from "./flow-cookie.ts";
 import { OAuthFailure } from "./oauth-failure.ts";
+import { nextPathOn } from "../../http/next-path.ts";
 import { oauthProvider, type OAuthProvider } from "./oauth-provider.ts";
 import { createOAuthState, redeemOAuthState } from "./oauth-state.ts";
 import { linkIdentityToUser, resolveIdentityUser } from "./resolve-identity-user.ts";
@@ -24,12 +24,6 @@ export const oauthRoutes = newRouter();
 /** Each start writes a D1 row and asks the provider's discovery document: bounded per address. */
 const START_PER_IP = { limit: 30, windowSeconds: 60 };
 
-/** Only a path on our own origin: `next` must never turn the callback into an open redirect. */
-export function safeNextPath(raw: string | undefined, config: Config): string {
-  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\") || /[\u0000-\u001f\\]/.test(raw)) return "/";
-  const url = new URL(raw, config.issuer);
-  return url.origin === config.issuer ? `${url.pathname}${url.search}${url.hash}` : "/";
-}
 
 function configured(c: Context<AppEnv>, id: OAuthProviderId): OAuthProvider {
   const provider = oauthProvider(c.get("config"), id);
@@ -88,7 +82,7 @@ for (const id of oauthProviderIdSchema.options) {
       }
       await enforceRateLimits(c.env, [{ key: ipKey("oauth-start", clientIp(c.req.raw)), rule: START_PER_IP }]);
 
-      const flow = await createOAuthState(c.get("db"), { provider: id, next: safeNextPath(query.next, config), linkUserId });
+      const flow = await createOAuthState(c.get("db"), { provider: id, next: nextPathOn(query.next, config.issuer), linkUserId });
       let url: URL;
       try {
         url = await provider.authorizationUrl(flow);

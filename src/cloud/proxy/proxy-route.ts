@@ -5,13 +5,16 @@ import { isHopByHop, slugSchema, type HeaderPairs, type StreamOpen } from "@anch
 import type { AppEnv } from "../../http/app-env.ts";
 import { AppError, notFound } from "../../http/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
+import { nextPathOn } from "../../http/next-path.ts";
 import { instances, type InstanceRow } from "../../db/schema.ts";
 import { getCookie, setCookie } from "hono/cookie";
+import { decodeJwt } from "jose";
 import { z } from "zod";
 import { authenticate, principalForSession } from "../../auth/authenticate.ts";
 import { requireSessionPrincipal } from "../../auth/principal.ts";
 import { issueProxyToken, PROXY_COOKIE, spendHandoff, verifyProxyToken } from "./proxy-token.ts";
-import { ACCESS_COOKIE, REFRESH_COOKIE } from "../../auth/cookies.ts";
+import { withoutOwnCookies } from "../../auth/cookies.ts";
+import { isApiToken } from "../../auth/api-tokens/api-token-store.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import type { ProxyMeta } from "../../../durable-objects/instance/proxy-relay.ts";
 import { pickRelay, proxyObject } from "./pick-relay.ts";
@@ -24,25 +27,57 @@ import { pickRelay, proxyObject } from "./pick-relay.ts";
  */
 export const proxyRoutes = new Hono<AppEnv>();
 
-/** Our own credentials never reach the proxied app. */
-const OWN_COOKIES = new Set([ACCESS_COOKIE, REFRESH_COOKIE, PROXY_COOKIE]);
+/**
+ * Every response of the path form (`/p/<slug>/…`, on the dashboard's own origin) runs sandboxed:
+ * without `allow-same-origin` its documents get an opaque origin, so their script cannot read the
+ * dashboard's pages, storage or cookies, and the browser sends their requests as cross-site
+ * (which every cookie-authenticated route refuses: src/http/csrf.ts). CSP Level 3, "sandbox".
+ */
+export const PATH_FORM_SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
+
+/** Response headers an app on the path form may not send: they act on the whole origin, the dashboard's. */
+const ORIGIN_WIDE_HEADERS = ["clear-site-data", "service-worker-allowed"];
 
 function wantsHtml(req: Request) {
   return req.method === "GET" && (req.headers.get("accept") ?? "").includes("text/html");
 }
 
-function forwardedHeaders(req: Request, strippedAuthorization: boolean, host: string, prefix: string | null): HeaderPairs {
+/**
+ * True when an Authorization header carries one of Anchorage's credentials: an `anc_` API token
+ * (as Bearer or as a Basic password) or a JWT this deployment issued. Such a header is ours to
+ * read and never the app's, whatever the proxy's access mode; anything else is the app's own.
+ */
+function isAnchorageCredential(value: string, issuer: string): boolean {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(value)?.[1];
+  if (bearer) {
+    if (isApiToken(bearer)) return true;
+    try {
+      return decodeJwt(bearer).iss === issuer;
+    } catch {
+      return false;
+    }
+  }
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(value)?.[1];
+  if (basic) {
+    try {
+      return isApiToken(atob(basic).split(":").slice(1).join(":"));
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+function forwardedHeaders(req: Request, strippedAuthorization: boolean, host: string, prefix: string | null, issuer: string): HeaderPairs {
   const out: HeaderPairs = [];
   req.headers.forEach((value, name) => {
     const n = name.toLowerCase();
     if (isHopByHop(n) || n === "host" || n.startsWith("cf-") || n.startsWith("x-anchorage-") || n.startsWith("sec-websocket-")) return;
-    if (n === "authorization" && strippedAuthorization) return;
+    if (n === "authorization" && (strippedAuthorization || isAnchorageCredential(value, issuer))) return;
     if (n === "x-forwarded-for" || n === "x-forwarded-proto" || n === "x-forwarded-host" || n === "x-forwarded-prefix") return;
     if (n === "cookie") {
-      const kept = value
-        .split(/;\s*/)
-        .filter((kv) => kv && !OWN_COOKIES.has(kv.split("=")[0]!.trim()))
-        .join("; ");
+      // Our own credentials never reach the proxied app: the dashboard's cookies, and anc_proxy.
+      const kept = withoutOwnCookies(value);
       if (kept) out.push(["cookie", kept]);
       return;
     }
@@ -103,7 +138,38 @@ async function checkAccess(c: Context<AppEnv>, instance: InstanceRow, byHost: bo
   return { strippedAuthorization: principal.via === "bearer" };
 }
 
+/**
+ * Where `PROXY_DOMAIN` is set, a browser opening the path form is sent to the app's own host,
+ * where it is an origin of its own and works as if direct (absolute URLs, cookies, storage).
+ * Only navigations move: an API client keeps the path form (sandboxed, which it does not notice).
+ */
+function hostFormAddress(c: Context<AppEnv>, slug: string, path: string): string | null {
+  const config = c.get("config");
+  if (!config.proxyDomain || c.req.header("sec-fetch-mode") !== "navigate") return null;
+  const url = new URL(c.req.url);
+  return `${new URL(config.issuer).protocol}//${slug}.${config.proxyDomain}${path}${url.search}`;
+}
+
 async function relay(c: Context<AppEnv>, slug: string, path: string, prefix: string | null): Promise<Response> {
+  if (prefix !== null && slugSchema.safeParse(slug).success) {
+    const hostForm = hostFormAddress(c, slug, path);
+    if (hostForm) return c.redirect(hostForm, 307);
+  }
+  const response = await relayToApp(c, slug, path, prefix);
+  return prefix === null ? response : sandboxed(response);
+}
+
+/** A path-form response, made harmless to the origin it is served on (see PATH_FORM_SANDBOX). */
+function sandboxed(response: Response): Response {
+  if (response.status === 101) return response; // a WebSocket: no document, and its headers are immutable
+  // Re-wrapped: a response from the DO has immutable headers. The body streams through uncopied.
+  const out = new Response(response.body, response);
+  out.headers.append("content-security-policy", PATH_FORM_SANDBOX);
+  for (const h of ORIGIN_WIDE_HEADERS) out.headers.delete(h);
+  return out;
+}
+
+async function relayToApp(c: Context<AppEnv>, slug: string, path: string, prefix: string | null): Promise<Response> {
   const instance = await findProxy(c, slug);
   const html = wantsHtml(c.req.raw);
   if (instance.proxyInactive) {
@@ -116,7 +182,7 @@ async function relay(c: Context<AppEnv>, slug: string, path: string, prefix: str
   const { strippedAuthorization } = access;
   const req = c.req.raw;
   const url = new URL(req.url);
-  const headers = forwardedHeaders(req, strippedAuthorization, req.headers.get("host") ?? url.host, prefix);
+  const headers = forwardedHeaders(req, strippedAuthorization, req.headers.get("host") ?? url.host, prefix, c.get("config").issuer);
   const isWs = req.headers.get("upgrade")?.toLowerCase() === "websocket";
   const open: StreamOpen = isWs
     ? { kind: "ws", path: path + url.search, headers, protocols: (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean) }
@@ -157,19 +223,18 @@ export async function proxyByHost(c: Context<AppEnv>, next: Next) {
   return relay(c, slug, url.pathname, null);
 }
 
-/** Only a path on this same host: never a redirect elsewhere. */
-const safeNext = (next: string | null | undefined) => (next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/");
 
 /** On the app's host: trade the 5-minute handoff token for this host's own cookie, then go on. */
 async function acceptHandoff(c: Context<AppEnv>, slug: string, url: URL) {
   const instance = await findProxy(c, slug);
   const config = c.get("config");
+  const next = nextPathOn(url.searchParams.get("next"), url.origin);
   const t = await verifyProxyToken(config, "handoff", url.searchParams.get("token") ?? "", instance.id);
   await principalForSession(c, t.sid, t.sub, { provider: "proxy", jti: "", exp: t.exp, via: "bearer" });
   await spendHandoff(c.get("db"), t);
   const { token, expiresIn } = await issueProxyToken(config, "cookie", { userId: t.sub, sessionId: t.sid, instanceId: instance.id });
   setCookie(c, PROXY_COOKIE, token, { httpOnly: true, secure: config.cookieSecure, sameSite: "Lax", path: "/", maxAge: expiresIn });
-  return c.redirect(safeNext(url.searchParams.get("next")), 302);
+  return c.redirect(next, 302);
 }
 
 /**
@@ -181,6 +246,7 @@ proxyRoutes.get("/auth/proxy-login", async (c) => {
   const slug = url.searchParams.get("slug") ?? "";
   const config = c.get("config");
   if (!config.proxyDomain) throw notFound("proxy host");
+  const next = nextPathOn(url.searchParams.get("next"), config.issuer);
   let principal;
   try {
     principal = await authenticate(c);
@@ -192,7 +258,6 @@ proxyRoutes.get("/auth/proxy-login", async (c) => {
   await requireInstance(c.get("db"), principal, instance.id, "proxy:cloud_instance");
   const { token } = await issueProxyToken(config, "handoff", { userId: principal.userId, sessionId: requireSessionPrincipal(principal).sessionId, instanceId: instance.id });
   const scheme = new URL(config.issuer).protocol;
-  const next = safeNext(url.searchParams.get("next"));
   return c.redirect(`${scheme}//${instance.proxySlug}.${config.proxyDomain}/__anchorage/session?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`, 302);
 });
 

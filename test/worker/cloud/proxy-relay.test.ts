@@ -79,8 +79,11 @@ describe("the DO's proxy relay", () => {
     expect(rewriteHeader("Location", "https://elsewhere.example/x", "/p/app")).toBe("https://elsewhere.example/x");
     expect(rewriteHeader("Location", "//evil.example/x", "/p/app")).toBe("//evil.example/x");
     expect(rewriteHeader("Set-Cookie", "a=1; Path=/", "/p/app")).toBe("a=1; Path=/p/app/");
-    expect(rewriteHeader("Set-Cookie", "a=1; path=/deep; Secure", "/p/app")).toBe("a=1; path=/p/app/deep; Secure");
+    expect(rewriteHeader("Set-Cookie", "a=1; path=/deep; Secure", "/p/app")).toBe("a=1; Path=/p/app/deep; Secure");
     expect(rewriteHeader("Set-Cookie", "a=1", "/p/app")).toBe("a=1; Path=/p/app/");
+    // The host form keeps the app's own cookies as they are, and its Location too.
+    expect(rewriteHeader("Set-Cookie", "a=1; Path=/", null)).toBe("a=1; Path=/");
+    expect(rewriteHeader("Location", "/login", null)).toBe("/login");
   });
 
   it("finds the slug in a proxy host name, and nothing in other hosts", () => {

@@ -1,0 +1,31 @@
+import { parseSetCookie, type Cookie } from "set-cookie-parser";
+import { isAnchorageCookie } from "@anchorage/common/cookie-names";
+
+/**
+ * What a proxied app's `Set-Cookie` becomes on its way to the visitor, or null when it is dropped.
+ *
+ * Parsed (set-cookie-parser), never patched with a regular expression: a header such as
+ * `anc_access=…; Path=/api; Path=/` or `Path= /` must not slip past a rewrite that only sees
+ * the first attribute. Dropped: any cookie under one of Anchorage's names (a planted session,
+ * RFC 6265bis "cookie tossing"), any cookie with a Domain (it would reach hosts other than the
+ * app's own, the dashboard's among them), and any without a name. On the path form the rest is
+ * rebuilt with exactly one Path, under `/p/<slug>`, so it never reaches the dashboard's paths.
+ */
+export function proxiedSetCookie(value: string, prefix: string | null): string | null {
+  const [cookie] = parseSetCookie(value, { decodeValues: false, split: false, silent: true });
+  if (!cookie || !cookie.name || isAnchorageCookie(cookie.name) || cookie.domain !== undefined) return null;
+  if (prefix === null) return value;
+  const path = cookie.path?.startsWith("/") ? cookie.path : "/";
+  return serialize({ ...cookie, path: prefix + path });
+}
+
+function serialize(c: Cookie): string {
+  const parts = [`${c.name}=${c.value}`, `Path=${c.path}`];
+  if (c.expires && !Number.isNaN(c.expires.getTime())) parts.push(`Expires=${c.expires.toUTCString()}`);
+  if (c.maxAge !== undefined && Number.isFinite(c.maxAge)) parts.push(`Max-Age=${Math.trunc(c.maxAge)}`);
+  if (c.secure) parts.push("Secure");
+  if (c.httpOnly) parts.push("HttpOnly");
+  if (c.sameSite && /^(strict|lax|none)$/i.test(c.sameSite)) parts.push(`SameSite=${c.sameSite}`);
+  if (c.partitioned) parts.push("Partitioned");
+  return parts.join("; ");
+}
