@@ -1,7 +1,7 @@
 import type { GitRequest, GitResult } from "@anchorage/common/protocol/git";
 import { RpcError } from "../rpc-error.ts";
 import { detectOperation } from "./git-status.ts";
-import { runGit } from "./run-git.ts";
+import { gitTrusted, runGit } from "./run-git.ts";
 
 type CommitRequest = Extract<GitRequest, { op: "commit" }>;
 
@@ -23,6 +23,6 @@ export async function commitStaged(top: string, request: Pick<CommitRequest, "me
 
 async function hasStagedChanges(top: string, signal?: AbortSignal): Promise<boolean> {
   // --quiet exits 1 when the index differs from HEAD (or, before the first commit, from the empty tree).
-  const out = await runGit(top, ["diff", "--cached", "--quiet", "--no-ext-diff"], { readOnly: true, okExitCodes: [1], signal });
+  const out = await runGit(top, ["diff", "--cached", "--quiet", "--no-ext-diff", ...(gitTrusted() ? [] : ["--no-textconv"])], { readOnly: true, okExitCodes: [1], signal });
   return out.exitCode === 1;
 }

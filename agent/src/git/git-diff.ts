@@ -1,6 +1,6 @@
 import { MAX_DIFF_BYTES, type GitResult } from "@anchorage/common/protocol/git";
 import { RpcError } from "../rpc-error.ts";
-import { runGit } from "./run-git.ts";
+import { gitTrusted, runGit } from "./run-git.ts";
 
 export interface DiffRequest {
   mode: "worktree" | "index" | "commits";
@@ -16,8 +16,9 @@ export interface DiffRequest {
  * before the first commit), commits = from → to (HEAD by default). Cut at MAX_DIFF_BYTES.
  */
 export async function readDiff(top: string, request: DiffRequest, signal?: AbortSignal): Promise<GitResult<"diff">> {
-  // --no-ext-diff: a diff driver configured for the repository is a program the agent should not start.
-  const args = ["diff", "--no-color", "--no-ext-diff"];
+  // --no-ext-diff: a diff driver configured for the repository is a program the agent should not start;
+  // untrusted, no textconv program either (issue 19).
+  const args = ["diff", "--no-color", "--no-ext-diff", ...(gitTrusted() ? [] : ["--no-textconv"])];
   if (request.mode === "commits") {
     if (request.from === undefined) throw new RpcError("E-VALIDATION", 'from: a "commits" diff needs the revision to start from');
     args.push("--end-of-options", request.from, request.to ?? "HEAD");

@@ -1,6 +1,6 @@
 import type { GitResult } from "@anchorage/common/protocol/git";
 import { headCommit } from "./git-head.ts";
-import { runGit } from "./run-git.ts";
+import { gitTrusted, runGit } from "./run-git.ts";
 
 type GitLog = GitResult<"log">;
 type GitCommit = GitLog["commits"][number];
@@ -20,7 +20,9 @@ const FIELDS = 6;
 export async function readLog(top: string, page: LogPage, signal?: AbortSignal): Promise<GitLog> {
   if (page.ref === undefined && (await headCommit(top, signal)) === null) return { commits: [], has_more: false };
   // One commit more than asked says whether there is a next page.
-  const args = ["log", "-z", `--format=${FORMAT}`, `--skip=${page.skip}`, `--max-count=${page.limit + 1}`, "--end-of-options", page.ref ?? "HEAD", "--"];
+  // Untrusted: no diff driver or textconv program, should a format ever show a diff (issue 19).
+  const noPrograms = gitTrusted() ? [] : ["--no-ext-diff", "--no-textconv"];
+  const args = ["log", "-z", ...noPrograms, `--format=${FORMAT}`, `--skip=${page.skip}`, `--max-count=${page.limit + 1}`, "--end-of-options", page.ref ?? "HEAD", "--"];
   const out = await runGit(top, args, { readOnly: true, signal });
   const commits = parseLog(out.stdout);
   return { commits: commits.slice(0, page.limit), has_more: commits.length > page.limit };

@@ -10,6 +10,8 @@ import { runRemoteOp } from "./git-remote.ts";
 import { stagePaths, unstagePaths } from "./git-staging.ts";
 import { detectOperation, readStatus } from "./git-status.ts";
 import { confinePaths, resolveRepo } from "./repo-paths.ts";
+import { refuseExecConfig } from "./exec-config.ts";
+import { runTrusted } from "./run-git.ts";
 
 export interface GitContext {
   config: AgentConfig;
@@ -22,6 +24,8 @@ export interface GitContext {
 /**
  * The `git` RPC (DESIGN.md, Contracts: Git). Every request is checked against gitRequestSchema,
  * its repository confined to the project roots and its paths to the repository before git runs.
+ * An untrusted request (its principal may not run commands here) runs git with every
+ * repository-configured program off, on a repository whose config names none (exec-config.ts).
  */
 export async function handleGit(params: unknown, ctx: GitContext): Promise<GitResult<GitOp>> {
   const parsed = gitRequestSchema.safeParse(params);
@@ -30,10 +34,16 @@ export async function handleGit(params: unknown, ctx: GitContext): Promise<GitRe
     throw new RpcError("E-VALIDATION", issue ? `${issue.path.join(".") || "params"}: ${issue.message}` : "not a git request");
   }
   const request = parsed.data;
+  return runTrusted(request.trusted, () => runOp(request, ctx));
+}
+
+async function runOp(request: GitRequest, ctx: GitContext): Promise<GitResult<GitOp>> {
   const { signal } = ctx;
+  // Listing runs only git's own plumbing (symbolic-ref, rev-parse), under the overrides when untrusted.
   if (request.op === "repos") return { repos: await discoverRepos(ctx.config, signal) };
 
   const top = await resolveRepo(request.repo, ctx.config);
+  if (!request.trusted) await refuseExecConfig(top, request.repo, signal);
   switch (request.op) {
     case "status":
       return readStatus(request.repo, top, signal);

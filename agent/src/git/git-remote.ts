@@ -2,7 +2,7 @@ import type { CommandResult } from "@anchorage/common/protocol/messages";
 import { GIT_REMOTE_TIMEOUT_SECONDS, type GitRequest } from "@anchorage/common/protocol/git";
 import { CommandError, runCommand } from "../command-runner.ts";
 import { RpcError } from "../rpc-error.ts";
-import { gitEnv, runGit } from "./run-git.ts";
+import { gitEnv, runGit, untrustedOverrides } from "./run-git.ts";
 
 type RemoteRequest = Extract<GitRequest, { op: "fetch" | "pull" | "push" }>;
 
@@ -16,7 +16,8 @@ export interface RemoteContext {
  * the answer is its result whatever the exit code, so a rejected push is reported, not thrown.
  */
 export async function runRemoteOp(top: string, request: Pick<RemoteRequest, "op" | "remote" | "branch">, ctx: RemoteContext): Promise<CommandResult> {
-  const argv = ["git", "-C", top, request.op, "--progress"];
+  // Untrusted: the same overrides runGit gives (no hooks, no ssh command or ext:: transport of the repository's).
+  const argv = ["git", ...untrustedOverrides(), "-C", top, request.op, "--progress"];
   // --no-rebase: pull.rebase in a config must not turn a fast-forward into a rebase.
   if (request.op === "pull") argv.push("--ff-only", "--no-rebase");
   if (request.branch !== undefined) {

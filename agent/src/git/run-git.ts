@@ -1,4 +1,8 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ErrorCode } from "@anchorage/common/errors";
 import { GIT_TIMEOUT_MS } from "@anchorage/common/protocol/git";
 import { RpcError } from "../rpc-error.ts";
@@ -45,7 +49,10 @@ export function runGit(cwd: string, args: string[], options: RunGitOptions = {})
   options.signal?.throwIfAborted();
 
   // --no-pager and color off: output is for a program. quotepath off: paths come as they are.
-  const argv = ["--no-pager", "-c", "core.quotepath=off", "-c", "color.ui=false", ...(options.literalPathspecs ? ["--literal-pathspecs"] : []), ...args];
+  const argv = [
+    "--no-pager", "-c", "core.quotepath=off", "-c", "color.ui=false", ...untrustedOverrides(),
+    ...(options.literalPathspecs ? ["--literal-pathspecs"] : []), ...args,
+  ];
   const windows = process.platform === "win32";
   const child = spawn("git", argv, {
     cwd,
@@ -135,6 +142,66 @@ export function runGit(cwd: string, args: string[], options: RunGitOptions = {})
       options.signal?.removeEventListener("abort", onAbort);
     }
   });
+}
+
+/**
+ * Whether the git being run now is for a principal that may run commands on this instance (the
+ * Worker says so in the git RPC's `trusted`). Set for a whole request by `runTrusted`, so every
+ * git it starts (status, the checks before a commit, discovery of repositories) is covered without
+ * each function passing it on. Outside `runTrusted` git is untrusted: a call that forgets to say
+ * fails closed.
+ */
+const trust = new AsyncLocalStorage<boolean>();
+
+/** Runs `fn` with every git it starts trusted (today's git) or not (repository-configured programs off). */
+export function runTrusted<T>(trusted: boolean, fn: () => Promise<T>): Promise<T> {
+  return trust.run(trusted, fn);
+}
+
+/** Whether the git being run now may start programs the repository's config names (see runTrusted). */
+export function gitTrusted(): boolean {
+  return trust.getStore() === true;
+}
+
+/**
+ * The `-c` options every untrusted git gets, outranking the repository's config (command-line
+ * config is read last), so nothing the repository configures starts a program even if the
+ * refusal of exec-capable keys (exec-config.ts) missed one or the config changed since. They
+ * reach child gits too (submodules): git passes them on in GIT_CONFIG_PARAMETERS.
+ */
+export function untrustedOverrides(): string[] {
+  if (gitTrusted()) return [];
+  return [
+    "-c", "core.fsmonitor=false",
+    // An empty directory only the agent can write: no hook in .git/hooks (or anywhere) runs.
+    "-c", `core.hooksPath=${emptyHooksDir()}`,
+    "-c", "protocol.ext.allow=never", // ext:: URLs run a command
+    "-c", "core.sshCommand=ssh",
+    "-c", "core.pager=cat",
+    "-c", "core.editor=true",
+    "-c", "sequence.editor=true",
+    // Empty: no askpass program runs (git then falls back to the terminal, which GIT_TERMINAL_PROMPT=0 refuses).
+    "-c", "core.askPass=",
+    "-c", "diff.external=",
+    // A git directory found without .git (a bare-looking folder) is the way to a config nobody checked.
+    "-c", "safe.bareRepository=explicit",
+  ];
+}
+
+let hooksDir: string | undefined;
+/** A directory the agent made for itself (mode 0700) and keeps empty: core.hooksPath of untrusted git. */
+function emptyHooksDir(): string {
+  if (hooksDir === undefined || !isEmptyDir(hooksDir)) hooksDir = mkdtempSync(join(tmpdir(), "anchorage-no-hooks-"));
+  return hooksDir;
+}
+
+/** Checked before each use: a directory removed (a tmp cleaner) or written to is replaced, never trusted. */
+function isEmptyDir(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** A failed git command as an RpcError: git's message, and whether it is a conflict or a bad request. */

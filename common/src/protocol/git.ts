@@ -65,19 +65,28 @@ export const gitFields = {
   remote: z.strictObject({ repo, remote: remoteSchema.optional(), branch: branchNameSchema.optional() }),
 };
 
+/**
+ * What the RPC adds to every operation's fields. `trusted`: the Worker found that the principal
+ * may `command:cloud_instance` on this instance. Untrusted git never starts a program the
+ * repository's config names (hooks, fsmonitor, filters, …): writing `.git/config` would otherwise
+ * be a way to run commands without `command:` (security issue 19). Absent means untrusted, so a
+ * Worker that does not say fails closed. Never part of a REST body: the Worker sets it.
+ */
+const rpcFields = { trusted: z.boolean().default(false) };
+
 export const gitRequestSchema = z.discriminatedUnion("op", [
-  gitFields.repos.extend({ op: z.literal("repos") }),
-  gitFields.status.extend({ op: z.literal("status") }),
-  gitFields.log.extend({ op: z.literal("log") }),
-  gitFields.diff.extend({ op: z.literal("diff") }),
-  gitFields.stage.extend({ op: z.literal("stage") }),
-  gitFields.unstage.extend({ op: z.literal("unstage") }),
-  gitFields.commit.extend({ op: z.literal("commit") }),
-  gitFields.branches.extend({ op: z.literal("branches") }),
-  gitFields["branch-create"].extend({ op: z.literal("branch-create") }),
-  gitFields["branch-delete"].extend({ op: z.literal("branch-delete") }),
-  gitFields.checkout.extend({ op: z.literal("checkout") }),
-  gitFields.remote.extend({ op: z.enum(["fetch", "pull", "push"]) }),
+  gitFields.repos.extend({ op: z.literal("repos"), ...rpcFields }),
+  gitFields.status.extend({ op: z.literal("status"), ...rpcFields }),
+  gitFields.log.extend({ op: z.literal("log"), ...rpcFields }),
+  gitFields.diff.extend({ op: z.literal("diff"), ...rpcFields }),
+  gitFields.stage.extend({ op: z.literal("stage"), ...rpcFields }),
+  gitFields.unstage.extend({ op: z.literal("unstage"), ...rpcFields }),
+  gitFields.commit.extend({ op: z.literal("commit"), ...rpcFields }),
+  gitFields.branches.extend({ op: z.literal("branches"), ...rpcFields }),
+  gitFields["branch-create"].extend({ op: z.literal("branch-create"), ...rpcFields }),
+  gitFields["branch-delete"].extend({ op: z.literal("branch-delete"), ...rpcFields }),
+  gitFields.checkout.extend({ op: z.literal("checkout"), ...rpcFields }),
+  gitFields.remote.extend({ op: z.enum(["fetch", "pull", "push"]), ...rpcFields }),
 ]);
 export type GitRequest = z.infer<typeof gitRequestSchema>;
 export type GitRequestInput = z.input<typeof gitRequestSchema>;

@@ -61,7 +61,7 @@ export interface Workspace {
   config: AgentConfig;
   ctx: GitContext;
   output: { stream: "stdout" | "stderr"; data: string }[];
-  /** The git RPC as the agent answers it. */
+  /** The git RPC as the agent answers it; trusted (the owner's) unless `trusted: false` is given. */
   call<O extends GitOp>(params: GitRequestInput & { op: O }): Promise<GitResult<O>>;
   /** The RpcError the git RPC refuses `params` with; params need not be valid. */
   refusal(params: unknown): Promise<RpcError>;
@@ -87,7 +87,8 @@ export async function makeWorkspace(): Promise<Workspace> {
   const config = agentConfigSchema.parse({ name: "git-test", roots: [root] });
   const output: Workspace["output"] = [];
   const ctx: GitContext = { config, progress: (stream, data) => output.push({ stream, data }), signal: new AbortController().signal };
-  const run = (params: unknown) => handleGit(params, ctx);
+  // As the owner would call (trusted: today's git) unless a test says otherwise.
+  const run = (params: unknown) => handleGit(typeof params === "object" && params !== null && !("trusted" in params) ? { trusted: true, ...params } : params, ctx);
   return {
     base,
     root,
