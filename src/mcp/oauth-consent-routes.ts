@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { AuthorizationError, CimdFetchError, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import { AuthorizationError, CimdFetchError, type AuthRequest, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import type { AppEnv } from "../http/app-env.ts";
 import { AppError } from "../http/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
@@ -38,14 +38,28 @@ async function signedInPerson(c: Context<AppEnv>): Promise<SessionPrincipal | nu
   }
 }
 
-/** Errors before the client and its redirect URI are trusted are shown here, never redirected. */
+/**
+ * A refused authorization request. Once the client and its redirect URI are known good, the
+ * browser goes back to the client with the error (RFC 6749 §4.1.2.1); before that, it is shown
+ * here as a 400, never redirected (an unregistered URI must not become an open redirect).
+ * The redirect is a Response of our own: Response.redirect()'s headers are immutable, and the
+ * secure-headers middleware that sets headers on every response would turn it into a 500.
+ */
 function authorizationFailure(e: unknown): Response {
-  if (e instanceof AuthorizationError && e.redirectTo) return Response.redirect(e.redirectTo, 302);
-  if (e instanceof AuthorizationError || e instanceof CimdFetchError) {
-    const message = e instanceof AuthorizationError ? e.description : "This app could not be verified.";
-    return new Response(`Cannot authorize: ${message.replace(/[<&]/g, "")}`, { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
-  }
+  if (e instanceof AuthorizationError && e.redirectTo) return new Response(null, { status: 302, headers: { location: e.redirectTo } });
+  if (e instanceof AuthorizationError) throw new AppError("E-VALIDATION", `cannot authorize: ${e.description}`, { fields: [{ path: "redirect_uri", message: e.description }] });
+  if (e instanceof CimdFetchError) throw new AppError("E-VALIDATION", "cannot authorize: this app could not be verified", { fields: [{ path: "client_id", message: "client metadata could not be fetched" }] });
   throw e;
+}
+
+/**
+ * OAuth 2.1 (§4.1.1) and RFC 9700 §2.1.1 ask PKCE of every client, confidential ones too; the
+ * provider asks it only of public clients. A request without a challenge goes back with
+ * invalid_request (RFC 7636 §4.4.1).
+ */
+function requirePkce(request: AuthRequest): void {
+  if (request.codeChallenge) return;
+  throw new AuthorizationError("invalid_request", { description: "PKCE code_challenge (S256) is required", redirectUri: request.redirectUri, state: request.state || undefined, issuer: request.issuer });
 }
 
 oauthConsentRoutes.get("/oauth/authorize", async (c) => {
@@ -55,6 +69,7 @@ oauthConsentRoutes.get("/oauth/authorize", async (c) => {
   try {
     const oauth = helpers(c);
     const request = await oauth.parseAuthRequest(c.req.raw);
+    requirePkce(request);
     const details = await oauth.describeConsent(request);
     const consent = await oauth.beginConsent(request);
     consent.headers.set("content-type", "text/html; charset=utf-8");
