@@ -4,7 +4,7 @@ import { AppError } from "../http/app-error.ts";
 import { permit } from "../auth/permit.ts";
 import { isApiToken } from "../auth/api-tokens/api-token-store.ts";
 import { tokenPrincipal } from "../auth/authenticate.ts";
-import { issueRegistryToken, parseRegistryScope, registryNamespace, type RegistryAccess } from "./registry-token.ts";
+import { isReservedService, issueRegistryToken, parseRegistryScope, registryNamespace, type RegistryAccess } from "./registry-token.ts";
 
 /**
  * `GET /v2/token?service=&scope=repository:<name>:pull,push`: the Docker token authentication
@@ -39,6 +39,7 @@ registryRoutes.get("/v2/token", async (c) => {
   const url = new URL(c.req.url);
   const service = url.searchParams.get("service");
   if (!service || service.length > 255) throw new AppError("E-VALIDATION", "service is required", { fields: [{ path: "service", message: "required" }] });
+  if (isReservedService(c.get("config"), service)) throw new AppError("E-VALIDATION", "service must name a registry, not one of Anchorage's own audiences", { fields: [{ path: "service", message: "reserved" }] });
   const namespace = await registryNamespace(principal.userId);
   const access: RegistryAccess[] = [];
   for (const [i, raw] of url.searchParams.getAll("scope").entries()) {

@@ -96,5 +96,5 @@ export async function expiredAccessToken(s: Session): Promise<string> {
   const jwk = loadConfig(testEnv).signingKeys[0]!;
   const key = await importJWK({ ...jwk, alg: "ES256" }, "ES256");
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...decodeJwt(s.access), iat: now - 1000, exp: now - 60 }).setProtectedHeader({ alg: "ES256", kid: jwk.kid }).sign(key);
+  return new SignJWT({ ...decodeJwt(s.access), iat: now - 1000, exp: now - 60 }).setProtectedHeader({ alg: "ES256", kid: jwk.kid, typ: "at+jwt" }).sign(key);
 }

@@ -7,7 +7,14 @@ import { unauthenticated } from "../../http/app-error.ts";
 import { ACCESS_TOKEN_ALG, currentSigningKey, verificationKey } from "./signing-keys.ts";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/**
+ * Every JWT Anchorage signs uses the same keys and issuer, so each kind carries its own `typ`
+ * header (RFC 8725 §3.11) and a fixed `aud`, and each verifier demands both: a registry or proxy
+ * token is never taken for an access token, nor one kind for another, whatever its claims hold.
+ */
 export const ACCESS_TOKEN_AUDIENCE = "anchorage";
+/** RFC 9068 §2.1: access tokens are typed `at+jwt`. */
+export const ACCESS_TOKEN_TYP = "at+jwt";
 
 const claimsSchema = z.object({
   sub: z.string().min(1),
@@ -38,7 +45,7 @@ export async function issueAccessToken(
   const iat = Math.floor(now / 1000);
   const exp = Math.min(iat + (o.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS), o.notAfter ?? Number.POSITIVE_INFINITY);
   const token = await new SignJWT({ sid: subject.sessionId, roles: subject.roles, provider: subject.provider, ...(o.limited ? { roles_limited: true } : {}) })
-    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: "JWT" })
+    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: ACCESS_TOKEN_TYP })
     .setSubject(subject.userId)
     .setJti(jti)
     .setIssuer(config.issuer)
@@ -50,7 +57,7 @@ export async function issueAccessToken(
 }
 
 /**
- * Checks signature, algorithm, key id, issuer, audience and expiry. Only ES256 is
+ * Checks signature, algorithm, key id, type, issuer, audience and expiry. Only ES256 is
  * accepted, so `alg: none` and an HS256 token "signed" with the public key both fail
  * before any key is used. Says nothing about revocation: see `authenticate`.
  */
@@ -63,7 +70,7 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
         if (!key) throw unauthenticated("access token signed with an unknown key");
         return key;
       },
-      { algorithms: [ACCESS_TOKEN_ALG], issuer: config.issuer, audience: ACCESS_TOKEN_AUDIENCE, requiredClaims: ["exp", "jti", "sub"] },
+      { algorithms: [ACCESS_TOKEN_ALG], typ: ACCESS_TOKEN_TYP, issuer: config.issuer, audience: ACCESS_TOKEN_AUDIENCE, requiredClaims: ["exp", "jti", "sub"] },
     );
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw unauthenticated("access token has malformed claims");

@@ -22,6 +22,8 @@ export const PROXY_COOKIE_TTL_SECONDS = 12 * 3600;
 export const PROXY_COOKIE = "anc_proxy";
 
 const AUDIENCE = { handoff: "anchorage-proxy", cookie: "anchorage-proxy-cookie" } as const;
+/** Each kind its own `typ` (RFC 8725 §3.11) besides its `aud`: never taken for an access token, nor for each other. */
+export const PROXY_TOKEN_TYP = { handoff: "anchorage-proxy+jwt", cookie: "anchorage-proxy-cookie+jwt" } as const;
 type Kind = keyof typeof AUDIENCE;
 
 const claimsSchema = z.object({ sub: z.string(), sid: z.string(), ins: z.string(), exp: z.number(), jti: z.string() });
@@ -31,7 +33,7 @@ export async function issueProxyToken(config: Config, kind: Kind, subject: { use
   const { kid, key } = await currentSigningKey(config);
   const ttl = kind === "handoff" ? PROXY_TOKEN_TTL_SECONDS : PROXY_COOKIE_TTL_SECONDS;
   const token = await new SignJWT({ sid: subject.sessionId, ins: subject.instanceId })
-    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid })
+    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: PROXY_TOKEN_TYP[kind] })
     .setSubject(subject.userId)
     .setJti(randomToken(12))
     .setIssuer(config.issuer)
@@ -67,7 +69,7 @@ export async function verifyProxyToken(config: Config, kind: Kind, token: string
         if (!key) throw new Error("unknown kid");
         return key;
       },
-      { algorithms: [ACCESS_TOKEN_ALG], issuer: config.issuer, audience: AUDIENCE[kind] },
+      { algorithms: [ACCESS_TOKEN_ALG], typ: PROXY_TOKEN_TYP[kind], issuer: config.issuer, audience: AUDIENCE[kind] },
     );
     const claims = claimsSchema.parse(payload);
     if (claims.ins !== instanceId) throw new Error("another instance");
