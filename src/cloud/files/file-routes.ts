@@ -25,6 +25,7 @@ import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { actorDetail } from "../../auth/principal.ts";
 import { requireInstance } from "../instances/instance-access.ts";
+import { refuseGitDirPaths, refuseGitDirWrite } from "./git-dir-writes.ts";
 import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
 import type { ScanResult } from "@anchorage/common";
 
@@ -48,9 +49,12 @@ type Ctx = Context<AppEnv>;
 /** Checks the caller may do `action` on the instance, then runs one file call on its agent. */
 async function fileCall<M extends FileCallMethod>(c: Ctx, action: Action, method: M, params: unknown, body?: Uint8Array) {
   const p = c.get("principal");
-  const { instance } = await requireInstance(c.get("db"), p, c.req.param("id")!, action);
+  const access = await requireInstance(c.get("db"), p, c.req.param("id")!, action);
+  const { instance } = access;
   const checked = fileCallParams[method].safeParse(params);
   if (!checked.success) throw validationError(checked.error, c.req.method === "GET" || method === "files.write" ? "query" : "body");
+  // Every file call of the API passes here: a write under .git needs command: (issue 19).
+  refuseGitDirWrite(access, method, checked.data);
   const r = (await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).fileCall(method, checked.data, body)) as DoResult<{ result: unknown; body: Uint8Array }>;
   if (!r.ok) throw new AppError(r.code, r.message);
   const result = fileCallResults[method].safeParse(r.value.result);
@@ -110,9 +114,9 @@ fileRoutes.put("/instance/:id/file", requireUser, async (c) => {
   const match = ifMatch === undefined ? undefined : /^"([0-9a-f]{64})"$/.exec(ifMatch.trim())?.[1];
   if (ifMatch !== undefined && !match) throw new AppError("E-VALIDATION", 'If-Match must be the quoted SHA-256 a read answered as ETag ("…")');
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== "*") throw new AppError("E-VALIDATION", "If-None-Match may only be * (create only)");
-  // The caller's access is checked before the body is read.
+  // The caller's access is checked before the body is read (fileCall checks again, with the body).
   const p = c.get("principal");
-  await requireInstance(c.get("db"), p, c.req.param("id"), "sync:cloud_instance");
+  refuseGitDirPaths(await requireInstance(c.get("db"), p, c.req.param("id"), "sync:cloud_instance"), [q.data.path]);
   const bytes = await readBodyWithin(c.req.raw, FILE_MAX_BYTES);
   const params = { path: q.data.path, size: bytes.length, ...(match ? { if_match: match } : {}), create_only: ifNoneMatch !== undefined };
   const { instance, result } = await fileCall(c, "sync:cloud_instance", "files.write", params, bytes);

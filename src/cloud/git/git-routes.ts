@@ -16,7 +16,8 @@ import type { DoResult } from "../../../durable-objects/instance/instance-do.ts"
 /**
  * Git on an instance (DESIGN.md, Contracts: Git): `/api/cloud/instance/:id/git/<op>`, the
  * repository named by its absolute path (`repo` in the query for GET, in the body for POST).
- * Every call needs `git:` permission; the agent runs git with argv and confines every path.
+ * Every call needs `git:` permission; the agent runs git with argv and confines every path. A
+ * caller without `command:` gets untrusted git: no program the repository configures runs.
  */
 export const gitRoutes = newRouter();
 const tags = ["git"];
@@ -26,8 +27,11 @@ const errors = errorResponses(400, 401, 403, 404, 409, 503, 504);
 /** Sends one git operation to the instance, and checks the agent's answer against the contract. */
 async function runGit<O extends GitOp>(c: Context<AppEnv>, op: O, fields: unknown): Promise<z.infer<(typeof gitResultSchemas)[O]>> {
   const p = c.get("principal");
-  const { instance } = await requireInstance(c.get("db"), p, c.req.param("id")!, "git:cloud_instance");
-  const parsed = gitRequestSchema.safeParse({ ...(fields as object), op });
+  const { instance, permissions } = await requireInstance(c.get("db"), p, c.req.param("id")!, "git:cloud_instance");
+  // Trusted git may start what the repository configures (hooks, fsmonitor, filters): only for
+  // someone who may run commands here anyway (issue 19). Set last, so no query or body sets it.
+  const trusted = permissions.includes("command:cloud_instance");
+  const parsed = gitRequestSchema.safeParse({ ...(fields as object), op, trusted });
   if (!parsed.success) throw validationError(parsed.error, c.req.method === "GET" ? "query" : "body");
   const r = (await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).git(parsed.data as GitRequest, p.userId)) as DoResult<unknown>;
   if (!r.ok) throw new AppError(r.code, r.message);

@@ -7,6 +7,7 @@ import { findUserById } from "../../users/users.ts";
 import { accessTo, requireInstance, type InstanceAccess } from "../instances/instance-access.ts";
 import { findInstance } from "../instances/instance-store.ts";
 import { findMirror } from "./mirror-store.ts";
+import { excludesGitDir, GIT_DIR_ACTION, touchesGitDir } from "../files/git-dir-writes.ts";
 
 /**
  * Who may touch a mirror: whoever has `sync:` on both its instances, the rule of a sync itself.
@@ -28,7 +29,7 @@ export async function requireMirror(db: Db, p: Principal, id: string, direction:
 
 /**
  * Whether the mirror's owner may still sync both instances (a share revoked, expired or narrowed,
- * the account disabled): scheduled checks and automatic syncs act for them and stop when not.
+ * the account disabled, or `command:` lost on a destination whose .git the mirror would write): scheduled checks and automatic syncs act for them and stop when not.
  * Anything that cannot be decided is a no (DESIGN.md, access control failing open).
  */
 export async function ownerMaySync(db: Db, row: MirrorRow): Promise<boolean> {
@@ -38,7 +39,12 @@ export async function ownerMaySync(db: Db, row: MirrorRow): Promise<boolean> {
     const p = standingPrincipal(owner);
     for (const id of [row.sourceInstanceId, row.destinationInstanceId]) {
       const instance = await findInstance(db, id);
-      if (!instance || !(await accessTo(db, p, instance)).permissions.includes("sync:cloud_instance")) return false;
+      if (!instance) return false;
+      const { permissions } = await accessTo(db, p, instance);
+      if (!permissions.includes("sync:cloud_instance")) return false;
+      // A mirror saved with command: may write .git; once its owner lacks command:, it stops (issue 19).
+      const writesGitDir = touchesGitDir(row.targetPath) || !excludesGitDir(row.exclude);
+      if (id === row.destinationInstanceId && writesGitDir && !permissions.includes(GIT_DIR_ACTION)) return false;
     }
     return true;
   } catch (e) {

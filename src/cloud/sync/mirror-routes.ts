@@ -26,6 +26,7 @@ import type { MirrorRow } from "../../db/schema.ts";
 import { nowIso } from "../../ids.ts";
 import { publishToAudience } from "../events/publish.ts";
 import { requireInstance } from "../instances/instance-access.ts";
+import { destinationExcludes } from "../files/git-dir-writes.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
 import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
 import type { MirrorCheck } from "../../../durable-objects/instance/mirror-check.ts";
@@ -146,7 +147,9 @@ async function save(c: Context<AppEnv>, direction: MirrorDirection, req: MirrorS
   const db = c.get("db");
   const existing = req.id ? (await requireMirror(db, p, req.id, direction)).row : undefined;
   const { instance: source } = await requireInstance(db, p, req.sourceInstanceId, "sync:cloud_instance");
-  await requireInstance(db, p, req.destinationInstanceId, "sync:cloud_instance");
+  const destination = await requireInstance(db, p, req.destinationInstanceId, "sync:cloud_instance");
+  // Without command: on the destination, the mirror keeps .git out of its scans for good (issue 19).
+  req = { ...req, options: { ...req.options, exclude: destinationExcludes(destination, req.targetPath, req.options.exclude) } };
   if (req.sourceInstanceId === req.destinationInstanceId && overlaps(req.sourcePath, req.targetPath)) {
     throw new AppError("E-VALIDATION", "on one instance, the source and target folders must not be the same or inside one another", {
       fields: [{ path: "targetPath", message: `overlaps the source folder ${req.sourcePath}` }],

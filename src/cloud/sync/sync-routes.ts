@@ -13,6 +13,7 @@ import { actorDetail, type Principal } from "../../auth/principal.ts";
 import type { Db } from "../../db/client.ts";
 import type { Env } from "../../env.ts";
 import { requireInstance } from "../instances/instance-access.ts";
+import { destinationExcludes } from "../files/git-dir-writes.ts";
 import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
 import type { SyncOperation } from "../../../durable-objects/instance/sync-transfer.ts";
 
@@ -52,9 +53,12 @@ export async function startSync(c: Context<AppEnv>, body: CrossInstanceRequest, 
   const p = c.get("principal");
   const db = c.get("db");
   const { instance: source } = await requireInstance(db, p, body.sourceInstanceId, "sync:cloud_instance");
-  const { instance: destination } = await requireInstance(db, p, body.destinationInstanceId, "sync:cloud_instance");
+  const destinationAccess = await requireInstance(db, p, body.destinationInstanceId, "sync:cloud_instance");
+  const { instance: destination } = destinationAccess;
   const stub = c.env.INSTANCE.get(c.env.INSTANCE.idFromName(source.id));
-  const req = { sourcePath: body.sourcePath, targetPath: body.targetPath, exclude: body.options.exclude, delete: body.options.delete, ...(only ? { only } : {}) };
+  // Without command: on the destination, .git is left out of both scans: nothing under it is written or removed (issue 19).
+  const exclude = destinationExcludes(destinationAccess, body.targetPath, body.options.exclude);
+  const req = { sourcePath: body.sourcePath, targetPath: body.targetPath, exclude, delete: body.options.delete, ...(only ? { only } : {}) };
   const r = (await stub.startSync(destination.id, req, p.userId)) as DoResult<{ operationId: string }>;
   if (!r.ok) throw new AppError(r.code, r.message);
   await recordAudit(db, {
