@@ -37,11 +37,11 @@ describe.runIf(hasChromium() || process.env.CI)("proxied app in a browser", () =
     await app?.close();
   });
 
-  it("by path: signs in on the dashboard and comes back to the app", async () => {
+  it("by path: a browser is sent to the app's own host (PROXY_DOMAIN is set), signs in on the dashboard and comes back", async () => {
     const page = await browser.newPage();
     await page.goto(`${origin()}/p/web-app/echo-headers?from=path`);
     await signIn(page);
-    await page.waitForURL(/\/p\/web-app\/echo-headers\?from=path$/);
+    await page.waitForURL(`http://web-app.localhost:${inject("port")}/echo-headers?from=path`);
     const body = JSON.parse(await page.locator("body").innerText());
     expect(body.url).toBe("/echo-headers?from=path");
     // The dashboard's own cookies never reach the app.
