@@ -31,8 +31,17 @@ describe("proxy tokens", () => {
     const { owner, instanceId } = await proxiedInstance(`safe-${Date.now().toString(36)}`);
     const slug = (await json(await call(`/api/cloud/instance/${instanceId}`, { token: owner.access }))).proxy_slug;
     const { proxy_token } = await json(await call("/auth/proxy-token", { token: owner.access, body: { instance_id: instanceId } }));
-    const res = await call(`/__anchorage/session?token=${encodeURIComponent(proxy_token)}&next=//evil.example/x`, { headers: { host: `${slug}.localhost:8787` } });
-    expect(res.headers.get("location")).toBe("/");
+    const trade = (next: string) => call(`/__anchorage/session?token=${encodeURIComponent(proxy_token)}&next=${encodeURIComponent(next)}`, { headers: { host: `${slug}.localhost:8787` } });
+    // Each is a 400 (never a 500, never a Location elsewhere), found before the single-use token is spent.
+    for (const next of ["//evil.example/x", "/\t/evil.example/", "/\n/evil.example/", "/\r\n/evil.example/", "/\\evil.example", "https://evil.example/"]) {
+      const res = await trade(next);
+      expect(res.status, JSON.stringify(next)).toBe(400);
+      expect(res.headers.get("location")).toBeNull();
+      expect(res.headers.getSetCookie()).toHaveLength(0);
+    }
+    const ok = await trade("/after");
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get("location")).toBe("/after");
   });
 
   it("refuses a proxy token to someone without proxy permission, and a token for another instance", async () => {
