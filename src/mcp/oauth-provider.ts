@@ -1,4 +1,4 @@
-import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
+import { OAuthProvider, getOAuthApi, type OAuthHelpers, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
 import type { Env } from "../env.ts";
 import { MCP_OAUTH_SCOPES } from "./oauth-scopes.ts";
 
@@ -17,7 +17,18 @@ export const isOAuthPath = (path: string) => path === "/mcp" || path.startsWith(
  * token) directly instead; it is passed on as it is and checked like on any other route.
  */
 export function mcpOAuthProvider(issuer: string, app: Fetcher): OAuthProvider<Env> {
-  return new OAuthProvider<Env>({
+  return new OAuthProvider<Env>(mcpOAuthOptions(issuer, app));
+}
+
+/**
+ * The provider's helpers (grants, clients) outside its own routes: env.OAUTH_PROVIDER is only
+ * set on the requests the provider fronts, and signing out everywhere is not one of them.
+ */
+export const mcpOAuthApi = (env: Env, issuer: string): OAuthHelpers =>
+  getOAuthApi(mcpOAuthOptions(issuer, { fetch: () => new Response(null, { status: 404 }) }), env);
+
+function mcpOAuthOptions(issuer: string, app: Fetcher): OAuthProviderOptions<Env> {
+  return {
     apiRoute: "/mcp",
     apiHandler: {
       fetch(request, env, ctx) {
@@ -40,5 +51,5 @@ export function mcpOAuthProvider(issuer: string, app: Fetcher): OAuthProvider<En
       if (!token.startsWith("anc_") && token.split(".").length !== 3) return null;
       return { props: { authorization: `Bearer ${token}` }, audience: `${issuer}/mcp` };
     },
-  });
+  };
 }

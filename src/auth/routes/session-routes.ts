@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { logoutRequestSchema, refreshRequestSchema, sessionResponseSchema, userSchema, validateRequestSchema } from "@anchorage/common";
+import { logoutRequestSchema, refreshRequestSchema, sessionInfoSchema, sessionResponseSchema, userSchema, validateRequestSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
-import { AppError, unauthenticated } from "../../http/app-error.ts";
+import { AppError, notFound, unauthenticated } from "../../http/app-error.ts";
 import { assertSameOrigin } from "../../http/csrf.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
@@ -14,6 +14,12 @@ import { clearSessionCookies, readAccessCookie, readRefreshCookie } from "../coo
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
 import { RefreshTokenReuseError, revokeSession, rotateRefreshToken, sessionOfRefreshToken } from "../session/session-store.ts";
 import { deliverSession } from "../session/start-session.ts";
+import { listLiveSessions } from "../session/session-store.ts";
+import { toSessionInfo } from "../session/session-view.ts";
+import { mcpGrantsOf, revokeMcpGrant, signOutEverywhere, SIGN_OUT_EXTRAS } from "../session/sign-out-everywhere.ts";
+import { tokensOf } from "../api-tokens/api-token-store.ts";
+import { mcpOAuthApi } from "../../mcp/oauth-provider.ts";
+import { assertPermit } from "../permit.ts";
 import { closeHubSessions } from "../../cloud/events/close-hub-sessions.ts";
 import { blacklistAccessToken } from "../tokens/blacklist.ts";
 import type { Context } from "hono";
@@ -134,4 +140,87 @@ sessionRoutes.openapi(validate, async (c) => {
     },
     200,
   );
+});
+
+const signOutEverywhereBody = z.strictObject({
+  include: z.array(z.enum(SIGN_OUT_EXTRAS)).max(SIGN_OUT_EXTRAS.length).default([]),
+});
+
+const logoutAll = createRoute({
+  method: "post",
+  path: "/logout-all",
+  tags: ["auth"],
+  summary: "Sign out of every session (this one too); optionally of every MCP client and API token",
+  description:
+    "Ends every session of the signed-in user at once (their refresh tokens and access tokens stop working, event sockets close). " +
+    '`include` takes more with it: `"mcp"` revokes every MCP client\'s OAuth grant (its access and refresh tokens, and the API token ' +
+    'minted for it at consent), `"tokens"` revokes every API token of your own (MCP clients act with one, so they stop too; service ' +
+    "accounts' tokens are not touched). Without `include`, MCP clients and API tokens keep working. Body: `{\"include\":[\"mcp\",\"tokens\"]}`.",
+  request: { body: { ...jsonBody(signOutEverywhereBody), required: false } },
+  responses: {
+    200: jsonResponse(z.object({ success: z.literal(true), sessions_ended: z.number().int(), mcp_grants_revoked: z.number().int(), api_tokens_revoked: z.number().int() }), "Signed out everywhere"),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+sessionRoutes.openapi(logoutAll, async (c) => {
+  const { include } = signOutEverywhereBody.parse(c.req.valid("json") ?? {});
+  // A session's own credential, never an API token: a leaked token must not sign its owner out.
+  const p = requireSessionPrincipal(await authenticate(c));
+  assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
+  const db = c.get("db");
+  await blacklistAccessToken(c.env.KV, p.jti, p.tokenExp);
+  const done = await signOutEverywhere(c.env, mcpOAuthApi(c.env, c.get("config").issuer), db, p.userId, include);
+  await recordAudit(db, { actorId: p.userId, action: "auth.logout_all", subjectId: p.userId, ip: clientIp(c.req.raw), detail: { include, sessions_ended: done.sessionsEnded, mcp_grants_revoked: done.mcpGrantsRevoked, api_tokens_revoked: done.apiTokensRevoked } }, eventSink(c));
+  clearSessionCookies(c, c.get("config"));
+  return c.json({ success: true as const, sessions_ended: done.sessionsEnded, mcp_grants_revoked: done.mcpGrantsRevoked, api_tokens_revoked: done.apiTokensRevoked }, 200);
+});
+
+const mcpGrantSchema = z.object({ id: z.string(), client_id: z.string(), client_name: z.string(), created_at: z.string(), expires_at: z.string().nullable(), token_id: z.string().nullable() });
+const apiTokenBriefSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string(), last_used_at: z.string().nullable(), expires_at: z.string().nullable() });
+
+const signedInEverywhere = createRoute({
+  method: "get",
+  path: "/sessions",
+  tags: ["auth"],
+  summary: "Everything that is signed in as you: sessions, MCP clients (by name, with when they were allowed) and API tokens",
+  description: "Each is revocable: a session with DELETE /api/settings/sessions/{id}, an MCP client with DELETE /auth/mcp-grants/{id}, an API token with DELETE /api/tokens/{id}.",
+  responses: { 200: jsonResponse(z.object({ sessions: z.array(sessionInfoSchema), mcp_grants: z.array(mcpGrantSchema), api_tokens: z.array(apiTokenBriefSchema) }), "Signed-in things"), ...errorResponses(401) },
+});
+
+sessionRoutes.openapi(signedInEverywhere, async (c) => {
+  const p = requireSessionPrincipal(await authenticate(c));
+  assertPermit(p, "read:account", { type: "account", ownerId: p.userId });
+  const db = c.get("db");
+  const [rows, grants, tokens] = await Promise.all([listLiveSessions(db, { userId: p.userId }), mcpGrantsOf(mcpOAuthApi(c.env, c.get("config").issuer), p.userId), tokensOf(db, p.userId)]);
+  return c.json(
+    {
+      sessions: rows.map((r) => toSessionInfo(r.session, p.sessionId)),
+      mcp_grants: grants,
+      api_tokens: tokens.map((t) => ({ id: t.id, name: t.name, created_at: t.createdAt, last_used_at: t.lastUsedAt, expires_at: t.expiresAt })),
+    },
+    200,
+  );
+});
+
+const revokeGrantRoute = createRoute({
+  method: "delete",
+  path: "/mcp-grants/{id}",
+  tags: ["auth"],
+  summary: "Cut off one MCP client: its OAuth grant and the API token it acts with",
+  request: { params: z.object({ id: z.string().min(1).max(200) }) },
+  responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Revoked"), ...errorResponses(401, 404) },
+});
+
+sessionRoutes.openapi(revokeGrantRoute, async (c) => {
+  const p = requireSessionPrincipal(await authenticate(c));
+  assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
+  const db = c.get("db");
+  // Looked up among the caller's own grants: someone else's grant id is simply not found.
+  const oauth = mcpOAuthApi(c.env, c.get("config").issuer);
+  const grant = (await mcpGrantsOf(oauth, p.userId)).find((g) => g.id === c.req.valid("param").id);
+  if (!grant) throw notFound("MCP grant");
+  await revokeMcpGrant(oauth, db, p.userId, grant);
+  await recordAudit(db, { actorId: p.userId, action: "auth.mcp_grant_revoked", subjectId: grant.token_id, ip: clientIp(c.req.raw), detail: { client_id: grant.client_id, client_name: grant.client_name } }, eventSink(c));
+  return c.json({ success: true as const }, 200);
 });
