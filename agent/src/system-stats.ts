@@ -3,6 +3,7 @@ import { statfs } from "node:fs/promises";
 import os from "node:os";
 import { parse } from "node:path";
 import type { SystemInfo, SystemStats } from "@anchorage/common/protocol/messages";
+import { bundledVersion } from "./bundle-info.ts";
 
 /** Cumulative CPU times across all cores, kept between samples to compute the busy share. */
 export interface CpuSample {
@@ -61,8 +62,9 @@ async function diskUsage(path: string): Promise<SystemStats["disk"]> {
 
 let agentVersion: string | undefined;
 
-/** The version in agent/package.json, read once. */
+/** The version in agent/package.json, read once (the bundle's is fixed when it is built). */
 export function readAgentVersion(): string {
+  if (bundledVersion !== undefined) return bundledVersion;
   if (agentVersion === undefined) {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
     agentVersion = typeof pkg.version === "string" ? pkg.version : "0.0.0";
