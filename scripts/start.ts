@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole local stack at http://127.0.0.1:8787 (and http://localhost:8787).
  * Writes .dev.vars with a generated signing key if needed, applies the D1 migrations
- * locally, builds the dashboard, creates the first admin, then runs `wrangler dev`
+ * locally, builds the dashboard and the single-file agent, creates the first admin, then runs `wrangler dev`
  * (workerd with local D1, KV, R2 and Durable Object storage).
  *
  * Environment: ADMIN_EMAIL / ADMIN_PASSWORD (else from .dev.vars, else generated and
@@ -10,7 +10,9 @@
  * and the sign-in providers' settings (OAUTH_SETTINGS below), passed on to the Worker when set.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { AGENT_ASSETS_DIR, buildAgent } from "./build-agent.ts";
 import { ensureDevVars } from "./lib/dev-vars.ts";
 import { bootstrapAdmin } from "./lib/bootstrap-admin.ts";
 import { applyMigrations, ROOT, WRANGLER, wranglerEnv, type Target } from "./lib/wrangler.ts";
@@ -30,6 +32,13 @@ if (process.env.SKIP_FRONTEND_BUILD !== "1") {
   step("building the dashboard");
   const build = spawnSync("npm", ["run", "build", "-w", "frontend", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+// After the dashboard (its build empties frontend/dist): the single-file agent that /install.sh hands out.
+if (process.env.SKIP_FRONTEND_BUILD !== "1" || !existsSync(join(AGENT_ASSETS_DIR, "manifest.json"))) {
+  step("building the agent bundle");
+  const agent = await buildAgent();
+  console.log(`  ${agent.file}, sha256 ${agent.sha256.slice(0, 12)}…`);
 }
 
 step("first admin");

@@ -42,6 +42,11 @@ console.log("▸ building the dashboard");
 if (run("npm", ["run", "build", "-w", "frontend", "--silent"]) !== 0) {
   tallies.push({ suite: "build", passed: 0, failed: 1, skipped: 0, ok: false });
 }
+// After the dashboard, whose build empties frontend/dist: the e2e stack serves this bundle at /install.sh.
+console.log("▸ building the agent bundle");
+if (run("npm", ["run", "build:agent", "--silent"]) !== 0) {
+  tallies.push({ suite: "build:agent", passed: 0, failed: 1, skipped: 0, ok: false });
+}
 if (want("types")) {
   console.log("▸ types");
   const ok = run("npm", ["run", "typecheck", "--silent"]) === 0;
