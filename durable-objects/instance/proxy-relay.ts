@@ -192,7 +192,10 @@ export class ProxyRelay {
     }
     const noBody = status === 204 || status === 304 || status < 200;
     if (noBody) void body.cancel().catch(() => {});
-    return new Response(noBody ? null : body, { status, headers });
+    // The body is the app's bytes as it sent them: a Content-Encoding it set already describes them,
+    // so the runtime must not compress them again (`encodeBody: "manual"`,
+    // developers.cloudflare.com/workers/runtime-apis/response/).
+    return new Response(noBody ? null : body, { status, headers, encodeBody: "manual" });
   }
 
   /** Relays a visitor's WebSocket to a WebSocket the agent opens to the local app. */

@@ -68,6 +68,18 @@ function isAnchorageCredential(value: string, issuer: string): boolean {
   return false;
 }
 
+/**
+ * The Accept-Encoding the visitor sent. Cloudflare hands the Worker `br, gzip` whatever the visitor
+ * said and keeps the original in `request.cf.clientAcceptEncoding`
+ * (developers.cloudflare.com/fundamentals/reference/http-request-headers/#accept-encoding); an
+ * app given the platform's value would compress for a client that never asked for it.
+ */
+function visitorAcceptEncoding(req: Request): string | null {
+  const sent = (req.cf as { clientAcceptEncoding?: unknown } | undefined)?.clientAcceptEncoding;
+  if (typeof sent === "string") return sent || null;
+  return req.headers.get("accept-encoding");
+}
+
 function forwardedHeaders(req: Request, strippedAuthorization: boolean, host: string, prefix: string | null, issuer: string): HeaderPairs {
   const out: HeaderPairs = [];
   req.headers.forEach((value, name) => {
@@ -75,6 +87,7 @@ function forwardedHeaders(req: Request, strippedAuthorization: boolean, host: st
     if (isHopByHop(n) || n === "host" || n.startsWith("cf-") || n.startsWith("x-anchorage-") || n.startsWith("sec-websocket-")) return;
     if (n === "authorization" && (strippedAuthorization || isAnchorageCredential(value, issuer))) return;
     if (n === "x-forwarded-for" || n === "x-forwarded-proto" || n === "x-forwarded-host" || n === "x-forwarded-prefix") return;
+    if (n === "accept-encoding") return; // the visitor's own, below
     if (n === "cookie") {
       // Our own credentials never reach the proxied app: the dashboard's cookies, and anc_proxy.
       const kept = withoutOwnCookies(value);
@@ -83,6 +96,8 @@ function forwardedHeaders(req: Request, strippedAuthorization: boolean, host: st
     }
     out.push([name, value]);
   });
+  const acceptEncoding = visitorAcceptEncoding(req);
+  if (acceptEncoding) out.push(["accept-encoding", acceptEncoding]);
   const ip = clientIp(req);
   if (ip) out.push(["x-forwarded-for", ip]);
   out.push(["x-forwarded-proto", new URL(req.url).protocol.replace(":", "")]);
@@ -163,6 +178,8 @@ async function relay(c: Context<AppEnv>, slug: string, path: string, prefix: str
 function sandboxed(response: Response): Response {
   if (response.status === 101) return response; // a WebSocket: no document, and its headers are immutable
   // Re-wrapped: a response from the DO has immutable headers. The body streams through uncopied.
+  // The DO's body keeps its Content-Encoding across this re-wrap: the runtime knows the stream is
+  // already encoded and passes its bytes on (the DO sent them with `encodeBody: "manual"`).
   const out = new Response(response.body, response);
   out.headers.append("content-security-policy", PATH_FORM_SANDBOX);
   for (const h of ORIGIN_WIDE_HEADERS) out.headers.delete(h);
