@@ -21,6 +21,7 @@ import { keyRoutes } from "./auth/passkey/key-routes.ts";
 import { settingsRoutes } from "./settings/settings-routes.ts";
 import { adminRoutes } from "./admin/admin-routes.ts";
 import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
+import { installRoutes } from "./cloud/install/install-routes.ts";
 import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
 import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
@@ -129,6 +130,7 @@ export function buildApp() {
   app.route("/api/webhooks", webhookRoutes);
   app.route("/admin", adminRoutes);
   app.route("/", anchorRoutes);
+  app.route("/", installRoutes);
   app.route("/api/cloud", instanceRoutes);
   app.route("/api/cloud/shares", shareRoutes);
   app.route("/api/cloud", proxyAdminRoutes);
