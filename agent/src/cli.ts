@@ -3,7 +3,9 @@ import { ConfigError } from "./config-file.ts";
 import { anchor } from "./commands/anchor.ts";
 import { EXIT, run } from "./commands/run.ts";
 import { status } from "./commands/status.ts";
+import { serviceInstall } from "./commands/service.ts";
 import { sync } from "./commands/sync.ts";
+import { update } from "./commands/update.ts";
 import { readAgentVersion } from "./system-stats.ts";
 
 const usage = `anchorage ${readAgentVersion()} — anchor this machine to an Anchorage control plane
@@ -11,8 +13,10 @@ const usage = `anchorage ${readAgentVersion()} — anchor this machine to an Anc
 Usage:
   anchorage anchor <url> [--name N] [--token T | --email E --password P | --invite CODE | --email E --magic-link]
                          [--home DIR] [--force]
-  anchorage run [--home DIR]
+  anchorage run [--home DIR] [--supervised]
   anchorage status [--home DIR]
+  anchorage update [--home DIR]
+  anchorage service install [--home DIR] [--user | --system] [--dry-run]
   anchorage sync <src>:<path> <dst>:<path> [--delete] [--exclude GLOB]… [--dry-run] [--token T] [--home DIR]
   anchorage --version | --help
 
@@ -20,6 +24,13 @@ Without --token, --email or --invite, anchor signs in through the browser (a URL
 --invite CODE takes a 6-digit device code made in the dashboard; --magic-link sends a sign-in link to --email.
 --home DIR holds config.yaml, credential.json and agent.log (default ~/.anchorage).
 The password may also come from ANCHORAGE_PASSWORD, the token from ANCHORAGE_TOKEN.
+update replaces this agent's file (the one install.sh put in ~/.anchorage/bin) with the one the server
+it is anchored to serves, checked against its SHA-256; restart the agent afterwards to run it.
+
+run keeps its PID across a restart (the dashboard's Restart runs the agent again as its child).
+Under a supervisor (--supervised, ANCHORAGE_SUPERVISED=1, or a systemd service) a restart exits
+with code 75 instead, for the supervisor to start it again. service install writes and enables a
+systemd unit doing that (a user unit, or a system one as root or with --system); --dry-run prints it.
 
 sync copies a folder of one instance to a folder of another (or the same): <src> and <dst> are an
 instance id or name, or . (also: local) for this machine; a path on this machine may be relative.
@@ -46,6 +57,9 @@ export async function main(argv: string[]): Promise<number> {
       delete: { type: "boolean" },
       exclude: { type: "string", multiple: true },
       "dry-run": { type: "boolean" },
+      supervised: { type: "boolean" },
+      system: { type: "boolean" },
+      user: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -70,9 +84,14 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "run":
-      return run({ home: values.home });
+      return run({ home: values.home, supervised: values.supervised });
     case "status":
       return status({ home: values.home });
+    case "update":
+      return update({ home: values.home });
+    case "service":
+      if (rest[0] !== "install" || rest.length !== 1) throw new UsageError("service takes one action: anchorage service install [--home DIR] [--user | --system] [--dry-run]");
+      return serviceInstall({ home: values.home, dryRun: values["dry-run"], system: values.system ? true : values.user ? false : undefined });
     case "sync": {
       if (rest.length !== 2) throw new UsageError("sync needs a source and a destination, e.g. anchorage sync .:./site web-1:/srv/site");
       return sync({

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
+import { parseArgs } from "node:util";
 import { builtinCommands, type AgentConfig } from "@anchorage/common/agent-config";
 import type { ErrorCode } from "@anchorage/common/errors";
 import type { CommandResult } from "@anchorage/common/protocol/messages";
@@ -20,7 +21,7 @@ export interface RestartMarker {
 }
 
 export interface ResolveContext {
-  /** argv of the `update` builtin; default `npm install -g @anchorage/agent`. */
+  /** argv of the `update` builtin; default selfUpdateArgv(). */
   updateArgv?: string[];
 }
 
@@ -43,7 +44,14 @@ export class CommandError extends Error {
   }
 }
 
-export const DEFAULT_UPDATE_ARGV = ["npm", "install", "-g", "@anchorage/agent"];
+/**
+ * The `update` builtin: this agent's own file run again as `anchorage update` with the same --home,
+ * so it fetches the bundle from the deployment it is anchored to (commands/update.ts), not from npm.
+ */
+export function selfUpdateArgv(argv: string[] = process.argv, execPath: string = process.execPath): string[] {
+  const { values } = parseArgs({ args: argv.slice(2), strict: false, allowPositionals: true, options: { home: { type: "string" } } });
+  return [execPath, argv[1] ?? "anchorage", "update", ...(typeof values.home === "string" ? ["--home", values.home] : [])];
+}
 /** Output pieces stay well under the rpc-progress message's 64 KiB `data` limit. */
 export const OUTPUT_CHUNK_BYTES = 16 * 1024;
 export const TAIL_BYTES = 8 * 1024;
@@ -57,7 +65,7 @@ export function resolveCommand(name: string, config: AgentConfig, ctx: ResolveCo
     case "restart":
       return { builtin: "restart" };
     case "update":
-      return { name, argv: [...(ctx.updateArgv ?? DEFAULT_UPDATE_ARGV)] };
+      return { name, argv: [...(ctx.updateArgv ?? selfUpdateArgv())] };
     case "git-pull": {
       const root = config.roots[0];
       if (root === undefined) throw new CommandError("E-CONFIG", 'git-pull needs a project root: add one to "roots" in config.yaml');

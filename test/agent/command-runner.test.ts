@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agentConfigSchema } from "@anchorage/common/agent-config";
-import { CommandError, OUTPUT_CHUNK_BYTES, resolveCommand, runCommand, splitUtf8 } from "../../agent/src/command-runner.ts";
+import { CommandError, OUTPUT_CHUNK_BYTES, resolveCommand, runCommand, selfUpdateArgv, splitUtf8 } from "../../agent/src/command-runner.ts";
 
 const node = process.execPath;
 let dir: string;
@@ -181,8 +181,14 @@ describe("resolveCommand", () => {
     expect(() => resolveCommand("git-pull", { ...config, roots: [] })).toThrow(/git-pull needs a project root/);
   });
 
-  it("takes update's argv from the context, with a default", () => {
-    expect(resolveCommand("update", config)).toEqual({ name: "update", argv: ["npm", "install", "-g", "@anchorage/agent"] });
+  it("runs update as this agent's own `anchorage update`, with its --home, unless the context says otherwise", () => {
+    const own = resolveCommand("update", config);
+    expect(own).toEqual({ name: "update", argv: [process.execPath, process.argv[1], "update"] });
+    expect(JSON.stringify(own)).not.toContain("npm");
+    expect(selfUpdateArgv(["/usr/bin/node", "/home/u/.anchorage/bin/anchorage.mjs", "run", "--home", "/srv/h"], "/usr/bin/node")).toEqual([
+      "/usr/bin/node", "/home/u/.anchorage/bin/anchorage.mjs", "update", "--home", "/srv/h",
+    ]);
+    expect(selfUpdateArgv(["/n", "/a.mjs", "run", "--home=/x"], "/n")).toEqual(["/n", "/a.mjs", "update", "--home", "/x"]);
     expect(resolveCommand("update", config, { updateArgv: ["pipx", "upgrade"] })).toEqual({ name: "update", argv: ["pipx", "upgrade"] });
   });
 
