@@ -65,7 +65,7 @@ describe("git exec keys", () => {
     for (const path of [config, join(repo, ".GIT", "config"), join(repo, ".git", "hooks", "pre-commit")]) {
       const res = await put(sharee.token, path, poisoned());
       expect(res.status, path).toBe(403);
-      expect((await res.json()).error.code).toBe("E-AUTH-FORBID");
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("E-AUTH-FORBID");
     }
     expect(readFileSync(config, "utf8")).toBe(before);
     expect(existsSync(join(repo, ".git", "hooks", "pre-commit"))).toBe(false);
