@@ -5,8 +5,8 @@ import { clientIp } from "../http/client-ip.ts";
 import { authenticate, bearerToken } from "../auth/authenticate.ts";
 import { handleMcp } from "./mcp-handler.ts";
 
-/** Where an MCP client learns how to get a token (RFC 9728), named in every 401 from /mcp. */
-export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource";
+/** Where an MCP client learns how to get a token (RFC 9728 §3.1: the well-known prefix, then the resource's path), named in every 401 from /mcp. */
+export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource/mcp";
 
 /**
  * `/mcp`: the Model Context Protocol over Streamable HTTP. Bearer credentials only (an API token,

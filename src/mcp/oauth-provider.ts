@@ -1,5 +1,6 @@
 import { OAuthProvider, getOAuthApi, type OAuthHelpers, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
 import type { Env } from "../env.ts";
+import { loadConfig } from "../config.ts";
 import { MCP_OAUTH_SCOPES } from "./oauth-scopes.ts";
 
 type Fetcher = { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response> };
@@ -16,8 +17,32 @@ export const isOAuthPath = (path: string) => path === "/mcp" || path.startsWith(
  * consent (see oauth-consent-routes.ts). Scripts may present an API token (or a session's access
  * token) directly instead; it is passed on as it is and checked like on any other route.
  */
-export function mcpOAuthProvider(issuer: string, app: Fetcher): OAuthProvider<Env> {
-  return new OAuthProvider<Env>(mcpOAuthOptions(issuer, app));
+export function mcpOAuthProvider(issuer: string, app: Fetcher): Fetcher {
+  return {
+    fetch(request, env, ctx) {
+      // The provider keeps its helpers on env.OAUTH_PROVIDER once set, and env outlives the
+      // request: a copy without them, so these are the helpers of this request's origin.
+      const { OAUTH_PROVIDER: _, ...own } = env as Env & { OAUTH_PROVIDER?: unknown };
+      return new OAuthProvider<Env>(mcpOAuthOptions(originFor(request, env, issuer), app)).fetch(request, own as Env, ctx);
+    },
+  };
+}
+
+/**
+ * Which of APP_ORIGIN's origins a request came to: each one is its own protected resource
+ * (`<origin>/mcp`) and authorization server (RFC 9728 §3.3 wants the metadata's `resource` to be
+ * the URL the client used, RFC 8414 §3.3 the `issuer` to be where the metadata was fetched), so a
+ * client configured with http://127.0.0.1:8787/mcp discovers and signs in just as one with
+ * http://localhost:8787/mcp does. Grants and clients are shared; a token is bound to the origin
+ * it was issued for (its audience). Any other origin gets the canonical one's.
+ */
+function originFor(request: Request, env: Env, canonical: string): string {
+  const origin = new URL(request.url).origin;
+  try {
+    return loadConfig(env).origins.includes(origin) ? origin : canonical;
+  } catch {
+    return canonical;
+  }
 }
 
 /**
