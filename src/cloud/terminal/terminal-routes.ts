@@ -15,6 +15,7 @@ import { eventSink } from "../../audit/event-sink.ts";
 import { recordingPrefix, readRecording } from "../../../durable-objects/instance/terminal-recorder.ts";
 import { requireInstance } from "../instances/instance-access.ts";
 import { findTerminalSession, listTerminalSessions } from "./terminal-store.ts";
+import { storedRecordingSizes } from "./recording-sizes.ts";
 import type { TerminalSessionRow } from "../../db/schema.ts";
 
 export const terminalRoutes = newRouter();
@@ -58,9 +59,10 @@ terminalRoutes.get("/instance/:id/terminal", async (c) => {
 });
 
 const sessionSchema = terminalSessionSchema;
-const view = (r: TerminalSessionRow): TerminalSession => ({
+/** A session as the API shows it; its recording's size is what R2 holds of it (see storedRecordingSizes). */
+const view = (r: TerminalSessionRow, stored: ReadonlyMap<string, number>): TerminalSession => ({
   id: r.id, instance_id: r.instanceId, user_id: r.userId, shell: r.shell, cols: r.cols, rows: r.rows, started_at: r.startedAt,
-  ended_at: r.endedAt, end_reason: r.endReason, exit_code: r.exitCode, recorded: r.recorded, recording_bytes: r.recordingBytes,
+  ended_at: r.endedAt, end_reason: r.endReason, exit_code: r.exitCode, recorded: r.recorded, recording_bytes: r.recorded ? (stored.get(r.id) ?? 0) : 0,
 });
 
 terminalRoutes.openapi(
@@ -71,7 +73,9 @@ terminalRoutes.openapi(
     const p = c.get("principal");
     const { permissions, instance } = await requireInstance(c.get("db"), p, c.req.valid("param").id, "read:cloud_instance");
     const all = permissions.includes("manage:cloud_instance");
-    return c.json({ sessions: (await listTerminalSessions(c.get("db"), instance.id, all ? null : p.userId)).map(view) }, 200);
+    const rows = await listTerminalSessions(c.get("db"), instance.id, all ? null : p.userId);
+    const stored = rows.some((r) => r.recorded) ? await storedRecordingSizes(c.env.BLOBS, instance.id) : new Map<string, number>();
+    return c.json({ sessions: rows.map((r) => view(r, stored)) }, 200);
   },
 );
 
