@@ -142,9 +142,14 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     await config.waitFor();
     const text = (await config.textContent()) ?? "";
     expect(JSON.parse(text)).toMatchObject({ name: "dash-box", roots: [root], terminal: { shell: "/bin/bash" } });
-    const command = `npx anchorage anchor http://localhost:${inject("port")} && npx anchorage run`;
+    const origin = `http://localhost:${inject("port")}`;
+    const command = `curl -fsSL ${origin}/install.sh | sh\nanchorage anchor ${origin} && anchorage run`;
     await page.getByText("Anchor a machine", { exact: true }).click();
     expect(await page.locator("#anchor-command-text").textContent()).toBe(command);
+    // The first line's address serves the installer, for this very address.
+    const installer = await fetch(`${origin}/install.sh`);
+    expect(installer.status).toBe(200);
+    expect(await installer.text()).toContain(`SERVER='${origin}'\n`);
   });
 
   it("stages an untracked file, commits it, and shows the commit in the history", async () => {
