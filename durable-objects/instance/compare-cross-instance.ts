@@ -1,4 +1,4 @@
-import { compareScans, summarize, type CompareResult, type ScanResult } from "@anchorage/common";
+import { compareTrees, summarize, type CompareResult, type ScanResult } from "@anchorage/common";
 import type { DoResult } from "./instance-do.ts";
 
 type Side = { instanceId: string; path: string; scan: Promise<DoResult<ScanResult>> };
@@ -7,13 +7,14 @@ type Side = { instanceId: string; path: string; scan: Promise<DoResult<ScanResul
  * Compares a folder on one instance with a folder on another (DESIGN.md, Sync): both agents scan
  * at once, then every path of either tree is listed with its status. A side that cannot be scanned
  * (offline, a missing folder, outside the roots) fails the whole comparison, saying which side:
- * a missing tree is never taken for an empty one.
+ * a missing tree is never taken for an empty one. Symlinks, folders and what a sync would leave
+ * alone are listed beside the files (compareTrees).
  */
 export async function compareCrossInstance(source: Side, destination: Side): Promise<DoResult<CompareResult>> {
   const [s, d] = await Promise.all([source.scan, destination.scan]);
   if (!s.ok) return { ...s, message: `source ${source.instanceId}: ${s.message}` };
   if (!d.ok) return { ...d, message: `destination ${destination.instanceId}: ${d.message}` };
-  const files = compareScans(s.value.files, d.value.files);
+  const { files, links, directories, skipped } = compareTrees(s.value, d.value);
   return {
     ok: true,
     value: {
@@ -21,6 +22,9 @@ export async function compareCrossInstance(source: Side, destination: Side): Pro
       destination: { instance_id: destination.instanceId, path: destination.path, files: d.value.files.length },
       summary: summarize(files),
       files,
+      links,
+      directories,
+      skipped,
     },
   };
 }

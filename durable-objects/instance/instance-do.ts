@@ -29,7 +29,8 @@ import { publishToUsers } from "../../src/cloud/events/publish.ts";
 import { FILE_MAX_BYTES, scanResultSchema, type CompareResult, type FileCallMethod, type FileCallParams, type ScanResult } from "@anchorage/common";
 import { callAgent } from "./agent-call.ts";
 import { compareCrossInstance } from "./compare-cross-instance.ts";
-import { planSync } from "@anchorage/common";
+import { planOperation } from "./sync-plan.ts";
+import { excludesGitDir } from "../../src/cloud/files/git-dir-writes.ts";
 import { pullChunksToAgent, type ChunkRef, type SyncOperation } from "./sync-transfer.ts";
 import { SyncStore } from "./sync-store.ts";
 import { SyncRuns } from "./sync-runs.ts";
@@ -461,7 +462,7 @@ export class InstanceDO extends DurableObject<Env> {
     const scanned = destinationId === self ? this.scan(scanParams(req.targetPath)) : (this.env.INSTANCE.get(this.env.INSTANCE.idFromName(destinationId)).scan(scanParams(req.targetPath)) as Promise<DoResult<ScanResult>>);
     // A sync may create its target folder; only the source must exist (a missing source could be an unmounted disk).
     const destination: Promise<DoResult<ScanResult>> = scanned.then((r) =>
-      !r.ok && r.code === "E-NOT-FOUND" && req.missingDestinationIsEmpty ? { ok: true, value: { root: req.targetPath, files: [], excluded: 0, skipped: [], hashed: 0 } } : r,
+      !r.ok && r.code === "E-NOT-FOUND" && req.missingDestinationIsEmpty ? { ok: true, value: { root: req.targetPath, files: [], links: [], dirs: [], excluded: 0, skipped: [], hashed: 0 } } : r,
     );
     return compareCrossInstance(
       { instanceId: self, path: req.sourcePath, scan: this.scan(scanParams(req.sourcePath)) },
@@ -481,9 +482,8 @@ export class InstanceDO extends DurableObject<Env> {
     if (!inst) return fail("E-INSTANCE-OFFLINE", "the instance is offline");
     const compare = await this.compareWith(destinationId, { sourcePath: req.sourcePath, targetPath: req.targetPath, exclude: req.exclude, verify: false, missingDestinationIsEmpty: true });
     if (!compare.ok) return compare;
-    const plan = planSync(compare.value.files, { delete: req.delete, ...(req.only ? { only: new Set(req.only) } : {}) });
-    if ("code" in plan) return fail(plan.code, plan.message);
-    const transfer = plan.transfer.map((e) => ({ path: e.path, size: e.source!.size }));
+    const planned = planOperation(compare.value, { delete: req.delete, gitExcluded: excludesGitDir(req.exclude), ...(req.only ? { only: new Set(req.only) } : {}) });
+    if ("code" in planned) return fail(planned.code, planned.message);
     const op: SyncOperation = {
       id: `${inst.id}.${randomToken(12)}`,
       sourceInstanceId: inst.id,
@@ -493,12 +493,11 @@ export class InstanceDO extends DurableObject<Env> {
       sourcePath: req.sourcePath,
       targetPath: req.targetPath,
       state: "running",
-      files: { total: transfer.length + plan.remove.length, done: 0 },
-      bytes: { total: transfer.reduce((n, f) => n + f.size, 0), uploaded: 0, downloaded: 0 },
+      ...planned.counts,
       started_at: new Date().toISOString(),
     };
     this.emitSync(op);
-    this.syncs.start(op, { transfer, remove: plan.remove.map((e) => e.path) });
+    this.syncs.start(op, planned.plan);
     await this.scheduleAlarm();
     return { ok: true, value: { operationId: op.id } };
   }

@@ -1,4 +1,5 @@
-import type { SyncOperation, SyncPlanPaths } from "./sync-transfer.ts";
+import type { RelativeApply } from "@anchorage/common";
+import type { ApplyPhase, PlanKind, SyncOperation, SyncPlanPaths } from "./sync-transfer.ts";
 
 /** Finished operations are kept this long (their status stays answerable), then forgotten. */
 export const SYNC_RECORD_DAYS = 30;
@@ -17,6 +18,8 @@ export class SyncStore {
         PRIMARY KEY (operation, seq));
       CREATE INDEX IF NOT EXISTS sync_plan_path ON sync_plan (operation, kind, path);
     `);
+    // The apply phases (folders, symlinks, metadata) keep their entry as JSON beside the path.
+    if (!sql.exec("SELECT 1 FROM pragma_table_info('sync_plan') WHERE name = 'detail'").toArray().length) sql.exec("ALTER TABLE sync_plan ADD COLUMN detail TEXT");
     // Records kept as meta rows before this table existed move into it.
     if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length) {
       for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key LIKE 'sync:%'").toArray()) {
@@ -47,20 +50,30 @@ export class SyncStore {
 
   savePlan(id: string, plan: SyncPlanPaths): void {
     let seq = 0;
+    const phase = (kind: ApplyPhase, entries: readonly RelativeApply[] = []) => {
+      for (const e of entries) this.sql.exec("INSERT INTO sync_plan (operation, seq, kind, path, size, detail) VALUES (?, ?, ?, ?, 0, ?)", id, seq++, kind, e.path, JSON.stringify(e));
+    };
+    phase("before", plan.before);
     for (const f of plan.transfer) this.sql.exec("INSERT INTO sync_plan (operation, seq, kind, path, size) VALUES (?, ?, 'transfer', ?, ?)", id, seq++, f.path, f.size);
+    phase("after", plan.after);
     for (const path of plan.remove) this.sql.exec("INSERT INTO sync_plan (operation, seq, kind, path, size) VALUES (?, ?, 'remove', ?, 0)", id, seq++, path);
+    phase("last", plan.last);
   }
 
   /** What is left to do, in the plan's order. */
   plan(id: string): SyncPlanPaths {
-    const rows = this.sql.exec<{ kind: string; path: string; size: number }>("SELECT kind, path, size FROM sync_plan WHERE operation = ? ORDER BY seq", id).toArray();
+    const rows = this.sql.exec<{ kind: string; path: string; size: number; detail: string | null }>("SELECT kind, path, size, detail FROM sync_plan WHERE operation = ? ORDER BY seq", id).toArray();
+    const phase = (kind: ApplyPhase) => rows.filter((r) => r.kind === kind && r.detail).map((r) => JSON.parse(r.detail!) as RelativeApply);
     return {
       transfer: rows.filter((r) => r.kind === "transfer").map((r) => ({ path: r.path, size: r.size })),
       remove: rows.filter((r) => r.kind === "remove").map((r) => r.path),
+      before: phase("before"),
+      after: phase("after"),
+      last: phase("last"),
     };
   }
 
-  planDone(id: string, kind: "transfer" | "remove", paths: readonly string[]): void {
+  planDone(id: string, kind: PlanKind, paths: readonly string[]): void {
     for (const path of paths) this.sql.exec("DELETE FROM sync_plan WHERE operation = ? AND kind = ? AND path = ?", id, kind, path);
   }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import {
-  batchFiles, CHUNK_MAX_BYTES, chunksToUpload, fileChunksSchema, groupByBytes, MAX_BATCH_FILES,
-  type ErrorCode, type FileCallMethod,
+  batchFiles, CHUNK_MAX_BYTES, chunksToUpload, fileCallResults, fileChunksSchema, groupByBytes, MAX_BATCH_FILES,
+  type ErrorCode, type FileCallMethod, type RelativeApply, type SkippedEntry,
 } from "@anchorage/common";
 import type { DoResult } from "./instance-do.ts";
 import { mapLimited } from "@anchorage/common/map-limited";
@@ -20,8 +20,15 @@ import { mapLimited } from "@anchorage/common/map-limited";
 
 export type SyncState = "running" | "done" | "failed" | "cancelled";
 
-/** Relative paths, in the order they are done (the object stores what is left of it: sync-store.ts). */
-export type SyncPlanPaths = { transfer: { path: string; size: number }[]; remove: string[] };
+/**
+ * Relative paths, in the order they are done (the object stores what is left of it: sync-store.ts):
+ * `before` (folders created), `transfer` (files' content), `after` (symlinks, metadata-only
+ * changes), `remove`, `last` (folders' mode and mtime, children first). A plan stored before
+ * the three apply phases existed has none.
+ */
+export type SyncPlanPaths = { transfer: { path: string; size: number }[]; remove: string[]; before?: RelativeApply[]; after?: RelativeApply[]; last?: RelativeApply[] };
+export type ApplyPhase = "before" | "after" | "last";
+export type PlanKind = "transfer" | "remove" | ApplyPhase;
 
 /** A running operation paused because an agent is away: tried again at `retry_at`, or as soon as an agent is back. */
 export type SyncWaiting = { since: string; attempts: number; retry_at: number; reason: string };
@@ -36,8 +43,14 @@ export type SyncOperation = {
   sourcePath: string;
   targetPath: string;
   state: SyncState;
+  /** Files whose content is sent, and files removed. */
   files: { total: number; done: number };
-  bytes: { total: number; uploaded: number; downloaded: number };
+  /** Folders created, symlinks made, and modes and mtimes set (rsync -a's meaning); absent on records older than it. */
+  entries?: { total: number; done: number };
+  /** `written`: the size of the files written so far (reaches `total` at the end, however few bytes had to move). */
+  bytes: { total: number; uploaded: number; downloaded: number; written?: number };
+  /** What the sync left alone, and why: the compare's refusals and the destination writer's. */
+  skipped?: SkippedEntry[];
   error?: string;
   started_at: string;
   finished_at?: string;
@@ -67,12 +80,15 @@ export type SyncDeps = {
   /** After every batch (the files it finished, in order) and when the operation ends or pauses. */
   progress: (op: SyncOperation, paths?: string[]) => void;
   /** Takes what is done off the stored plan, so a resume continues from the rest. */
-  planDone?: (kind: "transfer" | "remove", paths: string[]) => void;
+  planDone?: (kind: PlanKind, paths: string[]) => void;
   /** Records that the operation uses these chunks now (garbage collection spares them). */
   touchChunks?: (ownerId: string, chunks: ChunkRef[]) => Promise<void>;
   /** Which agent is away now, if any (`source …: …` or `destination …: …`): a waiting operation asks before calling them. */
   away?: () => Promise<string | null>;
 };
+
+/** An operation lists at most this many skipped entries. */
+const MAX_SKIPPED_LISTED = 1000;
 
 export const chunkKey = (ownerId: string, sha256: string) => `chunks/${ownerId}/${sha256}`;
 const under = (folder: string, rel: string) => `${folder.replace(/\/+$/, "")}/${rel}`;
@@ -119,8 +135,9 @@ export async function runSyncTransfer(op: SyncOperation, plan: SyncPlanPaths, de
   const checkCancelled = () => {
     if (deps.load()?.state === "cancelled") throw new Stop("cancelled", "cancelled");
   };
-  const finished = (kind: "transfer" | "remove", paths: string[]) => {
-    op.files.done += paths.length;
+  const finished = (kind: PlanKind, paths: string[]) => {
+    if (kind === "transfer" || kind === "remove") op.files.done += paths.length;
+    else op.entries = { total: op.entries?.total ?? 0, done: (op.entries?.done ?? 0) + paths.length };
     delete op.waiting;
     deps.planDone?.(kind, paths);
     deps.save(op);
@@ -130,16 +147,28 @@ export async function runSyncTransfer(op: SyncOperation, plan: SyncPlanPaths, de
     // Still away: counted as a try without asking the other agent for anything (a large file is not chunked again each minute).
     const away = op.waiting && deps.away ? await deps.away() : null;
     if (away) throw new Stop("E-INSTANCE-OFFLINE", away);
+    const apply = async (phase: ApplyPhase, entries: readonly RelativeApply[] = []) => {
+      for (let i = 0; i < entries.length; i += MAX_BATCH_FILES) {
+        checkCancelled();
+        const group = entries.slice(i, i + MAX_BATCH_FILES);
+        await applyGroup(op, group, deps);
+        finished(phase, group.map((e) => e.path));
+      }
+    };
+    await apply("before", plan.before);
     for (const batch of batchFiles(plan.transfer)) {
       checkCancelled();
       await transferBatch(op, batch, deps, checkCancelled);
+      op.bytes.written = (op.bytes.written ?? 0) + batch.reduce((n, f) => n + f.size, 0);
       finished("transfer", batch.map((f) => f.path));
     }
+    await apply("after", plan.after);
     for (const rel of plan.remove) {
       checkCancelled();
       must(await deps.destination("files.remove", { path: under(op.targetPath, rel) }), `destination ${op.destinationInstanceId}`);
       finished("remove", [rel]);
     }
+    await apply("last", plan.last);
     op.state = "done";
   } catch (e) {
     if (e instanceof Stop && e.code === "cancelled") op.state = "cancelled";
@@ -236,6 +265,21 @@ async function transferBatch(op: SyncOperation, files: { path: string; size: num
     }),
     dst,
   );
+}
+
+const applyResultSchema = fileCallResults["files.apply.many"];
+
+/** Folders, symlinks or metadata at the destination; those its agent refuses are listed in the operation's `skipped`. */
+async function applyGroup(op: SyncOperation, group: readonly RelativeApply[], deps: SyncDeps): Promise<void> {
+  const dst = `destination ${op.destinationInstanceId}`;
+  const answered = must(await deps.destination("files.apply.many", { entries: group.map((e) => ({ ...e, path: under(op.targetPath, e.path) })) }), dst);
+  const parsed = applyResultSchema.safeParse(answered.result);
+  if (!parsed.success || parsed.data.results.length !== group.length) throw new Stop("E-INTERNAL", `${dst} answered files.apply.many with a malformed list`);
+  parsed.data.results.forEach((r, i) => {
+    if (!("skipped" in r)) return;
+    op.skipped ??= [];
+    if (op.skipped.length < MAX_SKIPPED_LISTED) op.skipped.push({ path: group[i]!.path, side: "destination", reason: r.skipped });
+  });
 }
 
 async function reupload(op: SyncOperation, c: { path: string; offset: number; length: number; sha256: string }, deps: SyncDeps, src: string) {

@@ -52,6 +52,19 @@ const assembleFileSchema = z.strictObject({
   chunks: z.array(sha256Hex).max(1_000_000),
 });
 
+/**
+ * One entry a sync writes that is not a file's content (rsync -a's meaning): a folder created
+ * (empty ones too), a symlink created as a link (atomically, refused when it would lead outside
+ * the roots), or a file's, folder's or link's mode and mtime set (a touch-only change).
+ */
+export const applyEntrySchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("directory"), path: instancePathSchema, mode: z.number().int().min(0).max(0o7777) }),
+  z.strictObject({ kind: z.literal("symlink"), path: instancePathSchema, target: z.string().min(1).max(4096).refine((t) => !t.includes("\0"), "must not contain NUL"), mtime_ms: z.number() }),
+  /** On a symlink only the mtime is set (a link has no mode of its own on Linux). */
+  z.strictObject({ kind: z.literal("metadata"), path: instancePathSchema, mode: z.number().int().min(0).max(0o7777).optional(), mtime_ms: z.number() }),
+]);
+export type ApplyEntry = z.infer<typeof applyEntrySchema>;
+
 export const fileCallParams = {
   "files.folders": z.strictObject({}),
   "files.browse": z.strictObject({ path: instancePathSchema }),
@@ -112,6 +125,8 @@ export const fileCallParams = {
   }),
   /** Several files assembled like files.assemble, each on its own (temp file, hash, backup, rename). */
   "files.assemble.many": z.strictObject({ operation: operationIdSchema, files: z.array(assembleFileSchema).min(1).max(MAX_BATCH_FILES) }),
+  /** Folders, symlinks and metadata, each on its own: a refused entry is answered `skipped` with why, the others are still done. */
+  "files.apply.many": z.strictObject({ entries: z.array(applyEntrySchema).min(1).max(MAX_BATCH_FILES) }),
 } as const;
 export type FileCallMethod = keyof typeof fileCallParams;
 export const fileCallMethodSchema = z.enum(Object.keys(fileCallParams) as [FileCallMethod, ...FileCallMethod[]]);
@@ -176,12 +191,37 @@ export const scanFileSchema = z.object({
 });
 export type ScanFile = z.infer<typeof scanFileSchema>;
 
+/** A symbolic link of a scan, not followed: `target` is what readlink answers, as written (relative or absolute). */
+export const scanLinkSchema = z.object({
+  path: z.string(), // relative to the scanned folder, `/`-separated
+  target: z.string().min(1).max(4096),
+  mtime_ms: z.number(),
+});
+export type ScanLink = z.infer<typeof scanLinkSchema>;
+
+/** A folder of a scan (every one, empty or not), so a sync can create empty folders and set their mode and mtime. */
+export const scanDirSchema = z.object({
+  path: z.string(), // relative to the scanned folder, `/`-separated; never "" (the folder itself)
+  mode,
+  mtime_ms: z.number(),
+});
+export type ScanDir = z.infer<typeof scanDirSchema>;
+
 export const scanResultSchema = z.object({
   root: z.string(),
   files: z.array(scanFileSchema),
+  /** Symlinks (rsync -a copies them as links); an agent older than this field sends none. */
+  links: z.array(scanLinkSchema).default([]),
+  /** Folders under the scanned one, parents before children. */
+  dirs: z.array(scanDirSchema).default([]),
+  /**
+   * The real paths of the scanning agent's project roots and of the scanned folder: a compare
+   * judges a source link by where it would lead at the destination (its writer checks again).
+   */
+  confinement: z.object({ real: z.string(), roots: z.array(z.string()) }).optional(),
   /** Files and folders left out by an exclusion. */
   excluded: z.number().int().nonnegative(),
-  /** Entries not scanned, and why (symlinks, sockets, unreadable files); at most the first 1,000. */
+  /** Entries not scanned, and why (sockets, devices, unreadable files); at most the first 1,000. */
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
   /** Files whose contents were read this time (the rest came from the hash cache). */
   hashed: z.number().int().nonnegative(),
@@ -206,6 +246,7 @@ export const fileCallResults = {
   "files.chunk.read.many": z.null(),
   "files.stage.put.many": z.null(),
   "files.assemble.many": z.object({ files: z.array(z.object({ path: z.string(), created: z.boolean(), backup: z.string().nullable() })) }),
+  "files.apply.many": z.object({ results: z.array(z.union([z.object({ path: z.string(), done: z.literal(true) }), z.object({ path: z.string(), skipped: z.string() })])) }),
 } as const satisfies Record<FileCallMethod, z.ZodType>;
 export type FileCallResult<M extends FileCallMethod> = z.infer<(typeof fileCallResults)[M]>;
 
@@ -230,8 +271,42 @@ export const compareEntrySchema = z.object({
   status: compareStatusSchema,
   source: compareSide.nullable(),
   destination: compareSide.nullable(),
+  /**
+   * On an `identical` file whose mtime or mode differ (a touch, a chmod): a sync sets the
+   * destination's mtime and mode to the source's and moves no content (rsync -a's meaning).
+   */
+  metadata_only: z.literal(true).optional(),
 });
 export type CompareEntry = z.infer<typeof compareEntrySchema>;
+
+/** A symlink of either tree: `new`, `identical` (same target), `different` (another target) or `only_destination`. */
+export const compareLinkSchema = z.object({
+  path: z.string(),
+  status: z.enum(["identical", "different", "new", "only_destination"]),
+  source: scanLinkSchema.omit({ path: true }).nullable(),
+  destination: scanLinkSchema.omit({ path: true }).nullable(),
+  /** The link's mtime differs: a sync sets it (the target being the same, nothing else changes). */
+  metadata_only: z.literal(true).optional(),
+});
+export type CompareLink = z.infer<typeof compareLinkSchema>;
+
+/** A folder of either tree: `new` folders are created (empty ones included); `metadata_only` ones get the source's mode and mtime. */
+export const compareDirSchema = z.object({
+  path: z.string(),
+  status: z.enum(["identical", "new", "only_destination"]),
+  source: scanDirSchema.omit({ path: true }).nullable(),
+  destination: scanDirSchema.omit({ path: true }).nullable(),
+  metadata_only: z.literal(true).optional(),
+});
+export type CompareDir = z.infer<typeof compareDirSchema>;
+
+/** An entry a sync leaves alone, and why (a link leading outside the destination's roots, a socket, a file where the other side has a folder…). */
+export const skippedEntrySchema = z.object({
+  path: z.string(),
+  side: z.enum(["source", "destination"]),
+  reason: z.string(),
+});
+export type SkippedEntry = z.infer<typeof skippedEntrySchema>;
 
 /** The Cloud Manager's body (DESIGN.md, Contracts: Sync), shared by compare and (later) sync. */
 export const crossInstanceRequestSchema = z.strictObject({
@@ -255,5 +330,11 @@ export const compareResultSchema = z.object({
   destination: z.object({ instance_id: z.string(), path: z.string(), files: z.number().int() }),
   summary: z.record(compareStatusSchema, z.number().int()),
   files: z.array(compareEntrySchema),
+  /** Symlinks, copied as symlinks (these three are always sent; optional for a result built by hand or by an older server). */
+  links: z.array(compareLinkSchema).optional(),
+  /** Folders, created when new (an empty one too), their mode and mtime set. */
+  directories: z.array(compareDirSchema).optional(),
+  /** Everything a sync would leave alone, with why: nothing is dropped without a word. */
+  skipped: z.array(skippedEntrySchema).optional(),
 });
 export type CompareResult = z.infer<typeof compareResultSchema>;

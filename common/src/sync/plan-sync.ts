@@ -1,4 +1,5 @@
-import type { CompareEntry } from "../protocol/files.ts";
+import type { ApplyEntry, CompareEntry, SkippedEntry } from "../protocol/files.ts";
+import type { TreeComparison } from "./compare-scans.ts";
 
 /**
  * What a sync does, decided from a compare (DESIGN.md, "Sync that deletes data"). Pure, so the
@@ -40,6 +41,55 @@ export function planSync(entries: readonly CompareEntry[], opts: { delete: boole
   }
   return { transfer, remove };
 }
+
+/**
+ * A whole tree's plan, rsync -a's meaning (relative paths; the DO puts them under the target):
+ * folders created first (parents first, empty ones too), then the files' content (`transfer`),
+ * then symlinks and the metadata of files whose content is already there (`after`), deletions,
+ * and last the mode and mtime of folders (`last`, children first: writing into a folder moves
+ * its mtime, so it is set once nothing more is written in it). `skipped` lists what is left alone.
+ */
+export type TreePlan = SyncPlan & {
+  before: RelativeApply[];
+  after: RelativeApply[];
+  last: RelativeApply[];
+  skipped: SkippedEntry[];
+};
+/** An apply entry with its path relative to the synced folder. */
+export type RelativeApply = ApplyEntry extends infer E ? (E extends ApplyEntry ? Omit<E, "path"> & { path: string } : never) : never;
+
+/** planSync's files and refusals, with the tree's folders, symlinks and metadata-only changes. */
+export function planTree(tree: TreeComparison, opts: { delete: boolean; only?: ReadonlySet<string> }): TreePlan | PlanRefusal {
+  const files = planSync(tree.files, opts);
+  if ("code" in files) return files;
+  const chosen = <T extends { path: string }>(xs: readonly T[]) => (opts.only ? xs.filter((x) => opts.only!.has(x.path)) : xs);
+  const skipped = [...tree.skipped];
+  const before: RelativeApply[] = chosen(tree.directories)
+    .filter((d) => d.status === "new")
+    .map((d) => ({ kind: "directory", path: d.path, mode: d.source!.mode }));
+  const after: RelativeApply[] = [];
+  for (const l of chosen(tree.links)) {
+    if (l.status === "new" || l.status === "different") after.push({ kind: "symlink", path: l.path, target: l.source!.target, mtime_ms: l.source!.mtime_ms });
+    else if (l.metadata_only) after.push({ kind: "metadata", path: l.path, mtime_ms: l.source!.mtime_ms });
+    else if (l.status === "only_destination" && opts.delete) skipped.push({ path: l.path, side: "destination", reason: "a symlink only on the destination: kept (a sync removes files only)" });
+  }
+  for (const f of chosen(tree.files)) if (f.metadata_only) after.push({ kind: "metadata", path: f.path, mode: f.source!.mode, mtime_ms: f.source!.mtime_ms });
+
+  // Folders whose mode or mtime differ, and every folder this sync writes into (its mtime moves).
+  const touched = new Set<string>();
+  const parentsOf = (path: string) => {
+    for (let i = path.lastIndexOf("/"); i > 0; i = path.lastIndexOf("/", i - 1)) touched.add(path.slice(0, i));
+  };
+  for (const e of [...files.transfer, ...files.remove, ...before, ...after.filter((a) => a.kind === "symlink")]) parentsOf(e.path);
+  for (const d of before) touched.add(d.path);
+  const last: RelativeApply[] = tree.directories
+    .filter((d) => d.source && (touched.has(d.path) || (d.metadata_only && (!opts.only || opts.only.has(d.path)))))
+    .sort((a, b) => depth(b.path) - depth(a.path) || (a.path < b.path ? -1 : 1))
+    .map((d) => ({ kind: "metadata", path: d.path, mode: d.source!.mode, mtime_ms: d.source!.mtime_ms }));
+  return { ...files, before, after, last, skipped };
+}
+
+const depth = (path: string) => path.split("/").length;
 
 /** The chunks to upload: those R2 does not hold yet, each once even if the file repeats it. */
 export function chunksToUpload<C extends { sha256: string }>(chunks: readonly C[], held: ReadonlySet<string>): C[] {

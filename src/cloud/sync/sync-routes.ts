@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { Context } from "hono";
-import { crossInstanceRequestSchema, type CrossInstanceRequest } from "@anchorage/common";
+import { crossInstanceRequestSchema, skippedEntrySchema, type CrossInstanceRequest } from "@anchorage/common";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
 import { AppError, notFound } from "../../http/app-error.ts";
@@ -32,9 +32,17 @@ export const operationSchema = z.object({
   sourcePath: z.string(),
   targetPath: z.string(),
   state: z.enum(["running", "done", "failed", "cancelled"]),
+  /** Files whose content is sent, and files removed. */
   files: z.object({ total: z.number().int(), done: z.number().int() }),
-  /** `uploaded`: content bytes the source sent to storage (0 when every chunk was already held); `downloaded`: bytes sent to the destination. */
-  bytes: z.object({ total: z.number().int(), uploaded: z.number().int(), downloaded: z.number().int() }),
+  /** Folders created, symlinks made, modes and mtimes set (a touch-only change moves no content). */
+  entries: z.object({ total: z.number().int(), done: z.number().int() }),
+  /**
+   * `uploaded`: content bytes the source sent to storage (0 when every chunk was already held); `downloaded`: bytes sent to the
+   * destination; `written`: the size of the files written so far, `total` at the end however few bytes had to move.
+   */
+  bytes: z.object({ total: z.number().int(), uploaded: z.number().int(), downloaded: z.number().int(), written: z.number().int() }),
+  /** Entries the sync left alone and why: a symlink leading outside the destination's roots, a socket, a file where the other side has a folder… */
+  skipped: z.array(skippedEntrySchema),
   error: z.string().optional(),
   started_at: z.string(),
   finished_at: z.string().optional(),
@@ -112,7 +120,8 @@ export async function findOperation(env: Env, db: Db, p: Principal, operationId:
 
 export const view = (op: SyncOperation) => ({
   operationId: op.id, sourceInstanceId: op.sourceInstanceId, destinationInstanceId: op.destinationInstanceId, sourcePath: op.sourcePath, targetPath: op.targetPath,
-  state: op.state, files: op.files, bytes: op.bytes, ...(op.error ? { error: op.error } : {}), started_at: op.started_at, ...(op.finished_at ? { finished_at: op.finished_at } : {}),
+  state: op.state, files: op.files, entries: op.entries ?? { total: 0, done: 0 }, bytes: { ...op.bytes, written: op.bytes.written ?? (op.state === "done" ? op.bytes.total : 0) },
+  skipped: op.skipped ?? [], ...(op.error ? { error: op.error } : {}), started_at: op.started_at, ...(op.finished_at ? { finished_at: op.finished_at } : {}),
   ...(op.waiting ? { waiting: { ...op.waiting, retry_at: new Date(op.waiting.retry_at).toISOString() } } : {}),
 });
 
