@@ -1,7 +1,8 @@
 import type { AgentConfig } from "@anchorage/common/agent-config";
 import { fileCallParams, type FileCallMethod } from "@anchorage/common/protocol/files";
 import { RpcError } from "../rpc-error.ts";
-import { confineToRoots } from "../root-paths.ts";
+import { confineToRoots, realRoots } from "../root-paths.ts";
+import { applyEntries } from "./apply-entries.ts";
 import { browseDir, listFolders } from "./browse-dir.ts";
 import { readWholeFile } from "./read-file.ts";
 import { ScanCache } from "./scan-cache.ts";
@@ -65,7 +66,9 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
       // A missing folder is an error, never an empty tree: a sync from it would delete everything.
       if (!exists) throw new RpcError("E-NOT-FOUND", `${p.path}: no such folder`);
       const scan = await scanTree(real, { exclude: [...config.sync.exclude, ...p.exclude], verify: p.verify, cache: await ctx.scanCache(), signal });
-      return { result: null, body: new TextEncoder().encode(JSON.stringify({ ...scan, root: p.path })) };
+      // Where the folder really is and the roots it may lead into: a compare judges the links it would write here.
+      const confinement = { real, roots: await realRoots(config.roots) };
+      return { result: null, body: new TextEncoder().encode(JSON.stringify({ ...scan, root: p.path, confinement })) };
     }
     case "files.chunks":
       return { result: null, body: new TextEncoder().encode(JSON.stringify(await chunkFile(p.path, config, signal))) };
@@ -92,6 +95,8 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
     case "files.stage.put.many":
       await stageChunks(ctx.stagingRoot(), p.operation, p.chunks, body);
       return { result: null };
+    case "files.apply.many":
+      return { result: { results: await applyEntries(p.entries, config) } };
     case "files.assemble.many":
       return { result: { files: await assembleFiles(ctx.stagingRoot(), p.operation, p.files, config, await ctx.scanCache()) } };
   }

@@ -1,7 +1,7 @@
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, readdir, readlink } from "node:fs/promises";
 import { lstatSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
-import { ALWAYS_EXCLUDED, MAX_SCAN_FILES, type ScanFile, type ScanResult } from "@anchorage/common/protocol/files";
+import { ALWAYS_EXCLUDED, MAX_SCAN_FILES, type ScanDir, type ScanFile, type ScanLink, type ScanResult } from "@anchorage/common/protocol/files";
 import { RpcError } from "../rpc-error.ts";
 import { excluder } from "./exclusions.ts";
 import { hashFile, type FileHashes } from "./hash-file.ts";
@@ -28,15 +28,18 @@ const READ_PARALLEL = 4;
 
 /**
  * Scans the folder `dir` (a real path, already confined to the roots) in one call: every regular
- * file under it with its path relative to `dir`, size, mtime, mode, SHA-256 and normalized MD5.
- * Excluded folders are not entered. Symlinks are not followed (a link could lead out of the
- * roots, or in a circle) and are listed as skipped, as are sockets, devices and unreadable files.
+ * file under it with its path relative to `dir`, size, mtime, mode, SHA-256 and normalized MD5;
+ * every folder (empty ones too) with its mode and mtime; every symlink with its target as
+ * written. Excluded folders are not entered. Symlinks are not followed (a link could lead out of
+ * the roots, or in a circle). Sockets, devices and unreadable entries are listed as skipped.
  * A file whose (size, mtime, inode) the cache knows is not read, unless `verify` is set.
  */
 export async function scanTree(dir: string, opts: ScanOptions): Promise<ScanResult> {
   const isExcluded = excluder([...ALWAYS_EXCLUDED, ...opts.exclude]);
   const hash = opts.hash ?? ((p: string, size: number) => hashFile(p, readBufferBytes(size)));
   const files: ScanFile[] = [];
+  const links: ScanLink[] = [];
+  const dirs: ScanDir[] = [];
   const skipped: ScanResult["skipped"] = [];
   const seen = new Set<string>();
   let excluded = 0;
@@ -137,9 +140,16 @@ export async function scanTree(dir: string, opts: ScanOptions): Promise<ScanResu
         const st = stats[j]!;
         if (st instanceof Error) continue;
         const { abs: childAbs, rel: childRel } = batch[j]!;
-        if (st.isDirectory()) await walk(childAbs, childRel);
-        else if (st.isSymbolicLink()) skip(childRel, "symlink (not followed)");
-        else if (!st.isFile()) skip(childRel, "not a regular file");
+        if (st.isDirectory()) {
+          dirs.push({ path: childRel, mode: Number(st.mode & 0o7777n), mtime_ms: Number(st.mtimeNs / 1_000_000n) });
+          await walk(childAbs, childRel);
+          continue;
+        }
+        if (st.isSymbolicLink()) {
+          const target = await readlink(childAbs).catch((e: NodeJS.ErrnoException) => e);
+          if (target instanceof Error) skip(childRel, target.code ?? "unreadable symlink");
+          else links.push({ path: childRel, target, mtime_ms: Number(st.mtimeNs / 1_000_000n) });
+        } else if (!st.isFile()) skip(childRel, "not a regular file, a folder or a symlink (a socket, a device or a pipe)");
         else {
           const entry = await pending[j];
           if (entry) files.push(entry);
@@ -151,7 +161,7 @@ export async function scanTree(dir: string, opts: ScanOptions): Promise<ScanResu
   await walk(dir, "");
   opts.cache.forgetUnseen(dir, seen);
   await opts.cache.save();
-  return { root: dir, files, excluded, skipped, hashed };
+  return { root: dir, files, links, dirs, excluded, skipped, hashed };
 }
 
 /** A read buffer as large as the file (one read, then the read that finds its end), 4 KiB to 256 KiB. */

@@ -9,6 +9,7 @@ import { RpcError } from "../rpc-error.ts";
 import { confineToRoots, isInside, whereItLeads } from "../root-paths.ts";
 import { syncDirectory } from "../home.ts";
 import { backUp } from "./write-file.ts";
+import { utimeSeconds } from "./apply-entries.ts";
 import { ContentHasher, type FileHashes } from "./hash-file.ts";
 import type { ScanCache } from "./scan-cache.ts";
 
@@ -194,7 +195,7 @@ export async function assembleFile(stagingRoot: string, p: AssembleParams, confi
       await handle.close();
     }
     // Seconds as a number keep the sub-millisecond part a Date would drop.
-    await utimes(temp, p.mtime_ms / 1000, p.mtime_ms / 1000);
+    await utimes(temp, utimeSeconds(p.mtime_ms), utimeSeconds(p.mtime_ms));
     if (exists) backup = await backUp(real, root, new Date());
     await rename(temp, real);
     renamed = true;

@@ -41,7 +41,7 @@ function countingHash() {
 const defaults = ["node_modules/**", ".git/**"];
 
 describe("scanning a tree", () => {
-  it("lists every file with its hashes, leaves out exclusions, backups and symlinks, and never enters excluded folders", async () => {
+  it("lists every file with its hashes and every symlink as a link (never followed), leaves out exclusions and backups, and never enters excluded folders", async () => {
     const { root, home } = tree();
     const { opened, hash } = countingHash();
     const scan = await scanTree(root, { exclude: [...defaults, "*.log"], verify: false, cache: await ScanCache.inHome(home), hash });
@@ -50,7 +50,8 @@ describe("scanning a tree", () => {
     expect(readme).toMatchObject({ size: 7, text: true, mode: expect.any(Number) });
     expect(readme.md5).toBe((await hashFile(join(root, "README.md"))).md5);
     expect(readme.mtime_ms).toBeLessThan(Date.now() - 3000_000);
-    expect(scan.skipped).toEqual([{ path: "src/passwd-link", reason: "symlink (not followed)" }]);
+    expect(scan.skipped).toEqual([]);
+    expect(scan.links).toEqual([{ path: "src/passwd-link", target: "/etc/passwd", mtime_ms: expect.any(Number) }]);
     expect(scan.excluded).toBe(5); // node_modules, packages/x/node_modules, .git, logs/app.log, .anchorage-backups
     expect(opened.some((p) => p.includes("node_modules") || p.includes(".git"))).toBe(false);
     expect(scan.hashed).toBe(3);
@@ -73,7 +74,7 @@ describe("scanning a tree", () => {
     // And the proof by absence: a file nobody may read still scans, from the cache.
     chmodSync(join(root, "src", "index.ts"), 0o000);
     const third = await scanTree(root, { exclude: defaults, verify: false, cache: await ScanCache.inHome(home) });
-    expect(third.skipped).toEqual([{ path: "src/passwd-link", reason: "symlink (not followed)" }]);
+    expect(third.skipped).toEqual([]);
     expect(third.files.find((f) => f.path === "src/index.ts")?.sha256).toBe(before.files.find((f) => f.path === "src/index.ts")?.sha256);
     chmodSync(join(root, "src", "index.ts"), 0o644);
   });
