@@ -66,7 +66,7 @@ describe("anchorage sync (the CLI)", () => {
     const run = cli(["sync", `.:${join(rootA, "site")}`, `cli-b-${tag}:${join(rootB, "site")}`, "--home", a.home, "--dry-run", "--exclude", "*.log"], { ANCHORAGE_TOKEN: token });
     expect(await run.done, run.err()).toBe(0);
     expect(run.out().split("\n").filter((l) => /^[+~!-] /.test(l))).toEqual(["+ css/app.css", "+ index.html"]);
-    expect(run.out()).toMatch(/dry run: 2 new, .* 2 files, 19 B to send\. Nothing was changed\./);
+    expect(run.out()).toMatch(/dry run: 2 new, .* 2 files, 19 B to send; 1 folders to create, .* Nothing was changed\./);
     // The destination exists now: the same answer from a compare of the two folders.
     mkdirSync(join(rootB, "site"));
     const again = cli(["sync", `.:${join(rootA, "site")}`, `cli-b-${tag}:${join(rootB, "site")}`, "--home", a.home, "--dry-run", "--exclude", "*.log"], { ANCHORAGE_TOKEN: token });
@@ -79,7 +79,7 @@ describe("anchorage sync (the CLI)", () => {
   it("syncs by instance names, shows progress off a terminal as plain lines, and exits 0; again, nothing to do", async () => {
     const run = cli(["sync", `cli-a-${tag}:${join(rootA, "site")}`, `cli-b-${tag}:${join(rootB, "site")}`, "--home", a.home, "--token", token, "--exclude", "*.log"]);
     expect(await run.done, run.err()).toBe(0);
-    expect(run.out()).toMatch(/^done: 2\/2 files, 19 B in \d+:\d\d \(uploaded 19 B, downloaded 19 B\)\n$/);
+    expect(run.out()).toMatch(/^done: 2\/2 files, 19 B in \d+:\d\d \(uploaded 19 B, downloaded 19 B\); 2\/2 folders, symlinks and modes or mtimes set\n$/);
     expect(run.err()).toMatch(/^sync ins_\S+ started\n/);
     expect(run.err()).toContain("sync: 100%  2/2 files  19 B/19 B");
     expect(run.err()).not.toContain("\r"); // no bar redrawn in place when stderr is a pipe

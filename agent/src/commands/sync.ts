@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { CompareResult, CrossInstanceRequest, ScanResult } from "@anchorage/common";
-import { compareScans, summarize } from "@anchorage/common/sync/compare-scans";
+import { compareTrees, summarize } from "@anchorage/common/sync/compare-scans";
 import { homePaths, readCredential } from "../home.ts";
 import { getJson, postJson, ServerError, socketUrl } from "../server-api.ts";
 import { formatBytes, formatDuration, RateMeter, renderProgressBar, renderProgressLine, type SyncProgress } from "./sync-progress.ts";
@@ -24,7 +24,10 @@ export type SyncIo = { stdout: Out; stderr: Out; now: () => number };
 const progressSchema = z.object({
   state: z.enum(["running", "done", "failed", "cancelled"]),
   files: z.object({ total: z.number(), done: z.number() }),
-  bytes: z.object({ total: z.number(), uploaded: z.number(), downloaded: z.number() }),
+  /** Folders, symlinks and metadata-only changes (a server older than them sends none). */
+  entries: z.object({ total: z.number(), done: z.number() }).optional(),
+  bytes: z.object({ total: z.number(), uploaded: z.number(), downloaded: z.number(), written: z.number().optional() }),
+  skipped: z.array(z.object({ path: z.string(), side: z.string(), reason: z.string() })).optional(),
   error: z.string().optional(),
 });
 type Progress = z.infer<typeof progressSchema>;
@@ -118,32 +121,57 @@ async function compareForDryRun(base: string, auth: Record<string, string>, body
   } catch (e) {
     if (!(e instanceof ServerError && e.status === 404 && e.message.startsWith("destination "))) throw e;
     const scan = await postJson<ScanResult>(base, `/api/cloud/instance/${encodeURIComponent(body.sourceInstanceId)}/scan`, { path: body.sourcePath, exclude: body.options.exclude }, auth, START_TIMEOUT_MS);
-    const files = compareScans(scan.files, []);
+    const tree = compareTrees(scan, { files: [], skipped: [] });
     return {
       source: { instance_id: body.sourceInstanceId, path: body.sourcePath, files: scan.files.length },
       destination: { instance_id: body.destinationInstanceId, path: body.targetPath, files: 0 },
-      summary: summarize(files),
-      files,
+      summary: summarize(tree.files),
+      ...tree,
     };
   }
 }
 
-/** What a sync would do: a line per file it would send or remove, then the counts. */
-export function describeDryRun(r: CompareResult, withDelete: boolean): string {
+/**
+ * What a sync would do, as rsync -a means it: a line per file it would send or remove (`t` for a
+ * file whose mtime or mode only are set), per folder it would create (`+d`), per symlink it would
+ * make (`+l`, `~l`), per entry it would leave alone and why (`skip`), then the counts.
+ */
+export function describeDryRun(r: Omit<CompareResult, "links" | "directories" | "skipped"> & Partial<Pick<CompareResult, "links" | "directories" | "skipped">>, withDelete: boolean): string {
   const mark = { new: "+", different: "~", destination_newer: "!", only_destination: "-" } as const;
   const lines: string[] = [];
+  for (const d of r.directories ?? []) if (d.status === "new") lines.push(`+d ${d.path}/`);
   for (const f of r.files) {
-    if (f.status === "identical" || (f.status === "only_destination" && !withDelete)) continue;
+    if (f.status === "identical") {
+      if (f.metadata_only) lines.push(`t ${f.path}  (same content: only its ${metadataWords(f.source, f.destination)} set)`);
+      continue;
+    }
+    if (f.status === "only_destination" && !withDelete) continue;
     lines.push(`${mark[f.status]} ${f.path}${f.status === "destination_newer" ? "  (newer on the destination: its copy is backed up first)" : ""}`);
   }
+  for (const l of r.links ?? []) {
+    if (l.status === "new" || l.status === "different") lines.push(`${l.status === "new" ? "+l" : "~l"} ${l.path} -> ${l.source!.target}`);
+    else if (l.metadata_only) lines.push(`t ${l.path}  (symlink: only its mtime set)`);
+  }
+  for (const k of r.skipped ?? []) lines.push(`skip ${k.path} (${k.side}): ${k.reason}`);
   const s = r.summary;
   const bytes = r.files.reduce((n, f) => n + (f.status === "new" || f.status === "different" || f.status === "destination_newer" ? (f.source?.size ?? 0) : 0), 0);
+  const touched = r.files.filter((f) => f.metadata_only).length;
+  const links = (r.links ?? []).filter((l) => l.status === "new" || l.status === "different").length;
+  const folders = (r.directories ?? []).filter((d) => d.status === "new").length;
+  const folderMeta = (r.directories ?? []).filter((d) => d.metadata_only).length;
   lines.push(
-    `dry run: ${s.new} new, ${s.different} different, ${s.destination_newer} newer on the destination, ${s.identical} identical, ` +
+    `dry run: ${s.new} new, ${s.different} different, ${s.destination_newer} newer on the destination, ${s.identical - touched} identical, ` +
+      `${touched} with only mtime or mode changed, ` +
       `${s.only_destination} only on the destination${withDelete ? " (removed into the backup folder)" : " (kept; --delete removes them)"}; ` +
-      `${s.new + s.different + s.destination_newer} files, ${formatBytes(bytes)} to send. Nothing was changed.`,
+      `${s.new + s.different + s.destination_newer} files, ${formatBytes(bytes)} to send; ${folders} folders to create, ${links} symlinks to make, ` +
+      `${folderMeta} folders' mode or mtime to set; ${(r.skipped ?? []).length} skipped. Nothing was changed.`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+function metadataWords(a: { mode: number; mtime_ms: number } | null, b: { mode: number; mtime_ms: number } | null): string {
+  const words = [a?.mtime_ms !== b?.mtime_ms ? "mtime" : null, a?.mode !== b?.mode ? "mode" : null].filter(Boolean);
+  return words.join(" and ");
 }
 
 type EventSocket = { next: () => Progress | null; live: () => boolean; onNews: (f: () => void) => void; close: () => void; filter: (operationId: string) => void };
@@ -192,6 +220,16 @@ function openEvents(base: string, token: string): Promise<EventSocket> {
   });
 }
 
+/**
+ * Bytes done: the size of the files written, or (inside a large file, which is written at its end)
+ * the bytes downloaded so far. Downloaded bytes alone end short of 100 % ("57% … ETA 0:00"):
+ * chunks the destination already held (seeded from its older copies, staged before a cut, shared
+ * by two files) are never downloaded.
+ */
+function bytesDone(p: Progress): number {
+  return Math.max(p.bytes.written ?? 0, p.bytes.downloaded);
+}
+
 /** Follows the operation to its end, showing progress on stderr; Ctrl-C cancels it. */
 async function follow(operationId: string, ctx: { base: string; auth: Record<string, string>; events: EventSocket | null; io: SyncIo }): Promise<number> {
   const { base, auth, events, io } = ctx;
@@ -207,7 +245,14 @@ async function follow(operationId: string, ctx: { base: string; auth: Record<str
   let lastLineAt = 0;
   io.stderr.write(`sync ${operationId} started${events ? "" : " (no event socket: asking its status every second)"}\n`);
 
-  const shown = (): SyncProgress => ({ files: progress.files, bytes: { done: progress.bytes.downloaded, total: progress.bytes.total }, rate: meter.rate() });
+  const shown = (): SyncProgress => {
+    const entries = progress.entries ?? { total: 0, done: 0 };
+    return {
+      files: { done: progress.files.done + entries.done, total: progress.files.total + entries.total },
+      bytes: { done: bytesDone(progress), total: progress.bytes.total },
+      rate: meter.rate(),
+    };
+  };
   const draw = (final = false) => {
     if (tty) return void io.stderr.write(`\r${renderProgressBar(shown(), io.stderr.columns ?? 80)}\x1b[K${final ? "\n" : ""}`);
     const line = renderProgressLine(shown());
@@ -233,9 +278,12 @@ async function follow(operationId: string, ctx: { base: string; auth: Record<str
     const update = (p: Progress) => {
       progress = p;
       heardAt = io.now();
-      meter.add(io.now(), p.bytes.downloaded);
+      meter.add(io.now(), bytesDone(p));
       if (p.state === "running") return;
-      const summary = `${p.files.done}/${p.files.total} files, ${formatBytes(p.bytes.total)} in ${formatDuration((io.now() - started) / 1000)} (uploaded ${formatBytes(p.bytes.uploaded)}, downloaded ${formatBytes(p.bytes.downloaded)})`;
+      for (const k of p.skipped ?? []) io.stderr.write(`skipped ${k.path} (${k.side}): ${k.reason}\n`);
+      const entries = p.entries?.total ? `; ${p.entries.done}/${p.entries.total} folders, symlinks and modes or mtimes set` : "";
+      const skipped = p.skipped?.length ? `; ${p.skipped.length} skipped (listed above)` : "";
+      const summary = `${p.files.done}/${p.files.total} files, ${formatBytes(p.bytes.total)} in ${formatDuration((io.now() - started) / 1000)} (uploaded ${formatBytes(p.bytes.uploaded)}, downloaded ${formatBytes(p.bytes.downloaded)})${entries}${skipped}`;
       if (p.state === "done") finish(SYNC_EXIT.done, `done: ${summary}`, io.stdout);
       else finish(SYNC_EXIT.failed, `sync ${p.state}: ${p.error ?? "cancelled by someone else"} (${summary})`, io.stderr);
     };

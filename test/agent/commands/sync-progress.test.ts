@@ -85,7 +85,30 @@ describe("anchorage sync's arguments and dry run", () => {
     };
     const kept = describeDryRun(r, false).trim().split("\n");
     expect(kept.slice(0, -1)).toEqual(["~ changed", "+ added", "! edited-there  (newer on the destination: its copy is backed up first)"]);
-    expect(kept.at(-1)).toMatch(/3 files, 30 B to send\. Nothing was changed\.$/);
+    expect(kept.at(-1)).toMatch(/3 files, 30 B to send; .* Nothing was changed\.$/);
     expect(describeDryRun(r, true)).toContain("- gone\n");
+  });
+
+  it("lists touch-only files, folders to create, symlinks to make and every skipped entry with why (rsync -a's meaning)", () => {
+    const side = { size: 10, mtime_ms: 1, mode: 420, sha256: "a", md5: "b", text: false };
+    const r = {
+      source: { instance_id: "ins_a", path: "/a", files: 1 },
+      destination: { instance_id: "ins_b", path: "/b", files: 1 },
+      summary: { identical: 1, different: 0, new: 0, only_destination: 0, destination_newer: 0 },
+      files: [{ path: "touched", status: "identical" as const, source: { ...side, mtime_ms: 2000 }, destination: side, metadata_only: true as const }],
+      links: [{ path: "node_modules/.bin/tsc", status: "new" as const, source: { target: "../typescript/bin/tsc", mtime_ms: 1 }, destination: null }],
+      directories: [{ path: "empty", status: "new" as const, source: { mode: 0o755, mtime_ms: 1 }, destination: null }],
+      skipped: [{ path: "escape", side: "source" as const, reason: "symlink to /etc: it would lead to /etc, outside the destination's project roots" }],
+    };
+    const lines = describeDryRun(r, false).trim().split("\n");
+    expect(lines.slice(0, -1)).toEqual([
+      "+d empty/",
+      "t touched  (same content: only its mtime set)",
+      "+l node_modules/.bin/tsc -> ../typescript/bin/tsc",
+      "skip escape (source): symlink to /etc: it would lead to /etc, outside the destination's project roots",
+    ]);
+    expect(lines.at(-1)).toContain("0 identical, 1 with only mtime or mode changed");
+    expect(lines.at(-1)).toContain("1 folders to create, 1 symlinks to make");
+    expect(lines.at(-1)).toContain("1 skipped");
   });
 });
