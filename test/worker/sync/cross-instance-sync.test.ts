@@ -90,7 +90,7 @@ describe("sync between instances", () => {
       return mine.some((e) => e.state === "done") ? mine : null;
     });
     expect(activity.map((e) => [e.state, e.files.done, e.path ?? null])).toEqual([["running", 0, null], ["running", 1, "a.bin"], ["done", 1, null]]);
-    expect(activity.at(-1)!.bytes).toEqual({ total: file.size, uploaded: file.size, downloaded: file.size });
+    expect(activity.at(-1)!.bytes).toEqual({ total: file.size, uploaded: file.size, downloaded: file.size, written: file.size });
     const progress = await until(() => {
       const mine = events.filter((e) => e.type === "cloud:command-progress" && e.actionId === operationId);
       return mine.length === 3 ? mine : null;
@@ -102,6 +102,41 @@ describe("sync between instances", () => {
     const again = await finished(owner.access, (await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body }))).operationId);
     expect(again).toMatchObject({ state: "done", bytes: { uploaded: 0, downloaded: file.size } });
     expect(asked.filter((a) => a.method === "files.chunk.read.many")).toEqual([]);
+  });
+
+  it("creates folders first, links and touch-only metadata after the content, folders' mtimes last; lists every refusal; ends with bytes written = total", async () => {
+    const owner = await register();
+    const { source, destination, file, asked, body } = await pair(owner);
+    const touched: ScanFile = { ...file, path: "same.bin", mtime_ms: 9000 };
+    source.calls["files.scan"] = (p: any) => ({ result: null, body: JSON.stringify({
+      root: p.path, files: [{ ...file, path: "nest/a.bin" }, touched], excluded: 0, skipped: [], hashed: 0,
+      links: [{ path: "nest/in", target: "a.bin", mtime_ms: 5 }, { path: "out", target: "/etc", mtime_ms: 5 }, { path: "bad", target: "../b/.git/hooks", mtime_ms: 5 }],
+      dirs: [{ path: "empty", mode: 0o755, mtime_ms: 3 }, { path: "nest", mode: 0o700, mtime_ms: 4 }],
+    }) });
+    destination.calls["files.scan"] = (p: any) => ({ result: null, body: JSON.stringify({
+      root: p.path, files: [{ ...touched, mtime_ms: 1000 }], excluded: 0, skipped: [], hashed: 0, links: [], dirs: [],
+      confinement: { real: "/srv/b", roots: ["/srv"] },
+    }) });
+    destination.calls["files.apply.many"] = (p: any, b: Uint8Array) => {
+      asked.push({ side: "dst", method: "files.apply.many", params: p, body: b });
+      return { result: { results: p.entries.map((e: any) => (e.path === "/srv/b/nest/in" ? { path: e.path, skipped: "refused by the writer" } : { path: e.path, done: true })) } };
+    };
+    const { operationId } = await json(await call("/api/cloud/sync/cross-instance", { token: owner.access, body: { ...body, sourcePath: "/srv/a", targetPath: "/srv/b" } }));
+    const op = await finished(owner.access, operationId);
+    expect(op.state, op.error).toBe("done");
+    const applies = asked.filter((a) => a.method === "files.apply.many").map((a) => a.params.entries.map((e: any) => [e.kind, e.path]));
+    expect(applies).toEqual([
+      [["directory", "/srv/b/empty"], ["directory", "/srv/b/nest"]],
+      [["symlink", "/srv/b/bad"], ["symlink", "/srv/b/nest/in"], ["metadata", "/srv/b/same.bin"]],
+      [["metadata", "/srv/b/empty"], ["metadata", "/srv/b/nest"]],
+    ]);
+    const order = asked.map((a) => a.method).filter((m) => m === "files.apply.many" || m === "files.assemble.many");
+    expect(order).toEqual(["files.apply.many", "files.assemble.many", "files.apply.many", "files.apply.many"]);
+    expect(op.skipped).toEqual([
+      { path: "out", side: "source", reason: "symlink to /etc: it would lead to /etc, outside the destination's project roots" },
+      { path: "nest/in", side: "destination", reason: "refused by the writer" },
+    ]);
+    expect(op).toMatchObject({ files: { total: 1, done: 1 }, entries: { total: 7, done: 7 }, bytes: { total: file.size, written: file.size } });
   });
 
   it("fails the operation when a chunk arrives with other content, storing nothing under its hash", async () => {
