@@ -39,6 +39,19 @@ export const agentConfigSchema = z.strictObject({
        * its own relay object, for apps busier than one Durable Object carries (README, reverse proxy).
        */
       relays: z.number().int().min(1).max(MAX_PROXY_RELAYS).default(1),
+      /**
+       * The Host the app sees: `target` (default) the target's own host, with an Origin equal to the
+       * visitor-facing origin rewritten to the target's, so apps that compare the two (Jupyter,
+       * Tornado) accept their own page; `visitor` the host the visitor used (nginx's
+       * `proxy_set_header Host $host`), Origin unchanged.
+       */
+      host_header: z.enum(["target", "visitor"]).default("target"),
+      /**
+       * The path form passes the path unchanged (`/p/<slug>/x` rather than `/x`) for an app
+       * configured with that base path (`vite --base /p/<slug>/`); its Location headers and cookie
+       * paths are then left as it sets them (a cookie path outside the prefix still goes under it).
+       */
+      keep_prefix: z.boolean().default(false),
     })
     .optional(),
   commands: z

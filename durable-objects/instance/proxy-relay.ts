@@ -93,7 +93,7 @@ export class ProxyRelay {
             stream?.reset("malformed response head");
             return headResolve(errorResponse(502, "E-PROXY-UPSTREAM", "the agent sent a malformed response", wantsHtml));
           }
-          headResolve(this.buildResponse(parsed.data.status, parsed.data.headers, body, opts));
+          headResolve(this.buildResponse(parsed.data.status, parsed.data.headers, body, opts, parsed.data.keptPrefix === true));
           return;
         }
         // Handed on at once while the response's own buffer has room (that buffer is bounded);
@@ -184,10 +184,10 @@ export class ProxyRelay {
     }
   }
 
-  private buildResponse(status: number, pairs: HeaderPairs, body: ReadableStream<Uint8Array>, opts: ProxyOptions): Response {
+  private buildResponse(status: number, pairs: HeaderPairs, body: ReadableStream<Uint8Array>, opts: ProxyOptions, keptPrefix: boolean): Response {
     const headers = new Headers();
     for (const [name, value] of pairs) {
-      const v = rewriteHeader(name, value, opts.rewrite?.prefix ?? null);
+      const v = rewriteHeader(name, value, opts.rewrite?.prefix ?? null, keptPrefix);
       if (v !== null) headers.append(name, v);
     }
     const noBody = status === 204 || status === 304 || status < 200;
@@ -264,11 +264,13 @@ function safeClose(ws: WebSocket, code: number, reason: string) {
  * A response header of the app's as the visitor gets it, or null when it is dropped. Cookies go
  * through proxiedSetCookie on both forms (none of ours, none with a Domain). On the path form
  * (/p/<slug>/…) an app that redirects to `/login` or sets a cookie for `/` must also stay under
- * its prefix: Location and cookie paths are rewritten.
+ * its prefix: Location and cookie paths are rewritten. An app that was given the prefix
+ * (`keptPrefix`, config `proxy.keep_prefix`) already writes its paths with it: its Location is
+ * left alone, and so is a cookie path under the prefix (one outside still goes under it).
  */
-export function rewriteHeader(name: string, value: string, prefix: string | null): string | null {
+export function rewriteHeader(name: string, value: string, prefix: string | null, keptPrefix = false): string | null {
   const n = name.toLowerCase();
-  if (n === "set-cookie") return proxiedSetCookie(value, prefix);
-  if (prefix !== null && n === "location" && value.startsWith("/") && !value.startsWith("//")) return prefix + value;
+  if (n === "set-cookie") return proxiedSetCookie(value, prefix, keptPrefix);
+  if (prefix !== null && !keptPrefix && n === "location" && value.startsWith("/") && !value.startsWith("//")) return prefix + value;
   return value;
 }

@@ -10,14 +10,20 @@ import { isAnchorageCookie } from "@anchorage/common/cookie-names";
  * RFC 6265bis "cookie tossing"), any cookie with a Domain (it would reach hosts other than the
  * app's own, the dashboard's among them), and any without a name. On the path form the rest is
  * rebuilt with exactly one Path, under `/p/<slug>`, so it never reaches the dashboard's paths.
+ * An app that was given the prefix (`keptPrefix`, config `proxy.keep_prefix`) sets its paths
+ * with it: a Path already under the prefix is kept as it is, any other still goes under it.
  */
-export function proxiedSetCookie(value: string, prefix: string | null): string | null {
+export function proxiedSetCookie(value: string, prefix: string | null, keptPrefix = false): string | null {
   const [cookie] = parseSetCookie(value, { decodeValues: false, split: false, silent: true });
   if (!cookie || !cookie.name || isAnchorageCookie(cookie.name) || cookie.domain !== undefined) return null;
   if (prefix === null) return value;
   const path = cookie.path?.startsWith("/") ? cookie.path : "/";
+  if (keptPrefix && isUnder(path, prefix)) return serialize({ ...cookie, path });
   return serialize({ ...cookie, path: prefix + path });
 }
+
+/** `/p/app` and `/p/app/x` are under `/p/app`; `/p/apple` is not (RFC 6265 §5.1.4 path-match). */
+const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(prefix + "/");
 
 function serialize(c: Cookie): string {
   const parts = [`${c.name}=${c.value}`, `Path=${c.path}`];

@@ -108,6 +108,15 @@ describe("loadConfig", () => {
     expect(err.problems[0]).toMatchObject({ line: 5 });
     expect(err.message).toMatch(/proxy\.relays/);
   });
+
+  it("takes proxy.host_header target | visitor (default target) and proxy.keep_prefix (default false), and refuses anything else", async () => {
+    await writeFile(file, "name: box\nproxy:\n  slug: box\n  target: http://127.0.0.1:3000\n  host_header: visitor\n  keep_prefix: true\n");
+    expect((await loadConfig(file)).proxy).toMatchObject({ host_header: "visitor", keep_prefix: true });
+    const err = await refusal("name: box\nproxy:\n  slug: box\n  target: http://127.0.0.1:3000\n  host_header: app\n  keep_prefix: yes please\n");
+    expect(err.problems.map((p) => p.line)).toEqual([5, 6]);
+    expect(err.message).toMatch(/proxy\.host_header/);
+    expect(err.message).toMatch(/proxy\.keep_prefix/);
+  });
 });
 
 describe("defaultConfigYaml", () => {
@@ -132,7 +141,7 @@ describe("defaultConfigYaml", () => {
   it("carries a commented proxy example that is valid once uncommented", async () => {
     const yaml = defaultConfigYaml("Build Box!").replace(/^# (proxy:|  (slug|target|access):)/gm, "$1");
     await writeFile(file, yaml);
-    expect((await loadConfig(file)).proxy).toEqual({ slug: "build-box", target: "http://127.0.0.1:3000", access: "users", relays: 1 });
+    expect((await loadConfig(file)).proxy).toEqual({ slug: "build-box", target: "http://127.0.0.1:3000", access: "users", relays: 1, host_header: "target", keep_prefix: false });
   });
 });
 
@@ -142,7 +151,7 @@ describe("redactConfig", () => {
   it("hides secret flags, the value after a secret flag, secret variables and URL userinfo", () => {
     const config: AgentConfig = {
       ...base,
-      proxy: { slug: "box", target: "http://admin:hunter2@127.0.0.1:3000/app", access: "users", relays: 1 },
+      proxy: { slug: "box", target: "http://admin:hunter2@127.0.0.1:3000/app", access: "users", relays: 1, host_header: "target", keep_prefix: false },
       commands: [
         { name: "db", argv: ["psql", "--password=hunter2", "-h", "db"] },
         { name: "deploy", argv: ["deploy", "--token", "tok_123", "--verbose"] },
@@ -169,7 +178,7 @@ describe("redactConfig", () => {
   it("keeps the redacted config valid for the hello message and leaves the original alone", () => {
     const config: AgentConfig = {
       ...base,
-      proxy: { slug: "box", target: "https://u:p@example.com", access: "public", relays: 3 },
+      proxy: { slug: "box", target: "https://u:p@example.com", access: "public", relays: 3, host_header: "visitor", keep_prefix: true },
       commands: [{ name: "x", argv: ["x", "--secret", "s"] }],
     };
     const red = redactConfig(config);

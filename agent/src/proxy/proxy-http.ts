@@ -1,8 +1,9 @@
 import http from "node:http";
 import https from "node:https";
-import type { StreamEndpoint, StreamOpen } from "@anchorage/common";
+import type { AgentConfig, StreamEndpoint, StreamOpen } from "@anchorage/common";
 import type { Logger } from "../agent-log.ts";
 import type { StreamHandlers } from "./stream-host.ts";
+import { appHostAndOrigin, appPath } from "./app-host-origin.ts";
 
 /** Connections to the local app are kept alive and reused, as any reverse proxy does. */
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
@@ -18,20 +19,24 @@ const BATCH_BYTES = 512 * 1024;
 export function proxyHttp(
   stream: StreamEndpoint,
   handlers: StreamHandlers,
-  target: string,
+  proxy: NonNullable<AgentConfig["proxy"]>,
   open: Extract<StreamOpen, { kind: "http" }>,
   done: () => void,
   log: Logger,
 ) {
-  const base = new URL(target);
-  const url = new URL(open.path, base);
+  const base = new URL(proxy.target);
+  const url = new URL(appPath(proxy, open), base);
   const lib = url.protocol === "https:" ? https : http;
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of open.headers) {
-    const prev = headers[name];
-    headers[name] = prev === undefined ? value : ([] as string[]).concat(prev, value);
+    const n = name.toLowerCase();
+    if (n === "host" || n === "origin") continue; // set below, consistently
+    const prev = headers[n];
+    headers[n] = prev === undefined ? value : ([] as string[]).concat(prev, value);
   }
-  headers.host = base.host;
+  const { host, origin } = appHostAndOrigin(proxy, open.headers);
+  headers.host = host;
+  if (origin !== undefined) headers.origin = origin;
   const req = lib.request(url, { method: open.method, headers, agent: url.protocol === "https:" ? httpsAgent : httpAgent });
   let responded = false;
 
@@ -42,7 +47,7 @@ export function proxyHttp(
       const name = res.rawHeaders[i]!;
       if (!/^(connection|keep-alive|transfer-encoding|upgrade|te|trailer|proxy-.*)$/i.test(name)) pairs.push([name, res.rawHeaders[i + 1]!]);
     }
-    void stream.head({ status: res.statusCode ?? 502, headers: pairs });
+    void stream.head({ status: res.statusCode ?? 502, headers: pairs, ...(proxy.keep_prefix && open.prefix ? { keptPrefix: true } : {}) });
     // Chunks that are already here go out together (fewer, larger frames: each frame costs a
     // message on the socket and an event in the DO); a batch leaves on the next turn, so a
     // server-sent event is not held back. At most about two batches wait here: then the app is paused.

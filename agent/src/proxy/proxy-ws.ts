@@ -1,22 +1,28 @@
-import type { StreamEndpoint, StreamOpen } from "@anchorage/common";
+import type { AgentConfig, StreamEndpoint, StreamOpen } from "@anchorage/common";
 import { StreamFlag } from "@anchorage/common";
 import type { Logger } from "../agent-log.ts";
 import type { StreamHandlers } from "./stream-host.ts";
+import { appHostAndOrigin, appPath } from "./app-host-origin.ts";
 
-const PASS_HEADERS = /^(cookie|authorization|origin|user-agent|x-forwarded-.*)$/i;
+const PASS_HEADERS = /^(cookie|authorization|user-agent|x-forwarded-.*)$/i;
 
 /** Relays one visitor WebSocket to a WebSocket this agent opens to the local app, message by message. */
 export function proxyWebSocket(
   stream: StreamEndpoint,
   handlers: StreamHandlers,
-  target: string,
+  proxy: NonNullable<AgentConfig["proxy"]>,
   open: Extract<StreamOpen, { kind: "ws" }>,
   done: () => void,
   log: Logger,
 ) {
-  const url = new URL(open.path, target);
+  const url = new URL(appPath(proxy, open), proxy.target);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  const headers = Object.fromEntries(open.headers.filter(([n]) => PASS_HEADERS.test(n)));
+  const headers: Record<string, string> = Object.fromEntries(open.headers.filter(([n]) => PASS_HEADERS.test(n)));
+  // Host and Origin agree, as for HTTP: Jupyter's kernel socket checks one against the other.
+  // Node's WebSocket always sends the target's Host (it is a forbidden header there), so the
+  // Origin follows the `target` rule whatever `host_header` says.
+  const { origin } = appHostAndOrigin({ ...proxy, host_header: "target" }, open.headers);
+  if (origin !== undefined) headers.origin = origin;
   const ws = new WebSocket(url.toString(), { protocols: open.protocols, headers } as unknown as string[]);
   ws.binaryType = "arraybuffer";
   let opened = false;

@@ -84,8 +84,8 @@ export class StreamHost {
     const done = () => this.streams.delete(stream.id);
     if (open.data.kind === "pty") this.terminals!.attach(stream, handlers, open.data);
     else if (open.data.kind === "call") serveCall(stream, handlers, open.data, this.files!, this.log);
-    else if (open.data.kind === "http") proxyHttp(stream, handlers, target!, open.data, done, this.log);
-    else proxyWebSocket(stream, handlers, target!, open.data, done, this.log);
+    else if (open.data.kind === "http") proxyHttp(stream, handlers, this.config.proxy!, open.data, done, this.log);
+    else proxyWebSocket(stream, handlers, this.config.proxy!, open.data, done, this.log);
     return { ok: true };
   }
 

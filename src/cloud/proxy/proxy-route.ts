@@ -202,8 +202,8 @@ async function relayToApp(c: Context<AppEnv>, slug: string, path: string, prefix
   const headers = forwardedHeaders(req, strippedAuthorization, req.headers.get("host") ?? url.host, prefix, c.get("config").issuer);
   const isWs = req.headers.get("upgrade")?.toLowerCase() === "websocket";
   const open: StreamOpen = isWs
-    ? { kind: "ws", path: path + url.search, headers, protocols: (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean) }
-    : { kind: "http", method: req.method, path: path + url.search, headers };
+    ? { kind: "ws", path: path + url.search, headers, protocols: (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean), ...(prefix ? { prefix } : {}) }
+    : { kind: "http", method: req.method, path: path + url.search, headers, ...(prefix ? { prefix } : {}) };
   const exchangeId = crypto.randomUUID();
   const meta: ProxyMeta = { instanceId: instance.id, exchangeId, open, options: { firstByteTimeoutMs: c.get("config").proxyTimeoutMs, ...(prefix ? { rewrite: { prefix } } : {}) }, html };
   // A busy proxy spreads over several objects, one agent socket each (config `proxy.relays`).
