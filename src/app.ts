@@ -2,6 +2,7 @@ import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { newRouter } from "./http/router.ts";
 import { AppError } from "./http/app-error.ts";
+import { absoluteUrlHint, isNavigation } from "./cloud/proxy/absolute-url-hint.ts";
 import { onError } from "./http/error-handler.ts";
 import { loadConfig } from "./config.ts";
 import { openDb } from "./db/client.ts";
@@ -167,11 +168,23 @@ export function buildApp() {
   app.notFound(async (c) => {
     const path = new URL(c.req.url).pathname;
     if (!isApiPath(path) && (c.req.method === "GET" || c.req.method === "HEAD") && c.env.ASSETS) {
-      // Re-wrapped so middleware can add headers (an asset response's headers are immutable).
       const asset = await c.env.ASSETS.fetch(c.req.raw);
-      return new Response(asset.body, asset);
+      // The single-page fallback (index.html for a path that is no file) is for navigations only:
+      // a script or fetch() answered with the page fails far from the cause (src/cloud/proxy/absolute-url-hint.ts).
+      const isPageFallback = asset.ok && (asset.headers.get("content-type") ?? "").startsWith("text/html") && !/(^\/|\.html)$/.test(path);
+      // Re-wrapped so middleware can add headers (an asset response's headers are immutable).
+      if (!isPageFallback || isNavigation(c.req.raw)) return new Response(asset.body, asset);
+      void asset.body?.cancel();
     }
-    return new AppError("E-NOT-FOUND", `no route for ${c.req.method} ${path}`).toResponse();
+    // Config is loaded only where used (API paths, proxy hosts); the hint needs only its origins.
+    let config = c.get("config");
+    try {
+      config ??= loadConfig(c.env);
+    } catch {
+      // A deployment missing a secret still answers its 404s, without the hint.
+    }
+    const hint = config ? absoluteUrlHint(c.req.raw, config) : null;
+    return new AppError("E-NOT-FOUND", `no route for ${c.req.method} ${path}${hint ? `; ${hint}` : ""}`).toResponse();
   });
   app.onError(onError);
   return app;

@@ -29,22 +29,22 @@ export interface ProxyLink {
 }
 
 /**
- * The addresses that reach the app. The path form is served by the same Worker as this page,
- * so it is given on the page's own origin: the server names its canonical origin
- * (`APP_ORIGIN`'s first), and a person who signed in at another of its origins (127.0.0.1 rather
- * than localhost) would otherwise land where their session cookie is not. The host form is
- * another host whatever the page's origin, so it stays as the server built it.
+ * The addresses that reach the app. Where the deployment has a proxy domain (`host_url` is set)
+ * only the host form is shown: there the app is an origin of its own and works as if direct
+ * (absolute URLs, cookies, storage), while the path form is sandboxed and sends browsers to the
+ * host form anyway. Without one, the path form is given on the page's own origin: the server
+ * names its canonical origin (`APP_ORIGIN`'s first), and a person who signed in at another of its
+ * origins (127.0.0.1 rather than localhost) would otherwise land where their session cookie is not.
  */
 export function proxyLinks(p: Proxy, pageOrigin: string): ProxyLink[] {
+  if (p.host_url) return [{ form: "host", label: "By its own host", url: p.host_url }];
   let path = p.path_url;
   try {
     path = new URL(new URL(p.path_url).pathname, pageOrigin).href;
   } catch {
     // Not a URL we can read: show what the server sent.
   }
-  const links: ProxyLink[] = [{ form: "path", label: "By path", url: path }];
-  if (p.host_url) links.push({ form: "host", label: "By its own host", url: p.host_url });
-  return links;
+  return [{ form: "path", label: "By path", url: path }];
 }
 
 export const accessLabel: Record<Proxy["access"], string> = {

@@ -15,15 +15,12 @@ const proxy = (over: Partial<Proxy> = {}): Proxy => ({
 });
 
 describe("proxy addresses", () => {
-  it("gives the path form on the page's own origin, where the session cookie is", () => {
-    const links = proxyLinks(proxy(), "http://127.0.0.1:8787");
-    expect(links).toEqual([
-      { form: "path", label: "By path", url: "http://127.0.0.1:8787/p/web-app/" },
-      { form: "host", label: "By its own host", url: "http://web-app.localhost:8787/" },
-    ]);
+  it("gives only the host form wherever there is a proxy domain: the app works there as if direct", () => {
+    expect(proxyLinks(proxy(), "http://127.0.0.1:8787")).toEqual([{ form: "host", label: "By its own host", url: "http://web-app.localhost:8787/" }]);
   });
 
-  it("keeps the host form as the server built it, and leaves it out when there is no proxy domain", () => {
+  it("without a proxy domain, gives the path form on the page's own origin, where the session cookie is", () => {
+    expect(proxyLinks(proxy({ host_url: null }), "http://127.0.0.1:8787")).toEqual([{ form: "path", label: "By path", url: "http://127.0.0.1:8787/p/web-app/" }]);
     expect(proxyLinks(proxy({ host_url: null }), "https://anchorage.example.com").map((l) => l.url)).toEqual(["https://anchorage.example.com/p/web-app/"]);
   });
 
