@@ -246,9 +246,10 @@ async function follow(operationId: string, ctx: { base: string; auth: Record<str
   io.stderr.write(`sync ${operationId} started${events ? "" : " (no event socket: asking its status every second)"}\n`);
 
   const shown = (): SyncProgress => {
+    // Files, as the line says; a sync of folders, links or metadata only counts those, so it too ends full.
     const entries = progress.entries ?? { total: 0, done: 0 };
     return {
-      files: { done: progress.files.done + entries.done, total: progress.files.total + entries.total },
+      files: progress.files.total > 0 || entries.total === 0 ? progress.files : entries,
       bytes: { done: bytesDone(progress), total: progress.bytes.total },
       rate: meter.rate(),
     };
