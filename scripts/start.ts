@@ -9,7 +9,7 @@
  * default .wrangler/state), PROXY_TIMEOUT_SECONDS (the proxy's first-byte timeout; default 35),
  * and the sign-in providers' settings (OAUTH_SETTINGS below), passed on to the Worker when set.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { AGENT_ASSETS_DIR, buildAgent } from "./build-agent.ts";
@@ -73,7 +73,49 @@ const dev = spawn(
     "--show-interactive-dev-session=false",
     ...(persistTo ? ["--persist-to", persistTo] : []),
   ],
-  { cwd: ROOT, env: wranglerEnv, stdio: ["ignore", "inherit", "inherit"] },
+  // Its own process group (wrangler, its node, workerd, esbuild), so one signal reaches all of them.
+  { cwd: ROOT, env: wranglerEnv, stdio: ["ignore", "inherit", "inherit"], detached: true },
 );
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => dev.kill(sig));
-dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+stopWithUs(dev);
+
+/**
+ * SIGTERM, SIGINT or SIGHUP to this process ends the whole stack: the signal goes to wrangler's
+ * process group, and whatever is left of it after STOP_GRACE_MS is killed. package.json's
+ * `exec tsx …` makes npm's own child this script's launcher (npm forwards SIGTERM and SIGINT to
+ * its child; without the exec that child is a shell, which dies and leaves the stack running).
+ */
+function stopWithUs(child: ChildProcess) {
+  const STOP_GRACE_MS = 7_000;
+  const group = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      /* the group is gone */
+    }
+  };
+  let stopping = false;
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(sig, () => {
+      group(stopping ? "SIGKILL" : sig); // a second signal does not wait
+      if (stopping) return;
+      stopping = true;
+      setTimeout(() => group("SIGKILL"), STOP_GRACE_MS).unref();
+    });
+  }
+  // However this process ends, nothing of the stack outlives it.
+  process.on("exit", () => group("SIGKILL"));
+  child.on("exit", (code, signal) => {
+    // wrangler is gone; workerd may not be yet: give it the grace period, then end.
+    group("SIGTERM");
+    const done = () => process.exit(code ?? (signal ? 0 : 1));
+    const check = setInterval(() => {
+      try {
+        process.kill(-child.pid!, 0);
+      } catch {
+        clearInterval(check);
+        done();
+      }
+    }, 100);
+    setTimeout(done, STOP_GRACE_MS).unref();
+  });
+}
