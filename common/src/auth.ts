@@ -95,6 +95,22 @@ export const sessionInfoSchema = z.object({
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
+/** What "sign out everywhere" may take with it besides the sessions (POST /auth/logout-all `include`). */
+export const SIGN_OUT_EXTRAS = ["mcp", "tokens"] as const;
+export type SignOutExtra = (typeof SIGN_OUT_EXTRAS)[number];
+
+/** An MCP client allowed to act as the user: which app, since when, and the API token it acts with. */
+export const mcpGrantSchema = z.object({ id: z.string(), client_id: z.string(), client_name: z.string(), created_at: z.string(), expires_at: z.string().nullable(), token_id: z.string().nullable() });
+export type McpGrant = z.infer<typeof mcpGrantSchema>;
+
+/** An API token of the user's own, as the session list shows it (never its secret). */
+export const apiTokenBriefSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string(), last_used_at: z.string().nullable(), expires_at: z.string().nullable() });
+export type ApiTokenBrief = z.infer<typeof apiTokenBriefSchema>;
+
+/** GET /auth/sessions: everything that is signed in as the user. */
+export const signedInEverywhereSchema = z.object({ sessions: z.array(sessionInfoSchema), mcp_grants: z.array(mcpGrantSchema), api_tokens: z.array(apiTokenBriefSchema) });
+export type SignedInEverywhere = z.infer<typeof signedInEverywhereSchema>;
+
 export const adminSessionInfoSchema = sessionInfoSchema.extend({ user_id: z.string(), user_email: z.string() });
 
 export const adminCreateUserRequestSchema = z.strictObject({

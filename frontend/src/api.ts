@@ -8,6 +8,8 @@ import type {
   SecondFactorRequired,
   SessionInfo,
   SessionResponse,
+  SignedInEverywhere,
+  SignOutExtra,
   User,
 } from "@anchorage/common";
 import { ApiError } from "./api-error.ts";
@@ -116,6 +118,15 @@ export const logout = () => request<{ success: true }>("POST", "/auth/logout");
 
 export const listSessions = () =>
   authed(() => request<{ sessions: SessionInfo[] }>("GET", "/api/settings/sessions")).then((r) => r.sessions);
+
+/** Sessions, MCP clients and API tokens: everything signed in as you (GET /auth/sessions). */
+export const listSignedIn = () => authed(() => request<SignedInEverywhere>("GET", "/auth/sessions"));
+
+export const revokeMcpGrant = (id: string) => authed(() => request<{ success: true }>("DELETE", `/auth/mcp-grants/${encodeURIComponent(id)}`));
+
+/** Signs out of every session, this one too; `include` also ends MCP clients and/or API tokens. */
+export const signOutEverywhere = (include: SignOutExtra[]) =>
+  authed(() => request<{ success: true; sessions_ended: number; mcp_grants_revoked: number; api_tokens_revoked: number }>("POST", "/auth/logout-all", { include }));
 
 export const revokeSession = (id: string) =>
   authed(() => request<{ success: true }>("DELETE", `/api/settings/sessions/${encodeURIComponent(id)}`));

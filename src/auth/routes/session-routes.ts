@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { logoutRequestSchema, refreshRequestSchema, sessionInfoSchema, sessionResponseSchema, userSchema, validateRequestSchema } from "@anchorage/common";
+import { logoutRequestSchema, refreshRequestSchema, sessionResponseSchema, signedInEverywhereSchema, SIGN_OUT_EXTRAS, userSchema, validateRequestSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
 import { AppError, notFound, unauthenticated } from "../../http/app-error.ts";
 import { assertSameOrigin } from "../../http/csrf.ts";
@@ -16,7 +16,7 @@ import { RefreshTokenReuseError, revokeSession, rotateRefreshToken, sessionOfRef
 import { deliverSession } from "../session/start-session.ts";
 import { listLiveSessions } from "../session/session-store.ts";
 import { toSessionInfo } from "../session/session-view.ts";
-import { mcpGrantsOf, revokeMcpGrant, signOutEverywhere, SIGN_OUT_EXTRAS } from "../session/sign-out-everywhere.ts";
+import { mcpGrantsOf, revokeMcpGrant, signOutEverywhere } from "../session/sign-out-everywhere.ts";
 import { tokensOf } from "../api-tokens/api-token-store.ts";
 import { mcpOAuthApi } from "../../mcp/oauth-provider.ts";
 import { assertPermit } from "../permit.ts";
@@ -176,8 +176,6 @@ sessionRoutes.openapi(logoutAll, async (c) => {
   return c.json({ success: true as const, sessions_ended: done.sessionsEnded, mcp_grants_revoked: done.mcpGrantsRevoked, api_tokens_revoked: done.apiTokensRevoked }, 200);
 });
 
-const mcpGrantSchema = z.object({ id: z.string(), client_id: z.string(), client_name: z.string(), created_at: z.string(), expires_at: z.string().nullable(), token_id: z.string().nullable() });
-const apiTokenBriefSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string(), last_used_at: z.string().nullable(), expires_at: z.string().nullable() });
 
 const signedInEverywhere = createRoute({
   method: "get",
@@ -185,7 +183,7 @@ const signedInEverywhere = createRoute({
   tags: ["auth"],
   summary: "Everything that is signed in as you: sessions, MCP clients (by name, with when they were allowed) and API tokens",
   description: "Each is revocable: a session with DELETE /api/settings/sessions/{id}, an MCP client with DELETE /auth/mcp-grants/{id}, an API token with DELETE /api/tokens/{id}.",
-  responses: { 200: jsonResponse(z.object({ sessions: z.array(sessionInfoSchema), mcp_grants: z.array(mcpGrantSchema), api_tokens: z.array(apiTokenBriefSchema) }), "Signed-in things"), ...errorResponses(401) },
+  responses: { 200: jsonResponse(signedInEverywhereSchema, "Signed-in things"), ...errorResponses(401) },
 });
 
 sessionRoutes.openapi(signedInEverywhere, async (c) => {

@@ -1,16 +1,14 @@
 import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import type { McpGrant, SignOutExtra } from "@anchorage/common";
 import type { Db } from "../../db/client.ts";
 import type { Env } from "../../env.ts";
 import { revokeApiToken, tokensOf } from "../api-tokens/api-token-store.ts";
 import { revokeUserSessions } from "./session-store.ts";
 import { closeHubSessions } from "../../cloud/events/close-hub-sessions.ts";
 
-/** What "sign out everywhere" may take with it besides the sessions. */
-export const SIGN_OUT_EXTRAS = ["mcp", "tokens"] as const;
-export type SignOutExtra = (typeof SIGN_OUT_EXTRAS)[number];
 
-/** One MCP client's grant as the user sees it: which app, since when, and the API token it acts with. */
-export type McpGrantView = { id: string; client_id: string; client_name: string; created_at: string; expires_at: string | null; token_id: string | null };
+/** One MCP client's grant as the user sees it (the shared McpGrant shape). */
+export type McpGrantView = McpGrant;
 
 /** Every OAuth grant an MCP client holds from this user (workers-oauth-provider keeps them in KV). */
 export async function mcpGrantsOf(oauth: OAuthHelpers, userId: string): Promise<McpGrantView[]> {

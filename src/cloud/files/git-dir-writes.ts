@@ -38,6 +38,8 @@ const WRITTEN_PATHS: Partial<Record<FileCallMethod, (params: never) => string[]>
   "files.assemble": (p: { path: string }) => [p.path],
   "files.assemble.many": (p: { files: { path: string }[] }) => p.files.map((f) => f.path),
   "files.remove": (p: { path: string }) => [p.path],
+  // Folders, links and metadata a sync applies (the file API cannot send it today; checked all the same).
+  "files.apply.many": (p: { entries: { path: string }[] }) => p.entries.map((e) => e.path),
 };
 
 /** Refuses (403) a file call that writes under `.git` for someone without `command:` on the instance. */
