@@ -1,14 +1,20 @@
-import { spawn } from "node:child_process";
 import { createLogger } from "../agent-log.ts";
 import { loadConfig } from "../config-file.ts";
 import { stayConnected, type StopReason } from "../connection.ts";
 import { homePaths, readCredential } from "../home.ts";
+import { endWithKeeper, isSupervised, keepRunning, RESTART_EXIT_CODE } from "./supervise.ts";
 
 /** Exit codes of `anchorage run`, so a supervisor can tell why it stopped. */
-export const EXIT = { ok: 0, config: 2, deleted: 3, replaced: 4 } as const;
+export const EXIT = { ok: 0, config: 2, deleted: 3, replaced: 4, restart: RESTART_EXIT_CODE } as const;
 
-/** `anchorage run`: connect and stay connected until a signal, a disconnect or a deletion. */
-export async function run(opts: { home?: string }): Promise<number> {
+/**
+ * `anchorage run`: connect and stay connected until a signal, a disconnect or a deletion.
+ * Under a supervisor (see isSupervised) a restart ends the process with EXIT.restart for the
+ * supervisor to start it again; otherwise this process keeps its PID and runs the agent as a
+ * child it restarts (keepRunning).
+ */
+export async function run(opts: { home?: string; supervised?: boolean }): Promise<number> {
+  if (!isSupervised(opts)) return keepRunning();
   const paths = homePaths(opts.home);
   const credential = await readCredential(paths.credential);
   if (!credential) throw new Error(`not anchored yet (no ${paths.credential}); run \`anchorage anchor <url>\` first`);
@@ -22,13 +28,13 @@ export async function run(opts: { home?: string }): Promise<number> {
       stop.abort();
     });
   }
+  endWithKeeper(() => {
+    log.info("the keeper process is gone: exiting");
+    process.exit(1);
+  });
   log.info(`starting agent for ${credential.instance_id} (${config.name}) → ${credential.url}`);
   const reason: StopReason = await stayConnected({ credential, config, log, ownLogFile: paths.log, signal: stop.signal, home: paths.dir });
-  if (reason === "restart") {
-    // Restart in place: a fresh process with the same arguments (a supervisor would do the same on exit).
-    const child = spawn(process.execPath, process.argv.slice(1), { detached: true, stdio: "inherit" });
-    child.unref();
-    return EXIT.ok;
-  }
+  // The supervisor (systemd, Docker, launchd, our own keeper) starts a fresh process on this code.
+  if (reason === "restart") return EXIT.restart;
   return reason === "deleted" ? EXIT.deleted : reason === "replaced" ? EXIT.replaced : EXIT.ok;
 }
