@@ -164,8 +164,11 @@ shareRoutes.openapi(
     const gone = deleted ?? pending;
     if (!gone) throw notFound("share");
     if (deleted) await closeRevokedTerminals(c.env, db, p.userId, deleted.granteeId);
-    // The detail names no grantee id: the owner reads it, and a pending share has none to name.
-    await recordAudit(db, { actorId: p.userId, action: "cloud.share_revoked", subjectId: gone.id, ip: clientIp(c.req.raw), detail: { instances: await instancesOfShare(db, gone), ...actorDetail(p) } }, eventSink(c));
+    // A pending share names no grantee id: none exists, and the owner reads this detail. An accepted
+    // one names its grantee (who had signed in, so the owner learns no one's existence from it):
+    // the row is gone, and this is how the event still reaches the grantee's dashboard.
+    const grantee = deleted ? { grantee: deleted.granteeId } : {};
+    await recordAudit(db, { actorId: p.userId, action: "cloud.share_revoked", subjectId: gone.id, ip: clientIp(c.req.raw), detail: { instances: await instancesOfShare(db, gone), ...grantee, ...actorDetail(p) } }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );
