@@ -122,7 +122,7 @@ describe.runIf(hasChromium() || process.env.CI)("a hostile proxied app opened by
   }
 
   async function attackResults(page: Page) {
-    await page.waitForFunction(() => document.title === "done", undefined, { timeout: 30_000 });
+    await page.waitForFunction("document.title === 'done'", undefined, { timeout: 30_000 });
     return JSON.parse(await page.locator("#out").innerText()) as Record<string, string>;
   }
 
@@ -145,7 +145,7 @@ describe.runIf(hasChromium() || process.env.CI)("a hostile proxied app opened by
     const dash = await context.newPage();
     await dash.goto(`${dashboard()}/`);
     await dash.getByRole("heading", { name: "Signed in" }).waitFor();
-    const me = await dash.evaluate(async () => (await (await fetch("/auth/user", { credentials: "include" })).json()) as { email: string });
+    const me = (await dash.evaluate("fetch('/auth/user', { credentials: 'include' }).then((r) => r.json())")) as { email: string };
     expect(me.email).toBe(admin.email);
     const jar = await context.cookies(dashboard());
     expect(jar.filter((c) => c.name === "anc_access")).toHaveLength(1);
