@@ -23,6 +23,11 @@ export function GitPanel({ instance, hub, onExpired }: { instance: Instance; hub
     if (list && !list.some((x) => x.path === repo)) setRepo(list[0]?.path ?? null);
   }, [repos.data]);
 
+  /** The picker names each repository's branch: after a checkout (here or seen in a fresh status), the new one. */
+  function showBranch(path: string, branch: string | null) {
+    repos.setData((list) => (list?.some((x) => x.path === path && x.branch !== branch) ? list.map((x) => (x.path === path ? { ...x, branch } : x)) : list));
+  }
+
   return (
     <section class="stack" aria-labelledby="git-title">
       <div class="section-head">
@@ -56,7 +61,7 @@ export function GitPanel({ instance, hub, onExpired }: { instance: Instance; hub
               ))}
             </select>
           </div>
-          {repo && <RepoView key={repo} r={{ instanceId: instance.id, repo }} hub={hub} onExpired={onExpired} />}
+          {repo && <RepoView key={repo} r={{ instanceId: instance.id, repo }} hub={hub} onExpired={onExpired} onBranch={(branch) => showBranch(repo, branch)} />}
         </>
       )}
     </section>
@@ -78,11 +83,14 @@ function branchLine(s: GitStatus): string {
 }
 
 /** One repository: everything below the picker, remade when another repository is picked. */
-function RepoView({ r, hub, onExpired }: { r: RepoRef; hub: Hub; onExpired: () => void }) {
+function RepoView({ r, hub, onExpired, onBranch }: { r: RepoRef; hub: Hub; onExpired: () => void; onBranch: (branch: string | null) => void }) {
   const { busy, error, notice, version, act, refresh } = useGitAction(onExpired);
   const status = useGitQuery(() => getStatus(r), [version], onExpired);
   const [diff, setDiff] = useState<{ target: DiffTarget; title: string } | null>(null);
   const s = status.data;
+  useEffect(() => {
+    if (s) onBranch(s.branch);
+  }, [s?.branch, s !== null]);
 
   return (
     <div class="stack git-repo">

@@ -23,6 +23,8 @@ function loadPlayer(): Promise<PlayerModule> {
 }
 
 const SHOWN = 10;
+/** How often, at most, a running recorded session's size is fetched again while it has output. */
+const RECORDING_REFRESH_MS = 5_000;
 
 interface Playing {
   session: TerminalSession;
@@ -79,9 +81,18 @@ export function TerminalSessions({ instance, hub, onExpired }: { instance: Insta
     if (hub.connection > 1) load();
   }, [hub.connection]);
 
+  // A recorded session that runs grows its recording: its size (and so its download) is fetched
+  // again as output comes, at most every RECORDING_REFRESH_MS.
+  const lastGrowthLoad = useRef(0);
   useHubListener(hub, (e) => {
     if (e.instanceId !== instance.id) return;
     if (e.type === "cloud:tty-exit") load();
+    else if (e.type === "cloud:tty-data" && mayManage && sessions?.some((s) => s.id === e.sessionId && s.recorded && !s.ended_at)) {
+      if (Date.now() - lastGrowthLoad.current < RECORDING_REFRESH_MS) return;
+      lastGrowthLoad.current = Date.now();
+      // After the recorder's next write (it writes every 2 s), not before it.
+      setTimeout(load, 2_500);
+    }
     // Output of a session not in the list: one just started.
     else if (e.type === "cloud:tty-data" && sessions && !sessions.some((s) => s.id === e.sessionId) && !refetchedFor.current.has(e.sessionId)) {
       refetchedFor.current.add(e.sessionId);
@@ -175,7 +186,7 @@ export function TerminalSessions({ instance, hub, onExpired }: { instance: Insta
                       </button>
                     </p>
                   ) : (
-                    mayManage && <p class="muted">Not recorded.</p>
+                    mayManage && <p class="muted">{s.recorded && !s.ended_at ? "Recording: the download appears once its first part is stored." : s.recorded ? "Recorded, but nothing of it is stored." : "Not recorded."}</p>
                   )}
                   {playing?.session.id === s.id && (
                     <playing.Player key={s.id} cast={playing.cast} label={`Recording of ${who}’s session, ${formatDate(s.started_at)}`} onClose={closePlayer} />
