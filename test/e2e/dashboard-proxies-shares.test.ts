@@ -102,10 +102,14 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard proxies, shares and a
     await shares.getByRole("button", { name: "Share an instance" }).click();
     const form = page.getByRole("form", { name: "Share an instance" });
 
-    // Nobody by that address: said beside the email, nothing shared.
-    await form.getByLabel("Their email").fill(`nobody-${slug}@e2e.test`);
+    // Nobody by that address: the same answer as for anyone (issue 19: no enumeration), a pending
+    // share that grants nothing until that address signs up, listed like the others.
+    const nobody = `nobody-${slug}@e2e.test`;
+    await form.getByLabel("Their email").fill(nobody);
     await form.getByRole("button", { name: "Share" }).click();
-    await form.getByText("No active account has this email address.").waitFor();
+    await shares.getByText(`Shared instance “px-box” with ${nobody}.`).waitFor();
+    await shares.getByRole("list", { name: "Shared by you" }).getByRole("listitem").filter({ hasText: nobody }).waitFor();
+    await shares.getByRole("button", { name: "Share an instance" }).click();
 
     await form.getByLabel("Their email").fill(friend.email);
     expect(await form.getByLabel("Instance").inputValue()).toBe(agent.instanceId);
@@ -176,7 +180,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard proxies, shares and a
     await activity.getByRole("button", { name: "Apply filters" }).click();
     await expect.poll(() => list.getByText("You paused a proxy").count()).toBe(0);
     expect(await list.getByText("You revoked a share").count()).toBe(1);
-    expect(await list.getByText(/You shared an instance/).count()).toBe(2); // created, then edited
+    expect(await list.getByText(/You shared an instance/).count()).toBe(3); // the pending one, created, then edited
 
     // A filter the server would refuse is said beside it.
     await activity.getByLabel("Action").fill("cloud.%");
