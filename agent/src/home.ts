@@ -35,16 +35,19 @@ export async function ensureHome(dir: string): Promise<void> {
  * directory, flushed, then renamed over the target, so a crash leaves the old file or the
  * new one, never half of one. The temp file is removed if anything fails.
  */
-export async function writePrivateFile(path: string, data: string | Uint8Array): Promise<void> {
+export const writePrivateFile = (path: string, data: string | Uint8Array) => writeFileAtomically(path, data, 0o600);
+
+/** Writes `path` atomically (temp file in the same directory, flushed, renamed over it) with exactly `mode`. */
+export async function writeFileAtomically(path: string, data: string | Uint8Array, mode: number): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   let renamed = false;
   try {
     // "wx": never follow or reuse something already there; the mode is set at creation.
-    const handle = await open(temp, "wx", 0o600);
+    const handle = await open(temp, "wx", mode);
     try {
       await handle.writeFile(data);
-      await handle.chmod(0o600); // the umask could only narrow 0600, but be explicit
+      await handle.chmod(mode); // the umask may have narrowed it
       await handle.sync();
     } finally {
       await handle.close();

@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
-import { open, readFile, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { isBundle } from "../bundle-info.ts";
-import { homePaths, readCredential, syncDirectory } from "../home.ts";
+import { homePaths, readCredential, writeFileAtomically } from "../home.ts";
 import { getJson } from "../server-api.ts";
 import { readAgentVersion } from "../system-stats.ts";
 
@@ -53,28 +52,9 @@ export async function replaceAgentFile(o: { server: string; target: string; curr
   if (bytes.byteLength !== latest.bytes || got !== latest.sha256) {
     throw new Error(`the download from ${url} is not the announced bundle (sha256 ${got}, ${bytes.byteLength} bytes; expected ${latest.sha256}, ${latest.bytes} bytes): nothing replaced`);
   }
-  await writeExecutableAtomically(o.target, bytes);
+  await writeFileAtomically(o.target, bytes, 0o755);
   return { updated: true, from: o.currentVersion, to: latest.version };
 }
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
-async function writeExecutableAtomically(path: string, data: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  let renamed = false;
-  try {
-    const handle = await open(temp, "wx", 0o755);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    renamed = true;
-    await syncDirectory(dir);
-  } finally {
-    if (!renamed) await unlink(temp).catch(() => undefined); // the original error is what matters
-  }
-}
