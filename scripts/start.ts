@@ -51,7 +51,7 @@ else if (admin.generatedPassword) {
   console.log(`\n  Created admin ${admin.email} with password:\n\n      ${admin.generatedPassword}\n\n  It is shown only this once; change it under Settings or with PUT /api/settings/password.\n`);
 } else console.log(`  created admin ${admin.email} (password from ADMIN_PASSWORD)`);
 
-/** Sign-in providers (README, "Signing in with …"): set in the environment, they reach the Worker as vars. */
+/** Sign-in providers (docs/sign-in.md, "Signing in with …"): set in the environment, they reach the Worker as vars. */
 const OAUTH_SETTINGS = [
   "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET",
   "DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_NAME",

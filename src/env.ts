@@ -4,7 +4,7 @@ export interface Env {
   KV: KVNamespace;
   BLOBS: R2Bucket;
   INSTANCE: DurableObjectNamespace<import("../durable-objects/instance/instance-do.ts").InstanceDO>;
-  /** A busy proxy's extra relay objects, `<instance id>#relay<k>` (README, "Spreading a busy proxy"). */
+  /** A busy proxy's extra relay objects, `<instance id>#relay<k>` (docs/features.md, `proxy.relays`). */
   PROXY_RELAY: DurableObjectNamespace<import("../durable-objects/instance/proxy-relay-do.ts").ProxyRelayDO>;
   USER_HUB: DurableObjectNamespace<import("../durable-objects/user-hub.ts").UserHubDO>;
   RATE_LIMITER: DurableObjectNamespace<import("../durable-objects/rate-limiter.ts").RateLimiter>;

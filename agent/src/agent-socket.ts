@@ -9,7 +9,7 @@ export const DEAD_PEER_MS = 3 * HEARTBEAT_INTERVAL_MS;
 /**
  * Opens a socket to the server as this instance: a fresh single-use challenge, signed with the
  * instance's key. Without `relay`, the agent's own socket; with it, the proxy's relay socket
- * number `relay` (README, "Spreading a busy proxy"). A refused challenge throws its ServerError.
+ * number `relay` (docs/features.md, `proxy.relays`). A refused challenge throws its ServerError.
  */
 export async function openAgentSocket(credential: Credential, relay?: number): Promise<WebSocket> {
   const { nonce } = await postJson<{ nonce: string }>(credential.url, "/agent/challenge", { instance_id: credential.instance_id });

@@ -36,7 +36,7 @@ export const agentConfigSchema = z.strictObject({
       access: z.enum(["users", "public"]).default("users"),
       /**
        * Sockets the proxy's traffic spreads over: the agent's own plus `relays - 1` more, each to
-       * its own relay object, for apps busier than one Durable Object carries (README, reverse proxy).
+       * its own relay object, for apps busier than one Durable Object carries (docs/proxy.md).
        */
       relays: z.number().int().min(1).max(MAX_PROXY_RELAYS).default(1),
       /**

@@ -349,7 +349,7 @@ export class InstanceDO extends DurableObject<Env> {
   }
 
   /**
-   * A proxy relay socket's connect (README, "Spreading a busy proxy"): its nonce came from this
+   * A proxy relay socket's connect (docs/features.md, `proxy.relays`): its nonce came from this
    * object, like the agent's own socket's, and is spent here. Relays join an agent that is connected.
    */
   async spendRelayChallenge(nonce: string): Promise<"ok" | "offline" | "unknown"> {

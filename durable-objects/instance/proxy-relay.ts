@@ -14,7 +14,7 @@ export const proxyMetaOf = (request: Request) => JSON.parse(request.headers.get(
 /** Which socket served a response: 0 is the agent's own (the InstanceDO), k ≥ 1 the relay object `relayObjectName(id, k)`. */
 export const RELAY_HEADER = "x-anchorage-relay";
 
-/** The name of an instance's k-th extra relay object (k ≥ 1; README, "Spreading a busy proxy"). */
+/** The name of an instance's k-th extra relay object (k ≥ 1; docs/features.md, `proxy.relays`). */
 export const relayObjectName = (instanceId: string, relay: number) => `${instanceId}#relay${relay}`;
 
 const errorResponse = (status: number, code: string, message: string, html: boolean) =>

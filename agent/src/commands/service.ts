@@ -76,7 +76,7 @@ export async function serviceInstall(opts: ServiceOptions, env: NodeJS.ProcessEn
   if (!systemctl) {
     console.log(`# ${unitPath}\n${unit}`);
     console.error(`anchorage: systemctl not found: this machine does not run systemd, so nothing was written or enabled.
-The unit above is what would be installed; for Docker or launchd see the README ("Running under a supervisor").`);
+The unit above is what would be installed; for Docker or launchd see docs/machines.md ("Running under a supervisor").`);
     return 1;
   }
   await mkdir(dirname(unitPath), { recursive: true });

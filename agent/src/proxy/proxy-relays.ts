@@ -12,7 +12,7 @@ type RelayOptions = { credential: Credential; config: AgentConfig; log: Logger; 
 const FINAL: ReadonlySet<number> = new Set([CLOSE.deleted, CLOSE.disconnected, CLOSE.replaced]);
 
 /**
- * The proxy's extra relay sockets (config `proxy.relays`; README, "Spreading a busy proxy"): while
+ * The proxy's extra relay sockets (config `proxy.relays`; docs/features.md, `proxy.relays`): while
  * the agent's own socket is up, one more socket to each of the instance's relay objects,
  * authenticated the same way (a fresh signed challenge each), serving proxied requests only, against
  * the local app in this machine's config. Each reconnects on its own with backoff; all close when

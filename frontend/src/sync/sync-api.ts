@@ -4,7 +4,7 @@ import type { SyncRequest } from "./compare-view.ts";
 import type { SyncOperationView } from "./sync-progress.ts";
 
 /**
- * The file and sync routes the File sync screen calls (README, "Files" and "Sync"): an
+ * The file and sync routes the File sync screen calls (docs/files-and-sync.md): an
  * instance's roots and folders, a compare of two folders, a sync of the chosen files, and
  * the operation's state (read once after starting and after a reconnect; the events carry
  * the rest).

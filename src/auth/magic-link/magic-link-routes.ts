@@ -59,7 +59,7 @@ magicLinkRoutes.openapi(
       { key: ipKey("magic-link", ip), rule: MAGIC_LINK_LIMITS.requestPerIp },
       { key: `magic-link:email:${email}`, rule: MAGIC_LINK_LIMITS.requestPerEmail },
     ]);
-    // Magic links sign in existing accounts; they never create one (README, "Magic links").
+    // Magic links sign in existing accounts; they never create one (docs/sign-in.md, "Magic links").
     const found = await findUserByEmail(db, email);
     const user = found && !found.disabledAt ? found : null;
     const forCli = body.for === "cli";

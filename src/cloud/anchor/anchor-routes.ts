@@ -159,7 +159,7 @@ anchorRoutes.openapi(
 /**
  * The agent's socket: `GET /agent/connect?instance_id=…` with `Authorization: Bearer <proof>`
  * (see agent-auth.ts) and `Upgrade: websocket`. Verified here, then handed to the InstanceDO;
- * with `&relay=k`, one of the proxy's extra relay sockets (README, "Spreading a busy proxy").
+ * with `&relay=k`, one of the proxy's extra relay sockets (docs/features.md, `proxy.relays`).
  */
 anchorRoutes.get("/agent/connect", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("E-VALIDATION", "expected a WebSocket upgrade");

@@ -5,7 +5,7 @@ import { fetchAgentBundle, readAgentManifest } from "./agent-bundle.ts";
 import { renderInstallScript } from "./install-script.ts";
 
 /**
- * Installing the agent on a machine without this repository (README, "Anchoring a machine"):
+ * Installing the agent on a machine without this repository (docs/machines.md, "Installing the agent on another machine"):
  *   GET /install.sh                        the installer, with this deployment's address and the bundle's SHA-256 in it
  *   GET /agent/anchorage-<version>.mjs     the single-file agent (immutable: a version is built once)
  *   GET /agent/anchorage-<version>.mjs.sha256   its hash, in sha256sum's format
