@@ -288,7 +288,8 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard screens and screensho
     await input.fill(renamed);
     await row.getByRole("button", { name: "Rename proxy", exact: true }).click();
     await proxies.getByText(`Proxy “${slug}” renamed to “${renamed}”.`).waitFor();
-    await proxies.getByText(`${origin()}/p/${renamed}/`, { exact: true }).waitFor();
+    // Its own host is the address shown where a proxy domain is set (locally localhost:<port>).
+    await proxies.getByText(`http://${renamed}.localhost:${inject("port")}/`, { exact: true }).waitFor();
     const listed = (await api("/api/cloud/proxies", { token: admin() })).body.proxies as { instance_id: string; slug: string }[];
     expect(listed.find((p) => p.instance_id === agent.instanceId)?.slug).toBe(renamed);
   });

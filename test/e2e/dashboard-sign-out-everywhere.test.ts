@@ -37,7 +37,7 @@ describe.runIf(hasChromium() || process.env.CI)("everything signed in as you, on
     await signIn(page);
     const section = page.locator("section", { has: page.getByRole("heading", { name: "Your sessions" }) });
     await section.getByRole("heading", { name: "MCP clients" }).waitFor();
-    expect(await section.getByText("No MCP client is connected.").isVisible()).toBe(true);
+    expect(await section.getByText("No MCP client has access.").isVisible()).toBe(true);
     await section.getByText("ci-script", { exact: true }).waitFor();
 
     await section.getByRole("button", { name: "Revoke API token old-laptop" }).click();

@@ -130,7 +130,9 @@ describe("files", () => {
     const notes = scan.body.files.find((f: any) => f.path === "notes.txt");
     expect(notes).toMatchObject({ text: true, sha256: sha256("line one\r\nline two\r\n"), md5: createHash("md5").update("line one\nline two\n").digest("hex") });
     expect(scan.body.files.find((f: any) => f.path === "logo.bin")).toMatchObject({ text: false });
-    expect(scan.body.skipped).toEqual([{ path: "escape", reason: "symlink (not followed)" }]);
+    // A symlink is listed as a link with its target as written (sync copies it as a link), never followed.
+    expect(scan.body.skipped).toEqual([]);
+    expect(scan.body.links).toEqual([expect.objectContaining({ path: "escape", target: outside })]);
     expect(existsSync(join(a.home, "scan-cache.json"))).toBe(true);
 
     const again = await api(`/api/cloud/instance/${a.instanceId}/scan`, { token: owner.token, body: { path: rootA } });

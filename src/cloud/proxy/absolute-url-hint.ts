@@ -9,8 +9,10 @@ import type { Config } from "../../config.ts";
  * is blank for no visible reason.
  */
 export function isNavigation(req: Request): boolean {
-  const mode = req.headers.get("sec-fetch-mode");
-  if (mode) return mode === "navigate";
+  // Either sign is enough: a browser's script, style, image or fetch() sends neither (its Accept is
+  // `*/*`, `text/css`, `image/…`), while a client that is not a browser may send only the Accept, or
+  // (Node's fetch) a `Sec-Fetch-Mode: cors` of its own beside the one it was given.
+  if ((req.headers.get("sec-fetch-mode") ?? "").split(",").some((m) => m.trim() === "navigate")) return true;
   return (req.headers.get("accept") ?? "").includes("text/html");
 }
 
