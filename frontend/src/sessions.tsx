@@ -58,7 +58,7 @@ export function Sessions({ onExpired }: { onExpired: () => void }) {
           {sessions.length === 0 ? <p class="muted">No live sessions.</p> : <RowList rows={sessions} busyId={busyId} onRevoke={revoke} />}
           <h3>MCP clients</h3>
           {grants.length === 0 ? <p class="muted">No MCP client has access.</p> : <RowList rows={grants} busyId={busyId} onRevoke={revoke} />}
-          <h3>API tokens</h3>
+          <h3>Tokens for scripts</h3>
           {tokens.length === 0 ? <p class="muted">No API tokens.</p> : <RowList rows={tokens} busyId={busyId} onRevoke={revoke} />}
         </>
       )}

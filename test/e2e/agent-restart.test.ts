@@ -54,9 +54,12 @@ describe("agent restart", () => {
   let owner: TestUser;
   let procs: ChildProcess[] = [];
   let homes: string[] = [];
-  afterEach(() => {
+  afterEach(async () => {
     for (const p of procs) if (p.pid && alive(p.pid)) process.kill(p.pid, "SIGTERM");
-    for (const h of homes) rmSync(h, { recursive: true, force: true });
+    // The agents write into their homes until they are gone: wait for that before removing them.
+    const deadline = Date.now() + 10_000;
+    while (procs.some((p) => p.pid && alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const h of homes) rmSync(h, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     procs = [];
     homes = [];
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
 
 /**
  * Issue 19 §6: the session list shows what else is signed in as you (MCP clients, API tokens),
@@ -23,17 +23,15 @@ describe.runIf(hasChromium() || process.env.CI)("everything signed in as you, on
   afterAll(async () => browser?.close());
 
   async function signIn(page: Page) {
+    await signInContext(page.context(), `http://localhost:${inject("port")}`, user.email, user.password);
     await page.goto(`http://localhost:${inject("port")}/`);
-    await page.getByLabel("Email").fill(user.email);
-    await page.getByLabel("Password").fill(user.password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Your sessions" }).waitFor();
   }
 
   it("lists API tokens beside the sessions, revokes one there, and signs out everywhere with the rest", async () => {
     const kept = await mint("ci-script");
     const revoked = await mint("old-laptop");
-    const page = await browser.newPage();
+    const page = await (await browser.newContext()).newPage();
     await signIn(page);
     const section = page.locator("section", { has: page.getByRole("heading", { name: "Your sessions" }) });
     await section.getByRole("heading", { name: "MCP clients" }).waitFor();
@@ -57,7 +55,7 @@ describe.runIf(hasChromium() || process.env.CI)("everything signed in as you, on
   it("without the box, API tokens keep working after signing out everywhere", async () => {
     user = await freshUser("everywhere-keep");
     const kept = await mint("cron");
-    const page = await browser.newPage();
+    const page = await (await browser.newContext()).newPage();
     await signIn(page);
     await page.getByRole("button", { name: "End every session" }).click();
     await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();

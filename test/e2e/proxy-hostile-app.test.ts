@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
 
 /**
  * Issue 19 §1–§2: Mallory publishes a public app whose page, opened by a signed-in admin, tries to
@@ -112,11 +112,9 @@ describe.runIf(hasChromium() || process.env.CI)("a hostile proxied app opened by
 
   async function signedInAdmin(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext();
+    await signInContext(context, dashboard(), admin.email, admin.password);
     const page = await context.newPage();
     await page.goto(`${dashboard()}/`);
-    await page.getByLabel("Email").fill(admin.email);
-    await page.getByLabel("Password").fill(admin.password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Signed in" }).waitFor();
     return { context, page };
   }
