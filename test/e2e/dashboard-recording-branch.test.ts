@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.test", GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.test" } });
@@ -43,10 +43,8 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard recordings and the re
     }, 20_000);
     browser = await launchChromium();
     page = await browser.newPage({ acceptDownloads: true });
+    await signInContext(page.context(), `http://localhost:${inject("port")}`, owner.email, owner.password);
     await page.goto(`http://localhost:${inject("port")}/`);
-    await page.getByLabel("Email").fill(owner.email);
-    await page.getByLabel("Password").fill(owner.password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "rec-box", exact: true }).waitFor();
   });
   afterAll(async () => {
