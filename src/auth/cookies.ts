@@ -7,20 +7,17 @@ import { unauthenticated } from "../http/app-error.ts";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./tokens/access-token.ts";
 import { REFRESH_TOKEN_TTL_SECONDS } from "./session/session-store.ts";
 
-/** The bare names, as they are on an http origin (local); on https each gets the `__Host-` prefix. */
-export const ACCESS_COOKIE = ACCESS_COOKIE_BASE;
-export const REFRESH_COOKIE = REFRESH_COOKIE_BASE;
 
 /**
- * The dashboard's cookie names for this deployment. On https they are `__Host-` cookies:
+ * The dashboard's cookie names for this deployment: the bare names on an http origin (local). On https they are `__Host-` cookies:
  * Secure, Path=/ and no Domain, which is what stops a proxied app (on a path of this origin or
  * on a sibling host) from planting its own session under our name. There the refresh cookie is
  * Path=/ too (the prefix demands it; SameSite=Strict keeps it to our own pages); on http it
  * stays on /auth, where it always was, so an upgrade does not leave two of one name.
  */
 export const sessionCookieNames = (config: Config) => ({
-  access: cookieName(ACCESS_COOKIE, hostPrefixed(config)),
-  refresh: cookieName(REFRESH_COOKIE, hostPrefixed(config)),
+  access: cookieName(ACCESS_COOKIE_BASE, hostPrefixed(config)),
+  refresh: cookieName(REFRESH_COOKIE_BASE, hostPrefixed(config)),
 });
 
 /** `__Host-` needs a secure origin to be set from: every origin the dashboard is served on is https. */

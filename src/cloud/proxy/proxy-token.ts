@@ -1,5 +1,6 @@
 import { SignJWT, jwtVerify } from "jose";
 import { z } from "zod";
+import { PROXY_COOKIE_BASE } from "@anchorage/common/cookie-names";
 import type { Config } from "../../config.ts";
 import { randomToken } from "../../ids.ts";
 import { unauthenticated } from "../../http/app-error.ts";
@@ -19,7 +20,7 @@ import { ACCESS_TOKEN_ALG, currentSigningKey, verificationKey } from "../../auth
  */
 export const PROXY_TOKEN_TTL_SECONDS = 300;
 export const PROXY_COOKIE_TTL_SECONDS = 12 * 3600;
-export const PROXY_COOKIE = "anc_proxy";
+export const PROXY_COOKIE = PROXY_COOKIE_BASE;
 
 const AUDIENCE = { handoff: "anchorage-proxy", cookie: "anchorage-proxy-cookie" } as const;
 /** Each kind its own `typ` (RFC 8725 §3.11) besides its `aud`: never taken for an access token, nor for each other. */
