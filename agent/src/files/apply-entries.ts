@@ -5,7 +5,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { AgentConfig } from "@anchorage/common/agent-config";
 import type { ApplyEntry } from "@anchorage/common/protocol/files";
 import { RpcError } from "../rpc-error.ts";
-import { confineToRoots, isInside, realRoots, whereItLeads } from "../root-paths.ts";
+import { isInside, realRoots, whereItLeads } from "../root-paths.ts";
+import { entryPlace } from "./entry-place.ts";
 import { syncDirectory } from "../home.ts";
 
 /**
@@ -23,21 +24,9 @@ export type ApplyOutcome = { path: string; done: true } | { path: string; skippe
  */
 export const utimeSeconds = (mtimeMs: number) => (mtimeMs + 0.0005) / 1000;
 
-/**
- * Where the entry `path` itself lies, its folder resolved but not the entry (a link is judged as
- * a link, never by where it points): the folder must be inside a root, and the entry is not the
- * root itself.
- */
-async function placeOf(path: string, config: AgentConfig): Promise<{ real: string; root: string }> {
-  const name = basename(path);
-  if (name === "" || name === "." || path === "/") throw new RpcError("E-VALIDATION", `${path} names no entry`);
-  const folder = await confineToRoots(dirname(path), config);
-  return { real: join(folder.real, name), root: folder.root };
-}
-
 /** Creates a folder (and missing parents) with the source's mode; one already there is left as it is (its mode is set last). */
 export async function makeDirectory(path: string, mode: number, config: AgentConfig): Promise<void> {
-  const { real, root } = await placeOf(path, config);
+  const { real, root } = await entryPlace(path, config);
   const st = await lstat(real).catch(() => null);
   if (st) {
     if (!st.isDirectory()) throw new RpcError("E-CONFLICT", `${path}: something other than a folder is there`);
@@ -56,7 +45,7 @@ export async function makeDirectory(path: string, mode: number, config: AgentCon
  * held by a file or a folder.
  */
 export async function makeSymlink(path: string, target: string, mtimeMs: number, config: AgentConfig): Promise<void> {
-  const { real, root } = await placeOf(path, config);
+  const { real, root } = await entryPlace(path, config);
   const folder = dirname(real);
   const leads = await whereItLeads(resolve(folder, target));
   const roots = await realRoots(config.roots);
@@ -83,7 +72,7 @@ export async function makeSymlink(path: string, target: string, mtimeMs: number,
  * in since cannot redirect the change.
  */
 export async function setMetadata(path: string, mode: number | undefined, mtimeMs: number, config: AgentConfig): Promise<void> {
-  const { real } = await placeOf(path, config);
+  const { real } = await entryPlace(path, config);
   const st = await lstat(real).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") throw new RpcError("E-NOT-FOUND", `${path}: no such file or folder`);
     throw e;

@@ -1,4 +1,4 @@
-import { lstat, readdir, rmdir, unlink } from "node:fs/promises";
+import { lstat, readdir, rm, rmdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BACKUP_DIR } from "@anchorage/common";
 import type { AgentConfig } from "@anchorage/common/agent-config";
@@ -7,12 +7,12 @@ import { realRoots } from "../root-paths.ts";
 
 /**
  * Backups expire (issue #7): the copies of overwritten or deleted files a write or a sync keeps in
- * `<root>/.anchorage-backups/` are deleted once older than `sync.backup_days` (default 30; 0 keeps
- * them for ever). Their age is the time in their name, when the backup was made: a deleted file
+ * `<root>/.anchorage-backups/`, and the folders and links a delete moved there (issue #21), are
+ * deleted once older than `sync.backup_days` (default 30; 0 keeps them for ever). Their age is the time in their name, when the backup was made: a deleted file
  * moved there keeps its own mtime, so the mtime would say nothing.
  */
 
-/** `<path>.<stamp>` or `<path>.<stamp>.<n>` (write-file.ts backUp, removeIntoBackup): the ISO time with `:` written as `-`. */
+/** `<path>.<stamp>` or `<path>.<stamp>.<n>` (write-file.ts backUp, delete-entry.ts moveIntoBackup): the ISO time with `:` written as `-`. */
 const STAMP = /\.(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}(?:\.\d{1,3})?)Z(?:\.\d+)?$/;
 
 /** When a backup was made, from its name; null for a name that is not a backup's. */
@@ -35,10 +35,13 @@ export async function expireBackups(roots: readonly string[], days: number, now 
     let left = entries.length;
     for (const e of entries) {
       const path = join(dir, e.name);
-      // Dirents are lstat's: a link is neither a directory nor a file here, so it is left alone.
+      const made = backupTime(e.name) ?? Infinity;
+      // Dirents are lstat's: a link is a link here (a deleted symlink's backup), never followed.
       if (e.isDirectory()) {
-        if (await sweep(path)) await rmdir(path).then(() => left--, () => undefined);
-      } else if (e.isFile() && (backupTime(e.name) ?? Infinity) < before) {
+        // A deleted folder's backup (`<folder>.<stamp>/`) goes whole; rm never follows a link in it.
+        if (made < before && !(await holdsBackupSince(path, before))) await rm(path, { recursive: true, force: true }).then(() => (left--, removed++), () => undefined);
+        else if (await sweep(path)) await rmdir(path).then(() => left--, () => undefined);
+      } else if ((e.isFile() || e.isSymbolicLink()) && made < before) {
         await unlink(path).then(() => (left--, removed++), () => undefined);
       }
     }
@@ -51,6 +54,19 @@ export async function expireBackups(roots: readonly string[], days: number, now 
     await sweep(dir);
   }
   return removed;
+}
+
+/**
+ * Whether a folder holds an entry whose name says it was backed up at `since` or later: a user's
+ * folder that happens to be named like a backup (`build.2024-01-01T00-00-00.000Z`) and holds recent
+ * backups of its files is swept entry by entry instead of removed whole.
+ */
+async function holdsBackupSince(dir: string, since: number): Promise<boolean> {
+  for (const e of (await readdir(dir, { withFileTypes: true }).catch(() => null)) ?? []) {
+    if ((backupTime(e.name) ?? -Infinity) >= since) return true;
+    if (e.isDirectory() && (await holdsBackupSince(join(dir, e.name), since))) return true;
+  }
+  return false;
 }
 
 /** `sync.backup_days` when unset. */

@@ -8,6 +8,9 @@ import { readWholeFile } from "./read-file.ts";
 import { ScanCache } from "./scan-cache.ts";
 import { scanTree } from "./scan-tree.ts";
 import { writeFileAtomically } from "./write-file.ts";
+import { makeFolder } from "./make-folder.ts";
+import { moveEntry } from "./move-entry.ts";
+import { deleteIntoBackup } from "./delete-entry.ts";
 import { assembleFile, assembleFiles, chunkFile, chunkFiles, clearStage, readChunk, readChunks, removeIntoBackup, seedStage, stageChunk, stageChunks } from "./transfer-files.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,5 +102,11 @@ export async function handleFileCall(method: FileCallMethod, params: unknown, bo
       return { result: { results: await applyEntries(p.entries, config) } };
     case "files.assemble.many":
       return { result: { files: await assembleFiles(ctx.stagingRoot(), p.operation, p.files, config, await ctx.scanCache()) } };
+    case "files.mkdir":
+      return { result: await makeFolder(p.path, config, { parents: p.parents }) };
+    case "files.rename":
+      return { result: await moveEntry(p.from, p.to, config) };
+    case "files.delete":
+      return { result: await deleteIntoBackup(p.path, config) };
   }
 }

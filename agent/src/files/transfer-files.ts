@@ -1,14 +1,15 @@
 import { constants } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, unlink, utimes, writeFile } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { AgentConfig } from "@anchorage/common/agent-config";
-import { BACKUP_DIR, CHUNK_MAX_BYTES, cutPoint, type FileChunks } from "@anchorage/common";
+import { CHUNK_MAX_BYTES, cutPoint, type FileChunks } from "@anchorage/common";
 import { mapLimited } from "@anchorage/common/map-limited";
 import { RpcError } from "../rpc-error.ts";
-import { confineToRoots, isInside, whereItLeads } from "../root-paths.ts";
+import { confineToRoots, isInside } from "../root-paths.ts";
 import { syncDirectory } from "../home.ts";
 import { backUp } from "./write-file.ts";
+import { moveIntoBackup } from "./delete-entry.ts";
 import { utimeSeconds } from "./apply-entries.ts";
 import { ContentHasher, type FileHashes } from "./hash-file.ts";
 import type { ScanCache } from "./scan-cache.ts";
@@ -291,11 +292,7 @@ function processAlive(pid: number): boolean {
 export async function removeIntoBackup(path: string, config: AgentConfig, now = new Date()): Promise<{ path: string; backup: string }> {
   const { real, root, exists } = await confineToRoots(path, config);
   if (!exists) throw new RpcError("E-NOT-FOUND", `${path}: no such file`);
-  if (!(await lstat(real)).isFile()) throw new RpcError("E-VALIDATION", `${path} is not a regular file`);
-  const target = join(root, BACKUP_DIR, `${relative(root, real)}.${now.toISOString().replace(/:/g, "-")}`);
-  if (!isInside(await whereItLeads(dirname(target)), root)) throw new RpcError("E-AUTH-FORBID", `${BACKUP_DIR} leads outside the project root ${root}`);
-  await mkdir(dirname(target), { recursive: true });
-  if (!isInside(await realpath(dirname(target)), root)) throw new RpcError("E-AUTH-FORBID", `${BACKUP_DIR} leads outside the project root ${root}`);
-  await rename(real, target);
-  return { path, backup: target };
+  const st = await lstat(real);
+  if (!st.isFile()) throw new RpcError("E-VALIDATION", `${path} is not a regular file`);
+  return { path, backup: await moveIntoBackup(real, root, st, now) };
 }

@@ -127,6 +127,24 @@ export const fileCallParams = {
   "files.assemble.many": z.strictObject({ operation: operationIdSchema, files: z.array(assembleFileSchema).min(1).max(MAX_BATCH_FILES) }),
   /** Folders, symlinks and metadata, each on its own: a refused entry is answered `skipped` with why, the others are still done. */
   "files.apply.many": z.strictObject({ entries: z.array(applyEntrySchema).min(1).max(MAX_BATCH_FILES) }),
+  // ── a file manager (issue #21): also the REST bodies of POST …/mkdir and POST …/rename ──
+  /**
+   * Creates one folder. A missing parent is E-NOT-FOUND unless `parents` (then every missing
+   * folder on the way is made, like mkdir -p); anything already at `path` is E-CONFLICT.
+   */
+  "files.mkdir": z.strictObject({ path: instancePathSchema, parents: z.boolean().default(false) }),
+  /**
+   * Renames or moves a file, folder or symlink (the entry itself, never what a link points to)
+   * to a place under the roots, atomically (rename(2)). Never replaces: something at `to` is
+   * E-CONFLICT; so is `to` on another file system (no half copy). A root is never moved.
+   */
+  "files.rename": z.strictObject({ from: instancePathSchema, to: instancePathSchema }),
+  /**
+   * Deletes a file, symlink or whole folder by moving it into its root's backup folder
+   * (`<root>/.anchorage-backups/<path>.<UTC time>`, expired after `sync.backup_days`), so nothing
+   * is lost at once. A root, the backup folder and what is in it are refused.
+   */
+  "files.delete": z.strictObject({ path: instancePathSchema }),
 } as const;
 export type FileCallMethod = keyof typeof fileCallParams;
 export const fileCallMethodSchema = z.enum(Object.keys(fileCallParams) as [FileCallMethod, ...FileCallMethod[]]);
@@ -228,6 +246,17 @@ export const scanResultSchema = z.object({
 });
 export type ScanResult = z.infer<typeof scanResultSchema>;
 
+export const mkdirResultSchema = z.object({ path: z.string() });
+export const renameResultSchema = z.object({ from: z.string(), to: z.string() });
+export const deleteResultSchema = z.object({
+  path: z.string(),
+  /** What was there (a symlink is deleted as a link, its target left alone). */
+  type: dirEntrySchema.shape.type,
+  /** Where it is now: under the root's backup folder, until backups expire. */
+  backup: z.string(),
+});
+export type DeleteResult = z.infer<typeof deleteResultSchema>;
+
 export const fileCallResults = {
   "files.folders": foldersResultSchema,
   "files.browse": browseResultSchema,
@@ -247,6 +276,9 @@ export const fileCallResults = {
   "files.stage.put.many": z.null(),
   "files.assemble.many": z.object({ files: z.array(z.object({ path: z.string(), created: z.boolean(), backup: z.string().nullable() })) }),
   "files.apply.many": z.object({ results: z.array(z.union([z.object({ path: z.string(), done: z.literal(true) }), z.object({ path: z.string(), skipped: z.string() })])) }),
+  "files.mkdir": mkdirResultSchema,
+  "files.rename": renameResultSchema,
+  "files.delete": deleteResultSchema,
 } as const satisfies Record<FileCallMethod, z.ZodType>;
 export type FileCallResult<M extends FileCallMethod> = z.infer<(typeof fileCallResults)[M]>;
 
