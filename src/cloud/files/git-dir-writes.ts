@@ -38,6 +38,10 @@ const WRITTEN_PATHS: Partial<Record<FileCallMethod, (params: never) => string[]>
   "files.assemble": (p: { path: string }) => [p.path],
   "files.assemble.many": (p: { files: { path: string }[] }) => p.files.map((f) => f.path),
   "files.remove": (p: { path: string }) => [p.path],
+  // The file manager's (issue #21): a folder made, an entry moved out of or into a place, one deleted.
+  "files.mkdir": (p: { path: string }) => [p.path],
+  "files.rename": (p: { from: string; to: string }) => [p.from, p.to],
+  "files.delete": (p: { path: string }) => [p.path],
   // Folders, links and metadata a sync applies (the file API cannot send it today; checked all the same).
   "files.apply.many": (p: { entries: { path: string }[] }) => p.entries.map((e) => e.path),
 };
