@@ -7,6 +7,7 @@ import { VERSION } from "../version.ts";
 import { restCaller } from "./rest-call.ts";
 import { registerTools } from "./mcp-tools.ts";
 import { registerMirrorTools } from "./mirror-tools.ts";
+import { registerFileManagerTools } from "./file-manager-tools.ts";
 import { watchCommandProgress } from "./command-progress.ts";
 
 export type McpCall = {
@@ -42,6 +43,7 @@ export async function handleMcp(call: McpCall): Promise<Response> {
     watchCommand: (instanceId, command, onOutput) => watchCommandProgress(call.env, call.principal, instanceId, command, onOutput),
   });
   registerMirrorTools(server, { rest });
+  registerFileManagerTools(server, { rest });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   await server.connect(transport);
   return transport.handleRequest(call.request);
