@@ -1,16 +1,19 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { api, base as baseUrl } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until, untilOnline } from "./agent-process.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
 
 /**
  * Files end to end: `npm start`, two real agents each with a real project root in a temp dir,
  * and every file route through REST: browse, read, an atomic write with its backup, a scan
- * served from the hash cache the second time, and a compare across the two with each status.
+ * served from the hash cache the second time, a compare across the two with each status, and the
+ * file manager's (issue #21): make a folder, rename and move, delete into the backup folder, and a
+ * download a browser saves under the file's own name.
  */
 const sha256 = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
 const hourAgo = new Date(Date.now() - 3600_000);
@@ -165,6 +168,127 @@ describe("files", () => {
     });
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toMatch(/^source /);
+  });
+
+  const inA = (path: string) => `/api/cloud/instance/${a.instanceId}${path}`;
+  const del = (path: string, token = owner.token) => api(inA(`/file?path=${encodeURIComponent(path)}`), { method: "DELETE", token });
+
+  it("makes folders: one (201), again (409), a missing parent (404) unless parents, never through a link out", async () => {
+    const docs = join(rootA, "manager", "docs");
+    expect((await api(inA("/mkdir"), { token: owner.token, body: { path: join(rootA, "manager") } })).status).toBe(201);
+    const made = await api(inA("/mkdir"), { token: owner.token, body: { path: docs } });
+    expect(made).toMatchObject({ status: 201, body: { path: docs } });
+    expect(statSync(docs).isDirectory()).toBe(true);
+    const again = await api(inA("/mkdir"), { token: owner.token, body: { path: docs } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("E-CONFLICT");
+    const deep = join(rootA, "manager", "a", "b");
+    expect((await api(inA("/mkdir"), { token: owner.token, body: { path: deep } })).status).toBe(404);
+    expect(existsSync(join(rootA, "manager", "a"))).toBe(false);
+    expect((await api(inA("/mkdir"), { token: owner.token, body: { path: deep, parents: true } })).status).toBe(201);
+    expect(statSync(deep).isDirectory()).toBe(true);
+    expect((await api(inA("/mkdir"), { token: owner.token, body: { path: join(rootA, "escape", "planted") } })).status).toBe(403);
+    expect(readdirSync(outside)).toEqual(["secret.txt"]);
+  });
+
+  it("renames and moves atomically, never over what is there, and never a root or out of the roots", async () => {
+    const m = (p: string) => join(rootA, "manager", p);
+    writeFileSync(m("draft.md"), "# draft\n");
+    writeFileSync(m("kept.md"), "# kept\n");
+    const ino = statSync(m("draft.md")).ino;
+    const taken = await api(inA("/rename"), { token: owner.token, body: { from: m("draft.md"), to: m("kept.md") } });
+    expect(taken.status).toBe(409);
+    expect([readFileSync(m("draft.md"), "utf8"), readFileSync(m("kept.md"), "utf8")]).toEqual(["# draft\n", "# kept\n"]);
+
+    const renamed = await api(inA("/rename"), { token: owner.token, body: { from: m("draft.md"), to: m("final.md") } });
+    expect(renamed).toMatchObject({ status: 200, body: { from: m("draft.md"), to: m("final.md") } });
+    expect(existsSync(m("draft.md"))).toBe(false);
+    expect(statSync(m("final.md")).ino).toBe(ino);
+    // A folder with what it holds, into another folder; then a link as a link.
+    writeFileSync(m("a/b/deep.txt"), "deep\n");
+    expect((await api(inA("/rename"), { token: owner.token, body: { from: m("a"), to: m("docs/a") } })).status).toBe(200);
+    expect(readFileSync(m("docs/a/b/deep.txt"), "utf8")).toBe("deep\n");
+    symlinkSync("final.md", m("latest"));
+    expect((await api(inA("/rename"), { token: owner.token, body: { from: m("latest"), to: m("newest") } })).status).toBe(200);
+    expect(readlinkSync(m("newest"))).toBe("final.md");
+
+    for (const [from, to, status] of [
+      [rootA, join(rootA, "moved-root"), 400],
+      [m("final.md"), join(outside, "final.md"), 403],
+      [m("final.md"), join(rootA, "escape", "final.md"), 403],
+      [join(rootA, "escape", "secret.txt"), m("secret.txt"), 403],
+      [m("docs"), m("docs/a/docs"), 400],
+      [m("gone.md"), m("here.md"), 404],
+    ] as const) {
+      const res = await api(inA("/rename"), { token: owner.token, body: { from, to } });
+      expect(res.status, `${from} → ${to}`).toBe(status);
+      expect(res.body.error.message.length).toBeGreaterThan(0);
+    }
+    expect(readdirSync(outside)).toEqual(["secret.txt"]);
+    expect(readFileSync(m("final.md"), "utf8")).toBe("# draft\n");
+  });
+
+  it("deletes a file, a link and a whole folder into the backup folder, the bytes intact there, and refuses a root or a backup", async () => {
+    const m = (p: string) => join(rootA, "manager", p);
+    const file = await del(m("final.md"));
+    expect(file.status).toBe(200);
+    expect(file.body).toMatchObject({ path: m("final.md"), type: "file" });
+    expect(file.body.backup.startsWith(join(rootA, ".anchorage-backups", "manager", "final.md."))).toBe(true);
+    expect(existsSync(m("final.md"))).toBe(false);
+    expect(readFileSync(file.body.backup, "utf8")).toBe("# draft\n");
+    // The backup can be read through the API too (it is under the root), and moved back out.
+    const read = await fetch(`${baseUrl()}${inA(`/file?path=${encodeURIComponent(file.body.backup)}`)}`, { headers: { authorization: `Bearer ${owner.token}` } });
+    expect(await read.text()).toBe("# draft\n");
+
+    const link = await del(m("newest"));
+    expect(link.body.type).toBe("symlink");
+    expect(lstatSync(link.body.backup).isSymbolicLink()).toBe(true);
+
+    const folder = await del(m("docs"));
+    expect(folder.body.type).toBe("directory");
+    expect(existsSync(m("docs"))).toBe(false);
+    expect(readFileSync(join(folder.body.backup, "a", "b", "deep.txt"), "utf8")).toBe("deep\n");
+    expect(statSync(join(folder.body.backup, "a", "b")).isDirectory()).toBe(true);
+
+    expect((await api(inA("/rename"), { token: owner.token, body: { from: file.body.backup, to: m("restored.md") } })).status).toBe(200);
+    expect(readFileSync(m("restored.md"), "utf8")).toBe("# draft\n");
+
+    for (const [path, status] of [[rootA, 400], [join(rootA, ".anchorage-backups"), 403], [folder.body.backup, 403], [join(rootA, "escape", "secret.txt"), 403], [m("nothing"), 404]] as const) {
+      expect((await del(path)).status, path).toBe(status);
+    }
+    expect(existsSync(join(folder.body.backup, "a", "b", "deep.txt"))).toBe(true);
+    expect(readFileSync(join(outside, "secret.txt"), "utf8")).toBe("secret\n");
+    // A stranger may do none of it.
+    const stranger = await freshUser("files-fm-stranger");
+    expect((await del(m("restored.md"), stranger.token)).status).toBe(404);
+    expect((await api(inA("/mkdir"), { token: stranger.token, body: { path: m("x") } })).status).toBe(404);
+    expect(existsSync(m("restored.md"))).toBe(true);
+  });
+
+  it("names a download for its file: Content-Disposition filename*, and the name Chromium saves it under", async () => {
+    const name = "Résumé (1) 日本.txt";
+    const path = join(rootA, "manager", name);
+    writeFileSync(path, "cv\n");
+    const res = await fetch(`${baseUrl()}${inA(`/file?path=${encodeURIComponent(path)}`)}`, { headers: { authorization: `Bearer ${owner.token}` } });
+    expect(res.status).toBe(200);
+    const disposition = res.headers.get("content-disposition")!;
+    expect(disposition).toBe(`attachment; filename="R_sum_ (1) __.txt"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%281%29%20%E6%97%A5%E6%9C%AC.txt`);
+    if (!hasChromium() && !process.env.CI) return;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ acceptDownloads: true });
+      const origin = `http://localhost:${inject("port")}`;
+      await signInContext(page.context(), origin, owner.email, owner.password);
+      await page.goto(`${origin}/healthz`);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.evaluate(`(() => { const a = document.createElement("a"); a.href = ${JSON.stringify(inA(`/file?path=${encodeURIComponent(path)}`))}; document.body.append(a); a.click(); })()`),
+      ]);
+      expect(download.suggestedFilename()).toBe(name);
+      expect(readFileSync((await download.path())!, "utf8")).toBe("cv\n");
+    } finally {
+      await browser.close();
+    }
   });
 
   it("refuses a stranger every file route", async () => {
