@@ -4,6 +4,7 @@ import { newRouter } from "./http/router.ts";
 import { AppError } from "./http/app-error.ts";
 import { absoluteUrlHint, isNavigation } from "./cloud/proxy/absolute-url-hint.ts";
 import { onError } from "./http/error-handler.ts";
+import { countCalls } from "./http/call-counts.ts";
 import { loadConfig } from "./config.ts";
 import { openDb } from "./db/client.ts";
 import { jwks } from "./auth/tokens/signing-keys.ts";
@@ -47,10 +48,8 @@ import { mcpRoute } from "./mcp/mcp-route.ts";
 import { oauthConsentRoutes } from "./mcp/oauth-consent-routes.ts";
 import { auditRoutes } from "./audit/audit-routes.ts";
 import { webhookRoutes } from "./webhooks/webhook-routes.ts";
+import { isWorkerPath, WORKER_PREFIXES } from "@anchorage/common/worker-paths";
 
-/** Paths the Worker owns; anything else is the dashboard's (static assets, SPA routes). */
-const API_PREFIXES = ["/api/", "/auth/", "/admin/", "/agent/", "/mcp", "/oauth/", "/v2/", "/.well-known/", "/p/"];
-const isApiPath = (path: string) => API_PREFIXES.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p));
 
 /** JSON bodies this API takes are small; 64 KiB bounds the work a request can cause. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -59,6 +58,9 @@ export { VERSION };
 
 export function buildApp() {
   const app = newRouter();
+
+  // Benchmarks only (ANCHORAGE_BENCH_CALLS=1): how many D1, KV, DO and cache calls a request made.
+  app.use("*", countCalls);
 
   // A proxied app's host comes before everything, /healthz included: its paths are the app's.
   app.use("*", async (c, next) => {
@@ -82,7 +84,7 @@ export function buildApp() {
   // Nor do proxied responses, which are the app's own (and immutable, coming from the DO).
   app.use("*", (c, next) => (c.req.header("upgrade") || c.req.path.startsWith("/p/") ? next() : withSecureHeaders(c, next)));
   // Config is validated where it is used: the dashboard's static files are served even when a secret is missing.
-  const apiPatterns = API_PREFIXES.map((p) => (p.endsWith("/") ? `${p}*` : p));
+  const apiPatterns = WORKER_PREFIXES.map((p) => (p.endsWith("/") ? `${p}*` : p));
   for (const pattern of apiPatterns) {
     app.use(pattern, async (c, next) => {
       // Already there when the proxy-host check ran first for this request.
@@ -167,7 +169,8 @@ export function buildApp() {
 
   app.notFound(async (c) => {
     const path = new URL(c.req.url).pathname;
-    if (!isApiPath(path) && (c.req.method === "GET" || c.req.method === "HEAD") && c.env.ASSETS) {
+    // Paths the Worker owns never fall through to the dashboard (common/src/worker-paths.ts).
+    if (!isWorkerPath(path) && (c.req.method === "GET" || c.req.method === "HEAD") && c.env.ASSETS) {
       const asset = await c.env.ASSETS.fetch(c.req.raw);
       // The single-page fallback (index.html for a path that is no file) is for navigations only:
       // a script or fetch() answered with the page fails far from the cause (src/cloud/proxy/absolute-url-hint.ts).

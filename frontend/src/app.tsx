@@ -1,18 +1,12 @@
 import type { User } from "@anchorage/common";
 import { useEffect, useState } from "preact/hooks";
-import { Account } from "./account.tsx";
 import { Alert } from "./alert.tsx";
 import { ApiError, getAuthConfig, getCurrentUser, getHealth, logout, type AuthConfig, type Health } from "./api.ts";
 import { DeviceHeader, DevicePage } from "./device/device-page.tsx";
-import { DeviceInviteCard } from "./device-invite/device-invite-card.tsx";
 import { MagicPage } from "./magic-link/magic-page.tsx";
-import { InstancesSection } from "./instances/instances-section.tsx";
-import { LazyScreen } from "./lazy-screens.tsx";
-import { LinkedProviders } from "./oauth/linked-providers.tsx";
 import { SignIn } from "./sign-in.tsx";
-import { Sessions } from "./sessions.tsx";
 import { Status } from "./status.tsx";
-import { TokensArea } from "./tokens/tokens-area.tsx";
+import { Shell } from "./shell/shell.tsx";
 import { safeNext } from "@anchorage/common/safe-next";
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something went wrong.");
@@ -29,8 +23,9 @@ const onMagicPage = /^\/magic\/?$/.test(location.pathname);
 const nextPath = safeNext(new URLSearchParams(location.search).get("next"), location.origin);
 
 /**
- * The page: what is running, then either the sign-in form or the signed-in dashboard.
- * At /device (RFC 8628), signing in leads to approving a command-line sign-in instead.
+ * The page: what is running and the sign-in form, or once signed in the dashboard's shell (its
+ * navigation and the page the address names). At /device (RFC 8628), signing in leads to
+ * approving a command-line sign-in instead; /magic finishes a sign-in link from a mail.
  */
 export function App() {
   const [health, setHealth] = useState<Health | null>(null);
@@ -84,8 +79,11 @@ export function App() {
     }
   }
 
+  if (user && !onDevicePage && !onMagicPage)
+    return <Shell user={user} config={config} onUserChange={setUser} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} error={error} />;
+
   return (
-    <>
+    <div class="standalone">
       {onDevicePage ? <DeviceHeader /> : <Status health={health} error={healthError} />}
       <main class="stack">
         {error && (
@@ -104,36 +102,10 @@ export function App() {
           !error && <p class="muted">Checking your session…</p>
         ) : user === null ? (
           <SignIn config={config} onSignedIn={signedIn} focus={moveFocus} />
-        ) : onDevicePage ? (
-          <DevicePage user={user} focus={moveFocus} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} />
         ) : (
-          <>
-            <Account
-              user={user}
-              onSignOut={signOut}
-              signingOut={signingOut}
-              focus={moveFocus}
-              onExpired={signedOut}
-              onUserChange={setUser}
-              passwordPolicy={config?.password_policy}
-            />
-            <DeviceInviteCard onExpired={signedOut} />
-            <LinkedProviders onExpired={signedOut} />
-            <InstancesSection onExpired={signedOut} />
-            <Sessions onExpired={signedOut} />
-            <TokensArea user={user} onExpired={signedOut} />
-            <LazyScreen title="Webhooks" render={(s) => <s.WebhooksSection onExpired={signedOut} />} />
-            {user.roles.includes("admin") && (
-              <>
-                <LazyScreen title="Users" render={(s) => <s.AdminUsers me={user} passwordPolicy={config?.password_policy} onExpired={signedOut} />} />
-                <LazyScreen title="Everyone's sessions" render={(s) => <s.AdminSessions onExpired={signedOut} />} />
-                <LazyScreen title="Invites" render={(s) => <s.AdminInvites onExpired={signedOut} />} />
-              </>
-            )}
-            <LazyScreen title="Your activity" render={(s) => <s.AuditScreens user={user} onExpired={signedOut} />} />
-          </>
+          <DevicePage user={user} focus={moveFocus} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} />
         )}
       </main>
-    </>
+    </div>
   );
 }

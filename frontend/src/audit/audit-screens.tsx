@@ -10,8 +10,9 @@ import type { AuditContext } from "./audit-words.ts";
  * by name, the people you share with (and who share with you) by email, and for admins every user
  * by email (which also lets them filter by email).
  */
-export function AuditScreens({ user, onExpired }: { user: User; onExpired: () => void }) {
-  const isAdmin = user.roles.includes("admin");
+/** `own`: only your activity (the Activity page; admins read everyone's under Admin › Audit). */
+export function AuditScreens({ user, onExpired, own = false }: { user: User; onExpired: () => void; own?: boolean }) {
+  const isAdmin = !own && user.roles.includes("admin");
   const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
   const [emails, setEmails] = useState<ReadonlyMap<string, string>>(new Map());
 

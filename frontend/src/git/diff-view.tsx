@@ -44,9 +44,9 @@ export function DiffView({ r, target, title, version, onClose, onExpired }: { r:
   return (
     <section class="stack diff" aria-labelledby="git-diff-title">
       <div class="list-head">
-        <h4 id="git-diff-title" ref={headingRef} tabIndex={-1}>
+        <h3 id="git-diff-title" ref={headingRef} tabIndex={-1}>
           {title}
-        </h4>
+        </h3>
         <button type="button" onClick={onClose}>
           Close diff
         </button>

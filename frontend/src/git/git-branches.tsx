@@ -50,7 +50,7 @@ export function GitBranches({ r, version, busy, act, operation, onExpired }: Pro
 
   return (
     <section class="stack" aria-labelledby="git-branches-title">
-      <h4 id="git-branches-title">Branches</h4>
+      <h3 id="git-branches-title">Branches</h3>
       {error && (
         <Alert>
           <p>Could not load the branches: {error}</p>

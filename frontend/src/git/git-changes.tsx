@@ -61,9 +61,9 @@ export function GitChanges({ r, status, busy, act, shown, onShowDiff }: Props) {
     <div class="stack git-changes">
       {status.conflicted.length > 0 && (
         <section aria-labelledby="git-conflicted-title">
-          <h4 id="git-conflicted-title" class="bad">
+          <h3 id="git-conflicted-title" class="bad">
             Conflicted ({status.conflicted.length})
-          </h4>
+          </h3>
           <p class="hint">Resolve these in a terminal or an editor, then stage them.</p>
           <ul class="file-list">
             {status.conflicted.map((path) => (
@@ -80,7 +80,7 @@ export function GitChanges({ r, status, busy, act, shown, onShowDiff }: Props) {
       )}
       <section aria-labelledby="git-staged-title">
         <div class="list-head">
-          <h4 id="git-staged-title">Staged ({status.staged.length})</h4>
+          <h3 id="git-staged-title">Staged ({status.staged.length})</h3>
           {status.staged.length > 1 && (
             <button type="button" onClick={() => unstageThese(status.staged.map((c) => c.path), plural(status.staged.length, "file"))} disabled={busy !== null}>
               Unstage all
@@ -105,7 +105,7 @@ export function GitChanges({ r, status, busy, act, shown, onShowDiff }: Props) {
       </section>
       <section aria-labelledby="git-unstaged-title">
         <div class="list-head">
-          <h4 id="git-unstaged-title">Not staged ({notStaged.length})</h4>
+          <h3 id="git-unstaged-title">Not staged ({notStaged.length})</h3>
           {notStaged.length > 0 && (
             <button type="button" onClick={() => stageThese(notStaged, plural(notStaged.length, "file"))} disabled={busy !== null}>
               Stage all

@@ -46,7 +46,7 @@ export function GitLog({ r, version, shown, onShowDiff, onExpired }: Props) {
 
   return (
     <section class="stack" aria-labelledby="git-log-title">
-      <h4 id="git-log-title">History</h4>
+      <h3 id="git-log-title">History</h3>
       {(first.error || error) && (
         <Alert>
           <p>Could not load the history: {first.error ?? error}</p>

@@ -31,7 +31,7 @@ export function GitPanel({ instance, hub, onExpired }: { instance: Instance; hub
   return (
     <section class="stack" aria-labelledby="git-title">
       <div class="section-head">
-        <h3 id="git-title">Git</h3>
+        <h2 id="git-title">Git</h2>
         <button type="button" onClick={repos.reload}>
           Find repositories again
         </button>
@@ -123,7 +123,7 @@ function RepoView({ r, hub, onExpired, onBranch }: { r: RepoRef; hub: Hub; onExp
       {s && (
         <>
           <section class="stack" aria-labelledby="git-changes-title">
-            <h4 id="git-changes-title">Changes</h4>
+            <h3 id="git-changes-title">Changes</h3>
             <GitChanges r={r} status={s} busy={busy} act={act} shown={diff?.target ?? null} onShowDiff={(target, title) => setDiff({ target, title })} />
             <CommitForm r={r} status={s} busy={busy} act={act} />
           </section>

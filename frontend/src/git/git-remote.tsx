@@ -74,7 +74,7 @@ export function RemoteActions({ r, status, hub, busy, act }: { r: RepoRef; statu
 
   return (
     <section class="stack" aria-labelledby="git-remote-title">
-      <h4 id="git-remote-title">Remote</h4>
+      <h3 id="git-remote-title">Remote</h3>
       <p class="muted">
         {status.upstream ? (
           <>

@@ -12,7 +12,7 @@ export function HealthPanel({ instance, hub, onExpired }: { instance: Instance; 
   const now = Date.now();
   return (
     <section class="stack" aria-labelledby="health-title">
-      <h3 id="health-title">Health</h3>
+      <h2 id="health-title">Health</h2>
       {error && (
         <Alert>
           <p>{error}</p>

@@ -120,7 +120,7 @@ export function CommandRunner({ instance, hub, request, onBusyChange, onFinished
 
   return (
     <section class="stack" aria-labelledby="run-title">
-      <h3 id="run-title">Run command</h3>
+      <h2 id="run-title">Run command</h2>
       {error && (
         <Alert key={error.attempt}>
           <p>{error.message}</p>

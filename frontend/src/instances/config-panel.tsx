@@ -10,16 +10,14 @@ const getConfig = (id: string) => authed(() => request<AgentConfigView>("GET", i
 
 /**
  * The agent's config.yaml as the agent reported it when it last connected (secrets already
- * redacted), read when the panel is opened and again when the agent reconnects (a restart
+ * redacted), read when the tab is opened and again when the agent reconnects (a restart
  * after an edit brings the new config), never polled.
  */
 export function ConfigPanel({ instance, onExpired }: { instance: Instance; onExpired: () => void }) {
-  const [open, setOpen] = useState(false);
   const [view, setView] = useState<AgentConfigView | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    if (!open) return;
     let current = true;
     setError(null);
     getConfig(instance.id).then(
@@ -31,19 +29,17 @@ export function ConfigPanel({ instance, onExpired }: { instance: Instance; onExp
     );
     return () => void (current = false);
     // A new connection (status back to online, another agent version) may carry another config.
-  }, [open, instance.id, instance.status, instance.agent_version]);
+  }, [instance.id, instance.status, instance.agent_version]);
 
   return (
-    <details class="config-panel" onToggle={(e) => setOpen(e.currentTarget.open)}>
-      <summary>
-        <h3>Config</h3>
-      </summary>
+    <section class="stack" aria-labelledby="config-title">
+      <h2 id="config-title">Config</h2>
       {error && (
         <Alert>
           <p>{error}</p>
         </Alert>
       )}
-      {open && !view && !error && <p class="muted">Reading the config…</p>}
+      {!view && !error && <p class="muted">Reading the config…</p>}
       {view && view.config === null && <p class="muted">The agent is not connected, so its config is not known here.</p>}
       {view && view.config !== null && (
         <>
@@ -56,6 +52,6 @@ export function ConfigPanel({ instance, onExpired }: { instance: Instance; onExp
           </pre>
         </>
       )}
-    </details>
+    </section>
   );
 }

@@ -1,5 +1,6 @@
 import type { Instance } from "@anchorage/common";
 import { ConfirmAction } from "../confirm-action.tsx";
+import { paths } from "../shell/routes.ts";
 import { instanceStatus, StateBadge } from "./labels.tsx";
 
 interface InstanceToolbarProps {
@@ -12,39 +13,50 @@ interface InstanceToolbarProps {
 }
 
 /**
- * The opened instance's quick actions, kept in view (sticky) while its details scroll by:
- * restart the agent (after a confirmation: its shells end), update it, or run another allowed
- * command. Their output shows in the Run command section below, as if typed there.
+ * The selected instance's common actions, floating above every instance-scoped page: restart the
+ * agent (after a confirmation: its shells end), update it, open a terminal, or run another
+ * allowed command. Command output shows in the Overview's Run command section.
  */
 export function InstanceToolbar({ instance: i, busy, onRun, onOtherCommand }: InstanceToolbarProps) {
   const offline = i.status !== "online";
+  const canRun = i.permissions.includes("command:cloud_instance");
+  const canTerminal = i.permissions.includes("terminal:cloud_instance");
   return (
     <div class="instance-toolbar" role="toolbar" aria-label={`Quick actions for ${i.name}`}>
       <span class="toolbar-name">
-        {i.name} <StateBadge {...instanceStatus(i.status)} />
+        <a href={paths.instance(i.id)}>{i.name}</a> <StateBadge {...instanceStatus(i.status)} />
       </span>
       <span class="button-row">
         {offline ? (
           <span class="muted">Offline: actions wait for the agent.</span>
         ) : (
-          <>
-            <ConfirmAction
-              label="Restart"
-              subject={`agent on ${i.name}`}
-              busyLabel="Restart"
-              question={`Restart the agent on ${i.name}? It reconnects in a few seconds; its open terminals end.`}
-              confirmLabel="Restart"
-              busy={busy}
-              onConfirm={() => onRun("restart")}
-            />
-            <button type="button" onClick={() => onRun("update")} disabled={busy}>
-              Update<span class="visually-hidden"> agent on {i.name}</span>
-            </button>
-          </>
+          canRun && (
+            <>
+              <ConfirmAction
+                label="Restart"
+                subject={`agent on ${i.name}`}
+                busyLabel="Restart"
+                question={`Restart the agent on ${i.name}? It reconnects in a few seconds; its open terminals end.`}
+                confirmLabel="Restart"
+                busy={busy}
+                onConfirm={() => onRun("restart")}
+              />
+              <button type="button" onClick={() => onRun("update")} disabled={busy}>
+                Update<span class="visually-hidden"> agent on {i.name}</span>
+              </button>
+            </>
+          )
         )}
-        <button type="button" onClick={onOtherCommand} disabled={offline}>
-          Run a command…
-        </button>
+        {canTerminal && !offline && (
+          <a class="button" href={paths.instance(i.id, "terminal")}>
+            Open terminal<span class="visually-hidden"> on {i.name}</span>
+          </a>
+        )}
+        {canRun && (
+          <button type="button" onClick={onOtherCommand} disabled={offline}>
+            Run a command…
+          </button>
+        )}
       </span>
     </div>
   );

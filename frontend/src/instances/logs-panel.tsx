@@ -68,7 +68,7 @@ export function LogsPanel({ instanceId, hub, onExpired }: { instanceId: string; 
 
   return (
     <section class="stack" aria-labelledby="logs-title">
-      <h3 id="logs-title">Logs</h3>
+      <h2 id="logs-title">Logs</h2>
       {error && (
         <Alert>
           <p>{error}</p>

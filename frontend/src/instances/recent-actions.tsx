@@ -50,7 +50,7 @@ export function RecentActions({ instanceId, hub, refreshKey, onExpired }: { inst
 
   return (
     <section aria-labelledby="actions-title">
-      <h3 id="actions-title">Recent actions</h3>
+      <h2 id="actions-title">Recent actions</h2>
       {error && <Alert>{error}</Alert>}
       {list === null ? (
         !error && <p class="muted">Loading recent actions…</p>

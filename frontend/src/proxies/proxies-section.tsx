@@ -15,6 +15,10 @@ interface ProxiesSectionProps {
   /** The instances list (live): each proxy's instance status and the person's permissions on it. */
   instances: Instance[] | null;
   onExpired: () => void;
+  /** Only this instance's proxy (the instance page's Proxy tab). */
+  instanceId?: string;
+  /** 1 where the section is the page (its title is the page's <h1>). */
+  level?: 1 | 2;
 }
 
 const rowId = (p: Proxy) => `proxy-${p.instance_id}`;
@@ -24,7 +28,8 @@ const rowId = (p: Proxy) => `proxy-${p.instance_id}`;
  * pause (with a reason) or resume for those who manage the instance. Fetched again when the event
  * socket says an agent connected or dropped, never on a timer.
  */
-export function ProxiesSection({ hub, instances, onExpired }: ProxiesSectionProps) {
+export function ProxiesSection({ hub, instances, onExpired, instanceId, level = 2 }: ProxiesSectionProps) {
+  const Heading = level === 1 ? "h1" : "h2";
   const [proxies, setProxies] = useState<Proxy[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -137,9 +142,13 @@ export function ProxiesSection({ hub, instances, onExpired }: ProxiesSectionProp
     focusToggle(p);
   }
 
+  const shown = instanceId && proxies ? proxies.filter((p) => p.instance_id === instanceId) : proxies;
+
   return (
     <section class="card" aria-labelledby="proxies-title">
-      <h2 id="proxies-title">Proxies</h2>
+      <Heading id="proxies-title" tabIndex={-1}>
+        Proxies
+      </Heading>
       <p class="muted section-intro">Local apps your instances publish, and the addresses that reach them.</p>
       {error && (
         <Alert>
@@ -150,15 +159,15 @@ export function ProxiesSection({ hub, instances, onExpired }: ProxiesSectionProp
         </Alert>
       )}
       {notice && <Notice text={notice} />}
-      {proxies === null ? (
+      {shown === null ? (
         !error && <p class="muted">Loading proxies…</p>
-      ) : proxies.length === 0 ? (
+      ) : shown.length === 0 ? (
         <p class="muted">
-          No proxies. An agent publishes its local app when its <code>config.yaml</code> has a <code>proxy:</code> section.
+          {instanceId ? "This instance publishes no app." : "No proxies."} An agent publishes its local app when its <code>config.yaml</code> has a <code>proxy:</code> section.
         </p>
       ) : (
         <ul class="token-list proxy-list">
-          {proxies.map((p) => {
+          {shown.map((p) => {
             const instance = instances?.find((i) => i.id === p.instance_id);
             const state = proxyState(p, instance?.status);
             const manage = canToggleProxy(instance?.permissions);

@@ -13,6 +13,8 @@ interface SharesSectionProps {
   /** The instances list: names for ids, and the person's own instances to share. */
   instances: Instance[] | null;
   onExpired: () => void;
+  /** 1 where the section is the page (its title is the page's <h1>). */
+  level?: 1 | 2;
 }
 
 const lowerFirst = (t: string) => t.charAt(0).toLowerCase() + t.slice(1);
@@ -36,7 +38,8 @@ function Expiry({ s }: { s: Share }) {
  * Shares you gave (edit what they allow, their expiry, suspend them, revoke them after a
  * confirmation) and shares you received; a new share of one of your instances or all of them.
  */
-export function SharesSection({ instances, onExpired }: SharesSectionProps) {
+export function SharesSection({ instances, onExpired, level = 2 }: SharesSectionProps) {
+  const Heading = level === 1 ? "h1" : "h2";
   const [shares, setShares] = useState<{ given: Share[]; received: Share[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -118,9 +121,9 @@ export function SharesSection({ instances, onExpired }: SharesSectionProps) {
   return (
     <section class="card" aria-labelledby="shares-title">
       <div class="section-head">
-        <h2 id="shares-title" ref={headingRef} tabIndex={-1}>
+        <Heading id="shares-title" ref={headingRef} tabIndex={-1}>
           Shares
-        </h2>
+        </Heading>
         {!creating && owned.length > 0 && (
           <button type="button" ref={newButtonRef} onClick={() => (setNotice(null), setCreating(true))}>
             Share an instance

@@ -18,6 +18,10 @@ interface SyncScreenProps {
   /** The instances list (live): those with sync: permission can be either side. */
   instances: Instance[] | null;
   onExpired: () => void;
+  /** The instance picked on the left until someone picks another (the instance page's Sync tab). */
+  initialSource?: string;
+  /** 1 where the screen is the page (its title is the page's <h1>). */
+  level?: 1 | 2;
 }
 
 const canSync = (i: Instance) => i.permissions.includes("sync:cloud_instance");
@@ -34,7 +38,8 @@ const sameRequest = (a: SyncRequest, b: SyncRequest) => JSON.stringify(a) === JS
  * with each one's state and the overall progress following the event socket. Below it, the mirrors
  * (kept pairs of folders), a new one made from the two folders chosen here.
  */
-export function SyncScreen({ hub, instances, onExpired }: SyncScreenProps) {
+export function SyncScreen({ hub, instances, onExpired, initialSource, level = 2 }: SyncScreenProps) {
+  const Heading = level === 1 ? "h1" : "h2";
   const syncable = instances?.filter(canSync) ?? [];
   const [source, setSource] = useState<FolderChoice>({ instanceId: null, path: null });
   const [destination, setDestination] = useState<FolderChoice>({ instanceId: null, path: null });
@@ -47,8 +52,9 @@ export function SyncScreen({ hub, instances, onExpired }: SyncScreenProps) {
   const [refreshKey, setRefreshKey] = useState(0);
 
   // Until someone picks, the first instance on the left and the next one on the right.
-  const src = source.instanceId ? source : { instanceId: syncable[0]?.id ?? null, path: null };
-  const dst = destination.instanceId ? destination : { instanceId: (syncable[1] ?? syncable[0])?.id ?? null, path: null };
+  const first = syncable.find((i) => i.id === initialSource) ?? syncable[0];
+  const src = source.instanceId ? source : { instanceId: first?.id ?? null, path: null };
+  const dst = destination.instanceId ? destination : { instanceId: (syncable.find((i) => i !== first) ?? first)?.id ?? null, path: null };
 
   const request: SyncRequest | null =
     src.instanceId && dst.instanceId && src.path && dst.path
@@ -106,7 +112,9 @@ export function SyncScreen({ hub, instances, onExpired }: SyncScreenProps) {
     <>
       <section class="card stack" aria-labelledby="sync-title">
         <div class="section-head">
-          <h2 id="sync-title">File sync</h2>
+          <Heading id="sync-title" tabIndex={-1}>
+            File sync
+          </Heading>
           <LiveIndicator state={hub.state} />
         </div>
         <p class="muted section-intro">Compare a folder on one instance with a folder on another, and send what differs.</p>

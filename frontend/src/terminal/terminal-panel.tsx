@@ -105,7 +105,7 @@ export function TerminalPanel({ instance, onExpired }: { instance: Instance; onE
   return (
     <section class="stack" aria-labelledby={`${id}-title`}>
       <div class="section-head">
-        <h3 id={`${id}-title`}>Terminal</h3>
+        <h2 id={`${id}-title`}>Terminal</h2>
         <button
           type="button"
           ref={newButton}

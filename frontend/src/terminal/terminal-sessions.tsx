@@ -144,7 +144,7 @@ export function TerminalSessions({ instance, hub, onExpired }: { instance: Insta
   const list = sessions && (showAll ? sessions : sessions.slice(0, SHOWN));
   return (
     <section aria-labelledby={titleId}>
-      <h3 id={titleId}>Terminal sessions</h3>
+      <h2 id={titleId}>Terminal sessions</h2>
       {error && <Alert>{error}</Alert>}
       {list === null ? (
         !error && <p class="muted">Loading terminal sessions…</p>
