@@ -2,6 +2,7 @@ import type { Env } from "../env.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { CallCounts } from "./call-counts.ts";
 
 /** Hono's typing of this app: bindings, and what middleware puts on the context. */
 export type AppEnv = {
@@ -10,5 +11,7 @@ export type AppEnv = {
     config: Config;
     db: Db;
     principal: Principal;
+    /** Set only in benchmarks (ANCHORAGE_BENCH_CALLS=1): see call-counts.ts. */
+    callCounts?: CallCounts;
   };
 };
