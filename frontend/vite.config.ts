@@ -1,7 +1,10 @@
 import { defineConfig } from "vite";
+import { routeSizes } from "./route-sizes.ts";
 
 // The Worker serves frontend/dist (wrangler.toml [assets]) on the same origin as the API.
 export default defineConfig({
+  // Each page's cost and the first load's, printed after the build (and the first load held to its budget).
+  plugins: [routeSizes()],
   // Preact's automatic JSX runtime. Vite 8 transforms with Oxc; this is the
   // same setting as the older `esbuild: { jsx: "automatic", jsxImportSource: "preact" }`.
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },

@@ -87,7 +87,7 @@ export function InstanceTabBody({ instance: i, tab, runs }: { instance: Instance
     case "terminal":
       return (
         <>
-          {i.permissions.includes("terminal:cloud_instance") && <TerminalPanel instance={i} onExpired={onExpired} />}
+          {i.permissions.includes("terminal:cloud_instance") && <TerminalPanel instance={i} onExpired={onExpired} autoOpen />}
           <TerminalSessions instance={i} hub={hub} onExpired={onExpired} />
         </>
       );

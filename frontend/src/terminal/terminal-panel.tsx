@@ -1,6 +1,6 @@
 import type { Instance } from "@anchorage/common";
 import type { JSX } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { Alert } from "../alert.tsx";
 import type { TerminalState } from "./terminal-socket.ts";
 
@@ -35,7 +35,14 @@ function tabSuffix(s: TerminalState): string {
   return "";
 }
 
-export function TerminalPanel({ instance, onExpired }: { instance: Instance; onExpired: () => void }) {
+interface TerminalPanelProps {
+  instance: Instance;
+  onExpired: () => void;
+  /** Open a first terminal as soon as the instance is online (the Terminal tab and page). */
+  autoOpen?: boolean;
+}
+
+export function TerminalPanel({ instance, onExpired, autoOpen = false }: TerminalPanelProps) {
   const [view, setView] = useState<ViewModule | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -49,6 +56,32 @@ export function TerminalPanel({ instance, onExpired }: { instance: Instance; onE
   const newButton = useRef<HTMLButtonElement>(null);
   const online = instance.status === "online";
   const id = `terminals-${instance.id}`;
+  const box = useRef<HTMLDivElement>(null);
+  const [fullscreen, setFullscreen] = useState(false);
+
+  // The tab exists to use a terminal: the first one opens by itself (once; closing it is respected).
+  const autoOpened = useRef(false);
+  useEffect(() => {
+    if (!autoOpen || autoOpened.current || !online) return;
+    autoOpened.current = true;
+    void openTerminal();
+  }, [autoOpen, online]);
+
+  // Full screen: the browser's own where it allows it (Esc leaves), else the whole window.
+  useEffect(() => {
+    const left = () => !document.fullscreenElement && setFullscreen(false);
+    document.addEventListener("fullscreenchange", left);
+    return () => document.removeEventListener("fullscreenchange", left);
+  }, []);
+  async function toggleFullscreen() {
+    if (fullscreen) {
+      if (document.fullscreenElement) await document.exitFullscreen().catch(() => {});
+      setFullscreen(false);
+      return;
+    }
+    setFullscreen(true);
+    await box.current?.requestFullscreen?.().catch(() => {});
+  }
 
   async function openTerminal() {
     setError(null);
@@ -130,7 +163,8 @@ export function TerminalPanel({ instance, onExpired }: { instance: Instance; onE
       {tabs.length === 0 ? (
         online && <p class="muted">No terminal open. A new one starts a shell on the instance.</p>
       ) : (
-        <div class="terminals">
+        <div class={fullscreen ? "terminals fullscreen" : "terminals"} ref={box}>
+          <div class="terminal-tabs-row">
           <div class="terminal-tabs" role="tablist" aria-label="Open terminals">
             {tabs.map((t) => {
               const suffix = tabSuffix(t.state);
@@ -152,6 +186,15 @@ export function TerminalPanel({ instance, onExpired }: { instance: Instance; onE
                 </button>
               );
             })}
+          </div>
+            <button type="button" class="fullscreen-toggle" aria-pressed={fullscreen} onClick={() => void toggleFullscreen()}>
+              {fullscreen ? "Exit full screen" : "Full screen"}
+            </button>
+            {fullscreen && (
+              <button type="button" onClick={openTerminal} disabled={loading || !online}>
+                New terminal
+              </button>
+            )}
           </div>
           {view &&
             tabs.map((t) => (
