@@ -35,6 +35,7 @@ import { syncRoutes } from "./cloud/sync/sync-routes.ts";
 import { mirrorRoutes } from "./cloud/sync/mirror-routes.ts";
 import { folderRoute } from "./cloud/sync/folder-route.ts";
 import { transferRoutes } from "./cloud/sync/transfer-routes.ts";
+import { activityRoutes } from "./cloud/activity/activity-routes.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { tokenRoutes } from "./auth/api-tokens/token-routes.ts";
@@ -146,6 +147,7 @@ export function buildApp() {
   app.route("/api/cloud/pulls", mirrorRoutes("pull"));
   app.route("/api/cloud", folderRoute);
   app.route("/api/cloud", transferRoutes);
+  app.route("/api/cloud", activityRoutes);
   app.route("/", eventsRoute);
   app.route("/", proxyRoutes);
   // MCP tools call the REST routes above in process, with the caller's own credential.
