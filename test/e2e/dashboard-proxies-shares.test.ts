@@ -4,7 +4,8 @@ import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { openFromNav, waitForPage } from "./dashboard-shell.ts";
 import { startLocalApp, type LocalApp } from "./local-apps.ts";
 import { openTerminal } from "./terminal-client.ts";
 
@@ -45,11 +46,9 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard proxies, shares and a
     // The Copy buttons write to the clipboard; the test reads it back.
     context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"], acceptDownloads: true });
     page = await context.newPage();
-    await page.goto(`${origin()}/`);
-    await page.getByLabel("Email").fill(owner.email);
-    await page.getByLabel("Password").fill(owner.password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await page.getByRole("heading", { name: "Proxies" }).waitFor();
+    await signInContext(context, origin(), owner.email, owner.password);
+    await page.goto(`${origin()}/proxies`);
+    await waitForPage(page, "Proxies");
   });
   afterAll(async () => {
     agent?.run.child.kill("SIGKILL");
@@ -98,6 +97,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard proxies, shares and a
   });
 
   it("shares the instance with another person, edits what they may do, and revokes it after a confirmation", async () => {
+    await openFromNav(page, "Shares");
     const shares = page.getByRole("region", { name: "Shares" });
     await shares.getByRole("button", { name: "Share an instance" }).click();
     const form = page.getByRole("form", { name: "Share an instance" });
@@ -153,7 +153,9 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard proxies, shares and a
     await t.waitFor(/rec-42/);
     await until(() => t.closed());
 
-    // The page hears the session end on its event socket and lists it.
+    // The instance's Pods page (what runs on it) hears the session end on its event socket and lists it.
+    await openFromNav(page, "Pods");
+    await page.waitForURL(`**/pods/${agent.instanceId}`);
     const sessions = page.getByRole("region", { name: "Terminal sessions" });
     const item = sessions.getByRole("listitem").first();
     await item.getByText("Exited 3").waitFor();
@@ -168,6 +170,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard proxies, shares and a
   });
 
   it("shows the person's own activity, filtered by action", async () => {
+    await openFromNav(page, "Activity");
     const activity = page.getByRole("region", { name: "Your activity" });
     await activity.getByRole("button", { name: "Clear" }).click();
     const list = activity.getByRole("list", { name: "Your activity" });
@@ -189,8 +192,10 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard proxies, shares and a
   });
 
   it("shows the proxy's instance going offline when its agent dies, without a reload", async () => {
-    agent.run.child.kill("SIGKILL");
+    await openFromNav(page, "Proxies");
     const row = proxyRow(page.getByRole("region", { name: "Proxies" }));
+    await row.getByText("Live").waitFor();
+    agent.run.child.kill("SIGKILL");
     await row.getByText("Instance offline").waitFor({ timeout: 30_000 });
     expect((await visit("/id?i=4")).status).toBe(503);
   });

@@ -3,6 +3,8 @@ import { inject } from "vitest";
 import type { Browser } from "playwright-core";
 import { freshUser, type TestUser } from "./users.ts";
 import { hasChromium, launchChromium } from "./browser.ts";
+import { accountButton, openSettingsSection, openYourSettings, signOutFromMenu, waitForPage } from "./dashboard-shell.ts";
+import { api } from "./http-client.ts";
 
 /**
  * A real browser on the dashboard: the cookie session (HttpOnly, Secure on http://localhost,
@@ -25,8 +27,13 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard in Chromium", () => {
     await page.getByLabel("Email").fill(user.email);
     await page.getByLabel("Password").fill(user.password);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await page.getByRole("heading", { name: "Signed in" }).waitFor();
-    expect(await page.getByText(user.email).first().isVisible()).toBe(true);
+    // Signed in, the dashboard opens on the Instances page; the header's account button names who.
+    await waitForPage(page, "Instances");
+    const me = await api("/auth/user", { token: user.token });
+    expect(me.body.name).toBeTruthy();
+    expect(await accountButton(page).textContent()).toBe(`Account: ${me.body.name}`);
+    await openYourSettings(page);
+    expect(await page.getByRole("main").getByText(user.email).first().isVisible()).toBe(true);
 
     // The session lives in cookies the page's scripts cannot read.
     const cookies = await page.context().cookies();
@@ -34,11 +41,14 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard in Chromium", () => {
     expect(access).toMatchObject({ httpOnly: true, secure: true, sameSite: "Lax" });
     expect(await page.evaluate("document.cookie")).not.toContain("anc_access");
 
-    // A reload keeps the session; the sessions list marks this one as current.
+    // A reload keeps the session (and the page); the sessions list marks this one as current.
+    await openSettingsSection(page, "Sessions");
     await page.reload();
     await page.getByRole("heading", { name: "Your sessions" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/settings/sessions");
 
-    await page.getByRole("button", { name: "Sign out" }).click();
+    // Sign out is in the account menu.
+    await signOutFromMenu(page);
     await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     const after = await page.context().cookies();
     expect(after.find((c) => c.name === "anc_access")).toBeUndefined();
@@ -50,6 +60,6 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard in Chromium", () => {
     await page.getByLabel("Email").fill(user.email);
     await page.getByLabel("Password").fill("definitely wrong");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect.poll(async () => (await page.getByRole("alert").textContent()) ?? "").toMatch(/invalid email or password/);
+    await expect.poll(async () => (await page.getByRole("alert").textContent()) ?? "", { timeout: 15_000 }).toMatch(/invalid email or password/);
   });
 });

@@ -24,7 +24,8 @@ describe.runIf(hasChromium() || process.env.CI)("everything signed in as you, on
 
   async function signIn(page: Page) {
     await signInContext(page.context(), `http://localhost:${inject("port")}`, user.email, user.password);
-    await page.goto(`http://localhost:${inject("port")}/`);
+    // Everything signed in as you is under Settings › Sessions.
+    await page.goto(`http://localhost:${inject("port")}/settings/sessions`);
     await page.getByRole("heading", { name: "Your sessions" }).waitFor();
   }
 

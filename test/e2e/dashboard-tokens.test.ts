@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
 
 /**
  * The dashboard's API token and service account screens in a real browser: a token made with
@@ -21,10 +21,9 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard API tokens in Chromiu
     // The page's Copy button writes to the clipboard; the test reads it back.
     context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
     page = await context.newPage();
-    await page.goto(`http://localhost:${inject("port")}/`);
-    await page.getByLabel("Email").fill(user.email);
-    await page.getByLabel("Password").fill(user.password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await signInContext(context, `http://localhost:${inject("port")}`, user.email, user.password);
+    // API tokens and service accounts are two pages under Settings.
+    await page.goto(`http://localhost:${inject("port")}/settings/tokens`);
     await page.getByRole("heading", { name: "API tokens" }).waitFor();
   });
   afterAll(async () => browser?.close());
@@ -75,6 +74,8 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard API tokens in Chromiu
 
   it("manages a service account: a refused scope shown beside it, scopes edited (version up), a token made and revoked, then deleted", async () => {
     const stranger = await freshUser("dash-tokens-stranger");
+    await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Service accounts", exact: true }).click();
+    expect(new URL(page.url()).pathname).toBe("/settings/service-accounts");
     const section = page.getByRole("region", { name: "Service accounts" });
     await section.getByRole("button", { name: "New service account" }).click();
     const form = page.getByRole("form", { name: "New service account" });
