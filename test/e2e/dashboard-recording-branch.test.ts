@@ -8,6 +8,7 @@ import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
 import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { openInstanceTab, waitForPage } from "./dashboard-shell.ts";
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.test", GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.test" } });
@@ -44,8 +45,9 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard recordings and the re
     browser = await launchChromium();
     page = await browser.newPage({ acceptDownloads: true });
     await signInContext(page.context(), `http://localhost:${inject("port")}`, owner.email, owner.password);
-    await page.goto(`http://localhost:${inject("port")}/`);
-    await page.getByRole("heading", { name: "rec-box", exact: true }).waitFor();
+    // The instance's page, by its address.
+    await page.goto(`http://localhost:${inject("port")}/instances/${agent.instanceId}`);
+    await waitForPage(page, "rec-box");
   });
   afterAll(async () => {
     await browser?.close();
@@ -54,7 +56,8 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard recordings and the re
   });
 
   it("offers a recorded session's download while it runs and after it ended, of the size the API and the file agree on", async () => {
-    await page.getByRole("button", { name: "New terminal" }).click();
+    // The Terminal tab opens a shell by itself, and lists the instance's sessions under it.
+    await openInstanceTab(page, "Terminal");
     const input = page.getByRole("textbox", { name: "Terminal 1" });
     await input.waitFor();
     await page.getByText("Connected.").first().waitFor();
@@ -74,7 +77,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard recordings and the re
     await input.focus();
     await page.keyboard.type("exit 0");
     await page.keyboard.press("Enter");
-    await page.getByRole("tab", { name: "Terminal 1 (exited)" }).waitFor();
+    await page.getByRole("tablist", { name: "Open terminals" }).getByRole("tab", { name: "Terminal 1 (exited)" }).waitFor();
     const ended = await until(async () => {
       const s = (await api(`/api/cloud/instance/${agent.instanceId}/terminals`, { token: owner.token })).body.sessions[0];
       return s.ended_at && s;
@@ -93,6 +96,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard recordings and the re
   });
 
   it("names the new branch in the repository picker after a checkout", async () => {
+    await openInstanceTab(page, "Git");
     const picker = page.getByLabel("Repository");
     await picker.selectOption(app);
     await expect.poll(() => picker.locator("option:checked").textContent()).toBe(`${app} (main)`);

@@ -7,7 +7,8 @@ import type { Browser, Page } from "playwright-core";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { openFromNav, openInstanceTab, waitForPage } from "./dashboard-shell.ts";
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Seed", GIT_AUTHOR_EMAIL: "seed@example.test", GIT_COMMITTER_NAME: "Seed", GIT_COMMITTER_EMAIL: "seed@example.test" } });
@@ -62,12 +63,12 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     page = await browser.newPage();
     // Keep a handle on the terminal sockets the page opens, so a test can cut one like a network drop would.
     await page.addInitScript(TRACK_TERMINAL_SOCKETS);
-    await page.goto(`http://localhost:${inject("port")}/`);
-    await page.getByLabel("Email").fill(owner.email);
-    await page.getByLabel("Password").fill(owner.password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    // The only instance opens by itself.
-    await page.getByRole("heading", { name: instanceName, exact: true }).waitFor();
+    await signInContext(page.context(), `http://localhost:${inject("port")}`, owner.email, owner.password);
+    await page.goto(`http://localhost:${inject("port")}/instances`);
+    // The instance's name in the list is the link to its page.
+    await page.getByRole("main").getByRole("link", { name: instanceName, exact: true }).click();
+    await waitForPage(page, instanceName);
+    expect(new URL(page.url()).pathname).toBe(`/instances/${agent.instanceId}`);
   });
   afterAll(async () => {
     await browser?.close();
@@ -76,7 +77,10 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
   });
 
   it("opens a shell, runs a command typed into xterm, reattaches after a drop, ends the shell when its tab closes, and shows an exit code", async () => {
-    await page.getByRole("button", { name: "New terminal" }).click();
+    // The instance's Terminal tab opens the first shell by itself.
+    await openInstanceTab(page, "Terminal");
+    expect(new URL(page.url()).pathname).toBe(`/instances/${agent.instanceId}/terminal`);
+    const terminals = page.getByRole("tablist", { name: "Open terminals" });
     const input = page.getByRole("textbox", { name: "Terminal 1" });
     await input.waitFor();
     await page.getByText("Connected.").waitFor();
@@ -109,7 +113,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
 
     // Closing the tab ends the shell on the instance, not just the socket.
     await page.getByRole("button", { name: "Close Terminal 1" }).click();
-    await expect.poll(() => page.getByRole("tab").count()).toBe(0);
+    await expect.poll(() => terminals.getByRole("tab").count()).toBe(0);
     const ended = await until(async () => {
       const r = await api(`/api/cloud/instance/${agent.instanceId}/terminals`, { token: owner.token });
       return r.body.sessions?.find((s: any) => s.id === session.id && s.ended_at);
@@ -125,7 +129,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     await page.keyboard.type("exit 3");
     await page.keyboard.press("Enter");
     await page.getByRole("status").filter({ hasText: "The shell exited with code 3." }).waitFor();
-    await page.getByRole("tab", { name: "Terminal 2 (exited)" }).waitFor();
+    await terminals.getByRole("tab", { name: "Terminal 2 (exited)" }).waitFor();
 
     // Tab goes to the shell (completion); Escape, then Tab, leaves the terminal, so it is no keyboard trap.
     await second.focus();
@@ -137,14 +141,18 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
   });
 
   it("shows the agent's config as it reported it, and the command that anchors another machine with this address", async () => {
-    await page.getByText("Config", { exact: true }).click();
+    // The Config tab shows it at once (no longer a collapsed part of a long page).
+    await openInstanceTab(page, "Config");
+    expect(new URL(page.url()).pathname).toBe(`/instances/${agent.instanceId}/config`);
     const config = page.getByRole("region", { name: `${instanceName}'s config` }).or(page.getByLabel(`${instanceName}'s config`));
     await config.waitFor();
     const text = (await config.textContent()) ?? "";
     expect(JSON.parse(text)).toMatchObject({ name: "dash-box", roots: [root], terminal: { shell: "/bin/bash" } });
     const origin = `http://localhost:${inject("port")}`;
     const command = `curl -fsSL ${origin}/install.sh | sh\nanchorage anchor ${origin} && anchorage run`;
-    await page.getByText("Anchor a machine", { exact: true }).click();
+    // The command is on the Instances page, under the list (folded away once you have an instance).
+    await openFromNav(page, "Instances");
+    await page.getByRole("main").getByText("Anchor a machine", { exact: true }).click();
     expect(await page.locator("#anchor-command-text").textContent()).toBe(command);
     // The first line's address serves the installer, for this very address.
     const installer = await fetch(`${origin}/install.sh`);
@@ -153,6 +161,10 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
   });
 
   it("stages an untracked file, commits it, and shows the commit in the history", async () => {
+    await page.getByRole("main").getByRole("link", { name: instanceName, exact: true }).click();
+    await waitForPage(page, instanceName);
+    await openInstanceTab(page, "Git");
+    expect(new URL(page.url()).pathname).toBe(`/instances/${agent.instanceId}/git`);
     await page.getByLabel("Repository").selectOption(app);
     const untracked = page.getByRole("region", { name: /^Not staged/ }).getByRole("listitem").filter({ hasText: "notes.txt" });
     await expect.poll(async () => (await untracked.textContent()) ?? "").toContain("untracked");
