@@ -7,7 +7,8 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { waitForPage } from "./dashboard-shell.ts";
 
 /** Where the screen's screenshots go (light, dark, phone width): looked at by people, not compared. */
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
@@ -78,10 +79,10 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard File sync in Chromium
 
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(`http://localhost:${inject("port")}/`);
-    await page.getByLabel("Email").fill(owner.email);
-    await page.getByLabel("Password").fill(owner.password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await signInContext(page.context(), `http://localhost:${inject("port")}`, owner.email, owner.password);
+    // File sync is a page of its own, its screen's heading the page's <h1>.
+    await page.goto(`http://localhost:${inject("port")}/sync`);
+    await waitForPage(page, "File sync");
     screen = page.getByRole("region", { name: "File sync" });
     await screen.getByLabel("Source instance").waitFor();
   });
