@@ -1,17 +1,13 @@
 import { z } from "zod";
+import { activityKinds, activityStatuses } from "./activity-order.ts";
+
+export * from "./activity-order.ts";
 
 /**
  * The Activity list (`GET /api/cloud/activity`): recent actions across every instance the caller
  * may see, newest first. Commands come from each instance's object (with their output), the rest
  * from the audit log.
  */
-
-export const activityKinds = ["command", "git", "sync", "proxy", "file", "terminal", "instance"] as const;
-export type ActivityKind = (typeof activityKinds)[number];
-
-/** `pending`: still running (a command, a remote git call, a sync whose operation is still going). */
-export const activityStatuses = ["pending", "success", "error"] as const;
-export type ActivityStatus = (typeof activityStatuses)[number];
 
 export const activityItemSchema = z.object({
   /** `act_…` for an instance's recorded action, `aud_<audit id>` for an audit entry. */
@@ -56,16 +52,3 @@ export const activityPageSchema = z.object({
   next_before: z.string().nullable(),
 });
 export type ActivityPage = z.infer<typeof activityPageSchema>;
-
-/** An item's place in the order (newest first; ties by id, descending). */
-export const activityCursor = (item: Pick<ActivityItem, "at" | "id">): string => `${item.at}~${item.id}`;
-
-/** Whether `a` comes before `b` in the list (is newer, or as new with a greater id). */
-export function isNewer(a: Pick<ActivityItem, "at" | "id">, b: Pick<ActivityItem, "at" | "id">): boolean {
-  return a.at !== b.at ? a.at > b.at : a.id > b.id;
-}
-
-export function parseActivityCursor(cursor: string): { at: string; id: string } {
-  const i = cursor.indexOf("~");
-  return { at: cursor.slice(0, i), id: cursor.slice(i + 1) };
-}

@@ -1,3 +1,4 @@
+import { ActivityListSection } from "../activity/activity-list.tsx";
 import { AuditScreens } from "../audit/audit-screens.tsx";
 import { useAppData } from "../shell/app-data.tsx";
 import { Page } from "../shell/page.tsx";
@@ -7,6 +8,7 @@ export function ActivityPage() {
   const { user, onExpired } = useAppData();
   return (
     <Page title="Activity">
+      <ActivityListSection />
       <AuditScreens user={user} onExpired={onExpired} own />
     </Page>
   );
