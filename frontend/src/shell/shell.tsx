@@ -97,10 +97,16 @@ export function Shell({ user, config, onUserChange, onExpired, onSignOut, signin
         <a class="brand" href={paths.home}>
           Anchorage
         </a>
-        <LiveIndicator state={hub.state} />
+        <span class="header-live">
+          <LiveIndicator state={hub.state} />
+        </span>
         <span class="header-space" />
         <button type="button" class="palette-button" onClick={() => setPaletteOpen(true)} aria-keyshortcuts={isMac ? "Meta+K" : "Control+K"}>
-          Search and go<kbd>{isMac ? "⌘K" : "Ctrl+K"}</kbd>
+          <span class="palette-label">Search and go</span>
+          <span class="palette-label-short" aria-hidden="true">
+            Search
+          </span>
+          <kbd>{isMac ? "⌘K" : "Ctrl+K"}</kbd>
         </button>
         <UserMenu onSignOut={onSignOut} signingOut={signingOut} />
       </header>
