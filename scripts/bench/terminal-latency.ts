@@ -10,12 +10,17 @@
  * `--unrecorded` turns the instance's session recording (asciicast to R2) off, to see its cost;
  * `--no-ack` opens terminals without `ack=1` (credit then returns as soon as the DO hands bytes on).
  *
+ * Every `cat` is checked byte for byte: what arrives between two markers the shell prints is hashed
+ * (SHA-256) against the file as a tty sends it (each \n as \r\n), on both paths. The last line
+ * printed is one JSON object of the figures, the ssh baseline's and the ratios beside them.
+ *
  * Needs Debian's openssh-server and openssh-client for the baseline (`apt-get install
  * openssh-server openssh-client`); without them the ssh columns are skipped. A private sshd
  * runs on 127.0.0.1:<port+1> with its own config and keys, as root.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -37,9 +42,41 @@ const ADMIN = { email: "bench@anchorage.local", password: "bench admin password"
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const rssKb = (pids: number[]) => pids.reduce((n, pid) => n + (Number(spawnSync("ps", ["-o", "rss=", "-p", String(pid)]).stdout.toString().trim()) || 0), 0);
-/** The named processes in one process group: this run's workerd, not another stack's. */
-const pidsOf = (name: string, group: number) => spawnSync("pgrep", ["-x", name, "-g", String(group)]).stdout.toString().trim().split("\n").filter(Boolean).map(Number);
+/** Resident memory in KiB, from /proc (not `ps`: spawning one every 200 ms would block the loop that times the keys). */
+const rssKb = (pids: number[]) =>
+  pids.reduce((n, pid) => {
+    try {
+      return n + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      return n;
+    }
+  }, 0);
+/** Processes named `name` among `root`'s descendants: this run's workerd, not another stack's (wrangler runs in a process group of its own). */
+function descendantsNamed(name: string, root: number): number[] {
+  const children = new Map<number, number[]>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      names.set(Number(entry), stat.slice(stat.indexOf("(") + 1, close));
+      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const c of children.get(pid) ?? []) {
+      if (names.get(c) === name) found.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return found;
+}
 /** User + system CPU seconds so far (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
 const cpuSeconds = (pids: number[]) => pids.reduce((n, pid) => n + readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ").slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100, 0);
 const sshClients: ChildProcess[] = [];
@@ -47,8 +84,11 @@ const sshClients: ChildProcess[] = [];
 /** How to reach a shell: an Anchorage terminal socket, or ssh to the private sshd. */
 type Target = { kind: "anchorage"; url: string; token: string } | { kind: "ssh"; key: string };
 
-/** A shell's byte stream: `until` resolves with the moment (performance.now) its output matched. */
-type Term = { send(s: string): void; until(match: (tail: string) => boolean, ms?: number): Promise<number>; close(): void };
+/**
+ * A shell's byte stream: `until` resolves with the moment (performance.now) its output matched;
+ * `tap` sees every byte as it comes.
+ */
+type Term = { send(s: string): void; until(match: (tail: string) => boolean, ms?: number): Promise<number>; tap(on: (b: Buffer) => void): void; close(): void };
 
 type Subscribe = (on: (b: Buffer) => void, end: (why: string) => void) => void;
 
@@ -57,11 +97,13 @@ function term(write: (b: Buffer) => void, subscribe: Subscribe, close: () => voi
   let received = 0;
   let ended = "";
   let waiter: { match: (tail: string) => boolean; done: (t: number) => void; fail: (why: string) => void } | null = null;
+  const taps: ((b: Buffer) => void)[] = [];
   const why = (ms: number) => `terminal output never matched in ${ms} ms (${received} bytes in all${ended && `, then ${ended}`}); it ended with ${JSON.stringify(tail.slice(-300))}`;
   subscribe(
     (b) => {
       // Only the last few KiB are kept: a 100 MB `cat` must not be held as one string.
       received += b.length;
+      for (const t of taps) t(b);
       tail = (tail + b.subarray(-8192).toString("latin1")).slice(-8192);
       if (waiter?.match(tail)) {
         const w = waiter;
@@ -73,6 +115,7 @@ function term(write: (b: Buffer) => void, subscribe: Subscribe, close: () => voi
   );
   return {
     send: (s) => write(Buffer.from(s)),
+    tap: (on) => void taps.push(on),
     close,
     until(match, ms = 30_000) {
       tail = "";
@@ -173,15 +216,64 @@ async function pacedEchoLatencies(t: Term, n: number, everyMs: number) {
   return lat;
 }
 
-/** The worker side: open terminal A, `cat` the file `repeat` times, report when it starts and how long it took. */
+const START = Buffer.from("__START2__\r\n");
+const DONE = Buffer.from("__DONE2__");
+
+/**
+ * Hashes what a terminal prints between the START and DONE lines (the shell prints them; the
+ * typed command shows `$((1+1))`, so its echo never matches), holding back a marker's length
+ * until it knows the bytes are not the start of DONE.
+ */
+function betweenMarkers() {
+  const hash = createHash("sha256");
+  let state: "before" | "inside" | "after" = "before";
+  let held = Buffer.alloc(0);
+  let bytes = 0;
+  return {
+    feed(b: Buffer) {
+      if (state === "after") return;
+      let data = held.length ? Buffer.concat([held, b]) : b;
+      if (state === "before") {
+        const at = data.indexOf(START);
+        if (at < 0) return void (held = Buffer.from(data.subarray(-START.length)));
+        state = "inside";
+        data = data.subarray(at + START.length);
+      }
+      const end = data.indexOf(DONE);
+      if (end >= 0) {
+        hash.update(data.subarray(0, end));
+        bytes += end;
+        state = "after";
+        return;
+      }
+      const keep = Math.min(DONE.length - 1, data.length);
+      hash.update(data.subarray(0, data.length - keep));
+      bytes += data.length - keep;
+      held = Buffer.from(data.subarray(data.length - keep));
+    },
+    result: () => ({ sha256: state === "after" ? hash.digest("hex") : "markers not seen", bytes }),
+  };
+}
+
+/** What a tty shows of `repeat` cats of `file`: its bytes with each \n as \r\n (onlcr), and their hash. */
+function expectedCat(file: string, repeat: number) {
+  const crlf = Buffer.from(readFileSync(file, "latin1").replaceAll("\n", "\r\n"), "latin1");
+  const hash = createHash("sha256");
+  for (let i = 0; i < repeat; i++) hash.update(crlf);
+  return { sha256: hash.digest("hex"), bytes: crlf.length * repeat };
+}
+
+/** The worker side: open terminal A, `cat` the file `repeat` times, report when it starts, how long it took and the hash of what came. */
 async function floodWorker({ target, file, repeat }: { target: Target; file: string; repeat: number }) {
   const t = await open(target);
+  const check = betweenMarkers();
+  t.tap((b) => check.feed(b));
   try {
     await shellReady(t);
     parentPort!.postMessage({ started: true });
-    const ms = await roundTrip(t, `for i in $(seq ${repeat}); do cat ${file}; done; echo __DONE$((1+1))__\r`, (s) => s.includes("__DONE2__"), 600_000);
+    const ms = await roundTrip(t, `echo __START$((1+1))__; for i in $(seq ${repeat}); do cat ${file}; done; echo __DONE$((1+1))__\r`, (s) => s.includes("__DONE2__"), 600_000);
     t.close(); // before the answer: the main thread terminates this worker as soon as it has it
-    parentPort!.postMessage({ seconds: ms / 1000 });
+    parentPort!.postMessage({ seconds: ms / 1000, received: check.result() });
   } finally {
     t.close();
   }
@@ -192,9 +284,18 @@ async function floodWorker({ target, file, repeat }: { target: Target; file: str
  * the event loop that times terminal B's keys (two browser tabs do not share one either).
  */
 function flood(target: Target, file: string, repeat = 1, onStart: () => void = () => {}) {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { target, file, repeat } });
+  // argv: the worker parses the same options (the ssh port among them).
+  const worker = new Worker(new URL(import.meta.url), { workerData: { target, file, repeat }, argv: process.argv.slice(2) });
+  const expected = expectedCat(file, repeat);
   return new Promise<number>((resolve, reject) => {
-    worker.on("message", (m) => (m.started ? onStart() : resolve(m.seconds)));
+    worker.on("message", (m) => {
+      if (m.started) return onStart();
+      // Every byte of every cat, in order, or the run is worth nothing.
+      if (m.received.sha256 !== expected.sha256) {
+        return reject(new Error(`${target.kind}: the cat's output differs from the file (${m.received.bytes} bytes, SHA-256 ${m.received.sha256}; expected ${expected.bytes} bytes, ${expected.sha256})`));
+      }
+      resolve(m.seconds);
+    });
     worker.on("error", reject);
     worker.on("exit", (code) => code !== 0 && reject(new Error(`flood worker exited with ${code}`)));
   }).finally(() => worker.terminate());
@@ -301,7 +402,8 @@ async function main(work: string, children: ChildProcess[]) {
   if (!id) throw new Error(`no instance id in: ${anchor.stdout}`);
   writeFileSync(join(home, "config.yaml"), `name: bench\nterminal: { shell: /bin/bash, record: ${!values.unrecorded} }\n`);
   const log = openSync(join(work, "agent.log"), "w");
-  const agent = spawn(NODE, [join(ROOT, "agent/bin/anchorage.mjs"), "run", "--home", home], { stdio: ["ignore", log, log], detached: true });
+  // --supervised: the agent itself, not a keeper with the agent as its child, so its PID is the one to watch.
+  const agent = spawn(NODE, [join(ROOT, "agent/bin/anchorage.mjs"), "run", "--home", home, "--supervised"], { stdio: ["ignore", log, log], detached: true });
   children.push(agent);
   for (;;) {
     const r = await fetch(`${BASE}/api/cloud/instance/${id}`, { headers: { authorization: `Bearer ${token}` } });
@@ -311,7 +413,7 @@ async function main(work: string, children: ChildProcess[]) {
   }
 
   const url = `${BASE.replace("http", "ws")}/api/cloud/instance/${id}/terminal?cols=80&rows=24${values["no-ack"] ? "" : "&ack=1"}`;
-  const a = await measure("Anchorage", { kind: "anchorage", url, token }, file, [[agent.pid!], pidsOf("workerd", stack.pid!)]);
+  const a = await measure("Anchorage", { kind: "anchorage", url, token }, file, [[agent.pid!], descendantsNamed("workerd", stack.pid!)]);
   const s = sshKey ? await measure("ssh", { kind: "ssh", key: sshKey }, file, []) : null;
   console.log(`▸ floor: ${KEYS} bytes echoed by a bare Node WebSocket server`);
   const floor = await rawWebSocketEcho(KEYS);
@@ -330,10 +432,39 @@ async function main(work: string, children: ChildProcess[]) {
   console.log(`| all ${BUSY_KEYS} keys echoed before A's cat ended | ${a.echoedWhileBusy ? "yes" : "no"} | ${s ? (s.echoedWhileBusy ? "yes" : "no") : "—"} | |`);
   const gap = s ? pct(a.idle, 50) - pct(s.idle, 50) : NaN;
   const delay = pct(a.busy, 50) - pct(a.idle, 50);
-  console.log(`\ngoal: p50 echo within 1 ms of ssh: ${s ? `${gap <= 1 ? "MET" : "NOT MET"} (Anchorage − ssh = ${f(gap, 3)} ms)` : "not measured (no ssh)"}`);
-  console.log(`goal: a busy cat delays keys of another terminal by a few ms at most: ${delay <= 3 ? "MET" : "NOT MET"} (p50 ${f(delay, 3)} ms, p99 ${f(pct(a.busy, 99) - pct(a.idle, 99), 3)} ms over idle)`);
+  const catRatio = s ? a.mbps / s.mbps : NaN;
+  console.log(`\nevery cat's output checked against the file (SHA-256), on both paths: yes`);
+  console.log(`goal: cat of ${MB} MB at least 0.5× ssh: ${s ? `${catRatio >= 0.5 ? "MET" : "NOT MET"} (${f(catRatio)}×)` : "not measured (no ssh)"}`);
+  console.log(`goal: terminal B's echo p50 within 2 ms of idle while A floods: ${delay <= 2 ? "MET" : "NOT MET"} (p50 ${f(delay, 3)} ms, p99 ${f(pct(a.busy, 99) - pct(a.idle, 99), 3)} ms over idle)`);
+  console.log(`earlier goal: p50 echo within 1 ms of ssh: ${s ? `${gap <= 1 ? "MET" : "NOT MET"} (Anchorage − ssh = ${f(gap, 3)} ms)` : "not measured (no ssh)"}`);
   console.log(`floor of one WebSocket hop (bare Node echo server, same client): p50 ${f(pct(floor, 50), 3)} ms, p99 ${f(pct(floor, 99), 3)} ms`);
   console.log(`during the Anchorage cat of ${MB} MB (${f(a.seconds, 1)} s, recording ${values.unrecorded ? "off" : "on"}): agent ${f(a.cpu[0]!, 1)} CPU s, peak ${f(a.peaksMb[0]!, 0)} MiB RSS; workerd ${f(a.cpu[1]!, 1)} CPU s, peak ${f(a.peaksMb[1]!, 0)} MiB RSS`);
+  const r3 = (n: number) => (Number.isFinite(n) ? Math.round(n * 1000) / 1000 : null);
+  const figures = (r: typeof a) => ({
+    echo_p50_idle_ms: r3(pct(r.idle, 50)),
+    echo_p99_idle_ms: r3(pct(r.idle, 99)),
+    cat_mbps: r3(r.mbps),
+    cat_seconds: r3(r.seconds),
+    busy_echo_p50_ms: r3(pct(r.busy, 50)),
+    busy_echo_p99_ms: r3(pct(r.busy, 99)),
+    echoed_while_busy: r.echoedWhileBusy,
+  });
+  console.log(
+    JSON.stringify({
+      bench: "terminal",
+      mb: MB,
+      recording: !values.unrecorded,
+      ack: !values["no-ack"],
+      load_average: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number),
+      anchorage: figures(a),
+      ssh: s ? figures(s) : null,
+      ratios: { cat_vs_ssh: r3(catRatio), echo_p50_minus_ssh_ms: r3(gap), busy_minus_idle_echo_p50_ms: r3(delay) },
+      anchorage_cpu_s: { agent: r3(a.cpu[0]!), workerd: r3(a.cpu[1]!) },
+      anchorage_peak_rss_mb: { agent: r3(a.peaksMb[0]!), workerd: r3(a.peaksMb[1]!) },
+      websocket_floor_echo_p50_ms: r3(pct(floor, 50)),
+      sha256_checked: true,
+    }),
+  );
 }
 
 if (!isMainThread) {
