@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { anchorage, until } from "./agent-process.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { openYourSettings, waitForPage } from "./dashboard-shell.ts";
 import { api, base } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 
@@ -21,12 +22,11 @@ async function newestMail(to: string, subject: RegExp): Promise<Mail> {
 
 const linkIn = (mail: Mail) => /(http:\/\/localhost:\d+\/magic\?token=[A-Za-z0-9_-]{43}(&for=cli)?)/.exec(mail.text)![1]!;
 
-async function signInWithPassword(page: Page, user: TestUser) {
-  await page.goto(`http://localhost:${inject("port")}/`);
-  await page.getByLabel("Email").fill(user.email);
-  await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByRole("heading", { name: "Signed in" }).waitFor();
+/** Signed in without the form, on Settings › Sessions (where the device code is made). */
+async function openSessions(page: Page, user: TestUser) {
+  await signInContext(page.context(), `http://localhost:${inject("port")}`, user.email, user.password);
+  await page.goto(`http://localhost:${inject("port")}/settings/sessions`);
+  await page.getByRole("heading", { name: "Your sessions" }).waitFor();
 }
 
 /**
@@ -66,8 +66,10 @@ describe.runIf(hasChromium() || process.env.CI)("magic links and device codes, e
     // The token leaves the address bar before anything else happens.
     await expect.poll(() => landing.url()).toBe(`http://localhost:${inject("port")}/magic`);
     await landing.getByRole("button", { name: "Sign in to Anchorage" }).click();
-    await landing.getByRole("heading", { name: "Signed in" }).waitFor();
-    expect(await landing.getByText(user.email).first().isVisible()).toBe(true);
+    // Signed in, on the dashboard's first page; Settings names who.
+    await waitForPage(landing, "Instances");
+    await openYourSettings(landing);
+    expect(await landing.getByRole("main").getByText(user.email).first().isVisible()).toBe(true);
     const cookies = await landing.context().cookies();
     expect(cookies.find((c) => c.name === "anc_access")).toMatchObject({ httpOnly: true });
 
@@ -80,7 +82,7 @@ describe.runIf(hasChromium() || process.env.CI)("magic links and device codes, e
   it("anchors with `anchorage anchor --invite` and a device code made on the dashboard", async () => {
     const user = await freshUser("invite");
     const page = await browser.newPage();
-    await signInWithPassword(page, user);
+    await openSessions(page, user);
     await page.getByRole("button", { name: "Create a device code" }).click();
     const code = (await page.locator(".invite-code").textContent())!;
     expect(code).toMatch(/^\d{6}$/);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
 import { d1Query } from "../../scripts/lib/wrangler.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { accountButton, openSettingsSection, openYourSettings, signOutFromMenu } from "./dashboard-shell.ts";
 import { freshUser, type TestUser } from "./users.ts";
 
 /**
@@ -49,8 +50,25 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
   }
 
   async function signOut(page: Page) {
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await signOutFromMenu(page);
     await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+  }
+
+  /** Signed in without the form (the form's own steps are not what a test is about there), on Settings › Passkeys. */
+  async function openPasskeys(page: Page, user: TestUser) {
+    await signInContext(page.context(), url(), user.email, user.password);
+    await page.goto(`${url()}settings/passkeys`);
+    await page.getByRole("heading", { name: "Passkeys" }).waitFor();
+  }
+
+  /** Who is signed in (Settings' first page names them), and how this session was made (Settings › Sessions). */
+  async function expectSignedIn(page: Page, user: TestUser, via: RegExp) {
+    await accountButton(page).waitFor();
+    await openYourSettings(page);
+    expect(await page.getByRole("main").getByText(user.email).first().isVisible()).toBe(true);
+    await openSettingsSection(page, "Sessions");
+    await page.getByRole("heading", { name: "Your sessions" }).waitFor();
+    await expect.poll(() => currentSessionLine(page)).toMatch(via);
   }
 
   const credentials = async (cdp: CDPSession, authenticatorId: string) =>
@@ -60,12 +78,10 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
 
   const currentSessionLine = (page: Page) => page.locator(".sessions li", { hasText: "This session" }).innerText();
 
-  it("adds a passkey on the account page, signs in with it alone, and then a password sign-in needs it", async () => {
+  it("adds a passkey on Settings › Passkeys, signs in with it alone, and then a password sign-in needs it", async () => {
     const user = await freshUser("passkey");
     const { context, page, cdp, authenticatorId } = await browserWithAuthenticator();
-    await page.goto(url());
-    await passwordSignIn(page, user);
-    await page.getByRole("heading", { name: "Passkeys" }).waitFor();
+    await openPasskeys(page, user);
     await page.getByText("No passkeys yet.").waitFor();
 
     await page.getByLabel("Name for a new passkey").fill("E2E laptop");
@@ -81,10 +97,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
     await signOut(page);
     expect(await hasSessionCookie(context)).toBe(false);
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-    await page.getByRole("heading", { name: "Signed in", exact: true }).waitFor();
-    expect(await page.getByText(user.email).first().isVisible()).toBe(true);
-    await page.getByRole("heading", { name: "Your sessions" }).waitFor();
-    await expect.poll(() => currentSessionLine(page)).toMatch(/via passkey/);
+    await expectSignedIn(page, user, /via passkey/);
 
     // The password alone no longer makes a session: the passkey step comes first.
     await signOut(page);
@@ -92,8 +105,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
     await page.getByRole("heading", { name: "Confirm with your passkey" }).waitFor();
     expect(await hasSessionCookie(context)).toBe(false);
     await page.getByRole("button", { name: "Use your passkey" }).click();
-    await page.getByRole("heading", { name: "Signed in", exact: true }).waitFor();
-    await expect.poll(() => currentSessionLine(page)).toMatch(/via password\+passkey/);
+    await expectSignedIn(page, user, /via password\+passkey/);
     // Each assertion moved the authenticator's counter on (the server checks it only moves forward).
     expect((await credentials(cdp, authenticatorId))[0]!.signCount).toBeGreaterThanOrEqual(2);
     await context.close();
@@ -102,9 +114,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
   it("renames and deletes a passkey, and shows the refusal to delete the last way to sign in", async () => {
     const user = await freshUser("passkey-keys");
     const { context, page, cdp, authenticatorId } = await browserWithAuthenticator();
-    await page.goto(url());
-    await passwordSignIn(page, user);
-    await page.getByRole("heading", { name: "Passkeys" }).waitFor();
+    await openPasskeys(page, user);
     const addKey = async (name: string) => {
       await page.getByLabel("Name for a new passkey").fill(name);
       await page.getByRole("button", { name: "Add a passkey" }).click();
@@ -146,9 +156,7 @@ describe.runIf(hasChromium() || process.env.CI)("passkeys in Chromium", () => {
   it("says so when the authenticator cannot verify the person, and keeps them signed out", async () => {
     const user = await freshUser("passkey-uv");
     const first = await browserWithAuthenticator();
-    await first.page.goto(url());
-    await passwordSignIn(first.page, user);
-    await first.page.getByRole("heading", { name: "Passkeys" }).waitFor();
+    await openPasskeys(first.page, user);
     await first.page.getByRole("button", { name: "Add a passkey" }).click();
     await first.page.getByRole("status").filter({ hasText: "added" }).waitFor();
     const [credential] = await credentials(first.cdp, first.authenticatorId);

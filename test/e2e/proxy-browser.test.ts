@@ -4,6 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
 import { hasChromium, launchChromium } from "./browser.ts";
+import { accountButton, waitForPage } from "./dashboard-shell.ts";
 import { startLocalApp, type LocalApp } from "./local-apps.ts";
 
 let user: TestUser;
@@ -72,12 +73,14 @@ describe.runIf(hasChromium() || process.env.CI)("proxied app in a browser", () =
     const page = await context.newPage();
     await page.goto(`${origin()}/?next=//evil.example/x`);
     await signIn(page);
-    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    // Signed in, on the dashboard (its first page), not anywhere else.
+    await waitForPage(page, "Instances");
+    await accountButton(page).waitFor();
     expect(new URL(page.url()).host).toBe(`localhost:${inject("port")}`);
     // Signed in now: each of these would be followed at once if the dashboard accepted it (issue 19 §5).
     for (const next of ["/%09/evil.example/", "/%0A/evil.example/", "/%0D%0A/evil.example/", "/%5Cevil.example/", "%2F%2Fevil.example/"]) {
       await page.goto(`${origin()}/?next=${next}`);
-      await page.getByRole("heading", { name: "Signed in" }).waitFor();
+      await waitForPage(page, "Instances");
       expect(new URL(page.url()).host, next).toBe(`localhost:${inject("port")}`);
     }
     // A good next is still followed (so the loop above could fail).

@@ -5,6 +5,7 @@ import { api } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
 import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { accountButton, waitForPage } from "./dashboard-shell.ts";
 
 /**
  * Issue 19 §1–§2: Mallory publishes a public app whose page, opened by a signed-in admin, tries to
@@ -115,7 +116,8 @@ describe.runIf(hasChromium() || process.env.CI)("a hostile proxied app opened by
     await signInContext(context, dashboard(), admin.email, admin.password);
     const page = await context.newPage();
     await page.goto(`${dashboard()}/`);
-    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    await waitForPage(page, "Instances");
+    await accountButton(page).waitFor();
     return { context, page };
   }
 
@@ -142,7 +144,8 @@ describe.runIf(hasChromium() || process.env.CI)("a hostile proxied app opened by
     // The dashboard's own requests still carry the admin's session, and only one anc_access exists.
     const dash = await context.newPage();
     await dash.goto(`${dashboard()}/`);
-    await dash.getByRole("heading", { name: "Signed in" }).waitFor();
+    await waitForPage(dash, "Instances");
+    await accountButton(dash).waitFor();
     const me = (await dash.evaluate("fetch('/auth/user', { credentials: 'include' }).then((r) => r.json())")) as { email: string };
     expect(me.email).toBe(admin.email);
     const jar = await context.cookies(dashboard());
