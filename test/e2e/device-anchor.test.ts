@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { freshUser, type TestUser } from "./users.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { waitForPage } from "./dashboard-shell.ts";
 import { base } from "./http-client.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -54,7 +55,7 @@ describe.runIf(hasChromium() || process.env.CI)("anchoring through the browser",
     const page = await browser.newPage();
     await page.goto(url);
     await signIn(page, user);
-    await expect.poll(async () => page.getByRole("textbox", { name: "Code" }).inputValue()).toBe(code);
+    await expect.poll(async () => page.getByRole("textbox", { name: "Code" }).inputValue(), { timeout: 15_000 }).toBe(code);
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByText("anchorage-agent").first().waitFor();
     await page.getByRole("button", { name: "Approve", exact: true }).click();
@@ -65,10 +66,12 @@ describe.runIf(hasChromium() || process.env.CI)("anchoring through the browser",
 
     const run = spawn(NODE, [CLI, "run", "--home", home], { stdio: "ignore" });
     children.push(run);
+    // The dashboard (signed in without its form: the sign-in that matters here was the one at /device).
     const dash = await browser.newPage();
+    await signInContext(dash.context(), `http://localhost:${new URL(base()).port}`, user.email, user.password);
     await dash.goto(`http://localhost:${new URL(base()).port}/`);
-    await signIn(dash, user);
-    const row = dash.getByRole("row").filter({ hasText: "device-box" });
+    await waitForPage(dash, "Instances");
+    const row = dash.getByRole("main").getByRole("row").filter({ hasText: "device-box" });
     await expect.poll(async () => (await row.count()) > 0 && (await row.first().textContent())?.toLowerCase().includes("online"), { timeout: 20_000 }).toBe(true);
     run.kill("SIGTERM");
   });

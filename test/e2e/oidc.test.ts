@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OAuth2Server } from "oauth2-mock-server";
 import type { Browser, Page } from "playwright-core";
 import { OIDC } from "./global-setup.ts";
-import { hasChromium, launchChromium } from "./browser.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { accountButton, openSettingsSection, openYourSettings, signOutFromMenu, waitForPage } from "./dashboard-shell.ts";
 import { freshUser } from "./users.ts";
 
 /**
@@ -45,9 +46,10 @@ describe.runIf(hasChromium() || process.env.CI)("OpenID Connect sign-in in Chrom
     return person;
   }
 
+  /** Signs in with the provider's button; back on the dashboard, the header's account button says who. */
   async function clickProvider(page: Page) {
     await page.getByRole("button", { name: `Sign in with ${OIDC.name}` }).click();
-    await page.getByRole("heading", { name: "Signed in", exact: true }).waitFor();
+    await accountButton(page).waitFor();
   }
 
   it("lists the provider in /auth/config", async () => {
@@ -61,8 +63,10 @@ describe.runIf(hasChromium() || process.env.CI)("OpenID Connect sign-in in Chrom
     const page = await browser.newPage();
     await page.goto(dashboard());
     await clickProvider(page);
-    expect(await page.getByText(me.email).first().isVisible()).toBe(true);
-    expect(new URL(page.url()).pathname).toBe("/");
+    // Back at the page it started from (/), which is the dashboard's Instances page.
+    await waitForPage(page, "Instances");
+    expect(new URL(page.url()).pathname).toBe("/instances");
+    expect(await accountButton(page).textContent()).toBe(`Account: ${me.name}`);
 
     // The stack asked with S256 PKCE and a nonce (the mock checked the verifier and put the nonce in the ID token).
     const asked = authorizeQueries.at(-1)!;
@@ -73,12 +77,15 @@ describe.runIf(hasChromium() || process.env.CI)("OpenID Connect sign-in in Chrom
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === "anc_access")).toMatchObject({ httpOnly: true });
     expect(cookies.find((c) => c.name === "anc_oauth")).toBeUndefined(); // the flow cookie is spent
+    await openYourSettings(page);
+    expect(await page.getByRole("main").getByText(me.email).first().isVisible()).toBe(true);
+    await openSettingsSection(page, "Connected accounts");
     await page.getByRole("heading", { name: "Linked sign-in providers" }).waitFor();
     await expect.poll(() => page.getByText(`Linked as ${me.email}`).count()).toBe(1);
 
     // Signing out and in again finds the same account by the provider's id.
     const first = (await (await page.request.get(`${dashboard()}auth/user`)).json()) as { id: string };
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await signOutFromMenu(page);
     await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     await clickProvider(page);
     const again = (await (await page.request.get(`${dashboard()}auth/user`)).json()) as { id: string };
@@ -97,7 +104,7 @@ describe.runIf(hasChromium() || process.env.CI)("OpenID Connect sign-in in Chrom
     await page.goto(dashboard());
     await clickProvider(page);
     // Signed out, the same callback URL (state and code) is opened again.
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await signOutFromMenu(page);
     await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     await page.goto(callbacks[0]!);
     await expect.poll(async () => (await page.getByRole("alert").textContent()) ?? "").toMatch(/expired, was already used/);
@@ -106,18 +113,23 @@ describe.runIf(hasChromium() || process.env.CI)("OpenID Connect sign-in in Chrom
     await context.close();
   });
 
-  it("links the provider to a password account from the account area, then unlinks it", async () => {
+  it("links the provider to a password account from Settings › Connected accounts, then unlinks it", async () => {
     const user = await freshUser("link");
     nextPerson("link");
     const page = await browser.newPage();
-    await page.goto(dashboard());
-    await page.getByLabel("Email").fill(user.email);
-    await page.getByLabel("Password").fill(user.password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await signInContext(page.context(), dashboard(), user.email, user.password);
+    // Settings › Connected accounts; the provider sends the browser back to it.
+    await page.goto(`${dashboard()}settings/accounts`);
     await page.getByRole("heading", { name: "Linked sign-in providers" }).waitFor();
     await page.getByRole("button", { name: `Link ${OIDC.name}` }).click();
-    await expect.poll(() => page.getByText(`Linked as ${person.email}`).count()).toBe(1);
-    expect(await page.getByText(user.email).first().isVisible()).toBe(true); // still the same account
+    // A round trip through the provider, then back here.
+    await expect.poll(() => page.getByText(`Linked as ${person.email}`).count(), { timeout: 15_000 }).toBe(1);
+    expect(new URL(page.url()).pathname).toBe("/settings/accounts");
+    // Still the same account.
+    expect(((await (await page.request.get(`${dashboard()}auth/user`)).json()) as { id: string }).id).toBe(user.id);
+    await openYourSettings(page);
+    expect(await page.getByRole("main").getByText(user.email).first().isVisible()).toBe(true);
+    await openSettingsSection(page, "Connected accounts");
 
     await page.getByRole("button", { name: `Unlink ${OIDC.name}` }).click();
     await page.getByText(`${OIDC.name} unlinked.`).waitFor();
