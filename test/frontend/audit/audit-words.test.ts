@@ -29,6 +29,25 @@ describe("audit entries in words", () => {
     expect(actionWords("sync.mirror_made")).toBe("sync.mirror_made");
   });
 
+  it("says what the file manager did, with the paths and where a deleted entry went", () => {
+    expect(describeEntry(entry({ action: "cloud.file_mkdir", subject_id: "ins_box", detail: { path: "/srv/app/new" } }), ctx)).toEqual({
+      sentence: "You made a folder",
+      subject: "instance “build-box”",
+      details: [{ label: "path", value: "/srv/app/new" }],
+    });
+    expect(describeEntry(entry({ action: "cloud.file_rename", detail: { from: "/srv/a.txt", to: "/srv/b.txt" } }), ctx)).toMatchObject({
+      sentence: "You renamed or moved a file or folder",
+      details: [
+        { label: "from", value: "/srv/a.txt" },
+        { label: "to", value: "/srv/b.txt" },
+      ],
+    });
+    const deleted = describeEntry(entry({ action: "cloud.file_delete", detail: { path: "/srv/old", type: "directory", backup: "/srv/.anchorage-backups/old.20250101T000000Z" } }), ctx);
+    expect(deleted.sentence).toBe("You deleted a file or folder (into the backup folder)");
+    expect(deleted.details).toContainEqual({ label: "backup", value: "/srv/.anchorage-backups/old.20250101T000000Z" });
+    for (const a of ["cloud.file_mkdir", "cloud.file_rename", "cloud.file_delete"]) expect(actionSuggestions()).toContain(a);
+  });
+
   it("says what kind of thing an id is, by its prefix", () => {
     expect(subjectWords("shr_abc", ctx)).toBe("share shr_abc");
     expect(subjectWords("tok_abc", ctx)).toBe("API token tok_abc");
