@@ -3,12 +3,10 @@ import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Alert, Notice } from "../alert.tsx";
 import { ApiError } from "../api.ts";
-import { ConfirmAction } from "../confirm-action.tsx";
-import { formatBytes, formatDate } from "../format.ts";
-import { DownloadLink } from "./download-link.tsx";
 import { EntryNameForm } from "./entry-name-form.tsx";
+import { EntryRow } from "./entry-row.tsx";
 import { deleteEntry, makeFolder, renameEntry, type Listing } from "./files-api.ts";
-import { baseName, filesAddress, joinPath } from "./file-paths.ts";
+import { baseName, joinPath } from "./file-paths.ts";
 import { UploadList } from "./upload-list.tsx";
 import type { Picked, useUploads } from "./use-uploads.ts";
 
@@ -29,9 +27,6 @@ interface FolderViewProps {
   onExpired: () => void;
 }
 
-const kindWords: Record<DirEntry["type"], string> = { file: "file", directory: "folder", symlink: "link", other: "other" };
-/** BACKUP_DIR of common/src/protocol/files.ts (a zod module, not imported here): the agent's, never renamed or deleted. */
-const BACKUPS = ".anchorage-backups";
 
 /**
  * One folder of the Files tab: its entries (folders first), each opened by a link (a folder's own
@@ -248,64 +243,25 @@ export function FolderView({ instance, folder, listing, loadError, canWrite, tab
               </thead>
               <tbody>
                 {entries.map((e) => (
-                  <tr key={e.name}>
-                    <th scope="row" class="files-name-cell">
-                      {naming === e.name ? (
-                        <EntryNameForm
-                          label={`New name for ${e.name}`}
-                          hideLabel
-                          initial={e.name}
-                          submitLabel="Rename"
-                          busy={busy === e.name}
-                          error={formError}
-                          onSubmit={(to) => rename(e.name, to)}
-                          onCancel={() => {
-                            setNaming(null);
-                            setFocus({ name: e.name });
-                          }}
-                        />
-                      ) : (
-                        <EntryLink entry={e} folder={folder} tabPath={tabPath} />
-                      )}
-                      <span class="files-narrow-facts file-status" aria-hidden="true">
-                        {e.type === "file" ? `${formatBytes(e.size)} · ` : ""}
-                        {formatDate(e.mtime)}
-                      </span>
-                    </th>
-                    <td class="files-size file-status">{e.type === "file" ? formatBytes(e.size) : ""}</td>
-                    <td class="files-time file-status">
-                      <time dateTime={e.mtime}>{formatDate(e.mtime)}</time>
-                    </td>
-                    <td>
-                      <div class="button-row files-row-actions">
-                        {(e.type === "file" || e.type === "symlink") && (
-                          <DownloadLink class="button" instanceId={instance.id} path={joinPath(folder, e.name)} name={e.name} onExpired={onExpired}>
-                            Download<span class="visually-hidden"> {e.name}</span>
-                          </DownloadLink>
-                        )}
-                        {canWrite && e.name !== BACKUPS && (
-                          <>
-                            <button type="button" onClick={() => startNaming(e.name)} disabled={busy === e.name || naming === e.name}>
-                              Rename<span class="visually-hidden"> {e.name}</span>
-                            </button>
-                            <ConfirmAction
-                              label="Delete"
-                              subject={e.name}
-                              busyLabel="Deleting…"
-                              busy={busy === e.name}
-                              question={
-                                e.type === "directory"
-                                  ? `Delete the folder ${e.name} and everything in it? It is moved into this root's backup folder (${BACKUPS}), where it is kept until backups expire.`
-                                  : `Delete ${e.name}? It is moved into this root's backup folder (${BACKUPS}), where it is kept until backups expire.`
-                              }
-                              confirmLabel="Delete"
-                              onConfirm={() => void remove(e)}
-                            />
-                          </>
-                        )}
-                      </div>
-                    </td>
-                  </tr>
+                  <EntryRow
+                    key={e.name}
+                    instanceId={instance.id}
+                    entry={e}
+                    folder={folder}
+                    tabPath={tabPath}
+                    canWrite={canWrite}
+                    renaming={naming === e.name}
+                    busy={busy === e.name}
+                    formError={formError}
+                    onStartRename={() => startNaming(e.name)}
+                    onRename={(to) => void rename(e.name, to)}
+                    onCancelRename={() => {
+                      setNaming(null);
+                      setFocus({ name: e.name });
+                    }}
+                    onDelete={() => void remove(e)}
+                    onExpired={onExpired}
+                  />
                 ))}
               </tbody>
             </table>
@@ -314,26 +270,5 @@ export function FolderView({ instance, folder, listing, loadError, canWrite, tab
         </div>
       )}
     </section>
-  );
-}
-
-function EntryLink({ entry: e, folder, tabPath }: { entry: DirEntry; folder: string; tabPath: string }) {
-  if (e.type === "directory")
-    return (
-      <a class="file-path files-entry" data-entry={e.name} href={filesAddress(tabPath, joinPath(folder, e.name))}>
-        {e.name}/<span class="visually-hidden"> (folder)</span>
-      </a>
-    );
-  if (e.type === "other")
-    return (
-      <span class="file-path" data-entry={e.name} tabIndex={-1}>
-        {e.name} <span class="file-status">({kindWords[e.type]})</span>
-      </span>
-    );
-  return (
-    <a class="file-path files-entry" data-entry={e.name} href={filesAddress(tabPath, folder, e.name)}>
-      {e.name}
-      {e.type === "symlink" && <span class="file-status"> (link)</span>}
-    </a>
   );
 }
