@@ -5,6 +5,7 @@ import { users, type UserRow } from "../db/schema.ts";
 import { nowIso } from "../ids.ts";
 import { AppError, notFound } from "../http/app-error.ts";
 import { revokeUserSessions } from "../auth/session/session-store.ts";
+import { forgetUser } from "../auth/principal-cache/forget-user.ts";
 import { countOtherActiveAdmins, findUserById } from "../users/users.ts";
 
 const isActiveAdmin = (u: UserRow) => u.disabledAt === null && u.roles.includes("admin");
@@ -39,6 +40,7 @@ export async function adminUpdateUser(db: Db, id: string, changes: { name?: stri
     .where(eq(users.id, id))
     .returning();
   const sessionsEnded = disabled && !before.disabledAt ? await revokeUserSessions(db, id, "user_disabled") : 0;
+  await forgetUser(db, id); // roles, name or disabled: this location's copies of them go at once
   return { user: user!, sessionsEnded };
 }
 
@@ -47,5 +49,6 @@ export async function adminDeleteUser(db: Db, id: string): Promise<void> {
   const before = await findUserById(db, id);
   if (!before) throw notFound("user");
   await keepAnAdmin(db, before, null);
+  await forgetUser(db, id); // before the delete, whose cascade takes the rows that name the copies
   await db.delete(users).where(eq(users.id, id));
 }

@@ -5,9 +5,9 @@ import { unauthenticated } from "../http/app-error.ts";
 import { assertSameOrigin } from "../http/csrf.ts";
 import { readAccessCookie } from "./cookies.ts";
 import type { Principal, SessionPrincipal, TokenPrincipal } from "./principal.ts";
-import { deadReason, findApiToken, isApiToken, touchApiToken } from "./api-tokens/api-token-store.ts";
-import { findLiveSession } from "./session/session-store.ts";
-import { isBlacklisted } from "./tokens/blacklist.ts";
+import { isApiToken } from "./api-tokens/api-token-store.ts";
+import { liveSession } from "./principal-cache/session-entry.ts";
+import { liveApiToken } from "./principal-cache/token-entry.ts";
 import { verifyAccessToken } from "./tokens/access-token.ts";
 
 export function bearerToken(req: Request): string | undefined {
@@ -20,14 +20,12 @@ export function bearerToken(req: Request): string | undefined {
 
 /**
  * Establishes the principal from a Bearer access token or the dashboard's cookie.
- * A valid signature is not enough: the token's `jti` must not be blacklisted, and its
- * session must be live in D1 with an enabled user, so logout, revocation and disabling
- * take effect on the very next request, whatever KV's propagation delay.
+ * A valid signature is not enough: its session must be live with an enabled user, as D1 says
+ * (through this location's cache: principal-cache/), so logout, revocation and disabling take
+ * effect on the very next request here, and within ENTRY_TTL_SECONDS everywhere else.
  */
 export async function verifyPrincipal(c: Context<AppEnv>, token: string, via: SessionPrincipal["via"]): Promise<SessionPrincipal> {
-  const config = c.get("config");
-  const claims = await verifyAccessToken(config, token);
-  if (await isBlacklisted(c.env.KV, claims.jti)) throw unauthenticated("access token has been revoked");
+  const claims = await verifyAccessToken(c.get("config"), token);
   const rolesCap = claims.roles_limited ? claims.roles : undefined;
   return principalForSession(c, claims.sid, claims.sub, { provider: claims.provider, jti: claims.jti, exp: claims.exp, via, rolesCap });
 }
@@ -43,45 +41,41 @@ export async function principalForSession(
   userId: string,
   token: { provider: string; jti: string; exp: number; via: SessionPrincipal["via"]; rolesCap?: Role[] },
 ): Promise<SessionPrincipal> {
-  const found = await findLiveSession(c.get("db"), sessionId);
-  if (!found || found.user.id !== userId) throw unauthenticated("session has ended");
+  const found = await liveSession(c, sessionId);
+  if (!found || found.userId !== userId) throw unauthenticated("session has ended");
   const cap = token.rolesCap;
-  const live = cap ? { ...found, user: { ...found.user, roles: found.user.roles.filter((r) => cap.includes(r)) } } : found;
+  const user = cap ? { ...found.user, roles: found.user.roles.filter((r) => cap.includes(r)) } : found.user;
   return {
     kind: "user",
-    userId: live.user.id,
-    roles: live.user.roles,
-    sessionId: live.session.id,
+    userId: user.id,
+    roles: user.roles,
+    sessionId: found.sessionId,
     provider: token.provider,
     jti: token.jti,
     tokenExp: token.exp,
     via: token.via,
-    user: live.user,
+    user,
   };
 }
 
 /**
- * The principal of an API token: looked up by its hash on every request, with its user and
- * (for a service account's token) the account's current scopes, so revocation, expiry, a
- * disabled user and a scope change all apply to the very next call.
+ * The principal of an API token, with its user and (for a service account's token) the account's
+ * current scopes, as D1 has them (through this location's cache), so revocation, expiry, a
+ * disabled user and a scope change all apply to the very next call here.
  */
 export async function tokenPrincipal(c: Context<AppEnv>, secret: string): Promise<TokenPrincipal> {
-  const db = c.get("db");
-  const found = await findApiToken(db, secret);
-  if (!found) throw unauthenticated("unknown API token");
-  const dead = deadReason(found);
-  if (dead) throw unauthenticated(dead);
-  c.executionCtx.waitUntil(touchApiToken(db, found.token).catch(() => undefined));
+  const { snapshot, dead } = await liveApiToken(c, secret);
+  if (!snapshot || dead) throw unauthenticated(dead ?? "unknown API token");
   return {
     kind: "token",
-    userId: found.user.id,
-    roles: found.user.roles,
-    tokenId: found.token.id,
-    serviceAccountId: found.serviceAccount?.id ?? null,
-    scopesVersion: found.serviceAccount?.version ?? null,
-    scopes: found.scopes,
+    userId: snapshot.user.id,
+    roles: snapshot.user.roles,
+    tokenId: snapshot.token.id,
+    serviceAccountId: snapshot.serviceAccount?.id ?? null,
+    scopesVersion: snapshot.serviceAccount?.version ?? null,
+    scopes: snapshot.scopes,
     via: "bearer",
-    user: found.user,
+    user: snapshot.user,
   };
 }
 

@@ -2,6 +2,13 @@ import type { Role, ScopeGrant } from "@anchorage/common";
 import type { UserRow } from "../db/schema.ts";
 import { forbidden } from "../http/app-error.ts";
 
+/**
+ * The user behind a principal as D1 had them at most ENTRY_TTL_SECONDS ago in this location (now,
+ * after any change made here): everything but the password hash, which is read from D1 where
+ * it is needed (changing the password) and never copied into a cache.
+ */
+export type PrincipalUser = Omit<UserRow, "passwordHash">;
+
 /** A person signed in: a session's access token (Bearer or the dashboard's cookie). */
 export type SessionPrincipal = {
   kind: "user";
@@ -9,17 +16,17 @@ export type SessionPrincipal = {
   roles: Role[];
   sessionId: string;
   provider: string;
-  /** The access token's id and expiry, so logout can blacklist exactly it. */
+  /** The access token's id and expiry (seconds since the epoch). */
   jti: string;
   tokenExp: number;
   via: "bearer" | "cookie";
-  user: UserRow;
+  user: PrincipalUser;
 };
 
 /**
  * A script with an API token (`anc_…`): it acts for `user` (the token's creator, or the service
- * account's owner) but only within `scopes`, read from D1 on this request, so a revocation or a
- * service account's new scopes apply to the very next call.
+ * account's owner) but only within `scopes`, as D1 has them (through the location cache, like a
+ * session: a revocation or a service account's new scopes apply to the very next call).
  */
 export type TokenPrincipal = {
   kind: "token";
@@ -31,14 +38,14 @@ export type TokenPrincipal = {
   scopesVersion: number | null;
   scopes: ScopeGrant[];
   via: "bearer";
-  user: UserRow;
+  user: PrincipalUser;
 };
 
 /** Who is calling, as established by `authenticate`. */
 export type Principal = SessionPrincipal | TokenPrincipal;
 
 /** A user as permit() sees them outside any request of theirs (to re-check what they may still do after a change). */
-export const standingPrincipal = (user: UserRow): SessionPrincipal => ({
+export const standingPrincipal = (user: PrincipalUser): SessionPrincipal => ({
   kind: "user", userId: user.id, roles: user.roles, sessionId: "", provider: "", jti: "", tokenExp: 0, via: "bearer", user,
 });
 

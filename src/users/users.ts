@@ -8,7 +8,7 @@ import { AppError } from "../http/app-error.ts";
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /** The user as the API shows it: never the password hash. */
-export function toPublicUser(row: UserRow): User {
+export function toPublicUser(row: Omit<UserRow, "passwordHash">): User {
   return {
     id: row.id,
     email: row.email,

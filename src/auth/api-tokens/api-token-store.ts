@@ -3,6 +3,7 @@ import type { ScopeGrant } from "@anchorage/common";
 import type { Db } from "../../db/client.ts";
 import { apiTokens, serviceAccounts, users, type ApiTokenRow, type ServiceAccountRow, type UserRow } from "../../db/schema.ts";
 import { nowIso, randomToken, sha256Hex } from "../../ids.ts";
+import { forgetTokens } from "../principal-cache/forget.ts";
 
 /** Every API token starts so: a secret scanner can recognise it, and `authenticate` tells it from a JWT. */
 export const API_TOKEN_PREFIX = "anc_";
@@ -33,7 +34,7 @@ export async function issueApiToken(db: Db, t: NewApiToken): Promise<{ token: st
 export type LiveApiToken = { token: ApiTokenRow; user: UserRow; serviceAccount: ServiceAccountRow | null; scopes: ScopeGrant[] };
 
 /** Why a token found by its hash does not work now, or null when it does. */
-export function deadReason(t: { token: ApiTokenRow; user: UserRow }, now = Date.now()): string | null {
+export function deadReason(t: { token: Pick<ApiTokenRow, "revokedAt" | "expiresAt">; user: Pick<UserRow, "disabledAt"> }, now = Date.now()): string | null {
   if (t.token.revokedAt) return "API token has been revoked";
   if (t.token.expiresAt && Date.parse(t.token.expiresAt) <= now) return "API token has expired";
   if (t.user.disabledAt) return "account is disabled";
@@ -42,7 +43,11 @@ export function deadReason(t: { token: ApiTokenRow; user: UserRow }, now = Date.
 
 /** The token, its user and (for a service account's token) the account, by the token's secret. */
 export async function findApiToken(db: Db, secret: string): Promise<LiveApiToken | null> {
-  return findBy(db, eq(apiTokens.tokenHash, await sha256Hex(secret)));
+  return findApiTokenByHash(db, await sha256Hex(secret));
+}
+
+export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<LiveApiToken | null> {
+  return findBy(db, eq(apiTokens.tokenHash, tokenHash));
 }
 
 export async function findApiTokenById(db: Db, id: string): Promise<LiveApiToken | null> {
@@ -64,7 +69,7 @@ async function findBy(db: Db, where: ReturnType<typeof eq>): Promise<LiveApiToke
 }
 
 /** Records use, coarsely (see LAST_USED_RESOLUTION_MS). */
-export async function touchApiToken(db: Db, token: ApiTokenRow, now = Date.now()): Promise<void> {
+export async function touchApiToken(db: Db, token: Pick<ApiTokenRow, "id" | "lastUsedAt">, now = Date.now()): Promise<void> {
   if (token.lastUsedAt && now - Date.parse(token.lastUsedAt) < LAST_USED_RESOLUTION_MS) return;
   await db.update(apiTokens).set({ lastUsedAt: nowIso(now) }).where(eq(apiTokens.id, token.id));
 }
@@ -88,12 +93,26 @@ export async function tokensOfServiceAccount(db: Db, serviceAccountId: string): 
     .all();
 }
 
-/** Revokes one of the user's tokens (their own, or one of their service accounts'); false when there is none. */
+/**
+ * Revokes one of the user's tokens (their own, or one of their service accounts'); false when
+ * there is none. This location forgets its copy at once (principal-cache/forget.ts).
+ */
 export async function revokeApiToken(db: Db, userId: string, id: string): Promise<ApiTokenRow | null> {
   const [row] = await db
     .update(apiTokens)
     .set({ revokedAt: nowIso() })
     .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
     .returning();
+  if (row) await forgetTokens([row.tokenHash]);
   return row ?? null;
+}
+
+/** The hashes of every unrevoked token that acts for the user or for one of these service accounts (to forget their copies). */
+export async function liveTokenHashes(db: Db, of: { userId: string } | { serviceAccountId: string }): Promise<string[]> {
+  const rows = await db
+    .select({ hash: apiTokens.tokenHash })
+    .from(apiTokens)
+    .where(and("userId" in of ? eq(apiTokens.userId, of.userId) : eq(apiTokens.serviceAccountId, of.serviceAccountId), isNull(apiTokens.revokedAt)))
+    .all();
+  return rows.map((r) => r.hash);
 }

@@ -1,6 +1,6 @@
 import { parseScopePath, type Action, type ScopeGrant } from "@anchorage/common";
 import type { Db } from "../../db/client.ts";
-import type { UserRow } from "../../db/schema.ts";
+import type { PrincipalUser } from "../principal.ts";
 import { AppError } from "../../http/app-error.ts";
 import { grantsFrom } from "../../cloud/shares/share-store.ts";
 import { findInstance } from "../../cloud/instances/instance-store.ts";
@@ -23,7 +23,7 @@ const SHAREABLE_VERB: Record<string, Action> = {
  * instances (and permit() checks the creator's rights again on every use, so a token loses what
  * its creator loses).
  */
-async function whyNot(db: Db, creator: UserRow, grant: ScopeGrant): Promise<string | null> {
+async function whyNot(db: Db, creator: PrincipalUser, grant: ScopeGrant): Promise<string | null> {
   const path = parseScopePath(grant.scope);
   if (typeof path === "string") return path;
   if (path.userId === creator.id) return null;
@@ -49,7 +49,7 @@ async function whyNot(db: Db, creator: UserRow, grant: ScopeGrant): Promise<stri
 }
 
 /** Refuses, with every reason and the grant it concerns, scopes beyond what their creator holds. */
-export async function assertGrantable(db: Db, creator: UserRow, grants: ScopeGrant[], field = "scopes"): Promise<void> {
+export async function assertGrantable(db: Db, creator: PrincipalUser, grants: ScopeGrant[], field = "scopes"): Promise<void> {
   const problems: { path: string; message: string }[] = [];
   for (const [i, grant] of grants.entries()) {
     const why = await whyNot(db, creator, grant);

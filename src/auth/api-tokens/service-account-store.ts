@@ -3,6 +3,8 @@ import type { ScopeGrant } from "@anchorage/common";
 import type { Db } from "../../db/client.ts";
 import { serviceAccounts, type ServiceAccountRow } from "../../db/schema.ts";
 import { nowIso, randomToken } from "../../ids.ts";
+import { forgetTokens } from "../principal-cache/forget.ts";
+import { liveTokenHashes } from "./api-token-store.ts";
 
 export async function createServiceAccount(db: Db, ownerId: string, a: { name: string; description: string; scopes: ScopeGrant[] }): Promise<ServiceAccountRow> {
   const now = nowIso();
@@ -19,19 +21,26 @@ export async function findServiceAccount(db: Db, ownerId: string, id: string): P
   return db.select().from(serviceAccounts).where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId))).get();
 }
 
-/** New scopes and a new version, in one statement: every token of the account follows from its next request. */
+/**
+ * New scopes and a new version, in one statement: every token of the account follows from its
+ * next request (this location forgets their copies at once: principal-cache/forget.ts).
+ */
 export async function setServiceAccountScopes(db: Db, ownerId: string, id: string, scopes: ScopeGrant[]): Promise<ServiceAccountRow | undefined> {
   const [row] = await db
     .update(serviceAccounts)
     .set({ scopes, version: sql`${serviceAccounts.version} + 1`, updatedAt: nowIso() })
     .where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId)))
     .returning();
+  if (row) await forgetTokens(await liveTokenHashes(db, { serviceAccountId: id }));
   return row;
 }
 
-/** Deletes the account; its tokens go with it (ON DELETE CASCADE). */
+/** Deletes the account; its tokens go with it (ON DELETE CASCADE), and so do their copies here. */
 export async function deleteServiceAccount(db: Db, ownerId: string, id: string): Promise<ServiceAccountRow | undefined> {
+  // Read before the delete: the cascade takes the rows that name the hashes.
+  const hashes = await liveTokenHashes(db, { serviceAccountId: id });
   const [row] = await db.delete(serviceAccounts).where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId))).returning();
+  if (row) await forgetTokens(hashes);
   return row;
 }
 

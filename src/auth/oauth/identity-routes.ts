@@ -8,6 +8,7 @@ import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { assertPermit } from "../permit.ts";
 import { sessionPrincipal } from "../require-user.ts";
+import { findUserById } from "../../users/users.ts";
 import { listIdentities, toIdentityView, unlinkIdentity } from "./identity-store.ts";
 
 /** `/api/settings/identities`: the provider accounts linked to the signed-in person (linking itself is `GET /auth/{provider}?link=1`). */
@@ -25,8 +26,8 @@ identityRoutes.openapi(
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "read:account", { type: "account", ownerId: p.userId });
-    const rows = await listIdentities(c.get("db"), p.userId);
-    return c.json({ identities: rows.map(toIdentityView), has_password: p.user.passwordHash !== null }, 200);
+    const [rows, user] = await Promise.all([listIdentities(c.get("db"), p.userId), findUserById(c.get("db"), p.userId)]);
+    return c.json({ identities: rows.map(toIdentityView), has_password: (user?.passwordHash ?? null) !== null }, 200);
   },
 );
 

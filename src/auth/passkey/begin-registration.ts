@@ -1,7 +1,7 @@
 import { generateRegistrationOptions } from "@simplewebauthn/server";
 import type { Config } from "../../config.ts";
 import type { Db } from "../../db/client.ts";
-import type { UserRow } from "../../db/schema.ts";
+import type { PrincipalUser } from "../principal.ts";
 import { createChallenge } from "../challenges/challenge-store.ts";
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from "./passkey-challenges.ts";
 import { listPasskeys } from "./passkey-store.ts";
@@ -13,7 +13,7 @@ export const userHandleOf = (userId: string) => new Uint8Array(new TextEncoder()
  * Starts adding a passkey for a signed-in user: the options for `navigator.credentials.create()`
  * and the id of the stored, single-use challenge that the finish must name.
  */
-export async function beginPasskeyRegistration(db: Db, config: Config, user: UserRow) {
+export async function beginPasskeyRegistration(db: Db, config: Config, user: PrincipalUser) {
   const existing = await listPasskeys(db, user.id);
   const options = await generateRegistrationOptions({
     rpName: config.rpName,

@@ -4,7 +4,8 @@ import type { z } from "zod";
 import type { passkeyRegisterFinishSchema } from "@anchorage/common";
 import type { Config } from "../../config.ts";
 import type { Db } from "../../db/client.ts";
-import type { PasskeyRow, UserRow } from "../../db/schema.ts";
+import type { PasskeyRow } from "../../db/schema.ts";
+import type { PrincipalUser } from "../principal.ts";
 import { AppError, unauthenticated } from "../../http/app-error.ts";
 import { nowIso } from "../../ids.ts";
 import { consumeChallenge } from "../challenges/challenge-store.ts";
@@ -18,7 +19,7 @@ type FinishBody = z.infer<typeof passkeyRegisterFinishSchema>;
  * @simplewebauthn/server check the attestation (challenge, origin among APP_ORIGIN's, RP ID hash,
  * user present and verified, a supported algorithm), and stores the public key.
  */
-export async function finishPasskeyRegistration(db: Db, config: Config, user: UserRow, body: FinishBody): Promise<PasskeyRow> {
+export async function finishPasskeyRegistration(db: Db, config: Config, user: PrincipalUser, body: FinishBody): Promise<PasskeyRow> {
   const row = await consumeChallenge(db, "webauthn-register", body.challenge_id);
   // Another user's challenge is as good as none: it was handed to them, not to this session.
   const expectedChallenge = webauthnChallengeOf(row && row.userId === user.id ? row : null);

@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { users, type UserRow } from "../../db/schema.ts";
+import { findUserById } from "../../users/users.ts";
+import { forgetUser } from "../principal-cache/forget-user.ts";
 import { nowIso } from "../../ids.ts";
 import { AppError } from "../../http/app-error.ts";
 import { revokeUserSessions } from "../session/session-store.ts";
@@ -8,12 +10,16 @@ import { hashPassword, verifyPassword } from "./password-hash.ts";
 
 /**
  * Replaces a user's password after checking the current one, and ends every
- * other session (whoever else holds one loses it at once); the caller's stays.
+ * other session (whoever else holds one loses it at once); the caller's stays. The hash is read
+ * from D1 here: a principal's copy of the user never carries it.
  */
-export async function changePassword(db: Db, user: UserRow, current: string, next: string, keepSessionId: string): Promise<number> {
-  if (!user.passwordHash || !(await verifyPassword(current, user.passwordHash))) {
+export async function changePassword(db: Db, user: Pick<UserRow, "id">, current: string, next: string, keepSessionId: string): Promise<number> {
+  const passwordHash = (await findUserById(db, user.id))?.passwordHash;
+  if (!passwordHash || !(await verifyPassword(current, passwordHash))) {
     throw new AppError("E-AUTH-FORBID", "current password is wrong", { fields: [{ path: "current_password", message: "does not match" }] });
   }
   await db.update(users).set({ passwordHash: await hashPassword(next), updatedAt: nowIso() }).where(eq(users.id, user.id));
-  return revokeUserSessions(db, user.id, "password_changed", keepSessionId);
+  const ended = await revokeUserSessions(db, user.id, "password_changed", keepSessionId);
+  await forgetUser(db, user.id); // the kept session's copy holds the user as they were
+  return ended;
 }

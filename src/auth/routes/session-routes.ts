@@ -21,7 +21,6 @@ import { tokensOf } from "../api-tokens/api-token-store.ts";
 import { mcpOAuthApi } from "../../mcp/oauth-provider.ts";
 import { assertPermit } from "../permit.ts";
 import { closeHubSessions } from "../../cloud/events/close-hub-sessions.ts";
-import { blacklistAccessToken } from "../tokens/blacklist.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 
@@ -87,7 +86,7 @@ sessionRoutes.openapi(logout, async (c) => {
   if (c.req.header("authorization") || readAccessCookie(c)) {
     try {
       const principal = requireSessionPrincipal(await authenticate(c));
-      await blacklistAccessToken(c.env.KV, principal.jti, principal.tokenExp);
+      // The session is what every token of it is checked against (revokeSession also forgets this location's copy).
       await revokeSession(db, principal.sessionId, "logout");
       await closeHubSessions(c.env, principal.userId, { sessionId: principal.sessionId });
       await recordAudit(db, { actorId: principal.userId, action: "auth.logout", subjectId: principal.sessionId, ip: clientIp(c.req.raw) }, eventSink(c));
@@ -169,7 +168,6 @@ sessionRoutes.openapi(logoutAll, async (c) => {
   const p = requireSessionPrincipal(await authenticate(c));
   assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
   const db = c.get("db");
-  await blacklistAccessToken(c.env.KV, p.jti, p.tokenExp);
   const done = await signOutEverywhere(c.env, mcpOAuthApi(c.env, c.get("config").issuer), db, p.userId, include);
   await recordAudit(db, { actorId: p.userId, action: "auth.logout_all", subjectId: p.userId, ip: clientIp(c.req.raw), detail: { include, sessions_ended: done.sessionsEnded, mcp_grants_revoked: done.mcpGrantsRevoked, api_tokens_revoked: done.apiTokensRevoked } }, eventSink(c));
   clearSessionCookies(c, c.get("config"));

@@ -3,6 +3,7 @@ import type { Db } from "../../db/client.ts";
 import { refreshTokens, sessions, users, type SessionRow, type UserRow } from "../../db/schema.ts";
 import { newId, nowIso, randomToken, sha256Hex } from "../../ids.ts";
 import { AppError, unauthenticated } from "../../http/app-error.ts";
+import { forgetSessions } from "../principal-cache/forget.ts";
 
 export const REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 /** A family lives at most this long, however often it is refreshed: then sign in again. */
@@ -108,12 +109,17 @@ export async function rotateRefreshToken(db: Db, d1: D1Database, presented: stri
   return { ...row, refreshToken: next, refreshExpiresAt };
 }
 
+/**
+ * Ends a session in D1, then in this location's cache, so its access tokens (and the proxy
+ * tokens that name it) fail on the very next request here; elsewhere within ENTRY_TTL_SECONDS.
+ */
 export async function revokeSession(db: Db, sessionId: string, reason: string, now = Date.now()): Promise<boolean> {
   const res = await db
     .update(sessions)
     .set({ revokedAt: nowIso(now), revokedReason: reason })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
+  await forgetSessions([sessionId]);
   return res.length > 0;
 }
 
@@ -124,7 +130,18 @@ export async function revokeUserSessions(db: Db, userId: string, reason: string,
     .set({ revokedAt: nowIso(now), revokedReason: reason })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? sql`${sessions.id} <> ${keep}` : undefined))
     .returning({ id: sessions.id });
+  await forgetSessions(res.map((r) => r.id));
   return res.length;
+}
+
+/** The ids of a user's live sessions (to forget their copies after the user changed). */
+export async function liveSessionIds(db: Db, userId: string, now = Date.now()): Promise<string[]> {
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, nowIso(now))))
+    .all();
+  return rows.map((r) => r.id);
 }
 
 /** The session and its user when the session is live and the user enabled; else undefined. */

@@ -30,6 +30,11 @@ export async function accessTo(db: Db, principal: Principal, instance: InstanceR
 export async function requireInstance(db: Db, principal: Principal, id: string, action: Action): Promise<InstanceAccess> {
   const instance = await findInstance(db, id);
   if (!instance) throw notFound("instance");
+  return requireAccess(db, principal, instance, action);
+}
+
+/** requireInstance for an instance row the caller has just read (the proxy, by its slug): the same refusals, no second read. */
+export async function requireAccess(db: Db, principal: Principal, instance: InstanceRow, action: Action): Promise<InstanceAccess> {
   const access = await accessTo(db, principal, instance);
   if (!access.permissions.includes("read:cloud_instance")) throw notFound("instance");
   if (!access.permissions.includes(action)) throw forbidden(`not allowed to ${action} on this instance`);

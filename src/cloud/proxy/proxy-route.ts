@@ -15,7 +15,7 @@ import { requireSessionPrincipal } from "../../auth/principal.ts";
 import { issueProxyToken, PROXY_COOKIE, spendHandoff, verifyProxyToken } from "./proxy-token.ts";
 import { withoutOwnCookies } from "../../auth/cookies.ts";
 import { isApiToken } from "../../auth/api-tokens/api-token-store.ts";
-import { requireInstance } from "../instances/instance-access.ts";
+import { requireAccess, requireInstance } from "../instances/instance-access.ts";
 import type { ProxyMeta } from "../../../durable-objects/instance/proxy-relay.ts";
 import { pickRelay, proxyObject } from "./pick-relay.ts";
 
@@ -149,7 +149,7 @@ async function checkAccess(c: Context<AppEnv>, instance: InstanceRow, byHost: bo
     }
     throw e;
   }
-  await requireInstance(c.get("db"), principal, instance.id, "proxy:cloud_instance");
+  await requireAccess(c.get("db"), principal, instance, "proxy:cloud_instance");
   return { strippedAuthorization: principal.via === "bearer" };
 }
 

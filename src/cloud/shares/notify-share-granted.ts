@@ -7,7 +7,7 @@ import { sendMailAfterResponse } from "../../mail/send-mail.ts";
 /** "read:cloud_instance" → "read": what a person calls the permissions on the share screen. */
 const verbs = (permissions: string[]) => permissions.map((p) => p.split(":")[0]).join(", ");
 
-export function shareGrantedMail(o: { owner: UserRow; grantee: UserRow; share: ShareRow; instance: InstanceRow | null; dashboard: string }): MailMessage {
+export function shareGrantedMail(o: { owner: Omit<UserRow, "passwordHash">; grantee: UserRow; share: ShareRow; instance: InstanceRow | null; dashboard: string }): MailMessage {
   const what = o.instance ? `the instance "${o.instance.name}"` : "all of their instances (those they add later too)";
   const until = o.share.expiresAt ? ` until ${o.share.expiresAt.slice(0, 16).replace("T", " ")} UTC` : "";
   const lines = [
@@ -19,7 +19,7 @@ export function shareGrantedMail(o: { owner: UserRow; grantee: UserRow; share: S
 }
 
 /** Tells the grantee of a new, enabled share, after the response (a failed mail never undoes the share). */
-export function notifyShareGranted(c: Context<AppEnv>, o: { owner: UserRow; grantee: UserRow; share: ShareRow; instance: InstanceRow | null }): void {
+export function notifyShareGranted(c: Context<AppEnv>, o: { owner: Omit<UserRow, "passwordHash">; grantee: UserRow; share: ShareRow; instance: InstanceRow | null }): void {
   if (!o.share.enabled) return;
   sendMailAfterResponse(c, shareGrantedMail({ ...o, dashboard: `${c.get("config").issuer}/` }));
 }

@@ -12,7 +12,7 @@ export const SHARE_INVITE_HOURS = 7 * 24;
 const verbs = (permissions: string[]) => permissions.map((p) => p.split(":")[0]).join(", ");
 
 /** The mail to someone without an account: who shared what, and how to get an account with this address. */
-export function shareInvitedMail(o: { owner: UserRow; share: PendingShareRow; instance: InstanceRow | null; dashboard: string; registration: Config["registration"]; invite?: { code: string; expires_at: string } }): MailMessage {
+export function shareInvitedMail(o: { owner: Omit<UserRow, "passwordHash">; share: PendingShareRow; instance: InstanceRow | null; dashboard: string; registration: Config["registration"]; invite?: { code: string; expires_at: string } }): MailMessage {
   const what = o.instance ? `the instance "${o.instance.name}"` : "all of their instances (those they add later too)";
   const join =
     o.registration === "closed"
@@ -29,7 +29,7 @@ export function shareInvitedMail(o: { owner: UserRow; share: PendingShareRow; in
  * registration needs one) is made then too, so neither timing nor the answer tells the owner
  * whether the address had an account.
  */
-export function notifyShareInvited(c: Context<AppEnv>, o: { owner: UserRow; share: PendingShareRow; instance: InstanceRow | null }): void {
+export function notifyShareInvited(c: Context<AppEnv>, o: { owner: Omit<UserRow, "passwordHash">; share: PendingShareRow; instance: InstanceRow | null }): void {
   if (!o.share.enabled) return;
   mailAfterResponse(c, "share invitation", async (deps) => {
     const registration = deps.config.registration;
