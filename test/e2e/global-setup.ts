@@ -36,6 +36,15 @@ async function waitForHealth(url: string, ms: number) {
   throw new Error(`stack did not become healthy in ${ms} ms:\n${log}`);
 }
 
+function stopStack() {
+  if (!child?.pid) return;
+  try {
+    process.kill(-child.pid, "SIGTERM"); // the whole group: npm, tsx (which signals wrangler's own group)
+  } catch {
+    /* already gone */
+  }
+}
+
 export default async function setup(project: TestProject) {
   stateDir = mkdtempSync(join(tmpdir(), "anchorage-e2e-"));
   child = spawn("npm", ["start"], {
@@ -47,7 +56,14 @@ export default async function setup(project: TestProject) {
   });
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
-  await waitForHealth(`http://127.0.0.1:${PORT}/healthz`, 120_000);
+  // Generous: migrations and the first workerd start take far longer on a loaded machine. A stack
+  // that never comes up is stopped here (npm start passes the signal on to wrangler's own group).
+  try {
+    await waitForHealth(`http://127.0.0.1:${PORT}/healthz`, 300_000);
+  } catch (e) {
+    stopStack();
+    throw e;
+  }
   project.provide("baseUrl", `http://127.0.0.1:${PORT}`);
   project.provide("port", PORT);
   project.provide("stateDir", stateDir);
@@ -57,13 +73,7 @@ export default async function setup(project: TestProject) {
   project.provide("adminToken", ((await login.json()) as { tokens: { access_token: string } }).tokens.access_token);
 
   return async () => {
-    if (child?.pid) {
-      try {
-        process.kill(-child.pid, "SIGTERM"); // the whole group: npm, tsx, wrangler, workerd
-      } catch {
-        /* already gone */
-      }
-    }
+    stopStack();
     await new Promise((r) => setTimeout(r, 500));
     rmSync(stateDir!, { recursive: true, force: true });
   };
