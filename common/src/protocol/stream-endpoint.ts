@@ -17,11 +17,12 @@ export const STREAM_CHUNK = MAX_FRAME_PAYLOAD;
  */
 export const STREAM_WINDOW = 2 * 1024 * 1024;
 /**
- * A terminal's window: enough in flight that a flood is not held to one round trip per few KiB,
- * small enough that what one flooding shell has in flight (what another terminal's keystroke echo
- * may queue behind on the agent's socket) stays a fraction of a millisecond of the DO's work.
+ * A terminal's window stays small on purpose: what one flooding shell has in flight is what
+ * another terminal's keystroke echo queues behind, on the agent's socket and in the same workerd.
+ * Measured (docs/benchmarks.md, Terminal): 512 KiB here, or the object running 1 MiB ahead of the
+ * client's acks, raised a flood's throughput a little and another terminal's echo by 100s of ms.
  */
-export const PTY_STREAM_WINDOW = 512 * 1024;
+export const PTY_STREAM_WINDOW = 64 * 1024;
 /**
  * Readers grant credit back once this much of a window has been consumed. These are the half
  * windows of the first protocol (1 MiB and 64 KiB windows), kept so a peer of either generation
@@ -62,8 +63,6 @@ export class StreamEndpoint {
   readonly grantStep: number;
   /** Largest byte-stream frame: never more than half the window, so credit keeps coming back while bytes flow. */
   private readonly maxFrame: number;
-  /** Smallest byte-stream frame sent while more is queued than the credit allows (see pump). */
-  private readonly minFrame: number;
   private credit: number;
   private readonly queue: Pending[] = [];
   private queued = 0;
@@ -81,7 +80,6 @@ export class StreamEndpoint {
     this.window = window;
     this.grantStep = grantStep;
     this.maxFrame = Math.max(1, Math.min(STREAM_CHUNK, Math.floor(window / 2)));
-    this.minFrame = Math.max(1, Math.min(this.maxFrame, Math.floor(window / 4)));
     this.credit = window;
   }
 
@@ -206,12 +204,6 @@ export class StreamEndpoint {
       // for a whole frame could wait forever on a reader that grants only once it has read more.
       const room = Math.min(this.credit, this.maxFrame);
       if (room <= 0) break;
-      // Silly-window avoidance, as TCP senders do (RFC 1122 §4.2.3.4): while more is queued than
-      // the credit covers, wait for credit enough for a sizeable frame (a quarter window) rather
-      // than send a sliver per small grant, which would keep the frames, and so the grants, small.
-      // No stall: whatever the reader holds back unconsumed or ungranted is far less than three
-      // quarters of the window, so the rest comes back. What fits goes at once (an echo, a reply).
-      if (room < this.minFrame && room < this.queued) break;
       const parts: Uint8Array[] = [];
       let size = 0;
       while (size < room && this.queue.length && this.queue[0]!.flags === 0) {
