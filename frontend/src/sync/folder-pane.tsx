@@ -43,6 +43,8 @@ export function FolderPane({ side, instances, value, onChange, statusOf, refresh
   const id = `sync-${side}`;
   const title = side === "source" ? "Source" : "Destination";
   const instance = instances.find((i) => i.id === value.instanceId) ?? null;
+  // An offline agent cannot list its folders: asking would only fail (a 503 in the console).
+  const offline = instance?.status === "offline";
 
   function fail(e: unknown, prefix: string) {
     if (e instanceof ApiError && e.status === 401) return onExpired();
@@ -52,7 +54,7 @@ export function FolderPane({ side, instances, value, onChange, statusOf, refresh
   const inside = (path: string, rootPath: string) => path === rootPath || path.startsWith(`${rootPath.replace(/\/+$/, "")}/`);
 
   function loadRoots() {
-    if (!value.instanceId) return;
+    if (!value.instanceId || offline) return;
     const n = ++seq.current;
     const instanceId = value.instanceId;
     setListing(null);
@@ -77,7 +79,8 @@ export function FolderPane({ side, instances, value, onChange, statusOf, refresh
     );
   }
 
-  useEffect(loadRoots, [value.instanceId]);
+  // Again when the agent comes back, so the pane fills by itself.
+  useEffect(loadRoots, [value.instanceId, offline]);
   useEffect(() => {
     if (!roots) return;
     // No folder yet, or one outside this instance's roots (another instance was picked): start at its first root.
@@ -128,6 +131,11 @@ export function FolderPane({ side, instances, value, onChange, statusOf, refresh
             Try again
           </button>
         </Alert>
+      )}
+      {instance && offline && !roots && (
+        <p class="muted" role="status">
+          {instance.name} is offline, so its folders cannot be listed right now. They appear by themselves when its agent reconnects.
+        </p>
       )}
       {value.instanceId && roots?.length === 0 && <p class="muted">This agent has no project roots: add some under <code>roots:</code> in its config.yaml.</p>}
       {value.path && (

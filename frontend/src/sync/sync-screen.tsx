@@ -25,6 +25,7 @@ interface SyncScreenProps {
 }
 
 const canSync = (i: Instance) => i.permissions.includes("sync:cloud_instance");
+const RELATION_ORDER: Record<Instance["relation"], number> = { owner: 0, shared: 1, admin: 2 };
 const globs = (text: string) =>
   text
     .split("\n")
@@ -51,10 +52,12 @@ export function SyncScreen({ hub, instances, onExpired, initialSource, level = 2
   const [error, setError] = useState<string | null>(null);
   const [refreshKey, setRefreshKey] = useState(0);
 
-  // Until someone picks, the first instance on the left and the next one on the right.
-  const first = syncable.find((i) => i.id === initialSource) ?? syncable[0];
+  // Until someone picks, the first instance on the left and the next one on the right, the
+  // person's own before those shared with them (an admin's list holds everyone's machines too).
+  const preferred = [...syncable].sort((a, b) => RELATION_ORDER[a.relation] - RELATION_ORDER[b.relation]);
+  const first = syncable.find((i) => i.id === initialSource) ?? preferred[0];
   const src = source.instanceId ? source : { instanceId: first?.id ?? null, path: null };
-  const dst = destination.instanceId ? destination : { instanceId: (syncable.find((i) => i !== first) ?? first)?.id ?? null, path: null };
+  const dst = destination.instanceId ? destination : { instanceId: (preferred.find((i) => i !== first) ?? first)?.id ?? null, path: null };
 
   const request: SyncRequest | null =
     src.instanceId && dst.instanceId && src.path && dst.path
