@@ -24,6 +24,12 @@ const usable: Record<PerInstance, (i: Instance) => boolean> = {
  * link opens the same instance. With one usable instance it is picked for you.
  */
 export function PerInstancePage({ page, params }: { page: PerInstance; params: { id?: string } }) {
+  // One route component serves the four pages: keyed by the page, moving from Git to Terminal
+  // mounts a new page (its <h1> takes focus, as after any navigation) instead of updating this one.
+  return <PerInstanceView key={page} page={page} params={params} />;
+}
+
+function PerInstanceView({ page, params }: { page: PerInstance; params: { id?: string } }) {
   const { list } = useAppData();
   const { route } = useLocation();
   const nav = NAV_PAGES.find((p) => p.path === `/${page}`)!;
