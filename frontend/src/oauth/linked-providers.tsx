@@ -42,7 +42,6 @@ export function LinkedProviders({ onExpired }: { onExpired: () => void }) {
 
   // Providers no longer configured still show while linked, so they can be unlinked.
   const ids = [...new Set([...(config?.providers ?? []), ...(linked ?? []).map((i) => i.provider)])];
-  if (config && linked && ids.length === 0) return null;
 
   return (
     <section class="card" aria-labelledby="providers-title">
@@ -51,6 +50,9 @@ export function LinkedProviders({ onExpired }: { onExpired: () => void }) {
       {notice && <Notice text={notice} />}
       {linked === null || config === null ? (
         !error && <p class="muted">Loading…</p>
+      ) : ids.length === 0 ? (
+        // This is a page of its own (Settings › Connected accounts): say why it is empty.
+        <p class="muted">No other way to sign in (Google, GitHub, Discord or single sign-on) is set up on this server, so there is nothing to link.</p>
       ) : (
         <ul class="sessions">
           {ids.map((id) => {
