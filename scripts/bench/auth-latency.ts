@@ -11,14 +11,20 @@
  * sends one request of every kind, so drift in the machine's load hits all of them alike):
  *
  * - `GET /healthz` (the Worker answering itself: the floor of any request here);
- * - `GET /auth/user` signed in with the dashboard's cookie, and with a Bearer access token;
+ * - `GET /auth/user` signed in with the dashboard's cookie, with a Bearer access token, with an
+ *   API token (refused with 403 once established: that route is a session's) and with nothing
+ *   (401: the route's own cost);
  * - `GET /api/cloud/instance/:id` with a Bearer access token and with an API token (`anc_…`);
  * - a proxied GET to the app: public (no authentication) and signed in (Bearer; the dashboard's
  *   cookie on the path form; the proxy cookie on the app's own host), and as a user the instance
  *   is shared with.
  *
- * Auth's cost is each signed-in figure minus its unauthenticated twin: /auth/user against
- * /healthz, a signed-in proxied GET against the public one. Ends with one JSON line.
+ * Auth's cost is each signed-in figure minus its unauthenticated twin: /auth/user against itself
+ * without a credential, a signed-in proxied GET against the public one; every row also against
+ * /healthz. Ends with one JSON line.
+ *
+ * Run it from a tree nobody is editing: wrangler dev reloads the Worker on every source change,
+ * which restarts the Durable Objects and drops the agents.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -129,7 +135,7 @@ function startAgent(slug: string, access: "public" | "users", appPort: number) {
 
 const cookiesOf = (r: Reply) => (r.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]!).filter((kv) => !kv.endsWith("=")).join("; ");
 
-type Scenario = { name: string; path: string; headers?: Record<string, string>; expect?: string };
+type Scenario = { name: string; path: string; headers?: Record<string, string>; expect?: string; status?: number };
 
 async function main() {
   const appPort = await startApp();
@@ -165,8 +171,13 @@ async function main() {
 
   const scenarios: Scenario[] = [
     { name: "healthz", path: "/healthz" },
+    // The same route without a credential (401 before any lookup): the route's own cost, so the
+    // signed-in rows' difference to it is authentication alone.
+    { name: "user_anonymous", path: "/auth/user", status: 401 },
     { name: "user_cookie", path: "/auth/user", headers: { cookie: accessCookie } },
     { name: "user_bearer", path: "/auth/user", headers: { authorization: `Bearer ${access}` } },
+    // An API token is established, then refused (a session's route): its authentication alone.
+    { name: "user_api_token", path: "/auth/user", headers: { authorization: `Bearer ${token}` }, status: 403 },
     { name: "instance_bearer", path: `/api/cloud/instance/${usersInstance}`, headers: { authorization: `Bearer ${access}` } },
     { name: "instance_api_token", path: `/api/cloud/instance/${usersInstance}`, headers: { authorization: `Bearer ${token}` } },
     { name: "proxy_public", path: "/p/bench-auth-public/", expect: "ok" },
@@ -182,7 +193,7 @@ async function main() {
     const t = performance.now();
     const r = await send(s.path, { headers: s.headers });
     const ms = performance.now() - t;
-    if (r.status !== 200 || (s.expect !== undefined && r.body !== s.expect)) throw new Error(`${s.name}: ${r.status} ${r.body.slice(0, 200)}`);
+    if (r.status !== (s.status ?? 200) || (s.expect !== undefined && r.body !== s.expect)) throw new Error(`${s.name}: ${r.status} ${r.body.slice(0, 200)}`);
     calls.set(s.name, String(r.headers["x-anchorage-calls"] ?? "{}"));
     return ms;
   };
@@ -197,7 +208,8 @@ async function main() {
   const stat = (name: string) => ({ p50: pct(times.get(name)!, 50), p95: pct(times.get(name)!, 95) });
   const floor = stat("healthz");
   const twin: Record<string, string> = {
-    user_cookie: "healthz", user_bearer: "healthz", instance_bearer: "healthz", instance_api_token: "instance_bearer",
+    user_anonymous: "healthz", user_cookie: "user_anonymous", user_bearer: "user_anonymous", user_api_token: "user_anonymous",
+    instance_bearer: "healthz", instance_api_token: "instance_bearer",
     proxy_public: "healthz", proxy_bearer: "proxy_public", proxy_cookie: "proxy_public", proxy_sharee: "proxy_public",
     host_public: "healthz", host_proxy_cookie: "host_public",
   };
