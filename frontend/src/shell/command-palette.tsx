@@ -23,11 +23,15 @@ export function CommandPalette({ onClose, onSignOut }: { onClose: () => void; on
 
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
-    dialog.current?.showModal();
+    const d = dialog.current;
+    d?.showModal();
     input.current?.focus();
-    return () => opener?.focus?.();
+    // Closed first: while the modal is open everything outside it is inert and cannot take focus.
+    return () => {
+      d?.close();
+      opener?.focus?.();
+    };
   }, []);
-  useEffect(() => setActive(0), [query]);
   useEffect(() => {
     if (current) document.getElementById(optionId(current))?.scrollIntoView({ block: "nearest" });
   }, [current]);
@@ -67,7 +71,10 @@ export function CommandPalette({ onClose, onSignOut }: { onClose: () => void; on
         autocomplete="off"
         spellcheck={false}
         value={query}
-        onInput={(e) => setQuery(e.currentTarget.value)}
+        onInput={(e) => {
+          setQuery(e.currentTarget.value);
+          setActive(0);
+        }}
         onKeyDown={keys}
       />
       <ul id={listId} role="listbox" aria-label="Results" class="palette-results">
