@@ -44,7 +44,7 @@ export class AgentStreams {
   }
 
   /** A new stream to the agent (its OPEN is the caller's to send), or null when the agent is not connected. */
-  open(events: StreamEvents, window?: number, grantStep?: number): StreamEndpoint | null {
+  open(events: StreamEvents, window?: number): StreamEndpoint | null {
     const socket = this.agent();
     if (!socket) return null;
     const id = this.ids.allocate();
@@ -65,7 +65,6 @@ export class AgentStreams {
         },
       },
       window,
-      grantStep,
     );
     this.streams.set(id, stream);
     return stream;

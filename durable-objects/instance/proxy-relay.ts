@@ -1,9 +1,9 @@
-import { httpResponseHeadSchema, STREAM_CHUNK, StreamFlag, streamOpenSchema, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
+import { httpResponseHeadSchema, StreamFlag, streamOpenSchema, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
 import { isAgentGone, type AgentStreams } from "./agent-streams.ts";
 import { proxiedSetCookie } from "./proxy-set-cookie.ts";
 
-/** Bytes of a response the DO holds ready for the visitor (one frame): pipelining without unbounded memory. */
-const RESPONSE_BUFFER = STREAM_CHUNK;
+/** Bytes of a response the DO holds ready for the visitor: pipelining without unbounded memory. */
+const RESPONSE_BUFFER = 512 * 1024;
 
 export type ProxyOptions = { firstByteTimeoutMs: number; rewrite?: { prefix: string } };
 

@@ -45,7 +45,6 @@ export class TerminalRecorder {
 
   /** Output at byte `offset` of the session; what was recorded already (a replay) is skipped. */
   output(offset: number, bytes: Uint8Array) {
-    if (this.state.truncated) return; // past the limit nothing more is kept: not even decoded
     const skip = this.state.recordedOffset - offset;
     if (skip >= bytes.length) return;
     const fresh = skip > 0 ? bytes.subarray(skip) : bytes;

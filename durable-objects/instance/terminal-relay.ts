@@ -1,4 +1,4 @@
-import { errorStatus, PTY_GRANT_STEP, PTY_REFUSAL, PTY_STREAM_WINDOW, ptyEventSchema, StreamFlag, type ErrorCode, terminalClientMessageSchema, type StreamEndpoint, type TerminalServerMessage } from "@anchorage/common";
+import { errorStatus, PTY_REFUSAL, PTY_STREAM_WINDOW, ptyEventSchema, StreamFlag, type ErrorCode, terminalClientMessageSchema, type StreamEndpoint, type TerminalServerMessage } from "@anchorage/common";
 import { isAgentGone, type AgentStreams } from "./agent-streams.ts";
 import { recordingPrefix, TerminalRecorder, type RecordingState } from "./terminal-recorder.ts";
 
@@ -125,7 +125,7 @@ export class TerminalRelay {
         if (this.live.get(session)?.stream === stream) this.live.delete(session);
         if (recorder) this.hooks.background(recorder.flush());
       },
-    }, PTY_STREAM_WINDOW, PTY_GRANT_STEP);
+    }, PTY_STREAM_WINDOW);
     if (!stream) return jsonError("E-INSTANCE-OFFLINE", "the instance is offline");
 
     const close = (code: number, reason: string) => {

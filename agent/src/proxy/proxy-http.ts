@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { STREAM_CHUNK, type AgentConfig, type StreamEndpoint, type StreamOpen } from "@anchorage/common";
+import type { AgentConfig, StreamEndpoint, StreamOpen } from "@anchorage/common";
 import type { Logger } from "../agent-log.ts";
 import type { StreamHandlers } from "./stream-host.ts";
 import { appHostAndOrigin, appPath } from "./app-host-origin.ts";
@@ -8,8 +8,8 @@ import { appHostAndOrigin, appPath } from "./app-host-origin.ts";
 /** Connections to the local app are kept alive and reused, as any reverse proxy does. */
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128 });
-/** Read at most this much ahead of the stream before pausing the app's response: one frame's worth. */
-const BATCH_BYTES = STREAM_CHUNK;
+/** Read at most this much ahead of the stream before pausing the app's response. */
+const BATCH_BYTES = 512 * 1024;
 
 /**
  * One proxied HTTP exchange against the local app: the request body is written as its
@@ -49,9 +49,8 @@ export function proxyHttp(
     }
     void stream.head({ status: res.statusCode ?? 502, headers: pairs, ...(proxy.keep_prefix && open.prefix ? { keptPrefix: true } : {}) });
     // Chunks that are already here go out together (fewer, larger frames: each frame costs a
-    // message on the socket and an event in the DO), handed over as they are and copied once,
-    // into their frame; a batch leaves on the next turn, so a server-sent event is not held back.
-    // About a batch waits here at most: then the app is paused until the stream has sent it.
+    // message on the socket and an event in the DO); a batch leaves on the next turn, so a
+    // server-sent event is not held back. At most about two batches wait here: then the app is paused.
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let scheduled = false;
@@ -62,11 +61,11 @@ export function proxyHttp(
       setImmediate(() => {
         scheduled = false;
         if (!pendingBytes) return;
-        const parts = pending;
+        const bytes = Buffer.concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
         inFlight = inFlight
-          .then(() => stream.write(parts))
+          .then(() => stream.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
           .then(() => {
             if (res.isPaused() && !res.readableEnded) res.resume();
           });

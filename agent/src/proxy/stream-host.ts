@@ -4,9 +4,7 @@ import {
   isInitiatedBy,
   resetFrame,
   encodeFrame,
-  PTY_GRANT_STEP,
   PTY_STREAM_WINDOW,
-  STREAM_GRANT_STEP,
   STREAM_WINDOW,
   StreamEndpoint,
   streamOpenSchema,
@@ -76,13 +74,12 @@ export class StreamHost {
       return { ok: true };
     }
     const handlers = { onData: (_p: Uint8Array, _f: number) => {}, onEnd: () => {}, onReset: (_r: string) => {} };
-    const pty = open.data.kind === "pty";
     const stream = new StreamEndpoint(frame.streamId, this.send, {
       onData: (p, f) => handlers.onData(p, f),
       onEnd: () => handlers.onEnd(),
       onReset: (r) => handlers.onReset(r),
       onClose: () => this.streams.delete(frame.streamId),
-    }, pty ? PTY_STREAM_WINDOW : STREAM_WINDOW, pty ? PTY_GRANT_STEP : STREAM_GRANT_STEP);
+    }, open.data.kind === "pty" ? PTY_STREAM_WINDOW : STREAM_WINDOW);
     this.streams.set(frame.streamId, stream);
     const done = () => this.streams.delete(stream.id);
     if (open.data.kind === "pty") this.terminals!.attach(stream, handlers, open.data);

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
-import { PTY_REFUSAL, PTY_STREAM_WINDOW, ptyControlSchema, StreamFlag, type AgentConfig, type PtyOpen, type StreamEndpoint } from "@anchorage/common";
+import { PTY_REFUSAL, ptyControlSchema, StreamFlag, type AgentConfig, type PtyOpen, type StreamEndpoint } from "@anchorage/common";
 import type { Logger } from "../agent-log.ts";
 import type { StreamHandlers } from "../proxy/stream-host.ts";
 import type { Pty, PtySpawn } from "./pty-backend.ts";
@@ -10,12 +10,8 @@ import { Scrollback } from "./scrollback.ts";
 export const SCROLLBACK_BYTES = 512 * 1024;
 /** Live shells per instance at once. */
 export const MAX_SESSIONS = 16;
-/**
- * A flood is sent in pieces of this much (a pty stream's largest frame, half its window): a
- * keystroke's echo goes at once, a flood is gathered into few, large frames, since each frame
- * costs the server an event and a message whatever its size.
- */
-const FLUSH_BYTES = PTY_STREAM_WINDOW / 2;
+/** Output is sent in pieces of at most this much: a keystroke's echo at once, a flood gathered. */
+const FLUSH_BYTES = 32 * 1024;
 /**
  * Output that follows a sizeable piece of output this closely is a flood (a pty gives it 4 KiB a
  * read): it waits FLOOD_GATHER_MS to go out in larger frames, since each frame costs the server
@@ -176,8 +172,8 @@ export class TerminalSessions {
     s.pending = [];
     s.pendingBytes = 0;
     if (!stream || !parts.length) return;
-    // The reads as they came (the scrollback holds the same views): copied once, into their frame.
-    const sent = stream.write(parts);
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const sent = stream.write(bytes);
     // Backpressure: while the server has not granted credit for what is queued, stop reading the
     // shell, so a flood (`cat` of a large file) waits in the kernel, not in our memory.
     if (stream.queuedBytes > 0) {

@@ -85,31 +85,6 @@ export function encodeFrame(frame: Frame): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The wire bytes of one DATA frame whose payload is `parts` joined: each part is copied once,
- * straight into the frame (no joined payload first), so a batch of small reads becomes one
- * message for the cost of one copy. Throws RangeError on what encodeFrame would refuse.
- */
-export function encodeDataFrame(streamId: number, flags: number, parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const p of parts) length += p.byteLength;
-  if (length > MAX_FRAME_PAYLOAD) throw new RangeError(`cannot encode frame: payload of ${length} bytes exceeds MAX_FRAME_PAYLOAD (${MAX_FRAME_PAYLOAD})`);
-  const problem = frameProblem(FrameType.DATA, streamId, flags, EMPTY);
-  if (problem) throw new RangeError(`cannot encode frame: ${problem}`);
-  const bytes = new Uint8Array(FRAME_HEADER_BYTES + length);
-  bytes[0] = (FRAME_VERSION << 4) | FrameType.DATA;
-  bytes[1] = flags;
-  new DataView(bytes.buffer).setUint32(4, streamId, false);
-  let at = FRAME_HEADER_BYTES;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.byteLength;
-  }
-  return bytes;
-}
-
-const EMPTY = new Uint8Array(0);
-
-/**
  * Parses one binary WebSocket message. Never throws: the bytes come from the peer, and a bad
  * frame is answered by closing or resetting, not by crashing the DO or the agent.
  * The payload is a view into `bytes`, not a copy.

@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   decodeFrame,
-  encodeDataFrame,
   encodeFrame,
   FRAME_HEADER_BYTES,
   FrameType,
@@ -261,24 +260,5 @@ describe("stream ids", () => {
   it("the default allocator uses the whole uint32 space", () => {
     expect(new StreamIdAllocator("do").maxId).toBe(MAX_STREAM_ID);
     expect(() => new StreamIdAllocator("agent", 1)).toThrow(RangeError);
-  });
-});
-
-describe("encodeDataFrame", () => {
-  it("is the DATA frame of its parts joined, in order", () => {
-    fc.assert(
-      fc.property(streamIdArb, flagsArb, fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 8 }), (streamId, flags, parts) => {
-        const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-        parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
-        expect(encodeDataFrame(streamId, flags, parts)).toEqual(encodeFrame({ type: FrameType.DATA, streamId, flags, payload: joined }));
-      }),
-    );
-  });
-
-  it("refuses what the decoder would: parts past MAX_FRAME_PAYLOAD together, a bad stream id", () => {
-    const half = new Uint8Array(MAX_FRAME_PAYLOAD / 2);
-    expect(() => encodeDataFrame(1, 0, [half, half])).not.toThrow();
-    expect(() => encodeDataFrame(1, 0, [half, half, new Uint8Array(1)])).toThrow(RangeError);
-    expect(() => encodeDataFrame(0, 0, [half])).toThrow(RangeError);
   });
 });
