@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { lazy, Route, Router, useLocation } from "preact-iso";
 import type { User } from "@anchorage/common";
 import type { AuthConfig } from "../api.ts";
@@ -68,7 +68,10 @@ export function Shell({ user, config, onUserChange, onExpired, onSignOut, signin
   // A page chosen in the drawer closes it.
   useEffect(() => setNavOpen(false), [path]);
 
-  useEffect(() => {
+  // A layout effect: the shortcut listens from the moment the shell is on screen. A plain effect
+  // runs a frame later, and a Ctrl+K pressed as soon as the page shows (a fast user, or a loaded
+  // machine) was lost.
+  useLayoutEffect(() => {
     const keys = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k") {
         e.preventDefault();
