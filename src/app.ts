@@ -5,6 +5,7 @@ import { AppError } from "./http/app-error.ts";
 import { absoluteUrlHint, isNavigation } from "./cloud/proxy/absolute-url-hint.ts";
 import { onError } from "./http/error-handler.ts";
 import { countCalls } from "./http/call-counts.ts";
+import { holdAfterChange } from "./auth/principal-cache/hold-after-change.ts";
 import { loadConfig } from "./config.ts";
 import { openDb } from "./db/client.ts";
 import { jwks } from "./auth/tokens/signing-keys.ts";
@@ -62,6 +63,8 @@ export function buildApp() {
 
   // Benchmarks only (ANCHORAGE_BENCH_CALLS=1): how many D1, KV, DO and cache calls a request made.
   app.use("*", countCalls);
+  // A request that ended a session, a token or changed a user answers once no isolate can still serve the old state.
+  app.use("*", holdAfterChange);
 
   // A proxied app's host comes before everything, /healthz included: its paths are the app's.
   app.use("*", async (c, next) => {

@@ -103,7 +103,7 @@ export async function revokeApiToken(db: Db, userId: string, id: string): Promis
     .set({ revokedAt: nowIso() })
     .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
     .returning();
-  if (row) await forgetTokens([row.tokenHash]);
+  if (row) await forgetTokens(db, [row.tokenHash]);
   return row ?? null;
 }
 

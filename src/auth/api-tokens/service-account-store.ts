@@ -31,7 +31,7 @@ export async function setServiceAccountScopes(db: Db, ownerId: string, id: strin
     .set({ scopes, version: sql`${serviceAccounts.version} + 1`, updatedAt: nowIso() })
     .where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId)))
     .returning();
-  if (row) await forgetTokens(await liveTokenHashes(db, { serviceAccountId: id }));
+  if (row) await forgetTokens(db, await liveTokenHashes(db, { serviceAccountId: id }));
   return row;
 }
 
@@ -40,7 +40,7 @@ export async function deleteServiceAccount(db: Db, ownerId: string, id: string):
   // Read before the delete: the cascade takes the rows that name the hashes.
   const hashes = await liveTokenHashes(db, { serviceAccountId: id });
   const [row] = await db.delete(serviceAccounts).where(and(eq(serviceAccounts.id, id), eq(serviceAccounts.ownerId, ownerId))).returning();
-  if (row) await forgetTokens(hashes);
+  if (row) await forgetTokens(db, hashes);
   return row;
 }
 

@@ -11,5 +11,5 @@ import { forgetSessions, forgetTokens } from "./forget.ts";
  */
 export async function forgetUser(db: Db, userId: string): Promise<void> {
   const [sessionIds, tokenHashes] = await Promise.all([liveSessionIds(db, userId), liveTokenHashes(db, { userId })]);
-  await Promise.all([forgetSessions(sessionIds), forgetTokens(tokenHashes)]);
+  await Promise.all([forgetSessions(db, sessionIds), forgetTokens(db, tokenHashes)]);
 }

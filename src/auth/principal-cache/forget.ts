@@ -1,12 +1,23 @@
+import type { Db } from "../../db/client.ts";
+import { dropHeldCopies, markChange } from "./isolate-copies.ts";
 import { deleteEntries } from "./location-cache.ts";
 
 /**
- * The keys of the location cache, and forgetting them. Every change to a session, an API token or
- * a user calls one of these after writing D1, so the location that served the change answers the
- * very next request from D1; other locations hold their copies at most ENTRY_TTL_SECONDS.
+ * The keys of the copies, and forgetting them. Every change to a session, an API token or a user
+ * calls one of these after writing D1: this isolate and this location drop their copies at once,
+ * and the request that made the change answers only once every other isolate's copy has expired
+ * (ISOLATE_TTL_MS: holdAfterChange), so the very next request anywhere in this location reads D1.
+ * Other locations hold their copies at most ENTRY_TTL_SECONDS. `db` is the request's own handle.
  */
 export const sessionKey = (sessionId: string) => `session/${encodeURIComponent(sessionId)}`;
 export const tokenKey = (tokenHash: string) => `token/${encodeURIComponent(tokenHash)}`;
 
-export const forgetSessions = (sessionIds: string[]) => deleteEntries(sessionIds.map(sessionKey));
-export const forgetTokens = (tokenHashes: string[]) => deleteEntries(tokenHashes.map(tokenKey));
+export async function forgetKeys(db: Db, keys: string[]): Promise<void> {
+  if (!keys.length) return;
+  markChange(db);
+  dropHeldCopies(keys);
+  await deleteEntries(keys);
+}
+
+export const forgetSessions = (db: Db, sessionIds: string[]) => forgetKeys(db, sessionIds.map(sessionKey));
+export const forgetTokens = (db: Db, tokenHashes: string[]) => forgetKeys(db, tokenHashes.map(tokenKey));

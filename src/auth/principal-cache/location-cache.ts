@@ -3,14 +3,14 @@ import type { CallCounts } from "../../http/call-counts.ts";
 /**
  * The cache of the Cloudflare location (data centre) that serves the request: the Workers Cache
  * API. Its contents stay in that location ("the contents of the cache do not replicate outside of
- * the originating data center", developers.cloudflare.com/workers/runtime-apis/cache/), every
- * isolate and machine there sees the same entries, and nothing here is memory of this isolate
- * (DESIGN.md: no module-level mutable state).
+ * the originating data center", developers.cloudflare.com/workers/runtime-apis/cache/), and
+ * every isolate and machine there sees the same entries (each isolate's own half-second copies of
+ * them are isolate-copies.ts).
  *
  * It is only ever a copy of what D1 says, kept for at most `ENTRY_TTL_SECONDS`: an entry that is
  * missing, unreadable or expired means "ask D1", so a cache that stores nothing (the Cache API is a
- * no-op on *.workers.dev and behind Cloudflare Access, same page) makes every request read D1 and
- * stay correct, never the other way round.
+ * no-op on *.workers.dev and behind Cloudflare Access, same page) only makes requests read D1
+ * more often, never decide otherwise.
  */
 
 /** How long a location trusts its copy of a session or token before reading D1 again. */

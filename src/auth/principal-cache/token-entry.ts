@@ -6,14 +6,10 @@ import type { AppEnv } from "../../http/app-env.ts";
 import { sha256Hex } from "../../ids.ts";
 import { deadReason, findApiTokenByHash, touchApiToken } from "../api-tokens/api-token-store.ts";
 import type { PrincipalUser } from "../principal.ts";
-import { afterResponse, keepCopy } from "./keep-copy.ts";
-import { forgetTokens, tokenKey } from "./forget.ts";
-import { ENTRY_TTL_SECONDS, readEntry } from "./location-cache.ts";
+import { tokenKey } from "./forget.ts";
+import { readThrough } from "./read-through.ts";
 
-/**
- * An API token as a request needs it: the token (never its hash; nor when it was last used, which
- * changes with use and decides nothing), its user, and the scopes it holds now.
- */
+/** An API token as a request needs it: the token (never its hash), its user, and the scopes it holds now. */
 export type TokenSnapshot = {
   token: Omit<ApiTokenRow, "tokenHash" | "lastUsedAt">;
   user: PrincipalUser;
@@ -21,8 +17,11 @@ export type TokenSnapshot = {
   scopes: ScopeGrant[];
 };
 
+/** What is copied: the snapshot, and when the token was last used (to decide on writing it again). */
+type ReadToken = { snapshot: TokenSnapshot; lastUsedAt: string | null };
+
 /** The token as D1 has it now, or null when there is none. */
-async function readToken(db: Db, tokenHash: string): Promise<{ snapshot: TokenSnapshot; lastUsedAt: string | null } | null> {
+async function readToken(db: Db, tokenHash: string): Promise<ReadToken | null> {
   const found = await findApiTokenByHash(db, tokenHash);
   if (!found) return null;
   const { tokenHash: _h, lastUsedAt, ...token } = found.token;
@@ -31,39 +30,24 @@ async function readToken(db: Db, tokenHash: string): Promise<{ snapshot: TokenSn
   return { snapshot: { token, user, serviceAccount, scopes: found.scopes }, lastUsedAt };
 }
 
-const readTokenSnapshot = async (db: Db, tokenHash: string) => (await readToken(db, tokenHash))?.snapshot ?? null;
-
 /**
  * The API token whose secret is `secret` and why it does not work now (or null when it does).
- * A working token's copy is kept in this location's cache as a session's is (session-entry.ts);
- * an unknown or dead one is not, so guessing secrets fills nothing. Its expiry is checked on
- * every use. `last_used_at` is written when D1 is read, which for a busy token is once per
- * ENTRY_TTL_SECONDS per location: finer than its resolution (LAST_USED_RESOLUTION_MS) needs.
+ * A working token is copied as a session is (read-through.ts); an unknown or dead one is not, so
+ * guessing secrets fills nothing. Its expiry is checked on every use. `last_used_at` is written
+ * when D1 is read for it, which for a busy token is at least every ENTRY_TTL_SECONDS / 2 per
+ * location: finer than its resolution (LAST_USED_RESOLUTION_MS) needs.
  */
 export async function liveApiToken(c: Context<AppEnv>, secret: string): Promise<{ snapshot: TokenSnapshot | null; dead: string | null }> {
   const db = c.get("db");
   const hash = await sha256Hex(secret);
-  const key = tokenKey(hash);
-  const now = Date.now();
-  const cached = await readEntry<TokenSnapshot>(key, now, c.get("callCounts"));
-  if (cached) {
-    if (now - cached.readAt > (ENTRY_TTL_SECONDS * 1000) / 2) afterResponse(c, refresh(db, hash));
-    return { snapshot: cached.value, dead: deadReason(cached.value, now) };
-  }
-  const read = await readToken(db, hash);
+  const read = await readThrough<ReadToken | null>(c, {
+    key: tokenKey(hash),
+    load: () => readToken(db, hash),
+    keep: (r) => r !== null && !deadReason(r.snapshot),
+    // When it was last used changes with every use and decides nothing.
+    same: (a, b) => JSON.stringify(a?.snapshot) === JSON.stringify(b?.snapshot),
+    loaded: (r) => (r && !deadReason(r.snapshot) ? touchApiToken(db, { id: r.snapshot.token.id, lastUsedAt: r.lastUsedAt }) : undefined),
+  });
   if (!read) return { snapshot: null, dead: "unknown API token" };
-  const { snapshot } = read;
-  const dead = deadReason(snapshot, now);
-  if (!dead) {
-    afterResponse(c, keepCopy(key, { value: snapshot, readAt: now }, () => readTokenSnapshot(db, hash)));
-    afterResponse(c, touchApiToken(db, { id: snapshot.token.id, lastUsedAt: read.lastUsedAt }, now));
-  }
-  return { snapshot, dead };
-}
-
-async function refresh(db: Db, hash: string) {
-  const readAt = Date.now();
-  const snapshot = await readTokenSnapshot(db, hash);
-  if (snapshot && !deadReason(snapshot, readAt)) await keepCopy(tokenKey(hash), { value: snapshot, readAt }, () => readTokenSnapshot(db, hash));
-  else await forgetTokens([hash]);
+  return { snapshot: read.snapshot, dead: deadReason(read.snapshot) };
 }

@@ -119,7 +119,7 @@ export async function revokeSession(db: Db, sessionId: string, reason: string, n
     .set({ revokedAt: nowIso(now), revokedReason: reason })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
-  await forgetSessions([sessionId]);
+  await forgetSessions(db, [sessionId]);
   return res.length > 0;
 }
 
@@ -130,7 +130,7 @@ export async function revokeUserSessions(db: Db, userId: string, reason: string,
     .set({ revokedAt: nowIso(now), revokedReason: reason })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? sql`${sessions.id} <> ${keep}` : undefined))
     .returning({ id: sessions.id });
-  await forgetSessions(res.map((r) => r.id));
+  await forgetSessions(db, res.map((r) => r.id));
   return res.length;
 }
 

@@ -56,7 +56,7 @@ describe("API tokens", () => {
     // the old expiry, goes the way the app's own changes drop it (a copy that expires while held is
     // tested in revocation-at-the-next-request.test.ts).
     const [row] = await db.update(apiTokens).set({ expiresAt: new Date(Date.now() - 1000).toISOString() }).where(eq(apiTokens.id, t.id)).returning();
-    await forgetTokens([row!.tokenHash]);
+    await forgetTokens(db, [row!.tokenHash]);
     expect(errorOf(await json(await call("/api/cloud/instances", { token: t.token }))).message).toMatch(/expired/);
 
     const t2 = await createToken(owner, [{ scope: `cloud.${owner.userId}`, actions: ["read"] }], { expires_in_days: null });

@@ -9,6 +9,7 @@ import { sha256Hex } from "../../../src/ids.ts";
 import { CALL_COUNTS_HEADER } from "../../../src/http/call-counts.ts";
 import { sessionKey, tokenKey } from "../../../src/auth/principal-cache/forget.ts";
 import { keepCopy } from "../../../src/auth/principal-cache/keep-copy.ts";
+import { ISOLATE_TTL_MS } from "../../../src/auth/principal-cache/isolate-copies.ts";
 import { ENTRY_TTL_SECONDS, readEntry, writeEntry } from "../../../src/auth/principal-cache/location-cache.ts";
 import { readSessionSnapshot, type SessionSnapshot } from "../../../src/auth/principal-cache/session-entry.ts";
 import type { TokenSnapshot } from "../../../src/auth/principal-cache/token-entry.ts";
@@ -51,9 +52,15 @@ describe("the location cache in the steady state", () => {
     const first = await call("/auth/user", { token: s.access, env: counted });
     expect(first.status).toBe(200);
     expect((await callsOf(first)).d1).toBe(1);
+    // Within ISOLATE_TTL_MS this isolate's own copy answers: no call at all.
     const again = await call("/auth/user", { token: s.access, env: counted });
     expect(again.status).toBe(200);
-    expect(await callsOf(again)).toEqual({ d1: 0, kv: 0, do: 0, cache: 1 });
+    expect(await callsOf(again)).toEqual({ d1: 0, kv: 0, do: 0, cache: 0 });
+    // After it, the location's copy: one cache lookup, still no D1 or KV.
+    await new Promise((r) => setTimeout(r, ISOLATE_TTL_MS + 50));
+    const later = await call("/auth/user", { token: s.access, env: counted });
+    expect(later.status).toBe(200);
+    expect(await callsOf(later)).toEqual({ d1: 0, kv: 0, do: 0, cache: 1 });
   });
 
   it("answers an API token's call without reading the token from D1 once this location holds it", async () => {
@@ -69,7 +76,8 @@ describe("the location cache in the steady state", () => {
     // A route a token may not use: the token is established (from the copy), then refused, with no call at all.
     const refused = await call("/auth/user", { token: t.token, env: counted });
     expect(refused.status).toBe(403);
-    expect(await callsOf(refused)).toEqual({ d1: 0, kv: 0, do: 0, cache: 1 });
+    expect((await callsOf(refused)).d1).toBe(0);
+    expect((await callsOf(refused)).kv).toBe(0);
   });
 
   it("never keeps a password hash or a token hash in a copy", async () => {
@@ -78,12 +86,22 @@ describe("the location cache in the steady state", () => {
     await expectSignedIn(s.access);
     expect((await call("/api/cloud/instances", { token: t.token })).status).toBe(200);
     const session = await readEntry<SessionSnapshot>(sessionKey(s.sessionId), Date.now());
-    const token = await readEntry<TokenSnapshot>(tokenKey(await sha256Hex(t.token)), Date.now());
+    const token = await readEntry<{ snapshot: TokenSnapshot }>(tokenKey(await sha256Hex(t.token)), Date.now());
     expect(session?.value.live).toBe(true);
-    expect(token?.value.token.id).toBe(t.id);
+    expect(token?.value.snapshot.token.id).toBe(t.id);
     for (const copy of [JSON.stringify(session), JSON.stringify(token)]) {
       expect(copy).not.toMatch(/passwordHash|argon2|tokenHash/);
     }
+  });
+});
+
+describe("a change answers only once no isolate can hold the old state", () => {
+  it("holds the answer of a logout for at least ISOLATE_TTL_MS", async () => {
+    const s = await register();
+    expect((await call("/auth/user", { token: s.access })).status).toBe(200);
+    const t = Date.now();
+    expect((await call("/auth/logout", { method: "POST", token: s.access })).status).toBe(200);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(ISOLATE_TTL_MS);
   });
 });
 
@@ -268,9 +286,12 @@ describe("copies that race a change, and copies past their time", () => {
     const t = await createToken(s);
     expect((await call("/api/cloud/instances", { token: t.token })).status).toBe(200);
     const key = tokenKey(await sha256Hex(t.token));
-    const held = (await readEntry<TokenSnapshot>(key, Date.now()))!;
-    // The same copy, as though the token's expiry had come while it was held.
-    await writeEntry(key, { ...held, value: { ...held.value, token: { ...held.value.token, expiresAt: new Date(Date.now() - 1000).toISOString() } } });
+    const held = (await readEntry<{ snapshot: TokenSnapshot; lastUsedAt: string | null }>(key, Date.now()))!;
+    const snapshot = held.value.snapshot;
+    // The same copy, as though the token's expiry had come while the location held it; this
+    // isolate's own copy (from the call above) is let expire first.
+    await writeEntry(key, { ...held, value: { ...held.value, snapshot: { ...snapshot, token: { ...snapshot.token, expiresAt: new Date(Date.now() - 1000).toISOString() } } } });
+    await new Promise((r) => setTimeout(r, ISOLATE_TTL_MS + 50));
     const res = await call("/api/cloud/instances", { token: t.token });
     expect(res.status).toBe(401);
     expect(errorOf(await json(res)).message).toMatch(/expired/);
