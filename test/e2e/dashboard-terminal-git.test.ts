@@ -140,6 +140,66 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     expect(await second.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(false);
   });
 
+  it("attaches the shells left open when the page is left and come back to, and after a reload; a closed one is not", async () => {
+    const live = async () => {
+      const r = await api(`/api/cloud/instance/${agent.instanceId}/terminals`, { token: owner.token });
+      return (r.body.sessions as any[]).filter((s) => !s.ended_at).map((s) => s.id as string).sort();
+    };
+    await openInstanceTab(page, "Overview");
+    await openInstanceTab(page, "Terminal");
+    const input = page.getByRole("textbox", { name: "Terminal 1" });
+    await input.waitFor();
+    await page.getByText("Connected.").waitFor();
+    await input.focus();
+    await page.keyboard.type("export KEPT=shell-$((40+2))");
+    await page.keyboard.press("Enter");
+    const before = await until(async () => {
+      const ids = await live();
+      return ids.length === 1 && ids;
+    });
+
+    // Away and back: the same shell (its variable is set), its output replayed, and no new shell.
+    await openInstanceTab(page, "Overview");
+    await expect.poll(() => page.getByRole("textbox", { name: "Terminal 1" }).count()).toBe(0);
+    await openInstanceTab(page, "Terminal");
+    await input.waitFor();
+    await page.getByText("Connected.").waitFor();
+    await input.focus();
+    await page.keyboard.type('echo "kept:$KEPT"');
+    await page.keyboard.press("Enter");
+    await expect.poll(() => screenLines(page), { timeout: 15_000 }).toContain("kept:shell-42");
+    expect(await live()).toEqual(before);
+    const attached = await page.evaluate<string>("window.terminalSockets.at(-1).url");
+    expect(attached).toContain(`session=${before[0]}`);
+
+    // A reload finds it too (this browser tab remembers it; the server still runs it).
+    await page.reload();
+    await input.waitFor();
+    await page.getByText("Connected.").waitFor();
+    await input.focus();
+    await page.keyboard.type('echo "again:$KEPT"');
+    await page.keyboard.press("Enter");
+    await expect.poll(() => screenLines(page), { timeout: 15_000 }).toContain("again:shell-42");
+    expect(await live()).toEqual(before);
+
+    // Closed, it is forgotten: the next visit starts a fresh shell.
+    await page.getByRole("button", { name: "Close Terminal 1" }).click();
+    await expect.poll(live, { timeout: 15_000 }).toEqual([]);
+    await openInstanceTab(page, "Overview");
+    await openInstanceTab(page, "Terminal");
+    await input.waitFor();
+    await page.getByText("Connected.").waitFor();
+    await input.focus();
+    await page.keyboard.type('echo "fresh:${KEPT:-unset}"');
+    await page.keyboard.press("Enter");
+    await expect.poll(() => screenLines(page), { timeout: 15_000 }).toContain("fresh:unset");
+    const now = await live();
+    expect(now).toHaveLength(1);
+    expect(now).not.toEqual(before);
+    await page.getByRole("button", { name: "Close Terminal 1" }).click();
+    await expect.poll(live, { timeout: 15_000 }).toEqual([]);
+  });
+
   it("shows the agent's config as it reported it, and the command that anchors another machine with this address", async () => {
     // The Config tab shows it at once (no longer a collapsed part of a long page).
     await openInstanceTab(page, "Config");

@@ -3,11 +3,14 @@ import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Alert } from "../alert.tsx";
 import type { TerminalState } from "./terminal-socket.ts";
+import { keepTabs, keptTabs } from "./kept-tabs.ts";
+import { listTerminalSessions } from "./recordings-api.ts";
 
 /**
  * Shells on the instance, one tab each. xterm.js is large, so the view that uses it is
- * imported only when the first terminal opens. Session ids live in memory only: leaving the
- * page detaches the shells (the server keeps them for a grace period), closing a tab ends one.
+ * imported only when the first terminal opens. Leaving the page detaches the shells (the server
+ * keeps them for a grace period) and remembers the tabs (kept-tabs.ts): coming back, or a reload,
+ * attaches them again with what the server still holds of their output. Closing a tab ends one.
  */
 
 type ViewModule = typeof import("./terminal-view.tsx");
@@ -26,6 +29,10 @@ interface Tab {
   key: number;
   label: string;
   state: TerminalState;
+  /** The running session to attach when the view mounts (a restored tab). */
+  attach?: string;
+  /** The session's id, once the server named it. */
+  session?: string;
 }
 
 function tabSuffix(s: TerminalState): string {
@@ -59,13 +66,41 @@ export function TerminalPanel({ instance, onExpired, autoOpen = false }: Termina
   const box = useRef<HTMLDivElement>(null);
   const [fullscreen, setFullscreen] = useState(false);
 
-  // The tab exists to use a terminal: the first one opens by itself (once; closing it is respected).
-  const autoOpened = useRef(false);
+  // Coming back: the tabs left open here are attached again, those whose shell still runs. Else the
+  // tab exists to use a terminal: the first one opens by itself (once; closing it is respected).
+  const started = useRef(false);
   useEffect(() => {
-    if (!autoOpen || autoOpened.current || !online) return;
-    autoOpened.current = true;
-    void openTerminal();
+    if (started.current || !online) return;
+    started.current = true;
+    void (async () => {
+      if (await restoreTabs()) return;
+      if (autoOpen) await openTerminal();
+    })();
   }, [autoOpen, online]);
+
+  // What is open is remembered for the next visit: running shells only, in their order.
+  useEffect(() => {
+    if (!started.current) return;
+    const running = tabs.filter((t) => t.session && (t.state.kind === "open" || t.state.kind === "connecting" || t.state.kind === "reconnecting"));
+    keepTabs(instance.id, running.map((t) => ({ key: t.key, label: t.label, session: t.session! })));
+  }, [tabs]);
+
+  async function restoreTabs(): Promise<boolean> {
+    const kept = keptTabs(instance.id);
+    if (!kept.length) return false;
+    let live: Set<string>;
+    try {
+      live = new Set((await listTerminalSessions(instance.id)).filter((s) => !s.ended_at).map((s) => s.id));
+    } catch {
+      return false; // the list failed: start afresh rather than attach blind
+    }
+    const back = kept.filter((k) => live.has(k.session));
+    if (!back.length || !(await ensureView())) return false;
+    counter.current = Math.max(counter.current, ...back.map((k) => k.key));
+    setTabs(back.map((k) => ({ key: k.key, label: k.label, state: { kind: "connecting" }, attach: k.session, session: k.session })));
+    setActive(back[back.length - 1]!.key);
+    return true;
+  }
 
   // Full screen: the browser's own where it allows it (Esc leaves), else the whole window.
   useEffect(() => {
@@ -83,18 +118,24 @@ export function TerminalPanel({ instance, onExpired, autoOpen = false }: Termina
     await box.current?.requestFullscreen?.().catch(() => {});
   }
 
+  /** The view's chunk is loaded (or the error says why not). */
+  async function ensureView(): Promise<boolean> {
+    if (view) return true;
+    setLoading(true);
+    try {
+      setView(await loadView());
+      return true;
+    } catch {
+      setError("Could not load the terminal. Check your connection and try again.");
+      return false;
+    } finally {
+      setLoading(false);
+    }
+  }
+
   async function openTerminal() {
     setError(null);
-    if (!view) {
-      setLoading(true);
-      try {
-        setView(await loadView());
-      } catch {
-        return setError("Could not load the terminal. Check your connection and try again.");
-      } finally {
-        setLoading(false);
-      }
-    }
+    if (!(await ensureView())) return;
     const key = ++counter.current;
     setTabs((ts) => [...ts, { key, label: `Terminal ${key}`, state: { kind: "connecting" } }]);
     setActive(key);
@@ -216,6 +257,8 @@ export function TerminalPanel({ instance, onExpired, autoOpen = false }: Termina
                   onClose={() => close(t.key)}
                   shouldEnd={() => closed.current.has(t.key)}
                   onExpired={onExpired}
+                  attach={t.attach}
+                  onSession={(sid) => setTabs((ts) => ts.map((x) => (x.key === t.key ? { ...x, session: sid } : x)))}
                 />
               </div>
             ))}

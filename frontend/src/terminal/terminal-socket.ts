@@ -1,5 +1,6 @@
 import type { TerminalClientMessage, TerminalServerMessage, TerminalSession } from "@anchorage/common";
-import { ApiError, authed, instancePath, request } from "../api.ts";
+import { ApiError, instancePath } from "../api.ts";
+import { listTerminalSessions } from "./recordings-api.ts";
 
 /**
  * One terminal session's socket (DESIGN.md, Contracts: Terminal): binary frames are terminal
@@ -23,6 +24,8 @@ export interface TerminalSocketHandlers {
   /** Output that was dropped from the server's replay buffer while we were away. */
   gap(bytes: number): void;
   expired(): void;
+  /** The session this socket runs, once the server names it (a new shell's id, or the one attached). */
+  session?(id: string): void;
 }
 
 /** The server closes with these (durable-objects/instance/terminal-relay.ts). */
@@ -37,9 +40,6 @@ const END_WAIT_MS = 5_000;
 const KEEPALIVE_MS = 25_000;
 /** Acknowledge output this often (a quarter of the server's 64 KiB window for a terminal). */
 const ACK_BYTES = 16 * 1024;
-
-const listTerminalSessions = (instanceId: string) =>
-  authed(() => request<{ sessions: TerminalSession[] }>("GET", instancePath(instanceId, "terminals"))).then((r) => r.sessions);
 
 function socketUrl(instanceId: string, cols: number, rows: number, session: string | null, since: number): string {
   // ack=1: we say what we have taken in, so a flooding shell waits for us instead of filling buffers.
@@ -73,6 +73,8 @@ export class TerminalSocket {
   private ending = false;
   /** Between asking the server and opening the socket. */
   private opening = false;
+  /** Attaching a new screen to a running session: what the server no longer holds was never on it. */
+  private fresh = false;
 
   constructor(
     private readonly instanceId: string,
@@ -81,10 +83,17 @@ export class TerminalSocket {
     addEventListener("online", this.wake);
   }
 
-  /** Opens a new shell of this size. */
-  start(cols: number, rows: number) {
+  /**
+   * Opens a new shell of this size, or attaches to the running session `attach` (a tab the user
+   * left and came back to): the server replays what it still holds of its output.
+   */
+  start(cols: number, rows: number, attach?: string) {
     this.cols = cols;
     this.rows = rows;
+    if (attach) {
+      this.session = attach;
+      this.fresh = true;
+    }
     void this.open();
   }
 
@@ -183,8 +192,10 @@ export class TerminalSocket {
         const reattached = this.session !== null;
         this.session = msg.id;
         // A new shell starts where the server says; a reattach may find that the replay buffer moved on.
-        if (!reattached) this.have = msg.offset;
+        if (!reattached || this.fresh) this.have = Math.max(this.have, msg.offset);
         else if (msg.offset > this.have) this.on.gap(msg.offset - this.have);
+        this.fresh = false;
+        this.on.session?.(msg.id);
         this.position = msg.offset;
         this.acked = msg.offset;
         if (this.ending) return this.control({ type: "close" });

@@ -25,6 +25,10 @@ export interface TerminalViewProps {
   /** Asked on unmount: true when the tab was closed (end the shell), false when the page moved on (detach). */
   shouldEnd: () => boolean;
   onExpired: () => void;
+  /** Attach to this running session instead of starting a shell (a tab restored on coming back). */
+  attach?: string;
+  /** Told the session's id once the server names it. */
+  onSession?: (id: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -60,14 +64,14 @@ export const QUICK_COMMANDS: readonly { label: string; line: string }[] = [
 
 const tone = (s: TerminalState) => (s.kind === "open" ? "ok" : s.kind === "ended" ? "bad" : "muted");
 
-export function TerminalView({ instanceId, label, screenReader, online, state, onState, onClose, shouldEnd, onExpired }: TerminalViewProps) {
+export function TerminalView({ instanceId, label, screenReader, online, state, onState, onClose, shouldEnd, onExpired, attach, onSession }: TerminalViewProps) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
   const socket = useRef<TerminalSocket | null>(null);
   const [hintId] = useState(() => `terminal-hint-${Math.random().toString(36).slice(2)}`);
   // Latest props for callbacks made once in the effect.
-  const latest = useRef({ onState, shouldEnd, onExpired });
-  latest.current = { onState, shouldEnd, onExpired };
+  const latest = useRef({ onState, shouldEnd, onExpired, onSession });
+  latest.current = { onState, shouldEnd, onExpired, onSession };
 
   useEffect(() => {
     const el = host.current!;
@@ -100,9 +104,10 @@ export function TerminalView({ instanceId, label, screenReader, online, state, o
         latest.current.onState(st);
       },
       expired: () => latest.current.onExpired(),
+      session: (sid) => latest.current.onSession?.(sid),
     });
     socket.current = s;
-    s.start(t.cols, t.rows);
+    s.start(t.cols, t.rows, attach);
 
     t.onData((d) => s.send(d));
     // Some mouse reports are raw bytes, one per character.
