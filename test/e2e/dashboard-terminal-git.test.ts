@@ -153,9 +153,9 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     await input.focus();
     await page.keyboard.type("export KEPT=shell-$((40+2))");
     await page.keyboard.press("Enter");
-    const before = await until(async () => {
+    const before: string[] = await until(async () => {
       const ids = await live();
-      return ids.length === 1 && ids;
+      return ids.length === 1 ? ids : null;
     });
 
     // Away and back: the same shell (its variable is set), its output replayed, and no new shell.
