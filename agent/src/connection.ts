@@ -14,7 +14,7 @@ import { streamServers } from "./proxy/stream-servers.ts";
 import { FileContext } from "./files/file-context.ts";
 import { startBackupExpiry } from "./files/expire-backups.ts";
 import { MirrorWatcher } from "./files/watch-mirrors.ts";
-import { loadPtyBackend, type PtySpawn } from "./terminal/pty-backend.ts";
+import { loadPtyBackendOnFirstUse } from "./terminal/pty-backend.ts";
 import { TerminalSessions, type TtyEnded } from "./terminal/terminal-sessions.ts";
 import { ServerError } from "./server-api.ts";
 import { collectStats, readAgentVersion, type CpuSample } from "./system-stats.ts";
@@ -49,12 +49,10 @@ export async function stayConnected(opts: Options): Promise<StopReason> {
   // Shells outlive connections: a drop detaches them, and their ends are told once connected again.
   const ended: TtyEnded[] = [];
   let sendEnded: ((e: TtyEnded) => void) | null = null;
-  // node-pty (a native addon) is loaded with the first shell, not by an agent nobody opens a terminal on.
-  let spawnPty: PtySpawn | undefined;
   const terminals = new TerminalSessions({
     config: opts.config,
     log: opts.log,
-    spawnPty: (o) => (spawnPty ??= loadPtyBackend(opts.log))(o),
+    spawnPty: loadPtyBackendOnFirstUse(opts.log),
     onEnded: (e) => (sendEnded ? sendEnded(e) : ended.push(e)),
   });
   const files = new FileContext(opts.config, opts.home);
