@@ -1,4 +1,4 @@
-import { HEARTBEAT_INTERVAL_MS } from "@anchorage/common";
+import { HEARTBEAT_INTERVAL_MS } from "@anchorage/common/protocol/messages";
 import type { Credential } from "./home.ts";
 import { signConnectProof } from "./connect-proof.ts";
 import { postJson, socketUrl } from "./server-api.ts";

@@ -1,12 +1,9 @@
 import { parseArgs } from "node:util";
-import { ConfigError } from "./config-file.ts";
-import { anchor } from "./commands/anchor.ts";
 import { EXIT, run } from "./commands/run.ts";
-import { status } from "./commands/status.ts";
-import { serviceInstall } from "./commands/service.ts";
-import { sync } from "./commands/sync.ts";
-import { update } from "./commands/update.ts";
 import { readAgentVersion } from "./system-stats.ts";
+
+// Each other command is imported when it runs, and `run` imports the agent only in the process
+// that connects (issue 22): the keeper `anchorage run` leaves running loads little more than Node.
 
 const usage = `anchorage ${readAgentVersion()} — anchor this machine to an Anchorage control plane
 
@@ -70,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "anchor": {
       if (rest.length !== 1) throw new UsageError("anchor needs the server URL, e.g. anchorage anchor http://127.0.0.1:8787");
+      const { anchor } = await import("./commands/anchor.ts");
       await anchor({
         url: rest[0]!,
         name: values.name,
@@ -86,14 +84,15 @@ export async function main(argv: string[]): Promise<number> {
     case "run":
       return run({ home: values.home, supervised: values.supervised });
     case "status":
-      return status({ home: values.home });
+      return (await import("./commands/status.ts")).status({ home: values.home });
     case "update":
-      return update({ home: values.home });
+      return (await import("./commands/update.ts")).update({ home: values.home });
     case "service":
       if (rest[0] !== "install" || rest.length !== 1) throw new UsageError("service takes one action: anchorage service install [--home DIR] [--user | --system] [--dry-run]");
-      return serviceInstall({ home: values.home, dryRun: values["dry-run"], system: values.system ? true : values.user ? false : undefined });
+      return (await import("./commands/service.ts")).serviceInstall({ home: values.home, dryRun: values["dry-run"], system: values.system ? true : values.user ? false : undefined });
     case "sync": {
       if (rest.length !== 2) throw new UsageError("sync needs a source and a destination, e.g. anchorage sync .:./site web-1:/srv/site");
+      const { sync } = await import("./commands/sync.ts");
       return sync({
         source: rest[0]!,
         destination: rest[1]!,
@@ -116,6 +115,7 @@ main(process.argv.slice(2)).then(
   (e: Error) => {
     if (e instanceof UsageError) console.error(`anchorage: ${e.message}\n\n${usage}`);
     else console.error(`anchorage: ${e.message}`);
-    process.exit(e instanceof ConfigError ? EXIT.config : e instanceof UsageError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? 2 : 1);
+    // A ConfigError (config-file.ts) carries the code E-CONFIG.
+    process.exit((e as { code?: string }).code === "E-CONFIG" ? EXIT.config : e instanceof UsageError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? 2 : 1);
   },
 );

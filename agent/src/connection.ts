@@ -1,12 +1,5 @@
-import {
-  CLOSE,
-  HEARTBEAT_INTERVAL_MS,
-  PROTOCOL_VERSION,
-  serverMessageSchema,
-  type AgentConfig,
-  type AgentMessage,
-  type LogLine,
-} from "@anchorage/common";
+import { CLOSE, HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, serverMessageSchema, type AgentMessage, type LogLine } from "@anchorage/common/protocol/messages";
+import type { AgentConfig } from "@anchorage/common/agent-config";
 import type { Credential } from "./home.ts";
 import type { Logger } from "./agent-log.ts";
 import { Backoff } from "./backoff.ts";
@@ -17,10 +10,11 @@ import { LogTail } from "./log-tail.ts";
 import { handleRpc } from "./rpc-handlers.ts";
 import { RpcError } from "./rpc-error.ts";
 import { StreamHost } from "./proxy/stream-host.ts";
-import { FileContext } from "./files/file-calls.ts";
+import { streamServers } from "./proxy/stream-servers.ts";
+import { FileContext } from "./files/file-context.ts";
 import { startBackupExpiry } from "./files/expire-backups.ts";
 import { MirrorWatcher } from "./files/watch-mirrors.ts";
-import { loadPtyBackend } from "./terminal/pty-backend.ts";
+import { loadPtyBackendOnFirstUse } from "./terminal/pty-backend.ts";
 import { TerminalSessions, type TtyEnded } from "./terminal/terminal-sessions.ts";
 import { ServerError } from "./server-api.ts";
 import { collectStats, readAgentVersion, type CpuSample } from "./system-stats.ts";
@@ -58,7 +52,7 @@ export async function stayConnected(opts: Options): Promise<StopReason> {
   const terminals = new TerminalSessions({
     config: opts.config,
     log: opts.log,
-    spawnPty: loadPtyBackend(opts.log),
+    spawnPty: loadPtyBackendOnFirstUse(opts.log),
     onEnded: (e) => (sendEnded ? sendEnded(e) : ended.push(e)),
   });
   const files = new FileContext(opts.config, opts.home);
@@ -116,7 +110,7 @@ async function connectOnce(
   return new Promise<Outcome>((resolve) => {
     const streams = new StreamHost((bytes) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
-    }, config, log, terminals, files);
+    }, streamServers(config, log, terminals, files));
     const running = new AbortController();
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let watchdog: ReturnType<typeof setInterval> | undefined;

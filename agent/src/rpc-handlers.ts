@@ -1,6 +1,6 @@
-import { commandRunParamsSchema, terminalCloseParamsSchema, type AgentConfig, type CommandResult, type RpcMethod } from "@anchorage/common";
-import { CommandError, resolveCommand, runCommand } from "./command-runner.ts";
-import { handleGit } from "./git/git-ops.ts";
+import { commandRunParamsSchema, type CommandResult, type RpcMethod } from "@anchorage/common/protocol/messages";
+import { terminalCloseParamsSchema } from "@anchorage/common/protocol/terminal";
+import type { AgentConfig } from "@anchorage/common/agent-config";
 import { systemInfo } from "./system-stats.ts";
 import { RpcError } from "./rpc-error.ts";
 import type { TerminalSessions } from "./terminal/terminal-sessions.ts";
@@ -17,9 +17,11 @@ export type RpcContext = {
   signal: AbortSignal;
 };
 
-
-
-/** What the agent does for each RPC method. Unknown methods never reach here (the schema refuses them). */
+/**
+ * What the agent does for each RPC method. Unknown methods never reach here (the schema refuses
+ * them). Commands and git are loaded on their first call (issue 22: an idle agent holds no code
+ * it has not used).
+ */
 export async function handleRpc(method: RpcMethod, params: unknown, ctx: RpcContext): Promise<unknown> {
   switch (method) {
     case "ping":
@@ -34,6 +36,7 @@ export async function handleRpc(method: RpcMethod, params: unknown, ctx: RpcCont
     case "command.run": {
       const p = commandRunParamsSchema.safeParse(params);
       if (!p.success) throw new RpcError("E-VALIDATION", "command.run needs { name }");
+      const { CommandError, resolveCommand, runCommand } = await import("./command-runner.ts");
       let spec;
       try {
         spec = resolveCommand(p.data.name, ctx.config);
@@ -53,7 +56,9 @@ export async function handleRpc(method: RpcMethod, params: unknown, ctx: RpcCont
         throw new RpcError(e instanceof CommandError ? e.code : "E-INTERNAL", (e as Error).message);
       }
     }
-    case "git":
+    case "git": {
+      const { handleGit } = await import("./git/git-ops.ts");
       return handleGit(params, { config: ctx.config, progress: ctx.progress, signal: ctx.signal });
+    }
   }
 }

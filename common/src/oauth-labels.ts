@@ -1,6 +1,9 @@
-import type { OAuthProviderId } from "./oauth.ts";
+// No zod here: the dashboard imports this module without shipping zod. It imports nothing, so
+// oauth.ts, which builds its schema from OAUTH_PROVIDER_IDS, and this file make no circle.
 
-// No zod here: the dashboard imports this module without shipping zod.
+/** The sign-in providers; oauth.ts's oauthProviderIdSchema is the enum of these. */
+export const OAUTH_PROVIDER_IDS = ["google", "github", "discord", "oidc"] as const;
+type OAuthProviderId = (typeof OAUTH_PROVIDER_IDS)[number];
 
 /** What the fixed providers' buttons say; the OIDC provider's label is OIDC_NAME. */
 export const OAUTH_PROVIDER_LABELS: Record<Exclude<OAuthProviderId, "oidc">, string> = {

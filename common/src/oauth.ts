@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { OAUTH_PROVIDER_IDS } from "./oauth-labels.ts";
 
 export * from "./oauth-labels.ts";
 
 /** The sign-in providers: three fixed ones and one OpenID Connect provider found by its issuer URL. */
-export const oauthProviderIdSchema = z.enum(["google", "github", "discord", "oidc"]);
+export const oauthProviderIdSchema = z.enum(OAUTH_PROVIDER_IDS);
 export type OAuthProviderId = z.infer<typeof oauthProviderIdSchema>;
 
 /** A provider account linked to the signed-in user. */

@@ -34,6 +34,8 @@ export const actionSchema = z.enum([
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
+// Every shareable action must be an action (a compile-time check).
+shareableActions satisfies readonly Action[];
 export const shareableActionSchema = z.enum(shareableActions);
 
 /** A share as permit() sees it. */

@@ -1,6 +1,5 @@
-import type { Action } from "./permissions.ts";
-
-// No zod here: the dashboard imports this module without shipping zod.
+// No zod here: the dashboard imports this module without shipping zod. It imports nothing (that
+// each of these is an Action is checked in permissions.ts), so the two make no circle.
 
 /** What a share can grant: everything on an instance except managing it. */
 export const shareableActions = [
@@ -10,5 +9,5 @@ export const shareableActions = [
   "git:cloud_instance",
   "sync:cloud_instance",
   "proxy:cloud_instance",
-] as const satisfies readonly Action[];
+] as const;
 export type ShareableAction = (typeof shareableActions)[number];

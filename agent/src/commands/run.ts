@@ -1,7 +1,4 @@
-import { createLogger } from "../agent-log.ts";
-import { loadConfig } from "../config-file.ts";
-import { stayConnected, type StopReason } from "../connection.ts";
-import { homePaths, readCredential } from "../home.ts";
+import type { StopReason } from "../connection.ts";
 import { endWithKeeper, isSupervised, keepRunning, RESTART_EXIT_CODE } from "./supervise.ts";
 
 /** Exit codes of `anchorage run`, so a supervisor can tell why it stopped. */
@@ -15,6 +12,13 @@ export const EXIT = { ok: 0, config: 2, deleted: 3, replaced: 4, restart: RESTAR
  */
 export async function run(opts: { home?: string; supervised?: boolean }): Promise<number> {
   if (!isSupervised(opts)) return keepRunning();
+  // Only the process that connects loads the agent; the keeper above stays small (issue 22).
+  const [{ createLogger }, { loadConfig }, { stayConnected }, { homePaths, readCredential }] = await Promise.all([
+    import("../agent-log.ts"),
+    import("../config-file.ts"),
+    import("../connection.ts"),
+    import("../home.ts"),
+  ]);
   const paths = homePaths(opts.home);
   const credential = await readCredential(paths.credential);
   if (!credential) throw new Error(`not anchored yet (no ${paths.credential}); run \`anchorage anchor <url>\` first`);

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import type { CompareResult, CrossInstanceRequest, ScanResult } from "@anchorage/common";
+import type { CompareResult, CrossInstanceRequest, ScanResult } from "@anchorage/common/protocol/files";
 import { compareTrees, summarize } from "@anchorage/common/sync/compare-scans";
 import { homePaths, readCredential } from "../home.ts";
 import { getJson, postJson, ServerError, socketUrl } from "../server-api.ts";

@@ -1,6 +1,6 @@
 import { lstat, readdir, rm, rmdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { BACKUP_DIR } from "@anchorage/common";
+import { BACKUP_DIR } from "@anchorage/common/protocol/files";
 import type { AgentConfig } from "@anchorage/common/agent-config";
 import type { Logger } from "../agent-log.ts";
 import { realRoots } from "../root-paths.ts";

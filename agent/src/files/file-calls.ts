@@ -5,38 +5,13 @@ import { confineToRoots, realRoots } from "../root-paths.ts";
 import { applyEntries } from "./apply-entries.ts";
 import { browseDir, listFolders } from "./browse-dir.ts";
 import { readWholeFile } from "./read-file.ts";
-import { ScanCache } from "./scan-cache.ts";
 import { scanTree } from "./scan-tree.ts";
 import { writeFileAtomically } from "./write-file.ts";
+import type { FileContext } from "./file-context.ts";
 import { makeFolder } from "./make-folder.ts";
 import { moveEntry } from "./move-entry.ts";
 import { deleteIntoBackup } from "./delete-entry.ts";
 import { assembleFile, assembleFiles, chunkFile, chunkFiles, clearStage, readChunk, readChunks, removeIntoBackup, seedStage, stageChunk, stageChunks } from "./transfer-files.ts";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-/** What file calls need from the agent: its config, and where its hash cache lives. */
-export class FileContext {
-  readonly config: AgentConfig;
-  private readonly home: string | undefined;
-  private cache: Promise<ScanCache> | undefined;
-
-  constructor(config: AgentConfig, home?: string) {
-    this.config = config;
-    this.home = home;
-  }
-
-  /** Where a sync's incoming chunks wait to be assembled: the agent's home, outside every root. */
-  stagingRoot(): string {
-    return join(this.home ?? join(tmpdir(), `anchorage-agent-${process.pid}`), "sync-staging");
-  }
-
-  /** One cache per agent process, loaded once, shared by concurrent scans. */
-  scanCache(): Promise<ScanCache> {
-    this.cache ??= this.home ? ScanCache.inHome(this.home) : Promise.resolve(ScanCache.ephemeral());
-    return this.cache;
-  }
-}
 
 export type CallAnswer = { result: unknown; body?: Uint8Array };
 

@@ -1,10 +1,12 @@
-import { FILE_MAX_BYTES, type StreamEndpoint } from "@anchorage/common";
+import { FILE_MAX_BYTES } from "@anchorage/common/protocol/files";
+import type { StreamEndpoint } from "@anchorage/common/protocol/stream-endpoint";
 import type { z } from "zod";
 import type { callOpenSchema } from "@anchorage/common/protocol/files";
 import type { Logger } from "../agent-log.ts";
 import { RpcError } from "../rpc-error.ts";
-import type { StreamHandlers } from "../proxy/stream-host.ts";
-import { handleFileCall, type FileContext } from "./file-calls.ts";
+import type { StreamHandlers } from "../proxy/stream-types.ts";
+import { handleFileCall } from "./file-calls.ts";
+import type { FileContext } from "./file-context.ts";
 
 /**
  * Serves one call stream (protocol/files.ts): takes the request's bytes until END (a write's

@@ -3,7 +3,8 @@ import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, unlink, ut
 import { createHash, randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import type { AgentConfig } from "@anchorage/common/agent-config";
-import { CHUNK_MAX_BYTES, cutPoint, type FileChunks } from "@anchorage/common";
+import { CHUNK_MAX_BYTES, cutPoint } from "@anchorage/common/sync/fastcdc";
+import type { FileChunks } from "@anchorage/common/protocol/files";
 import { mapLimited } from "@anchorage/common/map-limited";
 import { RpcError } from "../rpc-error.ts";
 import { confineToRoots, isInside } from "../root-paths.ts";

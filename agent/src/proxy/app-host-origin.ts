@@ -1,4 +1,5 @@
-import type { AgentConfig, HeaderPairs } from "@anchorage/common";
+import type { AgentConfig } from "@anchorage/common/agent-config";
+import type { HeaderPairs } from "@anchorage/common/protocol/proxy";
 
 type ProxyConfig = NonNullable<AgentConfig["proxy"]>;
 

@@ -1,8 +1,10 @@
 import http from "node:http";
 import https from "node:https";
-import type { AgentConfig, StreamEndpoint, StreamOpen } from "@anchorage/common";
+import type { AgentConfig } from "@anchorage/common/agent-config";
+import type { StreamEndpoint } from "@anchorage/common/protocol/stream-endpoint";
+import type { StreamOpen } from "@anchorage/common/protocol/stream-open";
 import type { Logger } from "../agent-log.ts";
-import type { StreamHandlers } from "./stream-host.ts";
+import type { StreamHandlers } from "./stream-types.ts";
 import { appHostAndOrigin, appPath } from "./app-host-origin.ts";
 
 /** Connections to the local app are kept alive and reused, as any reverse proxy does. */

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { CLOSE, HEARTBEAT_INTERVAL_MS, serverMessageSchema, type AgentConfig } from "@anchorage/common";
+import { CLOSE, HEARTBEAT_INTERVAL_MS, serverMessageSchema } from "@anchorage/common/protocol/messages";
+import type { AgentConfig } from "@anchorage/common/agent-config";
 import type { Credential } from "../home.ts";
 import type { Logger } from "../agent-log.ts";
 import { Backoff } from "../backoff.ts";
 import { DEAD_PEER_MS, openAgentSocket } from "../agent-socket.ts";
 import { StreamHost } from "./stream-host.ts";
+import { streamServers } from "./stream-servers.ts";
 
 type RelayOptions = { credential: Credential; config: AgentConfig; log: Logger; signal: AbortSignal };
 
@@ -45,7 +47,7 @@ async function relayOnce(relay: number, opts: RelayOptions, onWelcome: () => voi
     // No terminals and no file calls: a relay socket serves the proxy only.
     const streams = new StreamHost((bytes) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
-    }, opts.config, opts.log, null, null);
+    }, streamServers(opts.config, opts.log, null, null));
     let lastHeard = Date.now();
     const ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"type":"ping"}'), HEARTBEAT_INTERVAL_MS);
     const watchdog = setInterval(() => {

@@ -1,7 +1,9 @@
-import type { AgentConfig, StreamEndpoint, StreamOpen } from "@anchorage/common";
-import { StreamFlag } from "@anchorage/common";
+import type { AgentConfig } from "@anchorage/common/agent-config";
+import type { StreamEndpoint } from "@anchorage/common/protocol/stream-endpoint";
+import type { StreamOpen } from "@anchorage/common/protocol/stream-open";
+import { StreamFlag } from "@anchorage/common/protocol/stream-endpoint";
 import type { Logger } from "../agent-log.ts";
-import type { StreamHandlers } from "./stream-host.ts";
+import type { StreamHandlers } from "./stream-types.ts";
 import { appHostAndOrigin, appPath } from "./app-host-origin.ts";
 
 const PASS_HEADERS = /^(cookie|authorization|user-agent|x-forwarded-.*)$/i;

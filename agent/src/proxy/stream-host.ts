@@ -4,39 +4,26 @@ import {
   isInitiatedBy,
   resetFrame,
   encodeFrame,
-  PTY_STREAM_WINDOW,
-  STREAM_WINDOW,
-  StreamEndpoint,
-  streamOpenSchema,
-  type AgentConfig,
-} from "@anchorage/common";
-import type { Logger } from "../agent-log.ts";
-import { proxyHttp } from "./proxy-http.ts";
-import { proxyWebSocket } from "./proxy-ws.ts";
-import type { TerminalSessions } from "../terminal/terminal-sessions.ts";
-import type { FileContext } from "../files/file-calls.ts";
-import { serveCall } from "../files/serve-call.ts";
+} from "@anchorage/common/protocol/frames";
+import { PTY_STREAM_WINDOW, STREAM_WINDOW, StreamEndpoint } from "@anchorage/common/protocol/stream-endpoint";
+import { streamOpenSchema } from "@anchorage/common/protocol/stream-open";
+import type { StreamServer, StreamServers } from "./stream-types.ts";
 
 /**
  * The agent's side of the socket's binary streams: the DO opens one per proxied
  * request or WebSocket, served against the local app named in this machine's own config
  * (never a target the server names), one per terminal attachment, and one per file call.
+ * It serves each kind with the server its socket registered (proxy/stream-servers.ts), and
+ * imports none of them.
  */
 export class StreamHost {
   private readonly streams = new Map<number, StreamEndpoint>();
   private readonly send: (bytes: Uint8Array) => void;
-  private readonly config: AgentConfig;
-  private readonly log: Logger;
-  private readonly terminals: TerminalSessions | null;
-  private readonly files: FileContext | null;
+  private readonly servers: StreamServers;
 
-  /** Without terminals and files (a proxy relay socket), only proxied requests are served. */
-  constructor(send: (bytes: Uint8Array) => void, config: AgentConfig, log: Logger, terminals: TerminalSessions | null, files: FileContext | null) {
+  constructor(send: (bytes: Uint8Array) => void, servers: StreamServers) {
     this.send = send;
-    this.config = config;
-    this.log = log;
-    this.terminals = terminals;
-    this.files = files;
+    this.servers = servers;
   }
 
   /** A binary message from the DO; false when it is malformed (the caller closes the socket). */
@@ -64,13 +51,9 @@ export class StreamHost {
       this.send(encodeFrame(resetFrame(frame.streamId, "malformed OPEN")));
       return { ok: true };
     }
-    const target = this.config.proxy?.target;
-    if (!target && (open.data.kind === "http" || open.data.kind === "ws")) {
-      this.send(encodeFrame(resetFrame(frame.streamId, "this instance publishes no local app (no proxy in config.yaml)")));
-      return { ok: true };
-    }
-    if ((open.data.kind === "pty" && !this.terminals) || (open.data.kind === "call" && !this.files)) {
-      this.send(encodeFrame(resetFrame(frame.streamId, "a proxy relay socket serves proxied requests only")));
+    const server = this.servers[open.data.kind];
+    if ("refuse" in server) {
+      this.send(encodeFrame(resetFrame(frame.streamId, server.refuse)));
       return { ok: true };
     }
     const handlers = { onData: (_p: Uint8Array, _f: number) => {}, onEnd: () => {}, onReset: (_r: string) => {} };
@@ -82,10 +65,7 @@ export class StreamHost {
     }, open.data.kind === "pty" ? PTY_STREAM_WINDOW : STREAM_WINDOW);
     this.streams.set(frame.streamId, stream);
     const done = () => this.streams.delete(stream.id);
-    if (open.data.kind === "pty") this.terminals!.attach(stream, handlers, open.data);
-    else if (open.data.kind === "call") serveCall(stream, handlers, open.data, this.files!, this.log);
-    else if (open.data.kind === "http") proxyHttp(stream, handlers, this.config.proxy!, open.data, done, this.log);
-    else proxyWebSocket(stream, handlers, this.config.proxy!, open.data, done, this.log);
+    (server as StreamServer<typeof open.data.kind>)(stream, handlers, open.data, done);
     return { ok: true };
   }
 
@@ -95,5 +75,3 @@ export class StreamHost {
     this.streams.clear();
   }
 }
-
-export type StreamHandlers = { onData: (p: Uint8Array, f: number) => void; onEnd: () => void; onReset: (r: string) => void };

@@ -49,6 +49,21 @@ export function loadPtyBackend(log: Logger): PtySpawn {
   }
 }
 
+/**
+ * The same backend, with node-pty (a native addon) loaded when the first shell starts rather than
+ * by an agent nobody opens a terminal on (issue 22). Whether it can be found is checked now, without
+ * loading it, so a machine without it is told so at start as before.
+ */
+export function loadPtyBackendOnFirstUse(log: Logger): PtySpawn {
+  try {
+    createRequire(import.meta.url).resolve("node-pty");
+  } catch {
+    return loadPtyBackend(log); // not there: the warning now, and `script`
+  }
+  let backend: PtySpawn | undefined;
+  return (o) => (backend ??= loadPtyBackend(log))(o);
+}
+
 /** The fallback: `script -qfec <shell>` gives the shell a pty of its own; its size is set once, by stty. */
 const scriptPty: PtySpawn = (o) => {
   const command = `stty cols ${o.cols} rows ${o.rows} 2>/dev/null; exec ${[o.shell, ...o.args].map(shellQuote).join(" ")}`;

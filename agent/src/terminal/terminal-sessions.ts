@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
-import { PTY_REFUSAL, ptyControlSchema, StreamFlag, type AgentConfig, type PtyOpen, type StreamEndpoint } from "@anchorage/common";
+import { PTY_REFUSAL, ptyControlSchema, type PtyOpen } from "@anchorage/common/protocol/terminal";
+import { StreamFlag, type StreamEndpoint } from "@anchorage/common/protocol/stream-endpoint";
+import type { AgentConfig } from "@anchorage/common/agent-config";
 import type { Logger } from "../agent-log.ts";
-import type { StreamHandlers } from "../proxy/stream-host.ts";
+import type { StreamHandlers } from "../proxy/stream-types.ts";
 import type { Pty, PtySpawn } from "./pty-backend.ts";
 import { Scrollback } from "./scrollback.ts";
 

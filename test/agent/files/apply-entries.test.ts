@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { agentConfigSchema } from "@anchorage/common/agent-config";
 import { applyEntries, makeSymlink } from "../../../agent/src/files/apply-entries.ts";
-import { handleFileCall, FileContext } from "../../../agent/src/files/file-calls.ts";
+import { handleFileCall } from "../../../agent/src/files/file-calls.ts";
+import { FileContext } from "../../../agent/src/files/file-context.ts";
 import { ScanCache } from "../../../agent/src/files/scan-cache.ts";
 import { scanTree } from "../../../agent/src/files/scan-tree.ts";
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { agentConfigSchema, decodeFrame, encodeFrame, FrameType, StreamFlag, windowFrame, type Frame } from "@anchorage/common";
 import { createLogger } from "../../../agent/src/agent-log.ts";
 import { StreamHost } from "../../../agent/src/proxy/stream-host.ts";
-import { FileContext } from "../../../agent/src/files/file-calls.ts";
+import { FileContext } from "../../../agent/src/files/file-context.ts";
+import { streamServers } from "../../../agent/src/proxy/stream-servers.ts";
 import type { TerminalSessions } from "../../../agent/src/terminal/terminal-sessions.ts";
 
 /**
@@ -23,7 +24,7 @@ function host() {
   const streams = new StreamHost((bytes) => {
     const d = decodeFrame(bytes);
     if (d.ok) sent.push({ ...d.frame, payload: d.frame.payload.slice() });
-  }, config, createLogger(null), {} as TerminalSessions, new FileContext(config, join(base, "home")));
+  }, streamServers(config, createLogger(null), {} as TerminalSessions, new FileContext(config, join(base, "home"))));
   mkdirSync(join(base, "home"));
   let nextId = 1;
   const collect = (id: number) => {

@@ -7,7 +7,8 @@ import { makeFolder } from "../../../agent/src/files/make-folder.ts";
 import { moveEntry } from "../../../agent/src/files/move-entry.ts";
 import { deleteIntoBackup } from "../../../agent/src/files/delete-entry.ts";
 import { expireBackups } from "../../../agent/src/files/expire-backups.ts";
-import { handleFileCall, FileContext } from "../../../agent/src/files/file-calls.ts";
+import { handleFileCall } from "../../../agent/src/files/file-calls.ts";
+import { FileContext } from "../../../agent/src/files/file-context.ts";
 
 /**
  * The file manager's calls on a real file system (issue #21): make a folder, rename or move,

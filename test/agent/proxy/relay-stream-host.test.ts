@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { agentConfigSchema, decodeFrame, encodeFrame, FrameType, type Frame } from "@anchorage/common";
 import { createLogger } from "../../../agent/src/agent-log.ts";
 import { StreamHost } from "../../../agent/src/proxy/stream-host.ts";
+import { streamServers } from "../../../agent/src/proxy/stream-servers.ts";
 
 /** The stream host of a proxy relay socket: no terminals, no files. */
 function relayHost() {
@@ -10,7 +11,7 @@ function relayHost() {
   const host = new StreamHost((bytes) => {
     const d = decodeFrame(bytes);
     if (d.ok) sent.push({ ...d.frame, payload: d.frame.payload.slice() });
-  }, config, createLogger(null), null, null);
+  }, streamServers(config, createLogger(null), null, null));
   const open = (streamId: number, body: unknown) => host.receive(encodeFrame({ type: FrameType.OPEN, streamId, flags: 0, payload: new TextEncoder().encode(JSON.stringify(body)) }).buffer);
   const resetOf = (streamId: number) => {
     const f = sent.find((s) => s.streamId === streamId && s.type === FrameType.RESET);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { agentConfigSchema, decodeFrame, FrameType, StreamEndpoint, StreamFlag, type PtyOpen } from "@anchorage/common";
 import { loadPtyBackend } from "../../../agent/src/terminal/pty-backend.ts";
 import { TerminalSessions, type TtyEnded } from "../../../agent/src/terminal/terminal-sessions.ts";
-import type { StreamHandlers } from "../../../agent/src/proxy/stream-host.ts";
+import type { StreamHandlers } from "../../../agent/src/proxy/stream-types.ts";
 
 const log = { info: () => {}, warn: () => {}, error: () => {} };
 const until = async (check: () => unknown, ms = 10_000) => {
