@@ -88,6 +88,7 @@ export class ProxyRelay {
       onData: (payload, flags) => {
         if (!gotHead && flags & StreamFlag.HEAD) {
           gotHead = true;
+          stream?.consumed(payload.length); // every byte is credited back, heads too: none may shrink the window for good
           const parsed = httpResponseHeadSchema.safeParse(JSON.parse(new TextDecoder().decode(payload)));
           if (!parsed.success) {
             stream?.reset("malformed response head");
@@ -208,6 +209,7 @@ export class ProxyRelay {
     const stream = this.openStream({
       onData: (payload, flags) => {
         if (flags & StreamFlag.HEAD) {
+          stream?.consumed(payload.length);
           const h = wsHeadSchema.safeParse(JSON.parse(new TextDecoder().decode(payload)));
           if (!h.success) return stream?.reset("malformed head");
           if ("accepted" in h.data) {

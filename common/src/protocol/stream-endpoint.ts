@@ -168,14 +168,21 @@ export class StreamEndpoint {
       if (next.payload.length > this.credit && this.credit < this.window) {
         // A byte stream's bytes go in part, as far as the credit reaches: waiting for credit enough for
         // a whole chunk could wait forever on a reader that grants only once it has read more.
-        if (next.flags === 0 && this.credit > 0) {
-          const part = next.payload.subarray(0, this.credit);
-          next.payload = next.payload.subarray(this.credit);
-          this.credit = 0;
-          this.frame(FrameType.DATA, part, 0);
+        if (next.flags === 0) {
+          if (this.credit > 0) {
+            const part = next.payload.subarray(0, this.credit);
+            next.payload = next.payload.subarray(this.credit);
+            this.credit = 0;
+            this.frame(FrameType.DATA, part, 0);
+          }
+          break;
         }
-        // A message (never split) waits until it fits, or until nothing is outstanding (credit whole again).
-        break;
+        // A message (never split) waits for credit enough for all of it only while a grant is sure to
+        // come: the reader grants once it has consumed half a window (consumed()), so with less than
+        // that outstanding it may never grant again, and waiting would stall both ends for good (a
+        // few small WebSocket messages, then a large one). Then it goes over the credit, which the
+        // reader allows: a window and one message (MAX_STREAM_MESSAGE).
+        if (this.window - this.credit >= this.window / 2) break;
       }
       this.queue.shift();
       this.credit -= next.payload.length;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decodeFrame, PTY_STREAM_WINDOW, StreamEndpoint, StreamFlag } from "@anchorage/common";
+import { decodeFrame, MAX_STREAM_MESSAGE, PTY_STREAM_WINDOW, STREAM_WINDOW, StreamEndpoint, StreamFlag } from "@anchorage/common";
 
 /** Two ends of one stream joined by queues, so a test decides when frames are delivered. */
 function pair(window: number, reader: (payload: Uint8Array, b: StreamEndpoint) => void) {
@@ -44,6 +44,50 @@ describe("a stream's flow control", () => {
         expect(written).toBe(pieces.length);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  // The reader grants once it has consumed half a window. A message that waited for credit enough
+  // for all of it while less than that was outstanding waited for a grant that never comes: both
+  // ends stalled for good (a WebSocket carrying a notebook's large outputs, say).
+  it("sends a message that does not fit when no grant can come (less than half a window outstanding), and waits while one will", async () => {
+    for (const [window, first, second] of [
+      [STREAM_WINDOW, 450 * 1024, 700 * 1024], // a byte stream's window: two large WebSocket messages
+      [PTY_STREAM_WINDOW, 10 * 1024, 60 * 1024], // a terminal's: a little output, then a large control message
+    ] as const) {
+      const got: number[] = [];
+      const { a, deliver } = pair(window, (p, b) => (got.push(p.length), b.consumed(p.length)));
+      let sent = 0;
+      void a.message(new Uint8Array(first), false).then(() => sent++);
+      deliver();
+      void a.message(new Uint8Array(second), false).then(() => sent++);
+      deliver();
+      await Promise.resolve();
+      expect(got).toEqual([first, second]);
+      expect(sent).toBe(2);
+    }
+    // Half a window or more outstanding (not yet consumed): the grant is sure to come, so it waits.
+    const frames: number[] = [];
+    const a = new StreamEndpoint(1, (f) => {
+      const d = decodeFrame(f);
+      if (d.ok) frames.push(d.frame.payload.length);
+    }, { onData: () => {}, onEnd: () => {}, onReset: () => {} }, PTY_STREAM_WINDOW);
+    void a.message(new Uint8Array(PTY_STREAM_WINDOW / 2), false);
+    void a.message(new Uint8Array(PTY_STREAM_WINDOW / 2 + 1), false);
+    expect(frames).toEqual([PTY_STREAM_WINDOW / 2]);
+    expect(a.queuedBytes).toBe(PTY_STREAM_WINDOW / 2 + 1);
+  });
+
+  it("keeps many messages of any size moving to a reader that consumes them, however the sizes fall", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: MAX_STREAM_MESSAGE }), { minLength: 1, maxLength: 12 }), async (sizes) => {
+        const got: number[] = [];
+        const { a, deliver } = pair(STREAM_WINDOW, (p, b) => (got.push(p.length), b.consumed(p.length)));
+        for (const n of sizes) void a.message(new Uint8Array(n), false);
+        while (deliver() > 0) await Promise.resolve();
+        expect(got).toEqual(sizes);
+      }),
+      { numRuns: 100 },
     );
   });
 
