@@ -13,28 +13,32 @@ import {
   type RpcMethod,
   type SystemStats,
 } from "@anchorage/common";
-import type { Env } from "../../src/env.ts";
-import { openDb } from "../../src/db/client.ts";
-import { randomToken } from "../../src/ids.ts";
-import { markInstanceStatus, recordAgentHello } from "../../src/cloud/instances/instance-store.ts";
-import { publishToAudience } from "../../src/cloud/events/publish.ts";
-import { InstanceState, type ActionRecord, type HealthPoint } from "./instance-state.ts";
-import { ProxyRelay, relayObjectName } from "./proxy-relay.ts";
+import type { Env } from "../../core/env.ts";
+import { openDb } from "../../core/db/client.ts";
+import { randomToken } from "../../core/ids.ts";
+import { markInstanceStatus, recordAgentHello } from "../../core/instances/instance-store.ts";
+import { publishToAudience } from "../../core/events/publish.ts";
+import { InstanceState, type HealthPoint } from "./instance-state.ts";
+import type { ActionRecord, Hello, InstanceLive, InstanceRpc } from "../../core/rpc/instance-rpc.ts";
+import type { DoResult } from "../../core/rpc/do-result.ts";
+import { ProxyRelay } from "./proxy-relay.ts";
+import { relayObjectName } from "../../core/rpc/proxy-exchange.ts";
 import { GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp, streamOpenSchema, type GitRequest } from "@anchorage/common";
 import { AgentStreams } from "./agent-streams.ts";
 import { TerminalRelay, type TerminalRequest } from "./terminal-relay.ts";
 import { deleteRecordings, type RecordingState } from "./terminal-recorder.ts";
-import { endLostSessions, endTerminalSession, findTerminalSession, insertTerminalSession } from "../../src/cloud/terminal/terminal-store.ts";
-import { publishToUsers } from "../../src/cloud/events/publish.ts";
+import { endLostSessions, endTerminalSession, findTerminalSession, insertTerminalSession } from "../../core/terminal/terminal-store.ts";
+import { publishToUsers } from "../../core/events/publish.ts";
 import { FILE_MAX_BYTES, scanResultSchema, type CompareResult, type FileCallMethod, type FileCallParams, type ScanResult } from "@anchorage/common";
 import { callAgent } from "./agent-call.ts";
 import { compareCrossInstance } from "./compare-cross-instance.ts";
 import { planOperation } from "./sync-plan.ts";
-import { excludesGitDir } from "../../src/cloud/files/git-dir-writes.ts";
-import { pullChunksToAgent, type ChunkRef, type SyncOperation } from "./sync-transfer.ts";
+import { excludesGitDir } from "../../core/files/git-dir-writes.ts";
+import { pullChunksToAgent } from "./sync-transfer.ts";
+import type { ChunkRef, SyncOperation } from "../../core/rpc/sync-operation.ts";
 import { SyncStore } from "./sync-store.ts";
 import { SyncRuns } from "./sync-runs.ts";
-import { touchChunks } from "../../src/cloud/sync-chunks/chunk-usage.ts";
+import { touchChunks } from "../../core/sync-chunks/chunk-usage.ts";
 import { MirrorSchedule } from "./mirror-schedule.ts";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
@@ -42,7 +46,6 @@ export const OFFLINE_GRACE_MS = 3_000;
 /** Three missed heartbeats and the peer is gone, even if TCP never said so. */
 export const HEARTBEAT_DEADLINE_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
-export type DoResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 const fail = (code: ErrorCode, message: string): DoResult<never> => ({ ok: false, code, message });
 
 /** A first scan hashes every file: big trees take minutes. Other file calls are quick. */
@@ -59,25 +62,13 @@ const agentFailure = (e: { code: string; message: string }): DoResult<never> =>
 type AgentAttachment = { kind: "agent"; instanceId: string; ownerId: string; connectedAt: number };
 type Pending = { resolve: (r: DoResult<unknown>) => void; onProgress?: (stream: "stdout" | "stderr", data: string) => void; timer: ReturnType<typeof setTimeout> };
 
-export type Hello = { agent_version: string; hostname: string; platform: string; arch: string; config: AgentConfig };
-export type InstanceLive = {
-  /** An agent socket is open right now. */
-  online: boolean;
-  /** What the dashboard shows: stays "online" through the short grace after a drop (no flapping). */
-  status: "online" | "offline";
-  connected_at: string | null;
-  last_heartbeat: string | null;
-  stats: SystemStats | null;
-  hello: Hello | null;
-};
-
 /**
  * One per anchored instance (name = instance id). Holds the agent's socket with the
  * Hibernation API: per-socket state in its attachment, everything else in SQLite
  * storage, so a hibernated or evicted object picks up where it was. Only RPC calls
  * in flight live in memory, and they cannot outlive the request that waits on them.
  */
-export class InstanceDO extends DurableObject<Env> {
+export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
   private readonly state: InstanceState;
   private readonly pending = new Map<string, Pending>();
   private outbox: Promise<unknown> = Promise.resolve();

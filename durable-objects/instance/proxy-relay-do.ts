@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { CLOSE, HEARTBEAT_INTERVAL_MS } from "@anchorage/common";
-import type { Env } from "../../src/env.ts";
+import type { Env } from "../../core/env.ts";
 import { AgentStreams } from "./agent-streams.ts";
-import { ProxyRelay, proxyMetaOf } from "./proxy-relay.ts";
+import { ProxyRelay } from "./proxy-relay.ts";
+import { proxyMetaOf } from "../../core/rpc/proxy-exchange.ts";
 
 /** As for the agent's own socket: three missed pings and the peer is gone. */
 const HEARTBEAT_DEADLINE_MS = 3 * HEARTBEAT_INTERVAL_MS;
