@@ -12,7 +12,7 @@ import type { ChunkRef, SyncOperation } from "./sync-operation.ts";
  * browser's terminal socket (`x-anchorage-terminal`). The Worker has checked access before any call.
  */
 export interface InstanceRpc extends Rpc.DurableObjectBranded {
-  // the agent's socket (durable-objects/instance/agent-link.ts)
+  // the agent's socket and what it reports (durable-objects/instance/agent-link.ts)
   /** A fresh single-use nonce the agent must sign to connect (60 s). */
   challenge(): Promise<string>;
   live(): Promise<InstanceLive>;
@@ -40,7 +40,7 @@ export interface InstanceRpc extends Rpc.DurableObjectBranded {
   /** Scans a folder on this instance (every file with its hashes), checked against the contract. */
   scan(params: FileCallParams<"files.scan">): Promise<DoResult<ScanResult>>;
 
-  // terminals (terminals.ts) and the proxy (proxy.ts)
+  // terminals (terminals.ts) and the proxy (proxy-exchanges.ts)
   /** A user lost `terminal:` access: their shells end now, attached or not (or as soon as the agent is back). */
   closeTerminalsOf(userId: string): Promise<void>;
   /** A proxy relay socket's connect: its nonce came from this object, like the agent's own socket's, and is spent here. */

@@ -1,4 +1,4 @@
-import { pendingMirrorFiles, type CompareResult, type CompareStatus, type MirrorEvent, type MirrorState } from "@anchorage/common";
+import { pendingMirrorFiles, type CompareResult, type MirrorEvent, type MirrorState } from "@anchorage/common";
 import type { Db } from "../../core/db/client.ts";
 import type { MirrorRow } from "../../core/db/schema.ts";
 import { nowIso } from "../../core/ids.ts";
