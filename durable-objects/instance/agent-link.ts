@@ -193,12 +193,17 @@ export class AgentLink {
     return this.c.state.healthHistory(sinceMinute);
   }
 
-  /** Closes the agent's socket with `code`; whether one was open. After a disconnect the grace is none. */
-  close(code: number, reason: string, offlineNow: boolean): boolean {
+  /** The owner asked the agent to go: its socket closes, and the instance is offline with no grace. Whether it was connected. */
+  disconnect(): boolean {
     const sockets = this.c.agentSockets();
-    for (const s of sockets) s.close(code, reason);
-    if (sockets.length && offlineNow) this.c.state.setMeta("offline_at", Date.now());
+    for (const s of sockets) s.close(CLOSE.disconnected, "disconnected by the owner");
+    if (sockets.length) this.c.state.setMeta("offline_at", Date.now());
     return sockets.length > 0;
+  }
+
+  /** The instance was deleted: the agent is told to stop for good. */
+  closeDeleted(): void {
+    for (const s of this.c.agentSockets()) s.close(CLOSE.deleted, "instance deleted");
   }
 }
 

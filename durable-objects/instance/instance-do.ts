@@ -130,17 +130,19 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
   }
 
   async disconnect(): Promise<boolean> {
-    const connected = this.link.close(CLOSE.disconnected, "disconnected by the owner", true);
+    const connected = this.link.disconnect();
     if (connected) await this.alarm();
     return connected;
   }
 
   async destroy(): Promise<void> {
-    this.link.close(CLOSE.deleted, "instance deleted", false);
+    this.link.closeDeleted();
     this.commands.failPending("E-NOT-FOUND", "the instance was deleted");
     const inst = this.c.instance();
-    if (inst) await this.proxy.closeRelays(inst.id, CLOSE.deleted, "instance deleted");
-    if (inst) await this.terminals.deleteRecordings(inst.id);
+    if (inst) {
+      await this.proxy.closeRelays(inst.id, CLOSE.deleted, "instance deleted");
+      await this.terminals.deleteRecordings(inst.id);
+    }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
