@@ -1,7 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-
-export type RateRule = { limit: number; windowSeconds: number };
-export type RateDecision = { allowed: boolean; remaining: number; retryAfterSeconds: number };
+import type { RateDecision, RateLimiterRpc, RateRule } from "../core/rpc/rate-limiter-rpc.ts";
 
 /**
  * Decides a sliding-window log for one timestamp list: the pure part of the limiter,
@@ -22,7 +20,7 @@ export function decideHit(log: number[], rule: RateRule, now: number): { log: nu
  * One limiter per key (e.g. `login:ip:203.0.113.9`), so the count is shared by
  * every Worker isolate, is single-writer, and survives eviction (DO storage, not memory).
  */
-export class RateLimiter extends DurableObject {
+export class RateLimiter extends DurableObject implements RateLimiterRpc {
   async hit(rule: RateRule): Promise<RateDecision> {
     const now = Date.now();
     const log = (await this.ctx.storage.get<number[]>("log")) ?? [];

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { scopeGrantSchema, scopesCover, type HubEvent, type ScopeGrant } from "@anchorage/common";
-import type { Env } from "../src/env.ts";
+import type { Env } from "../core/env.ts";
+import type { UserHubRpc } from "../core/rpc/user-hub-rpc.ts";
 
 /** `scopes` is set for a socket opened with an API token: it hears only what they cover. */
 type HubAttachment = { userId: string; sessionId: string; connectedAt: number; scopes?: ScopeGrant[] };
@@ -13,7 +14,7 @@ const verbFor = (event: HubEvent) => (event.type === "cloud:tty-data" || event.t
  * each socket belongs to is in its attachment and its tag) and pushes live events
  * to them. Who gets an event is decided before it arrives here (see audience.ts).
  */
-export class UserHubDO extends DurableObject<Env> {
+export class UserHubDO extends DurableObject<Env> implements UserHubRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Keep-alive pings are answered without waking the object.

@@ -1,13 +1,13 @@
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { newRouter } from "./http/router.ts";
-import { AppError } from "./http/app-error.ts";
+import { AppError } from "../core/app-error.ts";
 import { absoluteUrlHint, isNavigation } from "./cloud/proxy/absolute-url-hint.ts";
 import { onError } from "./http/error-handler.ts";
-import { countCalls } from "./http/call-counts.ts";
+import { countCalls } from "./http/count-calls.ts";
 import { holdAfterChange } from "./auth/principal-cache/hold-after-change.ts";
 import { loadConfig } from "./config.ts";
-import { openDb } from "./db/client.ts";
+import { openDb } from "../core/db/client.ts";
 import { jwks } from "./auth/tokens/signing-keys.ts";
 import { passwordRoutes } from "./auth/routes/password-routes.ts";
 import { sessionRoutes } from "./auth/routes/session-routes.ts";

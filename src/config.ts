@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { registrationModeSchema } from "@anchorage/common";
-import { AppError } from "./http/app-error.ts";
-import type { Env } from "./env.ts";
+import { AppError } from "../core/app-error.ts";
+import type { Env } from "../core/env.ts";
 import { oauthConfigInput, oauthConfigSchema, toOAuthConfig, type OAuthConfig } from "./auth/oauth/oauth-config.ts";
 
 /**

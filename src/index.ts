@@ -1,7 +1,7 @@
 import { buildApp } from "./app.ts";
-import type { Env } from "./env.ts";
+import type { Env } from "../core/env.ts";
 import { loadConfig } from "./config.ts";
-import { openDb } from "./db/client.ts";
+import { openDb } from "../core/db/client.ts";
 import { purgeExpiredChallenges } from "./auth/challenges/challenge-store.ts";
 import { isOAuthPath, mcpOAuthProvider } from "./mcp/oauth-provider.ts";
 import { handleQueueBatch } from "./webhooks/queue-consumer.ts";

@@ -1,5 +1,5 @@
 import { compareTrees, summarize, type CompareResult, type ScanResult } from "@anchorage/common";
-import type { DoResult } from "./instance-do.ts";
+import type { DoResult } from "../../core/rpc/do-result.ts";
 
 type Side = { instanceId: string; path: string; scan: Promise<DoResult<ScanResult>> };
 

@@ -1,4 +1,5 @@
 import type { HealthPoint, LogLine, SystemStats } from "@anchorage/common";
+import type { ActionRecord } from "../../core/rpc/instance-rpc.ts";
 
 /** 24 h of health at 1-minute resolution; the last 2,000 log lines; the last 100 actions. */
 export const HEALTH_MINUTES = 24 * 60;
@@ -7,18 +8,6 @@ export const ACTION_HISTORY = 100;
 export const CHALLENGE_TTL_MS = 60_000;
 
 export type { HealthPoint };
-export type ActionRecord = {
-  id: string;
-  command: string;
-  requested_by: string;
-  started_at: string;
-  finished_at: string | null;
-  status: "running" | "success" | "error";
-  exit_code: number | null;
-  duration_ms: number | null;
-  output_tail: string;
-  error: string | null;
-};
 
 /**
  * The InstanceDO's own SQLite storage (DESIGN.md storage map: per-instance live state).

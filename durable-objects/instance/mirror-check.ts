@@ -1,11 +1,12 @@
-import { pendingMirrorFiles, type CompareResult, type CompareStatus, type MirrorEvent, type MirrorState } from "@anchorage/common";
-import type { Db } from "../../src/db/client.ts";
-import type { MirrorRow } from "../../src/db/schema.ts";
-import { nowIso } from "../../src/ids.ts";
-import { updateMirrorState, type MirrorStatePatch } from "../../src/cloud/sync/mirror-store.ts";
-import { mirrorEvent } from "../../src/cloud/sync/mirror-view.ts";
-import type { DoResult } from "./instance-do.ts";
-import type { SyncOperation } from "./sync-transfer.ts";
+import { pendingMirrorFiles, type CompareResult, type MirrorEvent, type MirrorState } from "@anchorage/common";
+import type { Db } from "../../core/db/client.ts";
+import type { MirrorRow } from "../../core/db/schema.ts";
+import { nowIso } from "../../core/ids.ts";
+import { updateMirrorState, type MirrorStatePatch } from "../../core/sync/mirror-store.ts";
+import { mirrorEvent } from "../../core/sync/mirror-view.ts";
+import type { DoResult } from "../../core/rpc/do-result.ts";
+import type { SyncOperation } from "../../core/rpc/sync-operation.ts";
+import type { MirrorCheck } from "../../core/rpc/instance-rpc.ts";
 
 /**
  * A mirror's check and sync (issue #7), run in its source's InstanceDO: a check is the compare of
@@ -22,8 +23,6 @@ export type MirrorDeps = {
   emit: (event: MirrorEvent) => void;
   now: () => number;
 };
-
-export type MirrorCheck = { summary: Record<CompareStatus, number>; pending: number; row: MirrorRow };
 
 /** Whether the mirror's last sync is still running (a row left `syncing` by an object that restarted is not). */
 export async function syncRunning(deps: MirrorDeps, row: MirrorRow): Promise<boolean> {

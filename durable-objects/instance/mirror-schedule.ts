@@ -1,9 +1,10 @@
 import type { MirrorWatch } from "@anchorage/common";
-import type { MirrorRow } from "../../src/db/schema.ts";
-import { findMirror, mirrorsFromSource, mirrorsToDestination } from "../../src/cloud/sync/mirror-store.ts";
-import { ownerMaySync } from "../../src/cloud/sync/mirror-access.ts";
-import type { DoResult } from "./instance-do.ts";
-import { checkMirror, finishMirrorSync, haltMirror, markChanged, startMirrorSync, type MirrorCheck, type MirrorDeps } from "./mirror-check.ts";
+import type { MirrorRow } from "../../core/db/schema.ts";
+import { findMirror, mirrorsFromSource, mirrorsToDestination } from "../../core/sync/mirror-store.ts";
+import { ownerMaySync } from "../../core/sync/mirror-access.ts";
+import type { DoResult } from "../../core/rpc/do-result.ts";
+import { checkMirror, finishMirrorSync, haltMirror, markChanged, startMirrorSync, type MirrorDeps } from "./mirror-check.ts";
+import type { MirrorCheck } from "../../core/rpc/instance-rpc.ts";
 
 /** After the agent's last change report, an automatic sync waits this long, so a burst of reports makes one sync. */
 export const AUTO_SYNC_DEBOUNCE_MS = 2_000;

@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { CLOSE, HEARTBEAT_INTERVAL_MS } from "@anchorage/common";
-import type { Env } from "../../src/env.ts";
+import type { Env } from "../../core/env.ts";
 import { AgentStreams } from "./agent-streams.ts";
-import { ProxyRelay, proxyMetaOf } from "./proxy-relay.ts";
+import { ProxyRelay } from "./proxy-relay.ts";
+import { proxyMetaOf, type ProxyRelayRpc } from "../../core/rpc/proxy-exchange.ts";
 
 /** As for the agent's own socket: three missed pings and the peer is gone. */
 const HEARTBEAT_DEADLINE_MS = 3 * HEARTBEAT_INTERVAL_MS;
@@ -18,7 +19,7 @@ type RelayAttachment = { kind: "relay"; instanceId: string; relay: number; conne
  * and no state beyond the socket (its attachment) and the exchanges in flight. Without its socket
  * (not connected yet, or reconnecting) it hands each request to the InstanceDO, body and all.
  */
-export class ProxyRelayDO extends DurableObject<Env> {
+export class ProxyRelayDO extends DurableObject<Env> implements ProxyRelayRpc {
   private readonly streams = new AgentStreams(() => this.sockets()[0]);
   private readonly relay = new ProxyRelay(this.streams);
 

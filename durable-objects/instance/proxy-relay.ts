@@ -1,21 +1,10 @@
 import { httpResponseHeadSchema, StreamFlag, streamOpenSchema, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
 import { isAgentGone, type AgentStreams } from "./agent-streams.ts";
 import { proxiedSetCookie } from "./proxy-set-cookie.ts";
+import { proxyMetaOf, RELAY_HEADER, type ProxyOptions } from "../../core/rpc/proxy-exchange.ts";
 
 /** Bytes of a response the DO holds ready for the visitor: pipelining without unbounded memory. */
 const RESPONSE_BUFFER = 512 * 1024;
-
-export type ProxyOptions = { firstByteTimeoutMs: number; rewrite?: { prefix: string } };
-
-/** What the Worker sends with a visitor's request, in the `x-anchorage-proxy` header (access already checked). */
-export type ProxyMeta = { instanceId: string; exchangeId: string; open: unknown; options: ProxyOptions; html: boolean };
-export const proxyMetaOf = (request: Request) => JSON.parse(request.headers.get("x-anchorage-proxy")!) as ProxyMeta;
-
-/** Which socket served a response: 0 is the agent's own (the InstanceDO), k ≥ 1 the relay object `relayObjectName(id, k)`. */
-export const RELAY_HEADER = "x-anchorage-relay";
-
-/** The name of an instance's k-th extra relay object (k ≥ 1; docs/features.md, `proxy.relays`). */
-export const relayObjectName = (instanceId: string, relay: number) => `${instanceId}#relay${relay}`;
 
 const errorResponse = (status: number, code: string, message: string, html: boolean) =>
   html

@@ -1,6 +1,7 @@
 import { planTree, type CompareResult, type PlanRefusal, type RelativeApply, type SkippedEntry } from "@anchorage/common";
-import { touchesGitDir } from "../../src/cloud/files/git-dir-writes.ts";
-import type { SyncOperation, SyncPlanPaths } from "./sync-transfer.ts";
+import { touchesGitDir } from "../../core/files/git-dir-writes.ts";
+import type { SyncPlanPaths } from "./sync-transfer.ts";
+import type { SyncOperation } from "../../core/rpc/sync-operation.ts";
 
 /** An operation lists at most this many skipped entries (the compare's; the writer's are added up to the same bound). */
 const MAX_SKIPPED_LISTED = 1000;

@@ -1,4 +1,5 @@
-import { runSyncTransfer, type SyncDeps, type SyncOperation, type SyncPlanPaths } from "./sync-transfer.ts";
+import { runSyncTransfer, type SyncDeps, type SyncPlanPaths } from "./sync-transfer.ts";
+import type { SyncOperation } from "../../core/rpc/sync-operation.ts";
 import type { SyncStore } from "./sync-store.ts";
 
 /** While an operation runs, the object's alarm comes back this often: a run cut short by a restart is continued by it. */

@@ -1,5 +1,6 @@
 import type { RelativeApply } from "@anchorage/common";
-import type { ApplyPhase, PlanKind, SyncOperation, SyncPlanPaths } from "./sync-transfer.ts";
+import type { ApplyPhase, PlanKind, SyncPlanPaths } from "./sync-transfer.ts";
+import type { SyncOperation } from "../../core/rpc/sync-operation.ts";
 
 /** Finished operations are kept this long (their status stays answerable), then forgotten. */
 export const SYNC_RECORD_DAYS = 30;

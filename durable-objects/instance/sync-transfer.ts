@@ -1,9 +1,11 @@
 import { z } from "zod";
 import {
   batchFiles, CHUNK_MAX_BYTES, chunksToUpload, fileCallResults, fileChunksSchema, groupByBytes, MAX_BATCH_FILES,
-  type ErrorCode, type FileCallMethod, type RelativeApply, type SkippedEntry,
+  type ErrorCode, type FileCallMethod, type RelativeApply,
 } from "@anchorage/common";
-import type { DoResult } from "./instance-do.ts";
+import type { DoResult } from "../../core/rpc/do-result.ts";
+import type { ChunkRef, SyncOperation } from "../../core/rpc/sync-operation.ts";
+import { chunkKey } from "../../core/sync-chunks/chunk-key.ts";
 import { mapLimited } from "@anchorage/common/map-limited";
 
 /**
@@ -18,8 +20,6 @@ import { mapLimited } from "@anchorage/common/map-limited";
  * in R2 are not read from the source again, chunks the destination staged are not sent again.
  */
 
-export type SyncState = "running" | "done" | "failed" | "cancelled";
-
 /**
  * Relative paths, in the order they are done (the object stores what is left of it: sync-store.ts):
  * `before` (folders created), `transfer` (files' content), `after` (symlinks, metadata-only
@@ -30,36 +30,7 @@ export type SyncPlanPaths = { transfer: { path: string; size: number }[]; remove
 export type ApplyPhase = "before" | "after" | "last";
 export type PlanKind = "transfer" | "remove" | ApplyPhase;
 
-/** A running operation paused because an agent is away: tried again at `retry_at`, or as soon as an agent is back. */
-export type SyncWaiting = { since: string; attempts: number; retry_at: number; reason: string };
-
-export type SyncOperation = {
-  id: string;
-  sourceInstanceId: string;
-  destinationInstanceId: string;
-  /** The source's owner: chunks live under `chunks/<ownerId>/`. */
-  ownerId: string;
-  requestedBy: string;
-  sourcePath: string;
-  targetPath: string;
-  state: SyncState;
-  /** Files whose content is sent, and files removed. */
-  files: { total: number; done: number };
-  /** Folders created, symlinks made, and modes and mtimes set (rsync -a's meaning); absent on records older than it. */
-  entries?: { total: number; done: number };
-  /** `written`: the size of the files written so far (reaches `total` at the end, however few bytes had to move). */
-  bytes: { total: number; uploaded: number; downloaded: number; written?: number };
-  /** What the sync left alone, and why: the compare's refusals and the destination writer's. */
-  skipped?: SkippedEntry[];
-  error?: string;
-  started_at: string;
-  finished_at?: string;
-  /** Set while the operation waits for an agent to come back (state stays `running`). */
-  waiting?: SyncWaiting;
-};
-
 type FileCall = (method: FileCallMethod, params: unknown, body?: Uint8Array) => Promise<DoResult<{ result: unknown; body: Uint8Array }>>;
-export type ChunkRef = { sha256: string; length: number };
 
 export type SyncDeps = {
   source: FileCall;
@@ -90,7 +61,6 @@ export type SyncDeps = {
 /** An operation lists at most this many skipped entries. */
 const MAX_SKIPPED_LISTED = 1000;
 
-export const chunkKey = (ownerId: string, sha256: string) => `chunks/${ownerId}/${sha256}`;
 const under = (folder: string, rel: string) => `${folder.replace(/\/+$/, "")}/${rel}`;
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

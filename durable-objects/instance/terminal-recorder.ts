@@ -15,7 +15,8 @@ const FLUSH_MS = 2_000;
 /** What a recording needs to carry on after the object restarts (kept in DO storage). */
 export type RecordingState = { startedMs: number; seq: number; recordedOffset: number; bytes: number; truncated: boolean };
 
-export const recordingPrefix = (instanceId: string, sessionId: string) => `recordings/${instanceId}/${sessionId}/`;
+/** The segments' place and order are the Worker's too: it reads a recording back (core/terminal/recordings.ts). */
+export { recordingPrefix } from "../../core/terminal/recordings.ts";
 const segmentKey = (prefix: string, seq: number) => prefix + String(seq).padStart(8, "0");
 
 export class TerminalRecorder {
@@ -90,28 +91,6 @@ export class TerminalRecorder {
     if (this.buffered >= SEGMENT_BYTES) this.background(this.flush());
     else this.timer ??= setTimeout(() => this.background(this.flush()), FLUSH_MS);
   }
-}
-
-/** The whole recording as one stream: its segments, in order. */
-export async function readRecording(bucket: R2Bucket, prefix: string): Promise<ReadableStream<Uint8Array> | null> {
-  const keys: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await bucket.list({ prefix, cursor });
-    keys.push(...page.objects.map((o) => o.key));
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  if (!keys.length) return null;
-  keys.sort();
-  let i = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const key = keys[i++];
-      if (key === undefined) return controller.close();
-      const obj = await bucket.get(key);
-      if (obj) controller.enqueue(new Uint8Array(await obj.arrayBuffer()));
-    },
-  });
 }
 
 /** Removes a session's recording (its instance was deleted). */

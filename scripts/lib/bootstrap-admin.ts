@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hashPassword } from "../../src/auth/password/password-hash.ts";
-import { newUserRow } from "../../src/users/users.ts";
+import { newUserRow } from "../../core/users/users.ts";
 import { emailSchema, passwordSchema } from "../../common/src/auth.ts";
 import { d1Query, type Target } from "./wrangler.ts";
 

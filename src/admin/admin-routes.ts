@@ -8,24 +8,24 @@ import {
   userSchema,
 } from "@anchorage/common";
 import { newRouter } from "../http/router.ts";
-import { notFound } from "../http/app-error.ts";
+import { notFound } from "../../core/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { signedInSession, errorResponses, jsonBody, jsonResponse } from "../http/openapi-common.ts";
 import { pageQuerySchema } from "../http/pagination.ts";
 import { listAudit, recordAudit } from "../audit/audit-log.ts";
 import { auditPageSchema, auditQuerySchema, toAuditEntryView, toAuditFilter } from "../audit/audit-view.ts";
 import { eventSink } from "../audit/event-sink.ts";
-import { assertPermit } from "../auth/permit.ts";
+import { assertPermit } from "../../core/auth/permit.ts";
 import { createInvite, listInvites } from "../auth/invites.ts";
 import { hashPassword } from "../auth/password/password-hash.ts";
 import { listLiveSessions, revokeSession } from "../auth/session/session-store.ts";
 import { toSessionInfo } from "../auth/session/session-view.ts";
 import { listUsers } from "../users/list-users.ts";
-import { createUser, findUserById, newUserRow, toPublicUser } from "../users/users.ts";
+import { createUser, findUserById, newUserRow, toPublicUser } from "../../core/users/users.ts";
 import { adminDeleteUser, adminUpdateUser } from "./admin-users.ts";
 import { closeHubSessions } from "../cloud/events/close-hub-sessions.ts";
 import { closeTerminalsOn, instancesWithTerminalsOf } from "../cloud/terminal/close-terminals.ts";
-import { sessions } from "../db/schema.ts";
+import { sessions } from "../../core/db/schema.ts";
 import { eq } from "drizzle-orm";
 
 export const adminRoutes = newRouter();

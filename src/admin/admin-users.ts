@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import type { Role } from "@anchorage/common";
-import type { Db } from "../db/client.ts";
-import { users, type UserRow } from "../db/schema.ts";
-import { nowIso } from "../ids.ts";
-import { AppError, notFound } from "../http/app-error.ts";
+import type { Db } from "../../core/db/client.ts";
+import { users, type UserRow } from "../../core/db/schema.ts";
+import { nowIso } from "../../core/ids.ts";
+import { AppError, notFound } from "../../core/app-error.ts";
 import { revokeUserSessions } from "../auth/session/session-store.ts";
 import { forgetUser } from "../auth/principal-cache/forget-user.ts";
-import { countOtherActiveAdmins, findUserById } from "../users/users.ts";
+import { countOtherActiveAdmins, findUserById } from "../../core/users/users.ts";
 
 const isActiveAdmin = (u: UserRow) => u.disabledAt === null && u.roles.includes("admin");
 

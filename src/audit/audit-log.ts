@@ -1,8 +1,8 @@
 import { and, desc, eq, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { apiTokens, auditLog, cloudShares, instances, serviceAccounts, sessions, webhooks } from "../db/schema.ts";
-import { nowIso } from "../ids.ts";
-import type { AuditRow } from "./audit-event.ts";
+import type { Db } from "../../core/db/client.ts";
+import { apiTokens, auditLog, cloudShares, instances, serviceAccounts, sessions, webhooks } from "../../core/db/schema.ts";
+import { nowIso } from "../../core/ids.ts";
+import type { AuditRow } from "../../core/audit/audit-event.ts";
 import type { EventSink } from "./event-sink.ts";
 import { publishAuditEvent } from "./publish-audit-event.ts";
 

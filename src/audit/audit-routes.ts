@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { newRouter } from "../http/router.ts";
 import { errorResponses, jsonResponse, signedInSession } from "../http/openapi-common.ts";
 import { sessionPrincipal } from "../auth/require-user.ts";
-import { assertPermit } from "../auth/permit.ts";
+import { assertPermit } from "../../core/auth/permit.ts";
 import { listOwnAudit } from "./audit-log.ts";
 import { auditPageSchema, auditQuerySchema, toAuditEntryView, toAuditFilter } from "./audit-view.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AuditRow } from "./audit-event.ts";
+import type { AuditRow } from "../../core/audit/audit-event.ts";
 import type { AuditFilter } from "./audit-log.ts";
 
 export const auditEntrySchema = z.object({

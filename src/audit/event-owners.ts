@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { apiTokens, cloudShares, instances, serviceAccounts, sessions, webhooks } from "../db/schema.ts";
-import type { AuditRow } from "./audit-event.ts";
+import type { Db } from "../../core/db/client.ts";
+import { apiTokens, cloudShares, instances, serviceAccounts, sessions, webhooks } from "../../core/db/schema.ts";
+import type { AuditRow } from "../../core/audit/audit-event.ts";
 
 /** Who owns the thing an id names, read from D1 by the id's prefix; the user for a `usr_` id. */
 async function ownersOfSubject(db: Db, id: string): Promise<(string | null | undefined)[]> {

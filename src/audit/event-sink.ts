@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
-import type { QueueMessage } from "../webhooks/queue-messages.ts";
+import type { QueueMessage } from "../../core/webhooks/queue-messages.ts";
 
 /**
  * Where recordAudit publishes an entry's event: the queue, and the request's waitUntil, so the

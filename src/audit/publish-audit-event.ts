@@ -1,7 +1,7 @@
-import type { Db } from "../db/client.ts";
-import { toAnchorageEvent, type AuditRow } from "./audit-event.ts";
+import type { Db } from "../../core/db/client.ts";
+import { toAnchorageEvent, type AuditRow } from "../../core/audit/audit-event.ts";
 import { eventOwners } from "./event-owners.ts";
-import type { QueueMessage } from "../webhooks/queue-messages.ts";
+import type { QueueMessage } from "../../core/webhooks/queue-messages.ts";
 
 /**
  * Publishes an audit entry's event on the queue. It never throws: a lost event is logged, and the

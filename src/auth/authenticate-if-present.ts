@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
 import { authenticate } from "./authenticate.ts";
 import { readAccessCookie } from "./cookies.ts";
-import type { Principal } from "./principal.ts";
+import type { Principal } from "../../core/auth/principal.ts";
 
 /**
  * For what anyone may do (read public data): the caller when they present a credential, else

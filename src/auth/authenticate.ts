@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import type { Role } from "@anchorage/common";
 import type { AppEnv } from "../http/app-env.ts";
-import { unauthenticated } from "../http/app-error.ts";
+import { unauthenticated } from "../../core/app-error.ts";
 import { assertSameOrigin } from "../http/csrf.ts";
 import { readAccessCookie } from "./cookies.ts";
-import type { Principal, SessionPrincipal, TokenPrincipal } from "./principal.ts";
+import type { Principal, SessionPrincipal, TokenPrincipal } from "../../core/auth/principal.ts";
 import { isApiToken } from "./api-tokens/api-token-store.ts";
 import { liveSession } from "./principal-cache/session-entry.ts";
 import { liveApiToken } from "./principal-cache/token-entry.ts";

@@ -3,7 +3,7 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import { ACCESS_COOKIE_BASE, cookieName, isAnchorageCookie, REFRESH_COOKIE_BASE } from "@anchorage/common/cookie-names";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { unauthenticated } from "../http/app-error.ts";
+import { unauthenticated } from "../../core/app-error.ts";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./tokens/access-token.ts";
 import { REFRESH_TOKEN_TTL_SECONDS } from "./session/session-store.ts";
 

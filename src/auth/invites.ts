@@ -1,8 +1,8 @@
 import { desc } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { invites } from "../db/schema.ts";
-import { nowIso, randomToken, sha256Hex } from "../ids.ts";
-import { normalizeEmail } from "../users/users.ts";
+import type { Db } from "../../core/db/client.ts";
+import { invites } from "../../core/db/schema.ts";
+import { nowIso, randomToken, sha256Hex } from "../../core/ids.ts";
+import { normalizeEmail } from "../../core/users/users.ts";
 
 export async function createInvite(db: Db, input: { createdBy: string; email?: string; expiresInHours: number }, now = Date.now()) {
   const code = "inv_" + randomToken(18);

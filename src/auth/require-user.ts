@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/app-env.ts";
 import { authenticate } from "./authenticate.ts";
-import { requireSessionPrincipal, type SessionPrincipal } from "./principal.ts";
+import { requireSessionPrincipal, type SessionPrincipal } from "../../core/auth/principal.ts";
 
 /** Route middleware: 401 unless the caller is signed in (session or API token); puts the principal on the context. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {

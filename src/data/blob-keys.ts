@@ -1,5 +1,5 @@
 import type { DataScope } from "@anchorage/common";
-import { randomToken } from "../ids.ts";
+import { randomToken } from "../../core/ids.ts";
 
 /**
  * A new version of a value: its strong ETag and the R2 object that holds its bytes. Each

@@ -1,7 +1,7 @@
 import type { DataScope } from "@anchorage/common";
-import { permit } from "../auth/permit.ts";
-import type { Principal } from "../auth/principal.ts";
-import { AppError, forbidden, notFound, unauthenticated } from "../http/app-error.ts";
+import { permit } from "../../core/auth/permit.ts";
+import type { Principal } from "../../core/auth/principal.ts";
+import { AppError, forbidden, notFound, unauthenticated } from "../../core/app-error.ts";
 
 /**
  * Who may read and write a user's data. Public values are anyone's to read, signed in or not;

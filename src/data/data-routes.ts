@@ -1,14 +1,14 @@
 import type { Context } from "hono";
 import { z } from "@hono/zod-openapi";
 import { dataKeySchema, dataListQuerySchema, dataModuleSchema, dataScopeOf, dataValueQuerySchema, type DataItem, type DataScope } from "@anchorage/common";
-import type { UserDataRow } from "../db/schema.ts";
+import type { UserDataRow } from "../../core/db/schema.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { notFound } from "../http/app-error.ts";
+import { notFound } from "../../core/app-error.ts";
 import { newRouter, validationError } from "../http/router.ts";
 import { readBodyWithin } from "../http/read-body-within.ts";
 import { authenticateIfPresent } from "../auth/authenticate-if-present.ts";
 import { requireUser } from "../auth/require-user.ts";
-import { findUserById } from "../users/users.ts";
+import { findUserById } from "../../core/users/users.ts";
 import { assertMayRead, assertMayWrite, ownerOf } from "./data-access.ts";
 import { listValues } from "./data-store.ts";
 import { documentDataRoutes } from "./data-route-docs.ts";

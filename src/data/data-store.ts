@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, gte, sql } from "drizzle-orm";
 import type { DataScope } from "@anchorage/common";
-import type { Db } from "../db/client.ts";
-import { userData, type UserDataRow } from "../db/schema.ts";
+import type { Db } from "../../core/db/client.ts";
+import { userData, type UserDataRow } from "../../core/db/schema.ts";
 
 /**
  * The data store's metadata in D1 (the bytes are in R2, one object per version). Every write is

@@ -1,5 +1,5 @@
-import type { Db } from "../db/client.ts";
-import { AppError } from "../http/app-error.ts";
+import type { Db } from "../../core/db/client.ts";
+import { AppError } from "../../core/app-error.ts";
 import { deleteVersion, findValue, type ValueRef } from "./data-store.ts";
 import { preconditionFailed, unmetPrecondition, type Preconditions } from "./entity-tags.ts";
 

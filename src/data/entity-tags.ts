@@ -1,4 +1,4 @@
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 
 /**
  * Conditional requests (RFC 9110 §13). A stored value's ETag is strong and quoted (`"…"`):

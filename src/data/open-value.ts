@@ -1,6 +1,6 @@
-import type { Db } from "../db/client.ts";
-import type { UserDataRow } from "../db/schema.ts";
-import { AppError } from "../http/app-error.ts";
+import type { Db } from "../../core/db/client.ts";
+import type { UserDataRow } from "../../core/db/schema.ts";
+import { AppError } from "../../core/app-error.ts";
 import { findValue, type ValueRef } from "./data-store.ts";
 
 const MAX_ATTEMPTS = 3;

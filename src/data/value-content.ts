@@ -1,4 +1,4 @@
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 
 /** What a value is stored as when the request names no Content-Type. */
 export const DEFAULT_CONTENT_TYPE = "application/octet-stream";

@@ -1,7 +1,7 @@
-import type { Db } from "../db/client.ts";
-import type { UserDataRow } from "../db/schema.ts";
-import { AppError } from "../http/app-error.ts";
-import { nowIso } from "../ids.ts";
+import type { Db } from "../../core/db/client.ts";
+import type { UserDataRow } from "../../core/db/schema.ts";
+import { AppError } from "../../core/app-error.ts";
+import { nowIso } from "../../core/ids.ts";
 import { newVersion } from "./blob-keys.ts";
 import { findValue, insertFirstVersion, replaceVersion, usageOf, type ValueRef } from "./data-store.ts";
 import { preconditionFailed, unmetPrecondition, type Preconditions } from "./entity-tags.ts";

@@ -1,7 +1,7 @@
-import type { Env } from "../env.ts";
+import type { Env } from "../../core/env.ts";
 import type { Config } from "../config.ts";
-import type { Db } from "../db/client.ts";
-import type { Principal } from "../auth/principal.ts";
+import type { Db } from "../../core/db/client.ts";
+import type { Principal } from "../../core/auth/principal.ts";
 import type { CallCounts } from "./call-counts.ts";
 
 /** Hono's typing of this app: bindings, and what middleware puts on the context. */

@@ -1,13 +1,11 @@
-import type { MiddlewareHandler } from "hono";
-import type { Env } from "../env.ts";
-import type { AppEnv } from "./app-env.ts";
+import type { Env } from "../../core/env.ts";
 
 /**
  * How many calls one request made to each store the Worker reaches over the network: D1
  * statements (a batch counts once), KV operations, Durable Object calls (a fetch or an RPC), and
  * lookups in the location's own cache (caches.open). Only for benchmarks (scripts/bench/auth-latency.ts):
- * with the var ANCHORAGE_BENCH_CALLS=1 every response carries them in `X-Anchorage-Calls`; without
- * it this middleware is one property read.
+ * with the var ANCHORAGE_BENCH_CALLS=1 every response carries them in `X-Anchorage-Calls`
+ * (count-calls.ts); without it that middleware is one property read.
  */
 export type CallCounts = { d1: number; kv: number; do: number; cache: number };
 
@@ -87,18 +85,3 @@ export function countingEnv(env: Env, counts: CallCounts): Env {
     RATE_LIMITER: countedNamespace(env.RATE_LIMITER, counts),
   };
 }
-
-/** Runs first: counts what the request reaches and says so in a response header (benchmarks only). */
-export const countCalls: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if ((c.env as { ANCHORAGE_BENCH_CALLS?: string }).ANCHORAGE_BENCH_CALLS !== "1") return next();
-  const counts: CallCounts = { d1: 0, kv: 0, do: 0, cache: 0 };
-  c.env = countingEnv(c.env, counts);
-  c.set("callCounts", counts);
-  await next();
-  if (c.res.status === 101) return; // a WebSocket's headers are immutable, and it has no body to wait for
-  // Re-wrapped: a response from a Durable Object has immutable headers. The body streams through.
-  const res = new Response(c.res.body, c.res);
-  res.headers.set(CALL_COUNTS_HEADER, JSON.stringify(counts));
-  c.res = undefined;
-  c.res = res;
-};

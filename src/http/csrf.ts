@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import { forbidden } from "./app-error.ts";
+import { forbidden } from "../../core/app-error.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 

@@ -2,7 +2,7 @@ import type { ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ErrorCode } from "@anchorage/common";
 import type { AppEnv } from "./app-env.ts";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 
 const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
   400: "E-VALIDATION",

@@ -1,5 +1,5 @@
 import { safeNext } from "@anchorage/common/safe-next";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 
 /**
  * A `next` parameter as a path on `origin`: absent is `/`; one that would leave the origin (or

@@ -1,4 +1,4 @@
-import { AppError } from "./app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 
 const tooLarge = (limit: number) => new AppError("E-PAYLOAD-TOO-LARGE", `request body is larger than ${limit} bytes`);
 

@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import type { FieldIssue } from "@anchorage/common";
 import type { AppEnv } from "./app-env.ts";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 
 export function fieldIssues(error: ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({

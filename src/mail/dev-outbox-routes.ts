@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { emailSchema } from "@anchorage/common";
 import type { AppEnv } from "../http/app-env.ts";
 import { newRouter } from "../http/router.ts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 import { errorResponses, jsonResponse } from "../http/openapi-common.ts";
 import { readOutbox } from "./dev-outbox.ts";
 

@@ -1,8 +1,8 @@
 import { desc, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { devOutbox } from "../db/schema.ts";
-import { nowIso } from "../ids.ts";
-import { normalizeEmail } from "../users/users.ts";
+import type { Db } from "../../core/db/client.ts";
+import { devOutbox } from "../../core/db/schema.ts";
+import { nowIso } from "../../core/ids.ts";
+import { normalizeEmail } from "../../core/users/users.ts";
 import type { MailMessage } from "./mail-message.ts";
 
 /** Keeps a mail instead of sending it (no RESEND_API_KEY): local development and tests read it back. */

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { Config } from "../config.ts";
-import type { Db } from "../db/client.ts";
+import type { Db } from "../../core/db/client.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { keepInOutbox } from "./dev-outbox.ts";
 import type { MailMessage } from "./mail-message.ts";

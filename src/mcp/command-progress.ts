@@ -1,6 +1,6 @@
 import type { CommandProgressEvent, HubEvent } from "@anchorage/common";
-import type { Env } from "../env.ts";
-import type { Principal } from "../auth/principal.ts";
+import type { Env } from "../../core/env.ts";
+import type { Principal } from "../../core/auth/principal.ts";
 
 export type ProgressWatch = { close(): void };
 

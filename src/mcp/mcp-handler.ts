@@ -1,8 +1,8 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import type { Env } from "../env.ts";
-import type { Principal } from "../auth/principal.ts";
+import type { Env } from "../../core/env.ts";
+import type { Principal } from "../../core/auth/principal.ts";
 import { VERSION } from "../version.ts";
 import { restCaller } from "./rest-call.ts";
 import { registerTools } from "./mcp-tools.ts";

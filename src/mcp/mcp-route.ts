@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { authenticate, bearerToken } from "../auth/authenticate.ts";
 import { handleMcp } from "./mcp-handler.ts";

@@ -1,10 +1,10 @@
 import { Hono, type Context } from "hono";
 import { AuthorizationError, CimdFetchError, type AuthRequest, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import type { AppEnv } from "../http/app-env.ts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { authenticate } from "../auth/authenticate.ts";
-import { requireSessionPrincipal, type SessionPrincipal } from "../auth/principal.ts";
+import { requireSessionPrincipal, type SessionPrincipal } from "../../core/auth/principal.ts";
 import { issueApiToken } from "../auth/api-tokens/api-token-store.ts";
 import { expiryFrom } from "../auth/api-tokens/token-views.ts";
 import { recordAudit } from "../audit/audit-log.ts";

@@ -1,6 +1,6 @@
 import type { ScopeGrant } from "@anchorage/common";
-import type { Db } from "../db/client.ts";
-import { sharesOf } from "../cloud/shares/share-store.ts";
+import type { Db } from "../../core/db/client.ts";
+import { sharesOf } from "../../core/shares/share-store.ts";
 import { MCP_OAUTH_SCOPES, type McpOAuthScope } from "./oauth-scopes.ts";
 
 /**

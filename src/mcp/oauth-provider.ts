@@ -1,5 +1,5 @@
 import { OAuthProvider, getOAuthApi, type OAuthHelpers, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
-import type { Env } from "../env.ts";
+import type { Env } from "../../core/env.ts";
 import { loadConfig } from "../config.ts";
 import { MCP_OAUTH_SCOPES } from "./oauth-scopes.ts";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
-import { AppError } from "../http/app-error.ts";
-import { permit } from "../auth/permit.ts";
+import { AppError } from "../../core/app-error.ts";
+import { permit } from "../../core/auth/permit.ts";
 import { isApiToken } from "../auth/api-tokens/api-token-store.ts";
 import { tokenPrincipal } from "../auth/authenticate.ts";
 import { isReservedService, issueRegistryToken, parseRegistryScope, registryNamespace, type RegistryAccess } from "./registry-token.ts";

@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import type { Config } from "../config.ts";
-import { randomToken, sha256Hex } from "../ids.ts";
+import { randomToken, sha256Hex } from "../../core/ids.ts";
 import { ACCESS_TOKEN_ALG, currentSigningKey } from "../auth/tokens/signing-keys.ts";
 
 /** Registry tokens are short: a client asks again for every push or pull session. */

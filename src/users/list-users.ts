@@ -1,6 +1,6 @@
 import { asc, like, or } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { users } from "../db/schema.ts";
+import type { Db } from "../../core/db/client.ts";
+import { users } from "../../core/db/schema.ts";
 
 /** Users in creation order, optionally filtered by a substring of the email or name. */
 export async function listUsers(db: Db, page: { limit: number; offset: number; q?: string }) {

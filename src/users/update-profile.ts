@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { users, type UserRow } from "../db/schema.ts";
-import { nowIso } from "../ids.ts";
-import { notFound } from "../http/app-error.ts";
+import type { Db } from "../../core/db/client.ts";
+import { users, type UserRow } from "../../core/db/schema.ts";
+import { nowIso } from "../../core/ids.ts";
+import { notFound } from "../../core/app-error.ts";
 import { forgetUser } from "../auth/principal-cache/forget-user.ts";
 
 /** Changes what a user may change about themselves (today: the display name). */

@@ -1,6 +1,6 @@
-import type { Db } from "../db/client.ts";
-import type { AnchorageEvent } from "../audit/audit-event.ts";
-import type { DeliveryMessage } from "./queue-messages.ts";
+import type { Db } from "../../core/db/client.ts";
+import type { AnchorageEvent } from "../../core/audit/audit-event.ts";
+import type { DeliveryMessage } from "../../core/webhooks/queue-messages.ts";
 import { MAX_DELIVERY_ATTEMPTS, retryDelaySeconds } from "./retry-delay.ts";
 import { signPayload } from "./sign-payload.ts";
 import { findDelivery, markDead, recordAttempt } from "./webhook-store.ts";

@@ -1,7 +1,7 @@
-import type { Db } from "../db/client.ts";
-import type { AnchorageEvent } from "../audit/audit-event.ts";
+import type { Db } from "../../core/db/client.ts";
+import type { AnchorageEvent } from "../../core/audit/audit-event.ts";
 import { matchesAny } from "./event-patterns.ts";
-import type { QueueMessage } from "./queue-messages.ts";
+import type { QueueMessage } from "../../core/webhooks/queue-messages.ts";
 import { enabledWebhooksOf, ensureDeliveries } from "./webhook-store.ts";
 
 // Queues take at most 100 messages per sendBatch (Cloudflare Queues limits).

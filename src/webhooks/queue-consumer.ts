@@ -1,8 +1,8 @@
-import type { Env } from "../env.ts";
-import { openDb, type Db } from "../db/client.ts";
+import type { Env } from "../../core/env.ts";
+import { openDb, type Db } from "../../core/db/client.ts";
 import { deliverWebhook } from "./deliver-webhook.ts";
 import { fanOutEvent } from "./fan-out-event.ts";
-import { parseQueueMessage } from "./queue-messages.ts";
+import { parseQueueMessage } from "../../core/webhooks/queue-messages.ts";
 import { retryDelaySeconds } from "./retry-delay.ts";
 import { markDead } from "./webhook-store.ts";
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { webhookDeliveries, webhooks, type WebhookDeliveryRow, type WebhookRow } from "../db/schema.ts";
-import { nowIso, randomToken } from "../ids.ts";
+import type { Db } from "../../core/db/client.ts";
+import { webhookDeliveries, webhooks, type WebhookDeliveryRow, type WebhookRow } from "../../core/db/schema.ts";
+import { nowIso, randomToken } from "../../core/ids.ts";
 
 /** A user may keep this many webhooks: each event is one queue message per matching webhook. */
 export const MAX_WEBHOOKS_PER_USER = 20;

@@ -1,4 +1,4 @@
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "../../core/app-error.ts";
 import type { Config } from "../config.ts";
 
 const invalid = (message: string) => new AppError("E-VALIDATION", `invalid body: url: ${message}`, { fields: [{ path: "url", message }] });

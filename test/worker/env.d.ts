@@ -1,5 +1,5 @@
 import type { D1Migration } from "cloudflare:test";
-import type { Env as WorkerEnv } from "../../src/env.ts";
+import type { Env as WorkerEnv } from "../../core/env.ts";
 
 // The test runtime's `env` is the Worker's, plus the migrations vitest.config.ts reads from disk.
 declare global {

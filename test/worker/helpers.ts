@@ -1,9 +1,9 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../src/index.ts";
-import type { Env } from "../../src/env.ts";
-import { openDb } from "../../src/db/client.ts";
+import type { Env } from "../../core/env.ts";
+import { openDb } from "../../core/db/client.ts";
 import { hashPassword } from "../../src/auth/password/password-hash.ts";
-import { createUser, newUserRow } from "../../src/users/users.ts";
+import { createUser, newUserRow } from "../../core/users/users.ts";
 import type { Role } from "@anchorage/common";
 
 export const testEnv = env as unknown as Env;

@@ -1,8 +1,8 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { ScopeGrant } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import { apiTokens, serviceAccounts, users, type ApiTokenRow, type ServiceAccountRow, type UserRow } from "../../db/schema.ts";
-import { nowIso, randomToken, sha256Hex } from "../../ids.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { apiTokens, serviceAccounts, users, type ApiTokenRow, type ServiceAccountRow, type UserRow } from "../../../core/db/schema.ts";
+import { nowIso, randomToken, sha256Hex } from "../../../core/ids.ts";
 import { forgetTokens } from "../principal-cache/forget.ts";
 
 /** Every API token starts so: a secret scanner can recognise it, and `authenticate` tells it from a JWT. */

@@ -1,12 +1,12 @@
 import { parseScopePath, type Action, type ScopeGrant } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import type { PrincipalUser } from "../principal.ts";
-import { AppError } from "../../http/app-error.ts";
-import { grantsFrom } from "../../cloud/shares/share-store.ts";
-import { findInstance } from "../../cloud/instances/instance-store.ts";
-import { findUserById } from "../../users/users.ts";
-import { permit } from "../permit.ts";
-import { standingPrincipal } from "../principal.ts";
+import type { Db } from "../../../core/db/client.ts";
+import type { PrincipalUser } from "../../../core/auth/principal.ts";
+import { AppError } from "../../../core/app-error.ts";
+import { grantsFrom } from "../../../core/shares/share-store.ts";
+import { findInstance } from "../../../core/instances/instance-store.ts";
+import { findUserById } from "../../../core/users/users.ts";
+import { permit } from "../../../core/auth/permit.ts";
+import { standingPrincipal } from "../../../core/auth/principal.ts";
 
 const SHAREABLE_VERB: Record<string, Action> = {
   read: "read:cloud_instance",

@@ -1,8 +1,8 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { ScopeGrant } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import { serviceAccounts, type ServiceAccountRow } from "../../db/schema.ts";
-import { nowIso, randomToken } from "../../ids.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { serviceAccounts, type ServiceAccountRow } from "../../../core/db/schema.ts";
+import { nowIso, randomToken } from "../../../core/ids.ts";
 import { forgetTokens } from "../principal-cache/forget.ts";
 import { liveTokenHashes } from "./api-token-store.ts";
 

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { apiTokenSchema, createdTokenSchema, createTokenRequestSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
 import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../http/openapi-common.ts";
-import { notFound } from "../../http/app-error.ts";
+import { notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";

@@ -1,6 +1,6 @@
 import { DEFAULT_TOKEN_DAYS, type ApiToken } from "@anchorage/common";
-import type { ApiTokenRow, ServiceAccountRow } from "../../db/schema.ts";
-import { nowIso } from "../../ids.ts";
+import type { ApiTokenRow, ServiceAccountRow } from "../../../core/db/schema.ts";
+import { nowIso } from "../../../core/ids.ts";
 
 export const toTokenView = (t: ApiTokenRow): ApiToken => ({
   id: t.id,

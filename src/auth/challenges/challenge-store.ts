@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { authChallenges, type AuthChallengeRow } from "../../db/schema.ts";
-import { nowIso, randomToken, sha256Hex } from "../../ids.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { authChallenges, type AuthChallengeRow } from "../../../core/db/schema.ts";
+import { nowIso, randomToken, sha256Hex } from "../../../core/ids.ts";
 
 export type ChallengeKind = "webauthn-register" | "webauthn-login" | "login-2fa" | "oauth-state" | "magic-link" | "device-invite";
 

@@ -1,8 +1,8 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { authChallenges } from "../../db/schema.ts";
-import { nowIso } from "../../ids.ts";
-import { isUniqueViolation } from "../../users/users.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { authChallenges } from "../../../core/db/schema.ts";
+import { nowIso } from "../../../core/ids.ts";
+import { isUniqueViolation } from "../../../core/users/users.ts";
 import { consumeChallenge, createChallenge } from "../challenges/challenge-store.ts";
 
 export const DEVICE_INVITE_TTL_SECONDS = 300; // DESIGN.md storage map: device codes live 5 minutes

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, isNotNull } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { deviceCodes, type DeviceCodeRow } from "../../db/schema.ts";
-import { nowIso, randomToken, sha256Hex } from "../../ids.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { deviceCodes, type DeviceCodeRow } from "../../../core/db/schema.ts";
+import { nowIso, randomToken, sha256Hex } from "../../../core/ids.ts";
 
 export const DEVICE_CODE_TTL_SECONDS = 300; // DESIGN.md storage map: device codes live 5 minutes
 export const POLL_INTERVAL_SECONDS = 5; // RFC 8628 §3.2 default

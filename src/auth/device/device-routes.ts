@@ -12,12 +12,12 @@ import {
 } from "@anchorage/common";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter, validationError } from "../../http/router.ts";
-import { AppError, notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { findUserById } from "../../users/users.ts";
+import { findUserById } from "../../../core/users/users.ts";
 import { enforceRateLimits, ipKey } from "../rate-limit/rate-limits.ts";
 import { startSession } from "../session/start-session.ts";
 import { consumeApproved, createDeviceCode, decide, DEVICE_CODE_TTL_SECONDS, findByDeviceCode, findPendingByUserCode, notePoll, POLL_INTERVAL_SECONDS } from "./device-codes.ts";

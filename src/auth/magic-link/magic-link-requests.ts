@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { authChallenges, type AuthChallengeRow } from "../../db/schema.ts";
-import { nowIso, randomToken } from "../../ids.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { authChallenges, type AuthChallengeRow } from "../../../core/db/schema.ts";
+import { nowIso, randomToken } from "../../../core/ids.ts";
 import { challengeKeyHash, consumeChallenge, createChallenge, peekChallenge } from "../challenges/challenge-store.ts";
 
 export const MAGIC_LINK_TTL_SECONDS = 600; // DESIGN.md storage map: magic links live 10 minutes

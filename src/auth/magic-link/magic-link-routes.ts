@@ -9,14 +9,14 @@ import {
 } from "@anchorage/common/passwordless";
 import type { Config } from "../../config.ts";
 import { newRouter } from "../../http/router.ts";
-import { AppError, notFound, unauthenticated } from "../../http/app-error.ts";
+import { AppError, notFound, unauthenticated } from "../../../core/app-error.ts";
 import { assertSameOrigin } from "../../http/csrf.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { sendMailAfterResponse } from "../../mail/send-mail.ts";
-import { findUserByEmail, findUserById, normalizeEmail } from "../../users/users.ts";
+import { findUserByEmail, findUserById, normalizeEmail } from "../../../core/users/users.ts";
 import { enforceRateLimits, ipKey } from "../rate-limit/rate-limits.ts";
 import { startSession } from "../session/start-session.ts";
 import { browserLinkMail, cliLinkMail } from "./magic-link-mail.ts";

@@ -1,14 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { identityListSchema, unlinkIdentityRequestSchema } from "@anchorage/common";
-import { AppError, notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../http/openapi-common.ts";
 import { newRouter } from "../../http/router.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { assertPermit } from "../permit.ts";
+import { assertPermit } from "../../../core/auth/permit.ts";
 import { sessionPrincipal } from "../require-user.ts";
-import { findUserById } from "../../users/users.ts";
+import { findUserById } from "../../../core/users/users.ts";
 import { listIdentities, toIdentityView, unlinkIdentity } from "./identity-store.ts";
 
 /** `/api/settings/identities`: the provider accounts linked to the signed-in person (linking itself is `GET /auth/{provider}?link=1`). */

@@ -1,9 +1,9 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Identity, OAuthProviderId } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import { identities, type IdentityRow } from "../../db/schema.ts";
-import { nowIso, randomToken } from "../../ids.ts";
-import type { ProviderProfile } from "./oauth-provider.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { identities, type IdentityRow } from "../../../core/db/schema.ts";
+import { nowIso, randomToken } from "../../../core/ids.ts";
+import type { ProviderProfile } from "./provider-contract.ts";
 
 export const newIdentityId = () => `idn_${randomToken(12)}`;
 

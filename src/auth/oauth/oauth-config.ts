@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { OAuthProviderId } from "@anchorage/common";
-import type { Env } from "../../env.ts";
+import type { Env } from "../../../core/env.ts";
 
 /** One provider's OAuth client, as registered with it. */
 export type OAuthClientConfig = { clientId: string; clientSecret: string };

@@ -1,5 +1,5 @@
 import { OAUTH_FAILURES, type ErrorCode, type OAuthFailureReason } from "@anchorage/common";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../../core/app-error.ts";
 
 /**
  * An AppError of the browser's OAuth round trip that also names its reason, so the callback can

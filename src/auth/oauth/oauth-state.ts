@@ -1,9 +1,9 @@
 import { generateCodeVerifier, generateState } from "arctic";
 import { z } from "zod";
 import { oauthProviderIdSchema, type OAuthProviderId } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../../../core/db/client.ts";
 import { consumeChallenge, createChallenge } from "../challenges/challenge-store.ts";
-import type { FlowSecrets } from "./oauth-provider.ts";
+import type { FlowSecrets } from "./provider-contract.ts";
 
 /** How long a person has to get through the provider's pages (the brief's 10 minutes). */
 export const OAUTH_STATE_TTL_SECONDS = 600;

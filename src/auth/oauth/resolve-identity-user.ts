@@ -1,10 +1,10 @@
 import type { OAuthProviderId, RegistrationMode } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import { identities, users, type UserRow } from "../../db/schema.ts";
-import { sha256Hex } from "../../ids.ts";
-import { findUserByEmail, findUserById, isUniqueViolation, newUserRow } from "../../users/users.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { identities, users, type UserRow } from "../../../core/db/schema.ts";
+import { sha256Hex } from "../../../core/ids.ts";
+import { findUserByEmail, findUserById, isUniqueViolation, newUserRow } from "../../../core/users/users.ts";
 import { OAuthFailure } from "./oauth-failure.ts";
-import type { ProviderProfile } from "./oauth-provider.ts";
+import type { ProviderProfile } from "./provider-contract.ts";
 import { findIdentity, findUserIdentity, newIdentityRow, touchIdentity } from "./identity-store.ts";
 
 /** How the person came to be signed in: an identity already linked, a link made now by verified email, or a new account. */

@@ -1,7 +1,7 @@
 import { generateRegistrationOptions } from "@simplewebauthn/server";
 import type { Config } from "../../config.ts";
-import type { Db } from "../../db/client.ts";
-import type { PrincipalUser } from "../principal.ts";
+import type { Db } from "../../../core/db/client.ts";
+import type { PrincipalUser } from "../../../core/auth/principal.ts";
 import { createChallenge } from "../challenges/challenge-store.ts";
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from "./passkey-challenges.ts";
 import { listPasskeys } from "./passkey-store.ts";

@@ -1,8 +1,8 @@
 import { generateAuthenticationOptions } from "@simplewebauthn/server";
 import type { SecondFactorRequired } from "@anchorage/common";
 import type { Config } from "../../config.ts";
-import type { Db } from "../../db/client.ts";
-import type { UserRow } from "../../db/schema.ts";
+import type { Db } from "../../../core/db/client.ts";
+import type { UserRow } from "../../../core/db/schema.ts";
 import { createChallenge } from "../challenges/challenge-store.ts";
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from "./passkey-challenges.ts";
 import { listPasskeys } from "./passkey-store.ts";

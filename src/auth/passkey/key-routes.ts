@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { deletePasskeySchema, passkeyListSchema, passkeySchema, renamePasskeySchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
-import { AppError, notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { assertPermit } from "../permit.ts";
+import { assertPermit } from "../../../core/auth/permit.ts";
 import { sessionPrincipal } from "../require-user.ts";
 import { countSignInMethods, deletePasskey, listPasskeys, renamePasskey } from "./passkey-store.ts";
 import { toPasskeyView } from "./passkey-view.ts";

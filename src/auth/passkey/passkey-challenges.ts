@@ -1,5 +1,5 @@
-import type { AuthChallengeRow } from "../../db/schema.ts";
-import { unauthenticated } from "../../http/app-error.ts";
+import type { AuthChallengeRow } from "../../../core/db/schema.ts";
+import { unauthenticated } from "../../../core/app-error.ts";
 
 /** Every WebAuthn challenge is single use and lives 5 minutes (the browser's ceremony gets the same timeout). */
 export const PASSKEY_CHALLENGE_TTL_SECONDS = 300;

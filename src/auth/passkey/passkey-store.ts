@@ -1,9 +1,9 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { identities, passkeys, users, type PasskeyRow } from "../../db/schema.ts";
-import { nowIso } from "../../ids.ts";
-import { AppError } from "../../http/app-error.ts";
-import { isUniqueViolation } from "../../users/users.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { identities, passkeys, users, type PasskeyRow } from "../../../core/db/schema.ts";
+import { nowIso } from "../../../core/ids.ts";
+import { AppError } from "../../../core/app-error.ts";
+import { isUniqueViolation } from "../../../core/users/users.ts";
 
 /** A user's passkeys, oldest first. */
 export async function listPasskeys(db: Db, userId: string): Promise<PasskeyRow[]> {

@@ -1,5 +1,5 @@
 import type { Passkey } from "@anchorage/common";
-import type { PasskeyRow } from "../../db/schema.ts";
+import type { PasskeyRow } from "../../../core/db/schema.ts";
 
 /** A passkey as the API shows it: never its public key or counter. */
 export function toPasskeyView(row: PasskeyRow): Passkey {

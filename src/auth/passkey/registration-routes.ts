@@ -5,7 +5,7 @@ import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedInSession } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { assertPermit } from "../permit.ts";
+import { assertPermit } from "../../../core/auth/permit.ts";
 import { sessionPrincipal } from "../require-user.ts";
 import { beginPasskeyRegistration } from "./begin-registration.ts";
 import { finishPasskeyRegistration } from "./finish-registration.ts";

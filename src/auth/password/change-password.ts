@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { users, type UserRow } from "../../db/schema.ts";
-import { findUserById } from "../../users/users.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { users, type UserRow } from "../../../core/db/schema.ts";
+import { findUserById } from "../../../core/users/users.ts";
 import { forgetUser } from "../principal-cache/forget-user.ts";
-import { nowIso } from "../../ids.ts";
-import { AppError } from "../../http/app-error.ts";
+import { nowIso } from "../../../core/ids.ts";
+import { AppError } from "../../../core/app-error.ts";
 import { revokeUserSessions } from "../session/session-store.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
 

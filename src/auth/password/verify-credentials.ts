@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
-import { AppError, unauthenticated } from "../../http/app-error.ts";
+import { AppError, unauthenticated } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
-import { users, type UserRow } from "../../db/schema.ts";
+import { users, type UserRow } from "../../../core/db/schema.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { findUserByEmail, normalizeEmail } from "../../users/users.ts";
+import { findUserByEmail, normalizeEmail } from "../../../core/users/users.ts";
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
 import { DECOY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "./password-hash.ts";
 

@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../../../core/db/client.ts";
 import { liveTokenHashes } from "../api-tokens/api-token-store.ts";
 import { liveSessionIds } from "../session/session-store.ts";
 import { forgetSessions, forgetTokens } from "./forget.ts";

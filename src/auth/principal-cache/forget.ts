@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../../../core/db/client.ts";
 import { dropHeldCopies, markChange } from "./isolate-copies.ts";
 import { deleteEntries } from "./location-cache.ts";
 

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../../../core/db/client.ts";
 import type { AppEnv } from "../../http/app-env.ts";
 import { findLiveSession } from "../session/session-store.ts";
-import type { PrincipalUser } from "../principal.ts";
+import type { PrincipalUser } from "../../../core/auth/principal.ts";
 import { sessionKey } from "./forget.ts";
 import { readThrough } from "./read-through.ts";
 

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import type { ScopeGrant } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import type { ApiTokenRow } from "../../db/schema.ts";
+import type { Db } from "../../../core/db/client.ts";
+import type { ApiTokenRow } from "../../../core/db/schema.ts";
 import type { AppEnv } from "../../http/app-env.ts";
-import { sha256Hex } from "../../ids.ts";
+import { sha256Hex } from "../../../core/ids.ts";
 import { deadReason, findApiTokenByHash, touchApiToken } from "../api-tokens/api-token-store.ts";
-import type { PrincipalUser } from "../principal.ts";
+import type { PrincipalUser } from "../../../core/auth/principal.ts";
 import { tokenKey } from "./forget.ts";
 import { readThrough } from "./read-through.ts";
 

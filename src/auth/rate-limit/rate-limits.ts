@@ -1,6 +1,6 @@
-import type { Env } from "../../env.ts";
-import type { RateRule } from "../../../durable-objects/rate-limiter.ts";
-import { AppError } from "../../http/app-error.ts";
+import type { Env } from "../../../core/env.ts";
+import type { RateRule } from "../../../core/rpc/rate-limiter-rpc.ts";
+import { AppError } from "../../../core/app-error.ts";
 
 /**
  * The limits, per caller address and per account. Per-account limits count every

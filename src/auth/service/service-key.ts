@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../http/app-env.ts";
-import { notFound, unauthenticated } from "../../http/app-error.ts";
+import { notFound, unauthenticated } from "../../../core/app-error.ts";
 import { timingSafeEqual } from "../password/password-hash.ts";
 
 const digest = async (s: string) => new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));

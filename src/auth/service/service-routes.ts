@@ -3,10 +3,10 @@ import { scopeGrantSchema, tokenCheckSchema, userSchema } from "@anchorage/commo
 import { newRouter } from "../../http/router.ts";
 import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-common.ts";
 import { pageQuerySchema } from "../../http/pagination.ts";
-import { notFound } from "../../http/app-error.ts";
+import { notFound } from "../../../core/app-error.ts";
 import { listUsers } from "../../users/list-users.ts";
-import { findUserById, toPublicUser } from "../../users/users.ts";
-import { sharesOf } from "../../cloud/shares/share-store.ts";
+import { findUserById, toPublicUser } from "../../../core/users/users.ts";
+import { sharesOf } from "../../../core/shares/share-store.ts";
 import { deadReason, findApiToken, findApiTokenById, isApiToken, type LiveApiToken } from "../api-tokens/api-token-store.ts";
 import { findServiceAccountById } from "../api-tokens/service-account-store.ts";
 import { requireServiceKey, serviceKeySecurity } from "./service-key.ts";

@@ -1,7 +1,7 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import type { Db } from "../../db/client.ts";
-import { sessions, type SessionRow, type UserRow } from "../../db/schema.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { sessions, type SessionRow, type UserRow } from "../../../core/db/schema.ts";
 import type { AppEnv } from "../../http/app-env.ts";
 import { escapeHtml, htmlParagraphs, type MailMessage } from "../../mail/mail-message.ts";
 import { mailAfterResponse, sendMail } from "../../mail/send-mail.ts";

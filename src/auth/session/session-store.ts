@@ -1,8 +1,8 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { refreshTokens, sessions, users, type SessionRow, type UserRow } from "../../db/schema.ts";
-import { newId, nowIso, randomToken, sha256Hex } from "../../ids.ts";
-import { AppError, unauthenticated } from "../../http/app-error.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { refreshTokens, sessions, users, type SessionRow, type UserRow } from "../../../core/db/schema.ts";
+import { newId, nowIso, randomToken, sha256Hex } from "../../../core/ids.ts";
+import { AppError, unauthenticated } from "../../../core/app-error.ts";
 import { forgetSessions } from "../principal-cache/forget.ts";
 
 export const REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 3600;

@@ -1,5 +1,5 @@
 import type { SessionInfo } from "@anchorage/common";
-import type { SessionRow } from "../../db/schema.ts";
+import type { SessionRow } from "../../../core/db/schema.ts";
 
 export function toSessionInfo(s: SessionRow, currentSessionId: string | null): SessionInfo {
   return {

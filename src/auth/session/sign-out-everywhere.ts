@@ -1,7 +1,7 @@
 import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import type { McpGrant, SignOutExtra } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import type { Env } from "../../env.ts";
+import type { Db } from "../../../core/db/client.ts";
+import type { Env } from "../../../core/env.ts";
 import { revokeApiToken, tokensOf } from "../api-tokens/api-token-store.ts";
 import { revokeUserSessions } from "./session-store.ts";
 import { closeHubSessions } from "../../cloud/events/close-hub-sessions.ts";

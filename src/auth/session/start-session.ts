@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import type { SessionResponse } from "@anchorage/common";
 import type { AppEnv } from "../../http/app-env.ts";
-import type { UserRow, SessionRow } from "../../db/schema.ts";
+import type { UserRow, SessionRow } from "../../../core/db/schema.ts";
 import { clientIp } from "../../http/client-ip.ts";
-import { toPublicUser } from "../../users/users.ts";
+import { toPublicUser } from "../../../core/users/users.ts";
 import { setSessionCookies } from "../cookies.ts";
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from "../tokens/access-token.ts";
 import { createSession, REFRESH_TOKEN_TTL_SECONDS } from "./session-store.ts";

@@ -4,7 +4,7 @@ import type { Role } from "@anchorage/common";
 import { accessTokenQuerySchema, scopedAccessTokenSchema } from "@anchorage/common/passwordless";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
-import { AppError, forbidden } from "../../http/app-error.ts";
+import { AppError, forbidden } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { bearerSecurity, errorResponses, jsonResponse } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";

@@ -2,8 +2,8 @@ import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { z } from "zod";
 import { roleSchema } from "@anchorage/common";
 import type { Config } from "../../config.ts";
-import { randomToken } from "../../ids.ts";
-import { unauthenticated } from "../../http/app-error.ts";
+import { randomToken } from "../../../core/ids.ts";
+import { unauthenticated } from "../../../core/app-error.ts";
 import { ACCESS_TOKEN_ALG, currentSigningKey, verificationKey } from "./signing-keys.ts";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;

@@ -1,7 +1,7 @@
-import type { Db } from "../../db/client.ts";
-import type { Principal } from "../../auth/principal.ts";
-import { notFound } from "../../http/app-error.ts";
-import type { InstanceAccess } from "../instances/instance-access.ts";
+import type { Db } from "../../../core/db/client.ts";
+import type { Principal } from "../../../core/auth/principal.ts";
+import { notFound } from "../../../core/app-error.ts";
+import type { InstanceAccess } from "../../../core/instances/instance-access.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
 
 /**

@@ -1,10 +1,10 @@
 import { and, desc, eq, lt, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { ActivityKind, ActivityStatus } from "@anchorage/common";
 import { mapLimited } from "@anchorage/common/map-limited";
-import type { Db } from "../../db/client.ts";
-import { auditLog } from "../../db/schema.ts";
-import type { AuditRow } from "../../audit/audit-event.ts";
-import type { SyncOperation } from "../../../durable-objects/instance/sync-transfer.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { auditLog } from "../../../core/db/schema.ts";
+import type { AuditRow } from "../../../core/audit/audit-event.ts";
+import type { SyncOperation } from "../../../core/rpc/sync-operation.ts";
 import type { ActivityScope } from "./activity-scope.ts";
 import type { RawItem } from "./command-activity.ts";
 import { auditActionsFor, auditKind, REMOTE_GIT_ACTIONS, SYNC_STARTS } from "./audit-kinds.ts";

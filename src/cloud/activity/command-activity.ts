@@ -1,8 +1,8 @@
 import type { ActivityItem, ActivityKind, ActivityStatus } from "@anchorage/common";
 import { mapLimited } from "@anchorage/common/map-limited";
-import type { Env } from "../../env.ts";
-import type { InstanceRow } from "../../db/schema.ts";
-import type { ActionRecord } from "../../../durable-objects/instance/instance-state.ts";
+import type { Env } from "../../../core/env.ts";
+import type { InstanceRow } from "../../../core/db/schema.ts";
+import type { ActionRecord } from "../../../core/rpc/instance-rpc.ts";
 
 /**
  * Commands (and remote git calls, which run as actions) are read from each instance's object,

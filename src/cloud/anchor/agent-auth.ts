@@ -1,7 +1,7 @@
 import { importJWK, jwtVerify, errors as joseErrors } from "jose";
 import { z } from "zod";
-import type { InstanceRow } from "../../db/schema.ts";
-import { unauthenticated } from "../../http/app-error.ts";
+import type { InstanceRow } from "../../../core/db/schema.ts";
+import { unauthenticated } from "../../../core/app-error.ts";
 
 export const AGENT_CONNECT_AUDIENCE = "anchorage-agent-connect";
 

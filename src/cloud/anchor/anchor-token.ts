@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { anchorTokens } from "../../db/schema.ts";
-import { nowIso, randomToken, sha256Hex } from "../../ids.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { anchorTokens } from "../../../core/db/schema.ts";
+import { nowIso, randomToken, sha256Hex } from "../../../core/ids.ts";
 
 /** An anchor token lets one agent register one instance for a user, within 10 minutes. */
 export const ANCHOR_TOKEN_TTL_SECONDS = 600;

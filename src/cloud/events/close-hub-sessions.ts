@@ -1,4 +1,4 @@
-import type { Env } from "../../env.ts";
+import type { Env } from "../../../core/env.ts";
 
 /**
  * Ends the live event sockets of sessions that just ended, so a revoked session

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../../core/app-error.ts";
 import { authenticate } from "../../auth/authenticate.ts";
 import { withoutInternalHeaders } from "../../http/internal-headers.ts";
 import { assertSocketOrigin } from "../../http/csrf.ts";

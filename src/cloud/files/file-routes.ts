@@ -20,18 +20,18 @@ import {
 } from "@anchorage/common";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter, validationError } from "../../http/router.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { readBodyWithin } from "../../http/read-body-within.ts";
 import { bearerSecurity, errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { requireUser } from "../../auth/require-user.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { actorDetail } from "../../auth/principal.ts";
-import { requireInstance } from "../instances/instance-access.ts";
-import { refuseGitDirPaths, refuseGitDirWrite } from "./git-dir-writes.ts";
+import { actorDetail } from "../../../core/auth/principal.ts";
+import { requireInstance } from "../../../core/instances/instance-access.ts";
+import { refuseGitDirPaths, refuseGitDirWrite } from "../../../core/files/git-dir-writes.ts";
 import { attachmentDisposition } from "./content-disposition.ts";
-import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
+import type { DoResult } from "../../../core/rpc/do-result.ts";
 import type { ScanResult } from "@anchorage/common";
 
 /**
@@ -40,7 +40,7 @@ import type { ScanResult } from "@anchorage/common";
  * needs besides (issue #21): make a folder, rename or move, delete into the backup folder. Paths are
  * absolute on the instance and the agent confines each to its roots (symlinks resolved). Reading
  * needs `read:`; writing, moving, deleting and scanning `sync:` (a scan is the first half of a
- * sync); a write under .git also `command:` (git-dir-writes.ts). Every change is audited.
+ * sync); a write under .git also `command:` (core/files/git-dir-writes.ts). Every change is audited.
  */
 export const fileRoutes = newRouter();
 const tags = ["files"];

@@ -4,14 +4,14 @@ import { actionRecordSchema, gitFields, gitRequestSchema, gitResultSchemas, type
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter, validationError } from "../../http/router.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
-import { actorDetail } from "../../auth/principal.ts";
+import { actorDetail } from "../../../core/auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { requireInstance } from "../instances/instance-access.ts";
-import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
+import { requireInstance } from "../../../core/instances/instance-access.ts";
+import type { DoResult } from "../../../core/rpc/do-result.ts";
 
 /**
  * Git on an instance (DESIGN.md, Contracts: Git): `/api/cloud/instance/:id/git/<op>`, the

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { AppError } from "../../http/app-error.ts";
-import type { Env } from "../../env.ts";
+import { AppError } from "../../../core/app-error.ts";
+import type { Env } from "../../../core/env.ts";
 
 /**
  * The single-file agent in the Worker's static assets, as scripts/build-agent.ts writes it:

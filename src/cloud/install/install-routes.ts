@@ -1,5 +1,5 @@
 import { newRouter } from "../../http/router.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../../core/app-error.ts";
 import { loadConfig } from "../../config.ts";
 import { fetchAgentBundle, readAgentManifest } from "./agent-bundle.ts";
 import { renderInstallScript } from "./install-script.ts";

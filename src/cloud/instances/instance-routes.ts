@@ -4,15 +4,15 @@ import { actionRecordSchema, commandRequestSchema, healthPointSchema, instanceSc
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
-import { actorDetail } from "../../auth/principal.ts";
+import { actorDetail } from "../../../core/auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
-import { requireInstance } from "./instance-access.ts";
-import { deleteInstance } from "./instance-store.ts";
+import type { DoResult } from "../../../core/rpc/do-result.ts";
+import { requireInstance } from "../../../core/instances/instance-access.ts";
+import { deleteInstance } from "../../../core/instances/instance-store.ts";
 import { toInstanceView } from "./instance-view.ts";
 import { visibleInstances } from "./visible-instances.ts";
 

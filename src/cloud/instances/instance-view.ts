@@ -1,5 +1,5 @@
 import type { Instance, SystemStats } from "@anchorage/common";
-import type { InstanceAccess } from "./instance-access.ts";
+import type { InstanceAccess } from "../../../core/instances/instance-access.ts";
 
 /** An instance as the API shows it: never its public key's raw parts, always what the caller may do. */
 export function toInstanceView(a: InstanceAccess, stats: SystemStats | null = null): Instance {

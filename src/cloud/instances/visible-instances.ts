@@ -1,9 +1,9 @@
-import type { Db } from "../../db/client.ts";
-import { instances } from "../../db/schema.ts";
-import type { Principal } from "../../auth/principal.ts";
-import { sharesOf } from "../shares/share-store.ts";
-import { accessTo, type InstanceAccess } from "./instance-access.ts";
-import { instancesByIds, instancesOwnedBy } from "./instance-store.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { instances } from "../../../core/db/schema.ts";
+import type { Principal } from "../../../core/auth/principal.ts";
+import { sharesOf } from "../../../core/shares/share-store.ts";
+import { accessTo, type InstanceAccess } from "../../../core/instances/instance-access.ts";
+import { instancesByIds, instancesOwnedBy } from "../../../core/instances/instance-store.ts";
 
 /** Instances the principal may see: owned, shared with them (live shares only), or all for an admin. */
 export async function visibleInstances(db: Db, principal: Principal): Promise<InstanceAccess[]> {

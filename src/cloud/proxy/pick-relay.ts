@@ -1,5 +1,5 @@
-import type { Env } from "../../env.ts";
-import { relayObjectName } from "../../../durable-objects/instance/proxy-relay.ts";
+import type { Env } from "../../../core/env.ts";
+import { relayObjectName } from "../../../core/rpc/proxy-exchange.ts";
 
 /**
  * Which of a proxy's sockets serves one visitor request: 0 is the agent's own (the InstanceDO),

@@ -2,16 +2,16 @@ import { createRoute } from "@hono/zod-openapi";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import { newRouter } from "../../http/router.ts";
-import { AppError, notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
-import { instances, type InstanceRow } from "../../db/schema.ts";
+import { instances, type InstanceRow } from "../../../core/db/schema.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
-import { actorDetail } from "../../auth/principal.ts";
+import { actorDetail } from "../../../core/auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { requireInstance } from "../instances/instance-access.ts";
+import { requireInstance } from "../../../core/instances/instance-access.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
-import { isUniqueViolation } from "../../users/users.ts";
+import { isUniqueViolation } from "../../../core/users/users.ts";
 import { slugSchema } from "@anchorage/common";
 
 

@@ -3,20 +3,20 @@ import { Hono } from "hono";
 import { eq } from "drizzle-orm";
 import { isHopByHop, slugSchema, type HeaderPairs, type StreamOpen } from "@anchorage/common";
 import type { AppEnv } from "../../http/app-env.ts";
-import { AppError, notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { nextPathOn } from "../../http/next-path.ts";
-import { instances, type InstanceRow } from "../../db/schema.ts";
+import { instances, type InstanceRow } from "../../../core/db/schema.ts";
 import { getCookie, setCookie } from "hono/cookie";
 import { decodeJwt } from "jose";
 import { z } from "zod";
 import { authenticate, principalForSession } from "../../auth/authenticate.ts";
-import { requireSessionPrincipal } from "../../auth/principal.ts";
+import { requireSessionPrincipal } from "../../../core/auth/principal.ts";
 import { issueProxyToken, PROXY_COOKIE, spendHandoff, verifyProxyToken } from "./proxy-token.ts";
 import { withoutOwnCookies } from "../../auth/cookies.ts";
 import { isApiToken } from "../../auth/api-tokens/api-token-store.ts";
-import { requireAccess, requireInstance } from "../instances/instance-access.ts";
-import type { ProxyMeta } from "../../../durable-objects/instance/proxy-relay.ts";
+import { requireAccess, requireInstance } from "../../../core/instances/instance-access.ts";
+import type { ProxyMeta } from "../../../core/rpc/proxy-exchange.ts";
 import { pickRelay, proxyObject } from "./pick-relay.ts";
 
 /**

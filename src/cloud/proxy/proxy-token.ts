@@ -2,13 +2,13 @@ import { SignJWT, jwtVerify } from "jose";
 import { z } from "zod";
 import { PROXY_COOKIE_BASE } from "@anchorage/common/cookie-names";
 import type { Config } from "../../config.ts";
-import { randomToken } from "../../ids.ts";
-import { unauthenticated } from "../../http/app-error.ts";
+import { randomToken } from "../../../core/ids.ts";
+import { unauthenticated } from "../../../core/app-error.ts";
 import { lt } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { usedProxyHandoffs } from "../../db/schema.ts";
-import { nowIso } from "../../ids.ts";
-import { isUniqueViolation } from "../../users/users.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { usedProxyHandoffs } from "../../../core/db/schema.ts";
+import { nowIso } from "../../../core/ids.ts";
+import { isUniqueViolation } from "../../../core/users/users.ts";
 import { ACCESS_TOKEN_ALG, currentSigningKey, verificationKey } from "../../auth/tokens/signing-keys.ts";
 
 /**

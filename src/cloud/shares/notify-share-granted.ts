@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { InstanceRow, ShareRow, UserRow } from "../../db/schema.ts";
+import type { InstanceRow, ShareRow, UserRow } from "../../../core/db/schema.ts";
 import type { AppEnv } from "../../http/app-env.ts";
 import { escapeHtml, htmlParagraphs, type MailMessage } from "../../mail/mail-message.ts";
 import { sendMailAfterResponse } from "../../mail/send-mail.ts";

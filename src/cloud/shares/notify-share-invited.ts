@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { InstanceRow, PendingShareRow, UserRow } from "../../db/schema.ts";
+import type { InstanceRow, PendingShareRow, UserRow } from "../../../core/db/schema.ts";
 import type { AppEnv } from "../../http/app-env.ts";
 import type { Config } from "../../config.ts";
 import { createInvite } from "../../auth/invites.ts";

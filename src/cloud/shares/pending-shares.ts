@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { pendingShares, type UserRow } from "../../db/schema.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { pendingShares, type UserRow } from "../../../core/db/schema.ts";
 
 /** The owner's pending share with this id, if any. */
 export const findPendingShare = (db: Db, ownerId: string, id: string) =>

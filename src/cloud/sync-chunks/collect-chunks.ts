@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
-import { chunkKey } from "../../../durable-objects/instance/sync-transfer.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { chunkKey } from "../../../core/sync-chunks/chunk-key.ts";
 
 /** How long a chunk no transfer used stays in R2 (SYNC_CHUNK_RETENTION_DAYS). */
 export const DEFAULT_CHUNK_RETENTION_DAYS = 7;

@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { compareResultSchema, crossInstanceRequestSchema, type CompareResult } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../../core/app-error.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
-import { requireInstance } from "../instances/instance-access.ts";
-import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
+import { requireInstance } from "../../../core/instances/instance-access.ts";
+import type { DoResult } from "../../../core/rpc/do-result.ts";
 
 /**
  * `POST /api/cloud/sync/compare-cross-instance` (DESIGN.md, Contracts: Sync): the Cloud Manager's

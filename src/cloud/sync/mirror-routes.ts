@@ -16,23 +16,23 @@ import {
 } from "@anchorage/common";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
-import { AppError, notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { actorDetail } from "../../auth/principal.ts";
-import type { MirrorRow } from "../../db/schema.ts";
-import { nowIso } from "../../ids.ts";
-import { publishToAudience } from "../events/publish.ts";
-import { requireInstance } from "../instances/instance-access.ts";
-import { destinationExcludes } from "../files/git-dir-writes.ts";
+import { actorDetail } from "../../../core/auth/principal.ts";
+import type { MirrorRow } from "../../../core/db/schema.ts";
+import { nowIso } from "../../../core/ids.ts";
+import { publishToAudience } from "../../../core/events/publish.ts";
+import { requireInstance } from "../../../core/instances/instance-access.ts";
+import { destinationExcludes } from "../../../core/files/git-dir-writes.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
-import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
-import type { MirrorCheck } from "../../../durable-objects/instance/mirror-check.ts";
-import { requireMirror } from "./mirror-access.ts";
-import { deleteMirror, findSamePair, mirrorsTouching, newMirrorId, saveMirror, type MirrorStatePatch } from "./mirror-store.ts";
-import { mirrorEvent, mirrorView } from "./mirror-view.ts";
+import type { DoResult } from "../../../core/rpc/do-result.ts";
+import type { MirrorCheck } from "../../../core/rpc/instance-rpc.ts";
+import { requireMirror } from "../../../core/sync/mirror-access.ts";
+import { deleteMirror, findSamePair, mirrorsTouching, newMirrorId, saveMirror, type MirrorStatePatch } from "../../../core/sync/mirror-store.ts";
+import { mirrorEvent, mirrorView } from "../../../core/sync/mirror-view.ts";
 
 /**
  * Push mirrors (`/api/cloud/mirrors/*`) and pull mirrors (`/api/cloud/pulls/*`), issue #7: the same

@@ -4,18 +4,18 @@ import type { Context } from "hono";
 import { crossInstanceRequestSchema, skippedEntrySchema, type CrossInstanceRequest } from "@anchorage/common";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
-import { AppError, notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { actorDetail, type Principal } from "../../auth/principal.ts";
-import type { Db } from "../../db/client.ts";
-import type { Env } from "../../env.ts";
-import { requireInstance } from "../instances/instance-access.ts";
-import { destinationExcludes } from "../files/git-dir-writes.ts";
-import type { DoResult } from "../../../durable-objects/instance/instance-do.ts";
-import type { SyncOperation } from "../../../durable-objects/instance/sync-transfer.ts";
+import { actorDetail, type Principal } from "../../../core/auth/principal.ts";
+import type { Db } from "../../../core/db/client.ts";
+import type { Env } from "../../../core/env.ts";
+import { requireInstance } from "../../../core/instances/instance-access.ts";
+import { destinationExcludes } from "../../../core/files/git-dir-writes.ts";
+import type { DoResult } from "../../../core/rpc/do-result.ts";
+import type { SyncOperation } from "../../../core/rpc/sync-operation.ts";
 
 /**
  * `POST /api/cloud/sync/cross-instance` (DESIGN.md, Contracts: Sync): compare, then transfer

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
-import { notFound } from "../../http/app-error.ts";
+import { notFound } from "../../../core/app-error.ts";
 import { errorResponses, jsonBody, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { findOperation, operationSchema, startSync, view } from "./sync-routes.ts";
 import { asCrossInstance, folderSyncRequestSchema } from "./folder-request.ts";

@@ -1,10 +1,10 @@
-import type { Env } from "../../env.ts";
-import type { Db } from "../../db/client.ts";
-import { standingPrincipal } from "../../auth/principal.ts";
-import { findUserById } from "../../users/users.ts";
-import { accessTo } from "../instances/instance-access.ts";
-import { findInstance } from "../instances/instance-store.ts";
-import { liveSessionsOf, liveSessionsOfUser } from "./terminal-store.ts";
+import type { Env } from "../../../core/env.ts";
+import type { Db } from "../../../core/db/client.ts";
+import { standingPrincipal } from "../../../core/auth/principal.ts";
+import { findUserById } from "../../../core/users/users.ts";
+import { accessTo } from "../../../core/instances/instance-access.ts";
+import { findInstance } from "../../../core/instances/instance-store.ts";
+import { liveSessionsOf, liveSessionsOfUser } from "../../../core/terminal/terminal-store.ts";
 
 /**
  * After a share changed: every open terminal the grantee holds on the owner's instances is

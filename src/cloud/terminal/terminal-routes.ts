@@ -4,19 +4,19 @@ import { terminalSessionIdSchema, terminalSessionSchema, type TerminalSession } 
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter, validationError } from "../../http/router.ts";
-import { AppError, notFound } from "../../http/app-error.ts";
+import { AppError, notFound } from "../../../core/app-error.ts";
 import { assertSocketOrigin } from "../../http/csrf.ts";
 import { errorResponses, jsonResponse, signedIn } from "../../http/openapi-common.ts";
 import { authenticate } from "../../auth/authenticate.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
-import { actorDetail } from "../../auth/principal.ts";
+import { actorDetail } from "../../../core/auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
-import { recordingPrefix, readRecording } from "../../../durable-objects/instance/terminal-recorder.ts";
-import { requireInstance } from "../instances/instance-access.ts";
-import { findTerminalSession, listTerminalSessions } from "./terminal-store.ts";
+import { readRecording, recordingPrefix } from "../../../core/terminal/recordings.ts";
+import { requireInstance } from "../../../core/instances/instance-access.ts";
+import { findTerminalSession, listTerminalSessions } from "../../../core/terminal/terminal-store.ts";
 import { storedRecordingSizes } from "./recording-sizes.ts";
-import type { TerminalSessionRow } from "../../db/schema.ts";
+import type { TerminalSessionRow } from "../../../core/db/schema.ts";
 
 export const terminalRoutes = newRouter();
 const tags = ["terminal"];

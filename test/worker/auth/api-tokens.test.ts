@@ -3,8 +3,8 @@ import { eq } from "drizzle-orm";
 import { call, errorOf, json, register, seedAdmin, testEnv, type Session } from "../helpers.ts";
 import { FakeAgent, until } from "../cloud/fake-agent.ts";
 import { openEvents } from "../cloud/event-socket.ts";
-import { openDb } from "../../../src/db/client.ts";
-import { apiTokens, users } from "../../../src/db/schema.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { apiTokens, users } from "../../../core/db/schema.ts";
 import { forgetTokens } from "../../../src/auth/principal-cache/forget.ts";
 
 type Grant = { scope: string; actions: string[] };

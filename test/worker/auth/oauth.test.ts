@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { generateKeyPair } from "jose";
-import { openDb } from "../../../src/db/client.ts";
-import { identities, users } from "../../../src/db/schema.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { identities, users } from "../../../core/db/schema.ts";
 import { createChallenge } from "../../../src/auth/challenges/challenge-store.ts";
-import type { Env } from "../../../src/env.ts";
+import type { Env } from "../../../core/env.ts";
 import { call, cookieHeader, errorOf, json, ORIGIN, PASSWORD, register, seedUser, testEnv, unique, uniqueEmail } from "../helpers.ts";
 import { FakeProviders, OIDC_ISSUER, PROVIDER_ENV, type Person, type ProviderName } from "./oauth-fakes.ts";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { call, cookieHeader, errorOf, json, ORIGIN, PASSWORD, register, seedAdmin, testEnv, type Session } from "../helpers.ts";
-import { openDb } from "../../../src/db/client.ts";
-import { authChallenges, identities, passkeys, users } from "../../../src/db/schema.ts";
-import { sha256Hex } from "../../../src/ids.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { authChallenges, identities, passkeys, users } from "../../../core/db/schema.ts";
+import { sha256Hex } from "../../../core/ids.ts";
 import { SoftAuthenticator } from "./soft-authenticator.ts";
 
 const db = () => openDb(testEnv.DB);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { permit } from "../../../src/auth/permit.ts";
-import type { Principal } from "../../../src/auth/principal.ts";
+import { permit } from "../../../core/auth/permit.ts";
+import type { Principal } from "../../../core/auth/principal.ts";
 
 const principal = (over: Partial<Principal["user"]> = {}): Principal => {
   const user = { id: "usr_a", email: "a@x", emailNormalized: "a@x", name: "a", roles: ["user"], passwordHash: null, disabledAt: null, createdAt: "", updatedAt: "", ...over } as Principal["user"];

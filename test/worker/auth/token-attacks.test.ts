@@ -2,7 +2,7 @@ import { SignJWT, UnsecuredJWT, base64url, decodeJwt, decodeProtectedHeader, exp
 import { describe, expect, it } from "vitest";
 import { call, errorOf, expiredAccessToken, json, register, testEnv } from "../helpers.ts";
 import { loadConfig } from "../../../src/config.ts";
-import { openDb } from "../../../src/db/client.ts";
+import { openDb } from "../../../core/db/client.ts";
 import { jwks } from "../../../src/auth/tokens/signing-keys.ts";
 
 async function expectRefused(token: string, why: RegExp) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, errorOf, json, register, seedAdmin, testEnv, type Session } from "../helpers.ts";
 import { FakeAgent, until } from "./fake-agent.ts";
-import { openDb } from "../../../src/db/client.ts";
+import { openDb } from "../../../core/db/client.ts";
 import { recordAudit } from "../../../src/audit/audit-log.ts";
 
 /** An instance named `name` with a connected fake agent whose `disk` command prints `output`. */

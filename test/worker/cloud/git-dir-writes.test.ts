@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, errorOf, json, register, type Session } from "../helpers.ts";
 import { FakeAgent, until } from "./fake-agent.ts";
-import { isGitDirName, touchesGitDir } from "../../../src/cloud/files/git-dir-writes.ts";
+import { isGitDirName, touchesGitDir } from "../../../core/files/git-dir-writes.ts";
 
 /**
  * Security issue 19: writing under .git is running code (core.fsmonitor, hooks), so it needs

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decodeFrame, encodeFrame, FrameType, StreamFlag, type Frame } from "@anchorage/common";
 import worker from "../../../src/index.ts";
 import { call, errorOf, json, register, testEnv, unique, uniqueIp } from "../helpers.ts";
-import type { Env } from "../../../src/env.ts";
+import type { Env } from "../../../core/env.ts";
 import { rewriteHeader } from "../../../durable-objects/instance/proxy-relay.ts";
 import { FakeAgent, until } from "./fake-agent.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, errorOf, json, register, testEnv, unique, type Session } from "../helpers.ts";
-import { openDb } from "../../../src/db/client.ts";
-import { recordAgentHello } from "../../../src/cloud/instances/instance-store.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { recordAgentHello } from "../../../core/instances/instance-store.ts";
 
 const key = { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" };
 

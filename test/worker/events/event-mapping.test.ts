@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { eventTypeOf, toAnchorageEvent, type AuditRow } from "../../../src/audit/audit-event.ts";
-import { openDb } from "../../../src/db/client.ts";
-import { auditLog, instances } from "../../../src/db/schema.ts";
-import type { AnchorageEvent } from "../../../src/audit/audit-event.ts";
+import { eventTypeOf, toAnchorageEvent, type AuditRow } from "../../../core/audit/audit-event.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { auditLog, instances } from "../../../core/db/schema.ts";
+import type { AnchorageEvent } from "../../../core/audit/audit-event.ts";
 import { call, json, login, PASSWORD, register, seedAdmin, testEnv, uniqueEmail } from "../helpers.ts";
 import { FakeAgent } from "../cloud/fake-agent.ts";
 import { capturingQueue } from "./webhook-fixtures.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
-import { openDb } from "../../../src/db/client.ts";
-import { webhookDeliveries } from "../../../src/db/schema.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { webhookDeliveries } from "../../../core/db/schema.ts";
 import { call, json, register, testEnv } from "../helpers.ts";
 import { createHook, Receivers, signatureValid } from "./webhook-fixtures.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { openDb } from "../../../src/db/client.ts";
-import { auditLog } from "../../../src/db/schema.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { auditLog } from "../../../core/db/schema.ts";
 import { eventOwners } from "../../../src/audit/event-owners.ts";
 import { call, json, register, testEnv } from "../helpers.ts";
 import { FakeAgent } from "../cloud/fake-agent.ts";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { openDb } from "../../../src/db/client.ts";
-import { webhookDeliveries } from "../../../src/db/schema.ts";
-import type { DeliveryMessage, QueueMessage } from "../../../src/webhooks/queue-messages.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { webhookDeliveries } from "../../../core/db/schema.ts";
+import type { DeliveryMessage, QueueMessage } from "../../../core/webhooks/queue-messages.ts";
 import { MAX_DELIVERY_ATTEMPTS } from "../../../src/webhooks/retry-delay.ts";
 import { DEAD_LETTER_QUEUE } from "../../../src/webhooks/queue-consumer.ts";
 import { call, register, testEnv } from "../helpers.ts";

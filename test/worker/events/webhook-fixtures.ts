@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { vi } from "vitest";
 import worker from "../../../src/index.ts";
-import type { Env } from "../../../src/env.ts";
-import type { QueueMessage } from "../../../src/webhooks/queue-messages.ts";
-import type { AnchorageEvent } from "../../../src/audit/audit-event.ts";
+import type { Env } from "../../../core/env.ts";
+import type { QueueMessage } from "../../../core/webhooks/queue-messages.ts";
+import type { AnchorageEvent } from "../../../core/audit/audit-event.ts";
 import { call, json, testEnv, unique, type Session } from "../helpers.ts";
 
 /** What a fake receiver was sent: read inside the fetch call (a body cannot be read from another request's context). */

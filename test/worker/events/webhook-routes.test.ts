@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkWebhookUrl } from "../../../src/webhooks/webhook-url.ts";
 import { patternMatches } from "../../../src/webhooks/event-patterns.ts";
 import { MAX_WEBHOOKS_PER_USER } from "../../../src/webhooks/webhook-store.ts";
-import type { DeliveryMessage } from "../../../src/webhooks/queue-messages.ts";
+import type { DeliveryMessage } from "../../../core/webhooks/queue-messages.ts";
 import { call, errorOf, json, register } from "../helpers.ts";
 import { capturingQueue, createHook, Receivers, runQueue, sampleEvent } from "./webhook-fixtures.ts";
 

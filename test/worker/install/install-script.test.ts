@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call } from "../helpers.ts";
-import type { Env } from "../../../src/env.ts";
+import type { Env } from "../../../core/env.ts";
 
 /** A bundle as scripts/build-agent.ts writes it, and the assets binding that serves it (SPA fallback included). */
 const BUNDLE = new TextEncoder().encode('#!/usr/bin/env node\nconsole.log("the agent");\n');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, errorOf, json, register, uniqueEmail, PASSWORD } from "../helpers.ts";
-import { openDb } from "../../../src/db/client.ts";
-import { findUserByEmail } from "../../../src/users/users.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { findUserByEmail } from "../../../core/users/users.ts";
 import { testEnv } from "../helpers.ts";
 
 describe("bad input gets a clear error and changes nothing", () => {

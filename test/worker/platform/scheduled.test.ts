@@ -3,8 +3,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { eq } from "drizzle-orm";
 import worker from "../../../src/index.ts";
 import { testEnv } from "../helpers.ts";
-import { openDb } from "../../../src/db/client.ts";
-import { authChallenges } from "../../../src/db/schema.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { authChallenges } from "../../../core/db/schema.ts";
 import { challengeKeyHash, createChallenge } from "../../../src/auth/challenges/challenge-store.ts";
 
 describe("the hourly housekeeping", () => {

@@ -4,9 +4,9 @@ import { and, eq } from "drizzle-orm";
 import worker from "../../../src/index.ts";
 import { call, json, register, testEnv, unique, type Session } from "../helpers.ts";
 import { FakeAgent, until } from "../cloud/fake-agent.ts";
-import { openDb } from "../../../src/db/client.ts";
-import { syncChunks } from "../../../src/db/schema.ts";
-import { touchChunks } from "../../../src/cloud/sync-chunks/chunk-usage.ts";
+import { openDb } from "../../../core/db/client.ts";
+import { syncChunks } from "../../../core/db/schema.ts";
+import { touchChunks } from "../../../core/sync-chunks/chunk-usage.ts";
 import { chunkRetentionDays, collectChunks } from "../../../src/cloud/sync-chunks/collect-chunks.ts";
 import type { ScanFile } from "@anchorage/common";
 

@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { call, json, register, testEnv, type Session } from "../helpers.ts";
 import { FakeAgent, until } from "../cloud/fake-agent.ts";
 import type { ScanFile } from "@anchorage/common";
-import type { SyncOperation } from "../../../durable-objects/instance/sync-transfer.ts";
+import type { SyncOperation } from "../../../core/rpc/sync-operation.ts";
 import type { InstanceDO } from "../../../durable-objects/instance/instance-do.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { Discord } from "arctic";
 import { z } from "zod";
 import type { OAuthClientConfig } from "../oauth-config.ts";
-import type { OAuthProvider } from "../oauth-provider.ts";
+import type { OAuthProvider } from "../provider-contract.ts";
 import { exchangeCode, fetchProviderJson } from "./provider-http.ts";
 
 /** The signed-in user (https://discord.com/developers/docs/resources/user#get-current-user); `email` needs the `email` scope. */

@@ -1,7 +1,7 @@
 import { CodeChallengeMethod, OAuth2Client } from "arctic";
 import { z } from "zod";
 import type { OAuthClientConfig } from "../oauth-config.ts";
-import type { OAuthProvider } from "../oauth-provider.ts";
+import type { OAuthProvider } from "../provider-contract.ts";
 import { exchangeCode, fetchProviderJson } from "./provider-http.ts";
 
 const AUTHORIZE = "https://github.com/login/oauth/authorize";

@@ -1,7 +1,7 @@
 import { Google } from "arctic";
 import { z } from "zod";
 import type { OAuthClientConfig } from "../oauth-config.ts";
-import type { OAuthProvider } from "../oauth-provider.ts";
+import type { OAuthProvider } from "../provider-contract.ts";
 import { exchangeCode, fetchProviderJson } from "./provider-http.ts";
 
 /** Google's OpenID Connect userinfo (https://developers.google.com/identity/openid-connect/openid-connect#obtainuserinfo). */

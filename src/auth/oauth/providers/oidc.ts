@@ -1,7 +1,7 @@
 import { CodeChallengeMethod, OAuth2Client } from "arctic";
 import { z } from "zod";
 import type { OAuthConfig } from "../oauth-config.ts";
-import type { OAuthProvider, ProviderProfile } from "../oauth-provider.ts";
+import type { OAuthProvider, ProviderProfile } from "../provider-contract.ts";
 import { discoverOidc } from "../oidc-discovery.ts";
 import { providerFailure } from "../oauth-failure.ts";
 import { verifyIdToken } from "../verify-id-token.ts";

@@ -1,8 +1,8 @@
 import { and, desc, eq, isNull, or } from "drizzle-orm";
 import type { ShareGrant } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import { normalizeEmail } from "../../users/users.ts";
-import { cloudShares, instances, pendingShares, users, type ShareRow } from "../../db/schema.ts";
+import type { Db } from "../db/client.ts";
+import { normalizeEmail } from "../users/users.ts";
+import { cloudShares, instances, pendingShares, users, type ShareRow } from "../db/schema.ts";
 
 export const toGrant = (s: ShareRow): ShareGrant => ({
   instanceId: s.instanceId,

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { terminalSessions, type TerminalSessionRow } from "../../db/schema.ts";
+import type { Db } from "../db/client.ts";
+import { terminalSessions, type TerminalSessionRow } from "../db/schema.ts";
 
 
 export async function insertTerminalSession(db: Db, row: Omit<TerminalSessionRow, "endedAt" | "endReason" | "exitCode" | "recordingBytes">): Promise<void> {

@@ -1,5 +1,5 @@
 import { scopesCover, scopeTargetOf, type Action, type Resource, type ShareGrant } from "@anchorage/common";
-import { forbidden } from "../http/app-error.ts";
+import { forbidden } from "../app-error.ts";
 import type { Principal } from "./principal.ts";
 
 /** Actions a user may take on their own account. */

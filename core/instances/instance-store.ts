@@ -1,8 +1,8 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { instances, type InstanceRow } from "../../db/schema.ts";
-import { nowIso } from "../../ids.ts";
-import { isUniqueViolation } from "../../users/users.ts";
+import type { Db } from "../db/client.ts";
+import { instances, type InstanceRow } from "../db/schema.ts";
+import { nowIso } from "../ids.ts";
+import { isUniqueViolation } from "../users/users.ts";
 
 export async function findInstance(db: Db, id: string): Promise<InstanceRow | undefined> {
   return db.select().from(instances).where(eq(instances.id, id)).get();

@@ -1,18 +1,28 @@
-/** The bindings wrangler.toml declares, plus the secrets and vars the Worker reads. */
+import type { QueueMessage } from "./webhooks/queue-messages.ts";
+import type { InstanceRpc } from "./rpc/instance-rpc.ts";
+import type { ProxyRelayRpc } from "./rpc/proxy-exchange.ts";
+import type { RateLimiterRpc } from "./rpc/rate-limiter-rpc.ts";
+import type { UserHubRpc } from "./rpc/user-hub-rpc.ts";
+
+/**
+ * The bindings wrangler.toml declares, plus the secrets and vars the Worker reads. The Durable
+ * Object namespaces are typed by their RPC contracts (rpc/), not by the classes, so the Worker and
+ * the objects both stand on this file and neither imports the other.
+ */
 export interface Env {
   DB: D1Database;
   KV: KVNamespace;
   BLOBS: R2Bucket;
-  INSTANCE: DurableObjectNamespace<import("../durable-objects/instance/instance-do.ts").InstanceDO>;
+  INSTANCE: DurableObjectNamespace<InstanceRpc>;
   /** A busy proxy's extra relay objects, `<instance id>#relay<k>` (docs/features.md, `proxy.relays`). */
-  PROXY_RELAY: DurableObjectNamespace<import("../durable-objects/instance/proxy-relay-do.ts").ProxyRelayDO>;
-  USER_HUB: DurableObjectNamespace<import("../durable-objects/user-hub.ts").UserHubDO>;
-  RATE_LIMITER: DurableObjectNamespace<import("../durable-objects/rate-limiter.ts").RateLimiter>;
+  PROXY_RELAY: DurableObjectNamespace<ProxyRelayRpc>;
+  USER_HUB: DurableObjectNamespace<UserHubRpc>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
   ASSETS?: Fetcher;
   /** MCP's OAuth grants, clients and tokens (workers-oauth-provider; hashed and encrypted there). */
   OAUTH_KV: KVNamespace;
   /** Audit events and webhook deliveries (queue `anchorage-events`; see src/webhooks/). */
-  EVENTS: Queue<import("./webhooks/queue-messages.ts").QueueMessage>;
+  EVENTS: Queue<QueueMessage>;
 
   ENVIRONMENT?: string;
   APP_ORIGIN?: string;

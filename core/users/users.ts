@@ -3,7 +3,7 @@ import type { Role, User } from "@anchorage/common";
 import type { Db } from "../db/client.ts";
 import { users, type UserRow } from "../db/schema.ts";
 import { newId, nowIso } from "../ids.ts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "../app-error.ts";
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 

@@ -1,9 +1,9 @@
 import type { MirrorDirection } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import type { MirrorRow } from "../../db/schema.ts";
-import { standingPrincipal, type Principal } from "../../auth/principal.ts";
-import { AppError, notFound } from "../../http/app-error.ts";
-import { findUserById } from "../../users/users.ts";
+import type { Db } from "../db/client.ts";
+import type { MirrorRow } from "../db/schema.ts";
+import { standingPrincipal, type Principal } from "../auth/principal.ts";
+import { AppError, notFound } from "../app-error.ts";
+import { findUserById } from "../users/users.ts";
 import { accessTo, requireInstance, type InstanceAccess } from "../instances/instance-access.ts";
 import { findInstance } from "../instances/instance-store.ts";
 import { findMirror } from "./mirror-store.ts";

@@ -1,9 +1,9 @@
 import { shareableActions, type Action } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import type { InstanceRow } from "../../db/schema.ts";
-import type { Principal } from "../../auth/principal.ts";
-import { permit } from "../../auth/permit.ts";
-import { forbidden, notFound } from "../../http/app-error.ts";
+import type { Db } from "../db/client.ts";
+import type { InstanceRow } from "../db/schema.ts";
+import type { Principal } from "../auth/principal.ts";
+import { permit } from "../auth/permit.ts";
+import { forbidden, notFound } from "../app-error.ts";
 import { grantsFrom } from "../shares/share-store.ts";
 import { findInstance } from "./instance-store.ts";
 

@@ -1,5 +1,5 @@
 import { reportedMirrorState, type Mirror, type MirrorDirection, type MirrorEvent, type MirrorState } from "@anchorage/common";
-import type { MirrorRow } from "../../db/schema.ts";
+import type { MirrorRow } from "../db/schema.ts";
 
 /** The API's view of a mirror's row, its state as of `now` (stale when not checked successfully within twice its interval). */
 export function mirrorView(r: MirrorRow, now = Date.now()): Mirror {

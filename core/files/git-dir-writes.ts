@@ -1,5 +1,5 @@
 import type { FileCallMethod } from "@anchorage/common";
-import { forbidden } from "../../http/app-error.ts";
+import { forbidden } from "../app-error.ts";
 import type { InstanceAccess } from "../instances/instance-access.ts";
 
 /**

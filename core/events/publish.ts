@@ -1,6 +1,6 @@
 import type { HubEvent } from "@anchorage/common";
-import type { Env } from "../../env.ts";
-import { openDb } from "../../db/client.ts";
+import type { Env } from "../env.ts";
+import { openDb } from "../db/client.ts";
 import { instanceAudience } from "../instances/audience.ts";
 
 /** Sends an instance's event to the hub of every user who may see the instance now. */

@@ -1,8 +1,8 @@
 import { and, eq, inArray, or } from "drizzle-orm";
 import type { MirrorDirection, MirrorSaveRequest, MirrorState } from "@anchorage/common";
-import type { Db } from "../../db/client.ts";
-import { activeMirrors, type MirrorRow } from "../../db/schema.ts";
-import { nowIso, randomToken } from "../../ids.ts";
+import type { Db } from "../db/client.ts";
+import { activeMirrors, type MirrorRow } from "../db/schema.ts";
+import { nowIso, randomToken } from "../ids.ts";
 
 /** The mirrors (issue #7) in D1's `active_mirrors`: rows in, rows out; who may touch them is decided by the caller. */
 

@@ -1,7 +1,7 @@
 import { and, eq, isNull, or, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { cloudShares, users } from "../../db/schema.ts";
-import { nowIso } from "../../ids.ts";
+import type { Db } from "../db/client.ts";
+import { cloudShares, users } from "../db/schema.ts";
+import { nowIso } from "../ids.ts";
 
 /**
  * The users who may see an instance right now, so who get its live events: the owner,

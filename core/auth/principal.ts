@@ -1,6 +1,6 @@
 import type { Role, ScopeGrant } from "@anchorage/common";
 import type { UserRow } from "../db/schema.ts";
-import { forbidden } from "../http/app-error.ts";
+import { forbidden } from "../app-error.ts";
 
 /**
  * The user behind a principal as D1 had them at most ENTRY_TTL_SECONDS ago in this location (now,

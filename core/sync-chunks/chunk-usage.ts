@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../db/client.ts";
 
 /**
  * Records that a transfer uploads or reuses these chunks now (one statement for a whole batch:
