@@ -3,11 +3,11 @@
  *
  *   - no import circle between files (type-only and dynamic imports count: a circle of types
  *     still ties the files together);
- *   - no circle between the top-level folders (src, durable-objects, agent, common, frontend):
+ *   - no circle between the top-level folders (core, src, durable-objects, agent, common, frontend):
  *     common imports none of the others, and no two of them import each other, even through a third;
  *   - no source file over MAX_LINES lines (.ts, .tsx, .mjs; tests, declarations and builds excluded).
  *
- *   npx tsx scripts/check-imports.ts [folder …]     (default: all five; exit 1 with a report)
+ *   npx tsx scripts/check-imports.ts [folder …]     (default: all six; exit 1 with a report)
  *
  * Imports are read with the TypeScript compiler's own scanner (ts.preProcessFile); relative
  * specifiers and the @anchorage/* workspace names are resolved, packages are not followed.
@@ -17,7 +17,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import ts from "typescript";
 
-export const FOLDERS = ["src", "durable-objects", "agent", "common", "frontend"] as const;
+export const FOLDERS = ["core", "src", "durable-objects", "agent", "common", "frontend"] as const;
 export const MAX_LINES = 400;
 const SOURCE = /\.(ts|tsx|mjs)$/;
 const NOT_SOURCE = /(\.test\.tsx?|\.d\.ts)$/;
