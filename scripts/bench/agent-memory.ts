@@ -25,6 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildAgent } from "../build-agent.ts";
+import { jsonApi, sleep, waitFor } from "./bench-lib.ts";
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "8796" }, idle: { type: "string", default: "10" }, late: { type: "string", default: "60" }, repeat: { type: "string", default: "3" }, compare: { type: "string" } } });
 const PORT = Number(values.port);
@@ -34,10 +35,10 @@ const REPEAT = Math.max(1, Number(values.repeat));
 const ROOT = new URL("../..", import.meta.url).pathname;
 const NODE = join(ROOT, "node_modules/.bin/node");
 const BASE = `http://127.0.0.1:${PORT}`;
+const api = jsonApi(BASE);
 const ADMIN = { email: "bench@anchorage.local", password: "bench admin password" };
 const work = mkdtempSync(join(tmpdir(), "anchorage-bench-mem-"));
 const children: ChildProcess[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (kb: number) => kb / 1024;
 
 /**
@@ -72,26 +73,7 @@ function childrenOf(pid: number): number[] {
   return found;
 }
 
-async function waitFor<T>(check: () => T | Promise<T>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
-async function api(path: string, token?: string, body?: unknown) {
-  const res = await fetch(BASE + path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json as any;
-}
 
 async function startStack() {
   const stack = spawn("npm", ["start"], {
@@ -101,7 +83,7 @@ async function startStack() {
     detached: true,
   });
   children.push(stack);
-  await waitFor(async () => (await fetch(`${BASE}/healthz`).catch(() => null))?.ok, 180_000, "the stack");
+  await waitFor(async () => (await fetch(`${BASE}/healthz`).catch(() => null))?.ok, 180_000, "the stack", 200);
 }
 
 /** A process started in its own group (so the finally block ends it and its children). */
@@ -132,7 +114,7 @@ async function startRun(label: string, cli: string, token: string, supervised: b
   const id = JSON.parse(readFileSync(join(home, "credential.json"), "utf8")).instance_id as string;
   const run = start([cli, "run", "--home", home, ...(supervised ? ["--supervised"] : [])]);
   // A status read that fails (the stack busy with the others starting) is asked again.
-  await waitFor(async () => (await api(`/api/cloud/instance/${id}/status`, token).catch(() => null))?.online, 120_000, `${label} online`);
+  await waitFor(async () => (await api(`/api/cloud/instance/${id}/status`, undefined, token).catch(() => null))?.online, 120_000, `${label} online`, 200);
   if (supervised) return { agent: run.pid! };
   const agent = childrenOf(run.pid!)[0];
   if (!agent) throw new Error(`${label}: the keeper has no agent child`);
@@ -146,7 +128,7 @@ async function startBare(token: string | null): Promise<Pids> {
     : "setInterval(()=>{},1e3)";
   const p = spawn(NODE, ["-e", code], { stdio: ["ignore", "pipe", "inherit"], detached: true, env: { ...process.env, URL: `ws://127.0.0.1:${PORT}/api/events`, TOKEN: token ?? "" } });
   children.push(p);
-  if (token) await waitFor(() => new Promise<boolean>((r) => p.stdout!.once("data", (d) => r(String(d).includes("open")))), 30_000, "the bare WebSocket open");
+  if (token) await waitFor(() => new Promise<boolean>((r) => p.stdout!.once("data", (d) => r(String(d).includes("open")))), 30_000, "the bare WebSocket open", 200);
   return { agent: p.pid! };
 }
 
@@ -177,7 +159,7 @@ async function startAgents(root: string, token: string, label: string): Promise<
 async function main() {
   console.log(`▸ starting the stack on ${BASE}`);
   await startStack();
-  const token = (await api("/auth/login", undefined, ADMIN)).tokens.access_token as string;
+  const token = (await api("/auth/login", ADMIN)).tokens.access_token as string;
 
   // Everything runs at once, each in its own process: memory is per process, and nothing is busy.
   console.log(`▸ the baselines and the agents${values.compare ? ` (this checkout's and ${values.compare}'s)` : ""}, until all are online`);

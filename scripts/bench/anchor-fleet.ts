@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair } from "jose";
+import { jsonApi, sleep, waitFor } from "./bench-lib.ts";
 
 const { values } = parseArgs({ options: { agents: { type: "string", default: "200" }, "per-process": { type: "string", default: "25" }, commands: { type: "string", default: "50" }, port: { type: "string", default: "8795" } } });
 const N = Number(values.agents);
@@ -29,31 +30,12 @@ const ADMIN = { email: "bench@anchorage.local", password: "bench admin password"
 const children: ChildProcess[] = [];
 const work = mkdtempSync(join(tmpdir(), "anchorage-bench-"));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const api = jsonApi(BASE);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const rssKb = (pids: number[]) => pids.reduce((n, pid) => n + Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)]).toString().trim() || 0), 0);
 const pidsOf = (name: string) => spawnSync("pgrep", ["-x", name]).stdout.toString().trim().split("\n").filter(Boolean).map(Number);
 
-async function api(path: string, body?: unknown, token?: string) {
-  const res = await fetch(BASE + path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json as any;
-}
 
-async function waitFor<T>(check: () => T | Promise<T>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 async function startStack() {
   if (!existsSync(join(ROOT, "frontend/dist/index.html"))) spawnSync("npm", ["run", "build", "-w", "frontend", "--silent"], { cwd: ROOT, stdio: "inherit" });
