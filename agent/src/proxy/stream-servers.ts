@@ -49,6 +49,7 @@ export function loadOnFirstUse<K extends StreamKind>(load: () => Promise<StreamS
         for (const replay of early) replay(handlers);
       },
       (e: Error) => {
+        loading = undefined; // the next stream tries again
         stream.reset(`the agent could not load this stream's code: ${e.message}`);
         done();
       },

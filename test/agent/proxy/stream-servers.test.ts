@@ -55,6 +55,22 @@ describe("a stream server loaded on first use (issue 22)", () => {
     expect(reset && resetReason(reset)).toBe("the agent could not load this stream's code: Cannot find module './serve-call.ts'");
   });
 
+  it("tries the load again on the next stream after one failed", async () => {
+    let loads = 0;
+    const served: number[] = [];
+    const { sent, open } = hostWith(loadOnFirstUse(async () => {
+      if (++loads === 1) throw new Error("EMFILE: too many open files");
+      return (stream) => void served.push(stream.id);
+    }));
+    open(1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent.some((f) => f.streamId === 1 && f.type === FrameType.RESET)).toBe(true);
+    open(3);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(loads).toBe(2);
+    expect(served).toEqual([3]);
+  });
+
   it("refuses a kind its socket does not serve, with the reason the socket gave", () => {
     const { sent, frame } = hostWith(loadOnFirstUse(() => new Promise(() => {})));
     frame(FrameType.OPEN, 5, JSON.stringify({ kind: "http", method: "GET", path: "/", headers: [] }));
