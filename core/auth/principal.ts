@@ -1,4 +1,4 @@
-import type { Role, ScopeGrant } from "@anchorage/common";
+import type { Role, ScopeGrant, ShareGrant } from "@anchorage/common";
 import type { UserRow } from "../db/schema.ts";
 import { forbidden } from "../app-error.ts";
 
@@ -8,6 +8,13 @@ import { forbidden } from "../app-error.ts";
  * it is needed (changing the password) and never copied into a cache.
  */
 export type PrincipalUser = Omit<UserRow, "passwordHash">;
+
+/**
+ * Where the grants a principal holds from an owner come from, when not straight from D1: the
+ * Worker reads them through its copies (src/auth/principal-cache/grants-entry.ts), kept as fresh
+ * as the principal's own session. Absent (a principal built outside a request), they come from D1.
+ */
+export type GrantsReader = (ownerId: string) => Promise<ShareGrant[]>;
 
 /** A person signed in: a session's access token (Bearer or the dashboard's cookie). */
 export type SessionPrincipal = {
@@ -21,6 +28,7 @@ export type SessionPrincipal = {
   tokenExp: number;
   via: "bearer" | "cookie";
   user: PrincipalUser;
+  grantsFrom?: GrantsReader;
 };
 
 /**
@@ -39,6 +47,7 @@ export type TokenPrincipal = {
   scopes: ScopeGrant[];
   via: "bearer";
   user: PrincipalUser;
+  grantsFrom?: GrantsReader;
 };
 
 /** Who is calling, as established by `authenticate`. */

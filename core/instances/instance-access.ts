@@ -13,7 +13,8 @@ const instanceActions: Action[] = [...shareableActions, "manage:cloud_instance"]
 
 /** Every action the principal may take on the instance (what the dashboard enables). */
 export async function accessTo(db: Db, principal: Principal, instance: InstanceRow): Promise<InstanceAccess> {
-  const grants = instance.ownerId === principal.userId ? [] : await grantsFrom(db, instance.ownerId, principal.userId, instance.id);
+  const grants =
+    instance.ownerId === principal.userId ? [] : principal.grantsFrom ? await principal.grantsFrom(instance.ownerId) : await grantsFrom(db, instance.ownerId, principal.userId, instance.id);
   const resource = { type: "instance" as const, instanceId: instance.id, ownerId: instance.ownerId, grants };
   return {
     instance,

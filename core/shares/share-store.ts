@@ -11,7 +11,7 @@ export const toGrant = (s: ShareRow): ShareGrant => ({
   expiresAt: s.expiresAt,
 });
 
-/** The grants `granteeId` holds from `ownerId` (for one instance or all); permit() judges them. */
+/** The grants `granteeId` holds from `ownerId` (for one instance or all), in id order; permit() judges them. */
 export async function grantsFrom(db: Db, ownerId: string, granteeId: string, instanceId?: string): Promise<ShareGrant[]> {
   const rows = await db
     .select()
@@ -23,6 +23,7 @@ export async function grantsFrom(db: Db, ownerId: string, granteeId: string, ins
         instanceId ? or(isNull(cloudShares.instanceId), eq(cloudShares.instanceId, instanceId)) : undefined,
       ),
     )
+    .orderBy(cloudShares.id)
     .all();
   return rows.map(toGrant);
 }

@@ -8,6 +8,7 @@ import type { Principal, SessionPrincipal, TokenPrincipal } from "../../core/aut
 import { isApiToken } from "./api-tokens/api-token-store.ts";
 import { liveSession } from "./principal-cache/session-entry.ts";
 import { liveApiToken } from "./principal-cache/token-entry.ts";
+import { cachedGrants } from "./principal-cache/grants-entry.ts";
 import { verifyAccessToken } from "./tokens/access-token.ts";
 
 export function bearerToken(req: Request): string | undefined {
@@ -55,6 +56,7 @@ export async function principalForSession(
     tokenExp: token.exp,
     via: token.via,
     user,
+    grantsFrom: grantsReader(c, user.id),
   };
 }
 
@@ -76,6 +78,7 @@ export async function tokenPrincipal(c: Context<AppEnv>, secret: string): Promis
     scopes: snapshot.scopes,
     via: "bearer",
     user: snapshot.user,
+    grantsFrom: grantsReader(c, snapshot.user.id),
   };
 }
 
@@ -89,3 +92,6 @@ export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
   }
   throw unauthenticated();
 }
+
+/** Its shares read through the copies (grants-entry.ts), as its session is. */
+const grantsReader = (c: Context<AppEnv>, userId: string) => (ownerId: string) => cachedGrants(c, ownerId, userId);

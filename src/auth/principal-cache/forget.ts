@@ -3,14 +3,17 @@ import { dropHeldCopies, markChange } from "./isolate-copies.ts";
 import { deleteEntries } from "./location-cache.ts";
 
 /**
- * The keys of the copies, and forgetting them. Every change to a session, an API token or a user
- * calls one of these after writing D1: this isolate and this location drop their copies at once,
- * and the request that made the change answers only once every other isolate's copy has expired
- * (ISOLATE_TTL_MS: holdAfterChange), so the very next request anywhere in this location reads D1.
+ * The keys of the copies, and forgetting them. Every change to a session, an API token, a user or
+ * a share calls one of these after writing D1: this isolate and this location drop their copies at
+ * once, and the request that made the change answers only once every other isolate's copy has
+ * expired (ISOLATE_TTL_MS: holdAfterChange), so the very next request anywhere in this location
+ * reads D1.
  * Other locations hold their copies at most ENTRY_TTL_SECONDS. `db` is the request's own handle.
  */
 export const sessionKey = (sessionId: string) => `session/${encodeURIComponent(sessionId)}`;
 export const tokenKey = (tokenHash: string) => `token/${encodeURIComponent(tokenHash)}`;
+/** The grants one user holds from one owner (grants-entry.ts). */
+export const grantsKey = (ownerId: string, granteeId: string) => `grants/${encodeURIComponent(ownerId)}/${encodeURIComponent(granteeId)}`;
 
 export async function forgetKeys(db: Db, keys: string[]): Promise<void> {
   if (!keys.length) return;
@@ -21,3 +24,6 @@ export async function forgetKeys(db: Db, keys: string[]): Promise<void> {
 
 export const forgetSessions = (db: Db, sessionIds: string[]) => forgetKeys(db, sessionIds.map(sessionKey));
 export const forgetTokens = (db: Db, tokenHashes: string[]) => forgetKeys(db, tokenHashes.map(tokenKey));
+
+/** After a share between these two is created, changed, revoked or claimed. */
+export const forgetGrants = (db: Db, pairs: { ownerId: string; granteeId: string }[]) => forgetKeys(db, pairs.map((p) => grantsKey(p.ownerId, p.granteeId)));

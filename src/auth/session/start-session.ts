@@ -9,6 +9,7 @@ import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from "../tokens/access-tok
 import { createSession, REFRESH_TOKEN_TTL_SECONDS } from "./session-store.ts";
 import { notifyNewSignIn } from "./notify-new-sign-in.ts";
 import { claimPendingShares } from "../../cloud/shares/pending-shares.ts";
+import { forgetGrants } from "../principal-cache/forget.ts";
 
 type Transport = "bearer" | "cookie";
 
@@ -47,7 +48,8 @@ export async function deliverSession(
  * from a new address). Shares offered to their email before they had an account become theirs now.
  */
 export async function startSession(c: Context<AppEnv>, user: UserRow, provider: string, transport: Transport): Promise<SessionResponse> {
-  await claimPendingShares(c.env.DB, user);
+  const owners = await claimPendingShares(c.env.DB, user);
+  await forgetGrants(c.get("db"), owners.map((ownerId) => ({ ownerId, granteeId: user.id })));
   const { session, refreshToken } = await createSession(c.get("db"), {
     userId: user.id,
     provider,

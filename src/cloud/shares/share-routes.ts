@@ -19,6 +19,7 @@ import { requireInstance } from "../../../core/instances/instance-access.ts";
 import { assertPermit } from "../../../core/auth/permit.ts";
 import { sharesGiven, sharesOf, instancesOfShare, type GivenShare } from "../../../core/shares/share-store.ts";
 import { closeRevokedTerminals } from "../terminal/close-terminals.ts";
+import { forgetGrants } from "../../auth/principal-cache/forget.ts";
 import { notifyShareGranted } from "./notify-share-granted.ts";
 import { notifyShareInvited } from "./notify-share-invited.ts";
 
@@ -96,6 +97,7 @@ async function updateShare(c: Context<AppEnv>, id: string, body: SaveBody): Prom
   };
   const [updated] = await db.update(cloudShares).set(changes).where(and(eq(cloudShares.id, id), eq(cloudShares.ownerId, p.userId))).returning();
   if (updated) {
+    await forgetGrants(db, [updated]);
     await closeRevokedTerminals(c.env, db, p.userId, updated.granteeId);
     const { granteeId, ...terms } = updated;
     return { ...terms, granteeEmail: normalizeEmail((await findUserById(db, granteeId))!.email) };
@@ -144,6 +146,7 @@ async function createShare(c: Context<AppEnv>, body: SaveBody): Promise<GivenSha
     return pending!;
   }
   const [created] = await db.insert(cloudShares).values({ ...terms, granteeId: grantee.id }).returning();
+  await forgetGrants(db, [created!]);
   // A disabled account is mailed nothing; its share grants nothing while it stays disabled.
   if (!grantee.disabledAt) notifyShareGranted(c, { owner: p.user, grantee, share: created!, instance: shared });
   await closeRevokedTerminals(c.env, db, p.userId, grantee.id);
@@ -163,7 +166,10 @@ shareRoutes.openapi(
     const [pending] = deleted ? [] : await db.delete(pendingShares).where(and(eq(pendingShares.id, id), eq(pendingShares.ownerId, p.userId))).returning();
     const gone = deleted ?? pending;
     if (!gone) throw notFound("share");
-    if (deleted) await closeRevokedTerminals(c.env, db, p.userId, deleted.granteeId);
+    if (deleted) {
+      await forgetGrants(db, [deleted]);
+      await closeRevokedTerminals(c.env, db, p.userId, deleted.granteeId);
+    }
     // A pending share names no grantee id: none exists, and the owner reads this detail. An accepted
     // one names its grantee (who had signed in, so the owner learns no one's existence from it):
     // the row is gone, and this is how the event still reaches the grantee's dashboard.

@@ -259,6 +259,46 @@ describe("a share revoked reaches the sharee's very next request, though this lo
     expect((await call("/api/cloud/shares/delete", { token: owner.access, body: { id: share.id } })).status).toBe(200);
     expect((await call(`/api/cloud/instance/${agent.instanceId}`, { token: sharee.access })).status).toBe(404);
   });
+
+  it("reads the share from a copy in the steady state, and every change to it on the very next request", async () => {
+    const owner = await register();
+    const sharee = await register();
+    const agent = await FakeAgent.register(owner);
+    const path = `/api/cloud/instance/${agent.instanceId}`;
+    const share = await json(await call("/api/cloud/shares/save", { token: owner.access, body: { grantee_email: sharee.email, instance_id: agent.instanceId, permissions: ["read:cloud_instance"] } }));
+    const first = await call(path, { token: sharee.access, env: counted });
+    expect(first.status).toBe(200);
+    const ownersRead = await call(path, { token: owner.access, env: counted });
+    // Held: the sharee's request makes the same D1 calls as the owner's (the instance itself), none for the share.
+    const held = await call(path, { token: sharee.access, env: counted });
+    expect(held.status).toBe(200);
+    expect((await callsOf(held)).d1).toBe((await callsOf(ownersRead)).d1);
+    expect((await callsOf(first)).d1).toBeGreaterThan((await callsOf(held)).d1);
+    // Disabled: refused at once (404: the instance is not theirs to see).
+    expect((await call("/api/cloud/shares/save", { token: owner.access, body: { id: share.id, enabled: false } })).status).toBe(200);
+    expect((await call(path, { token: sharee.access })).status).toBe(404);
+    // Enabled again: allowed at once.
+    expect((await call("/api/cloud/shares/save", { token: owner.access, body: { id: share.id, enabled: true } })).status).toBe(200);
+    expect((await call(path, { token: sharee.access })).status).toBe(200);
+    // A permission taken away: that action refused at once, through an API token too.
+    const t = await createToken(sharee, `cloud.${owner.userId}.instances.${agent.instanceId}`);
+    expect((await call(path, { token: t.token })).status).toBe(200);
+    expect((await call("/api/cloud/shares/delete", { token: owner.access, body: { id: share.id } })).status).toBe(200);
+    expect((await call(path, { token: sharee.access })).status).toBe(404);
+    expect((await call(path, { token: t.token })).status).toBe(404);
+    // A new share, after the copy said "none": granted at once.
+    expect((await call("/api/cloud/shares/save", { token: owner.access, body: { grantee_email: sharee.email, instance_id: agent.instanceId, permissions: ["read:cloud_instance"] } })).status).toBe(200);
+    expect((await call(path, { token: sharee.access })).status).toBe(200);
+  });
+
+  it("a share offered before sign-up is claimed at it and applies at once", async () => {
+    const owner = await register();
+    const agent = await FakeAgent.register(owner);
+    const email = `later-${crypto.randomUUID()}@example.com`;
+    expect((await call("/api/cloud/shares/save", { token: owner.access, body: { grantee_email: email, instance_id: agent.instanceId, permissions: ["read:cloud_instance"] } })).status).toBe(200);
+    const sharee = await register(email);
+    expect((await call(`/api/cloud/instance/${agent.instanceId}`, { token: sharee.access })).status).toBe(200);
+  });
 });
 
 describe("copies that race a change, and copies past their time", () => {
