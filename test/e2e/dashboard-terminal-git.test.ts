@@ -109,7 +109,8 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard terminal and git in C
     // A quick command is typed into the shell, Enter included: `pwd` prints the shell's folder, the first root.
     await page.getByRole("button", { name: "Where am I: types pwd && ls -la" }).click();
     await expect.poll(() => screenLines(page), { timeout: 15_000 }).toContain(root);
-    expect((await screenLines(page)).some((l) => l.endsWith(" app"))).toBe(true);
+    // `ls -la` may reach the screen in a later frame than `pwd`'s line, so wait for it as well.
+    await expect.poll(async () => (await screenLines(page)).some((l) => l.endsWith(" app")), { timeout: 15_000 }).toBe(true);
 
     // Closing the tab ends the shell on the instance, not just the socket.
     await page.getByRole("button", { name: "Close Terminal 1" }).click();
