@@ -2,6 +2,7 @@ import type {
   AgentConfig, CompareResult, CompareStatus, FileCallMethod, FileCallParams, GitRequest, HealthPoint, LogLine, RpcMethod, ScanResult, SystemStats,
 } from "@anchorage/common";
 import type { MirrorRow } from "../db/schema.ts";
+import type { ProxyRoute } from "../instances/proxy-route.ts";
 import type { DoResult } from "./do-result.ts";
 import type { ChunkRef, SyncOperation } from "./sync-operation.ts";
 
@@ -47,6 +48,10 @@ export interface InstanceRpc extends Rpc.DurableObjectBranded {
   spendRelayChallenge(nonce: string): Promise<"ok" | "offline" | "unknown">;
   /** The visitor hung up: the exchange's stream is reset, so the agent cancels the local request. */
   cancelExchange(exchangeId: string): Promise<void>;
+  /** The proxy's route (slug, access, pause) may have changed in D1: the object, and its relay objects, hold it as it is now. */
+  proxyRouteChanged(instanceId: string): Promise<ProxyRoute | null>;
+  /** The proxy's route as D1 has it now (for a relay object whose copy disagrees with a request). */
+  proxyRoute(instanceId: string): Promise<ProxyRoute | null>;
 
   // sync (syncs.ts): this instance is the source; the Worker has checked `sync:` on both
   /** Compares a folder here with a folder on another instance (or this one). */

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { CLOSE, type CompareResult, type FileCallMethod, type FileCallParams, type GitRequest, type HealthPoint, type RpcMethod, type ScanResult } from "@anchorage/common";
 import type { Env } from "../../core/env.ts";
 import type { DoResult } from "../../core/rpc/do-result.ts";
+import type { ProxyRoute } from "../../core/instances/proxy-route.ts";
 import type { ActionRecord, CompareRequest, InstanceLive, InstanceRpc, OnProgress, SyncStartRequest } from "../../core/rpc/instance-rpc.ts";
 import type { ChunkRef, SyncOperation } from "../../core/rpc/sync-operation.ts";
 import { AgentCommands } from "./agent-commands.ts";
@@ -66,6 +67,7 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
     switch (msg.type) {
       case "hello":
         await this.link.hello(instanceId, msg);
+        await this.proxy.routeChanged(instanceId); // the config may name another slug or access
         await this.terminals.agentBack(instanceId, msg.terminals);
         this.syncs.agentBack();
         // Which of its folders to watch; failed checks again. Mirror bookkeeping failing (D1 away) must not fail the hello.
@@ -185,6 +187,14 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
 
   async spendRelayChallenge(nonce: string): Promise<"ok" | "offline" | "unknown"> {
     return this.proxy.spendRelayChallenge(nonce);
+  }
+
+  async proxyRouteChanged(instanceId: string): Promise<ProxyRoute | null> {
+    return this.proxy.routeChanged(instanceId);
+  }
+
+  async proxyRoute(instanceId: string): Promise<ProxyRoute | null> {
+    return this.proxy.currentRoute(instanceId);
   }
 
   async cancelExchange(exchangeId: string): Promise<void> {

@@ -3,7 +3,9 @@ import { CLOSE, HEARTBEAT_INTERVAL_MS } from "@anchorage/common";
 import type { Env } from "../../core/env.ts";
 import { AgentStreams } from "./agent-streams.ts";
 import { ProxyRelay } from "./proxy-relay.ts";
+import { HeldRoute } from "./proxy-route-check.ts";
 import { proxyMetaOf, type ProxyRelayRpc } from "../../core/rpc/proxy-exchange.ts";
+import type { ProxyRoute } from "../../core/instances/proxy-route.ts";
 
 /** As for the agent's own socket: three missed pings and the peer is gone. */
 const HEARTBEAT_DEADLINE_MS = 3 * HEARTBEAT_INTERVAL_MS;
@@ -16,12 +18,25 @@ type RelayAttachment = { kind: "relay"; instanceId: string; relay: number; conne
  * (developers.cloudflare.com/durable-objects/platform/limits/), so an agent with `proxy.relays: N`
  * holds one more socket to each of N - 1 of these, and the Worker spreads visitors' requests over
  * them and the InstanceDO. A relay socket carries proxy streams only: no RPCs, terminals or files,
- * and no state beyond the socket (its attachment) and the exchanges in flight. Without its socket
- * (not connected yet, or reconnecting) it hands each request to the InstanceDO, body and all.
+ * and no state beyond the socket (its attachment), the exchanges in flight and the proxy's route
+ * (as the InstanceDO last handed it over, or answered when asked). Without its socket (not
+ * connected yet, or reconnecting) it hands each request to the InstanceDO, body and all.
  */
 export class ProxyRelayDO extends DurableObject<Env> implements ProxyRelayRpc {
   private readonly streams = new AgentStreams(() => this.sockets()[0]);
-  private readonly relay = new ProxyRelay(this.streams);
+  /** The route in memory; storage keeps it across eviction (undefined: not read yet). */
+  private held: ProxyRoute | null | undefined;
+  private readonly route = new HeldRoute(
+    {
+      get: async () => (this.held !== undefined ? this.held : (this.held = await this.ctx.storage.get<ProxyRoute | null>("route"))),
+      put: async (route) => {
+        this.held = route;
+        await this.ctx.storage.put("route", route);
+      },
+    },
+    (instanceId) => this.instance(instanceId).proxyRoute(instanceId),
+  );
+  private readonly relay = new ProxyRelay(this.streams, this.route);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -100,6 +115,11 @@ export class ProxyRelayDO extends DurableObject<Env> implements ProxyRelayRpc {
     for (const ws of this.sockets()) ws.close(code, reason);
     this.streams.failAll(reason);
     await this.ctx.storage.deleteAlarm();
+  }
+
+  /** The InstanceDO hands over the proxy's route after each change to it. */
+  async setRoute(route: ProxyRoute | null): Promise<void> {
+    await this.route.set(route);
   }
 
   /** The visitor hung up; an exchange this object handed to the InstanceDO is cancelled there. */

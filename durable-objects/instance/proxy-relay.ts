@@ -1,6 +1,7 @@
 import { httpResponseHeadSchema, StreamFlag, streamOpenSchema, wsHeadSchema, type HeaderPairs, type StreamEndpoint, type StreamEvents, type StreamOpen } from "@anchorage/common";
 import { isAgentGone, type AgentStreams } from "./agent-streams.ts";
 import { proxiedSetCookie } from "./proxy-set-cookie.ts";
+import { staleRoute, type HeldRoute } from "./proxy-route-check.ts";
 import { proxyMetaOf, RELAY_HEADER, type ProxyOptions } from "../../core/rpc/proxy-exchange.ts";
 
 /** Bytes of a response the DO holds ready for the visitor: pipelining without unbounded memory. */
@@ -24,7 +25,11 @@ export class ProxyRelay {
   /** Which stream serves which visitor exchange, so a cancel finds its stream. */
   private readonly exchanges = new Map<string, StreamEndpoint>();
 
-  constructor(streams: AgentStreams) {
+  constructor(
+    streams: AgentStreams,
+    /** The route this object holds; a request the Worker decided on another is refused as stale. */
+    private readonly route: HeldRoute,
+  ) {
     this.streams = streams;
   }
 
@@ -45,6 +50,10 @@ export class ProxyRelay {
    */
   async serve(request: Request, online: boolean, relay: number): Promise<Response> {
     const meta = proxyMetaOf(request);
+    if (!(await this.route.agrees(meta.instanceId, meta.route))) {
+      void request.body?.cancel().catch(() => {});
+      return staleRoute(meta.exchangeId);
+    }
     const open = streamOpenSchema.safeParse(meta.open);
     if (!open.success || open.data.kind === "pty" || open.data.kind === "call") return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
     let res: Response;

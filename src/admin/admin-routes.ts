@@ -23,6 +23,8 @@ import { toSessionInfo } from "../auth/session/session-view.ts";
 import { listUsers } from "../users/list-users.ts";
 import { createUser, findUserById, newUserRow, toPublicUser } from "../../core/users/users.ts";
 import { adminDeleteUser, adminUpdateUser } from "./admin-users.ts";
+import { instancesOwnedBy } from "../../core/instances/instance-store.ts";
+import { proxyRouteChanged } from "../cloud/proxy/proxy-route-copy.ts";
 import { closeHubSessions } from "../cloud/events/close-hub-sessions.ts";
 import { closeTerminalsOn, instancesWithTerminalsOf } from "../cloud/terminal/close-terminals.ts";
 import { sessions } from "../../core/db/schema.ts";
@@ -96,7 +98,9 @@ adminRoutes.openapi(
     assertPermit(p, "admin:users", { type: "system" });
     const { id } = c.req.valid("param");
     const terminals = await instancesWithTerminalsOf(c.get("db"), id); // the rows go with the user
+    const proxies = (await instancesOwnedBy(c.get("db"), id)).filter((i) => i.proxySlug);
     await adminDeleteUser(c.get("db"), id);
+    for (const i of proxies) await proxyRouteChanged(c, i.id, [i.proxySlug]); // their apps close at once
     await closeHubSessions(c.env, id, { allBut: null });
     await closeTerminalsOn(c.env, terminals, id);
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_deleted", subjectId: id, ip: clientIp(c.req.raw) }, eventSink(c));

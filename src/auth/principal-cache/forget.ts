@@ -3,8 +3,8 @@ import { dropHeldCopies, markChange } from "./isolate-copies.ts";
 import { deleteEntries } from "./location-cache.ts";
 
 /**
- * The keys of the copies, and forgetting them. Every change to a session, an API token, a user or
- * a share calls one of these after writing D1: this isolate and this location drop their copies at
+ * The keys of the copies, and forgetting them. Every change to a session, an API token, a user, a
+ * share or a proxy's route calls one of these after writing D1: this isolate and this location drop their copies at
  * once, and the request that made the change answers only once every other isolate's copy has
  * expired (ISOLATE_TTL_MS: holdAfterChange), so the very next request anywhere in this location
  * reads D1.
@@ -14,6 +14,9 @@ export const sessionKey = (sessionId: string) => `session/${encodeURIComponent(s
 export const tokenKey = (tokenHash: string) => `token/${encodeURIComponent(tokenHash)}`;
 /** The grants one user holds from one owner (grants-entry.ts). */
 export const grantsKey = (ownerId: string, granteeId: string) => `grants/${encodeURIComponent(ownerId)}/${encodeURIComponent(granteeId)}`;
+
+/** Which instance a proxy slug reaches, and on what terms (src/cloud/proxy/proxy-route-copy.ts). */
+export const proxySlugKey = (slug: string) => `proxy/${encodeURIComponent(slug)}`;
 
 export async function forgetKeys(db: Db, keys: string[]): Promise<void> {
   if (!keys.length) return;

@@ -13,6 +13,7 @@ import { eventSink } from "../../audit/event-sink.ts";
 import type { DoResult } from "../../../core/rpc/do-result.ts";
 import { requireInstance } from "../../../core/instances/instance-access.ts";
 import { deleteInstance } from "../../../core/instances/instance-store.ts";
+import { forgetProxySlugs } from "../proxy/proxy-route-copy.ts";
 import { toInstanceView } from "./instance-view.ts";
 import { visibleInstances } from "./visible-instances.ts";
 
@@ -170,6 +171,7 @@ instanceRoutes.openapi(
     const { instance } = await load(c, c.req.valid("param").id, "manage:cloud_instance");
     await deleteInstance(c.get("db"), instance.id, instance.ownerId);
     await stubFor(c, instance.id).destroy();
+    await forgetProxySlugs(c, [instance.proxySlug]); // the object holds no route now: a copy elsewhere is refused there
     await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.instance_deleted", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { owner_id: instance.ownerId, ...actorDetail(p) } }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },

@@ -11,6 +11,7 @@ import { actorDetail } from "../../../core/auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { requireInstance } from "../../../core/instances/instance-access.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
+import { proxyRouteChanged } from "./proxy-route-copy.ts";
 import { isUniqueViolation } from "../../../core/users/users.ts";
 import { slugSchema } from "@anchorage/common";
 
@@ -72,6 +73,7 @@ proxyAdminRoutes.openapi(
       .where(and(eq(instances.id, instance.id), isNotNull(instances.proxySlug)))
       .returning();
     if (!row) throw notFound("proxy on this instance");
+    await proxyRouteChanged(c, instance.id, [row.proxySlug]);
     await recordAudit(db, { actorId: p.userId, action: body.inactive ? "cloud.proxy_paused" : "cloud.proxy_resumed", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { reason: body.reason ?? null, ...actorDetail(p) } }, eventSink(c));
     const config = c.get("config");
     return c.json(toProxyView(row, config.issuer, config.proxyDomain), 200);
@@ -104,6 +106,7 @@ proxyAdminRoutes.openapi(
       throw e;
     }
     if (!row) throw notFound("proxy on this instance");
+    await proxyRouteChanged(c, instance.id, [instance.proxySlug, row.proxySlug]);
     await recordAudit(db, { actorId: p.userId, action: "cloud.proxy_renamed", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { from: instance.proxySlug, to: row.proxySlug, override: slug, ...actorDetail(p) } }, eventSink(c));
     const config = c.get("config");
     return c.json(toProxyView(row, config.issuer, config.proxyDomain), 200);

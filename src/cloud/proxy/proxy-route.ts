@@ -1,12 +1,10 @@
 import type { Context, Next } from "hono";
 import { Hono } from "hono";
-import { eq } from "drizzle-orm";
 import { isHopByHop, slugSchema, type HeaderPairs, type StreamOpen } from "@anchorage/common";
 import type { AppEnv } from "../../http/app-env.ts";
 import { AppError, notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { nextPathOn } from "../../http/next-path.ts";
-import { instances, type InstanceRow } from "../../../core/db/schema.ts";
 import { getCookie, setCookie } from "hono/cookie";
 import { decodeJwt } from "jose";
 import { z } from "zod";
@@ -16,7 +14,8 @@ import { issueProxyToken, PROXY_COOKIE, spendHandoff, verifyProxyToken } from ".
 import { withoutOwnCookies } from "../../auth/cookies.ts";
 import { isApiToken } from "../../auth/api-tokens/api-token-store.ts";
 import { requireAccess, requireInstance } from "../../../core/instances/instance-access.ts";
-import type { ProxyMeta } from "../../../core/rpc/proxy-exchange.ts";
+import { STALE_ROUTE_HEADER, type ProxyMeta } from "../../../core/rpc/proxy-exchange.ts";
+import { cachedProxyTarget, freshProxyTarget, loadProxyTarget, routeOfTarget, type ProxyTarget } from "./proxy-route-copy.ts";
 import { pickRelay, proxyObject } from "./pick-relay.ts";
 
 /**
@@ -106,11 +105,12 @@ function forwardedHeaders(req: Request, strippedAuthorization: boolean, host: st
   return out;
 }
 
-async function findProxy(c: Context<AppEnv>, slug: string): Promise<InstanceRow> {
+/** The instance a slug names, as D1 has it now (the sign-in hand-offs: not on the hot path). */
+async function findProxy(c: Context<AppEnv>, slug: string): Promise<ProxyTarget> {
   if (!slugSchema.safeParse(slug).success) throw notFound("proxy");
-  const row = await c.get("db").select().from(instances).where(eq(instances.proxySlug, slug)).get();
-  if (!row) throw notFound("proxy");
-  return row;
+  const target = await loadProxyTarget(c.get("db"), slug);
+  if (!target) throw notFound("proxy");
+  return target;
 }
 
 /** Public proxies let anyone in; the others need a signed-in user with proxy permission on the instance. */
@@ -118,7 +118,7 @@ async function findProxy(c: Context<AppEnv>, slug: string): Promise<InstanceRow>
  * Who is visiting: a Bearer token or the dashboard's cookie (same origin: the /p/ form), or
  * on the app's own host a proxy token (header) or the proxy cookie that host keeps.
  */
-async function visitor(c: Context<AppEnv>, instance: InstanceRow, byHost: boolean) {
+async function visitor(c: Context<AppEnv>, instance: ProxyTarget, byHost: boolean) {
   const config = c.get("config");
   const handoff = c.req.header("x-anchorage-proxy-token");
   if (handoff) {
@@ -133,7 +133,7 @@ async function visitor(c: Context<AppEnv>, instance: InstanceRow, byHost: boolea
   return authenticate(c);
 }
 
-async function checkAccess(c: Context<AppEnv>, instance: InstanceRow, byHost: boolean): Promise<{ strippedAuthorization: boolean } | { redirect: string }> {
+async function checkAccess(c: Context<AppEnv>, instance: ProxyTarget, byHost: boolean): Promise<{ strippedAuthorization: boolean } | { redirect: string }> {
   if (instance.proxyAccess === "public") return { strippedAuthorization: false };
   let principal;
   try {
@@ -186,8 +186,33 @@ function sandboxed(response: Response): Response {
   return out;
 }
 
+/**
+ * Finds the instance (a copy of D1's answer: proxy-route-copy.ts) and relays the request to it. The
+ * object that serves it refuses a request decided on a route that no longer holds; then the copy
+ * goes and D1's answer decides, once. A request with a body can be sent only once, so it is
+ * decided on D1's answer from the start.
+ */
 async function relayToApp(c: Context<AppEnv>, slug: string, path: string, prefix: string | null): Promise<Response> {
-  const instance = await findProxy(c, slug);
+  if (!slugSchema.safeParse(slug).success) throw notFound("proxy");
+  const method = c.req.raw.method;
+  const once = method !== "GET" && method !== "HEAD";
+  let target = once ? await loadProxyTarget(c.get("db"), slug) : await cachedProxyTarget(c, slug);
+  for (let attempt = 0; ; attempt++) {
+    if (!target) throw notFound("proxy");
+    const exchangeId = crypto.randomUUID();
+    const response = await relayTo(c, target, path, prefix, exchangeId);
+    if (response.headers.get(STALE_ROUTE_HEADER) !== exchangeId) return response;
+    if (once || attempt > 0) {
+      // The route changed again while this request was on its way: the visitor may try again.
+      void response.body?.cancel();
+      throw new AppError("E-CONFLICT", "this app's address or access changed a moment ago; try again");
+    }
+    void response.body?.cancel();
+    target = await freshProxyTarget(c, slug);
+  }
+}
+
+async function relayTo(c: Context<AppEnv>, instance: ProxyTarget, path: string, prefix: string | null, exchangeId: string): Promise<Response> {
   const html = wantsHtml(c.req.raw);
   if (instance.proxyInactive) {
     const reason = instance.proxyReason ? `: ${instance.proxyReason}` : "";
@@ -204,8 +229,7 @@ async function relayToApp(c: Context<AppEnv>, slug: string, path: string, prefix
   const open: StreamOpen = isWs
     ? { kind: "ws", path: path + url.search, headers, protocols: (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean), ...(prefix ? { prefix } : {}) }
     : { kind: "http", method: req.method, path: path + url.search, headers, ...(prefix ? { prefix } : {}) };
-  const exchangeId = crypto.randomUUID();
-  const meta: ProxyMeta = { instanceId: instance.id, exchangeId, open, options: { firstByteTimeoutMs: c.get("config").proxyTimeoutMs, ...(prefix ? { rewrite: { prefix } } : {}) }, html };
+  const meta: ProxyMeta = { instanceId: instance.id, exchangeId, open, options: { firstByteTimeoutMs: c.get("config").proxyTimeoutMs, ...(prefix ? { rewrite: { prefix } } : {}) }, html, route: routeOfTarget(instance) };
   // A busy proxy spreads over several objects, one agent socket each (config `proxy.relays`).
   const stub = proxyObject(c.env, instance.id, pickRelay(instance.proxyRelays));
   const forward = new Request("https://instance.internal/proxy", {

@@ -1,15 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { decodeFrame, encodeFrame, FrameType, StreamFlag, type Frame } from "@anchorage/common";
-import { register, testEnv } from "../helpers.ts";
+import { register, testEnv, unique } from "../helpers.ts";
+import type { ProxyRoute } from "../../../core/instances/proxy-route.ts";
+import { STALE_ROUTE_HEADER } from "../../../core/rpc/proxy-exchange.ts";
 import { FakeAgent, until } from "./fake-agent.ts";
 import { rewriteHeader } from "../../../durable-objects/instance/proxy-relay.ts";
 import { slugFromHost } from "../../../src/cloud/proxy/proxy-route.ts";
 
-/** A fake agent that also collects the binary frames the DO sends it. */
+/** A fake agent publishing an app (public, at a slug of its own) that also collects the binary frames the DO sends it. */
 async function agentWithFrames() {
   const owner = await register();
   const agent = await FakeAgent.register(owner);
-  await agent.connect();
+  await agent.connect({ hello: false });
+  const slug = unique("relay-");
+  const hello = agent.helloMessage();
+  agent.send({ ...hello, config: { ...hello.config, proxy: { slug, target: "http://127.0.0.1:9", access: "public" } } });
+  route = { slug, access: "public", inactive: false };
+  instanceId = agent.instanceId;
   const frames: Frame[] = [];
   agent.ws!.addEventListener("message", (e) => {
     if (typeof e.data === "string") return;
@@ -18,12 +25,18 @@ async function agentWithFrames() {
   });
   const stub = testEnv.INSTANCE.get(testEnv.INSTANCE.idFromName(agent.instanceId));
   await until(async () => (await stub.live()).hello);
+  // The hello is in D1 (the route the object holds is D1's): what the Worker would decide on.
+  await until(async () => (await testEnv.DB.prepare("SELECT proxy_slug FROM instances WHERE id = ?").bind(agent.instanceId).first<{ proxy_slug: string }>())?.proxy_slug === slug);
   return { agent, frames, stub };
 }
 
-const proxyRequest = (exchangeId: string, path = "/") =>
+/** The route the Worker decided on, and the instance: what the last agentWithFrames() publishes. */
+let route: ProxyRoute;
+let instanceId = "";
+
+const proxyRequest = (exchangeId: string, path = "/", decidedOn: ProxyRoute = route) =>
   new Request("https://instance.internal/proxy", {
-    headers: { "x-anchorage-proxy": JSON.stringify({ exchangeId, open: { kind: "http", method: "GET", path, headers: [] }, options: { firstByteTimeoutMs: 5000 }, html: false }) },
+    headers: { "x-anchorage-proxy": JSON.stringify({ instanceId, exchangeId, open: { kind: "http", method: "GET", path, headers: [] }, options: { firstByteTimeoutMs: 5000 }, html: false, route: decidedOn }) },
   });
 
 describe("the DO's proxy relay", () => {
@@ -72,6 +85,33 @@ describe("the DO's proxy relay", () => {
     agent.ws!.close(1000, "bye");
     const offline = await second;
     expect(offline.status).toBe(503);
+  });
+
+  it("refuses a request decided on another route than the one D1 has, before anything reaches the agent", async () => {
+    const { frames, stub } = await agentWithFrames();
+    for (const stale of [{ ...route, access: "users" as const }, { ...route, slug: unique("gone-") }, { ...route, inactive: true }]) {
+      const res = await stub.fetch(proxyRequest("x5", "/", stale));
+      expect(res.status).toBe(409);
+      expect(res.headers.get(STALE_ROUTE_HEADER)).toBe("x5"); // only the Worker, which chose the exchange id, reads it
+    }
+    expect(frames.filter((f) => f.type === FrameType.OPEN)).toHaveLength(0);
+    // The route it holds is the one D1 has: a request decided on it goes through.
+    const pending = stub.fetch(proxyRequest("x6"));
+    await until(() => frames.find((f) => f.type === FrameType.OPEN));
+    expect(await stub.proxyRoute(instanceId)).toEqual(route);
+    void pending;
+  });
+
+  it("looks in D1 before refusing, so a route it missed (changed there directly) heals instead of refusing good requests", async () => {
+    const { frames, stub } = await agentWithFrames();
+    await testEnv.DB.prepare("UPDATE instances SET proxy_access = 'users' WHERE id = ?").bind(instanceId).run();
+    const now = { ...route, access: "users" as const };
+    const pending = stub.fetch(proxyRequest("x7", "/", now));
+    await until(() => frames.find((f) => f.type === FrameType.OPEN));
+    // And the one it held before is now refused.
+    const old = await stub.fetch(proxyRequest("x8"));
+    expect(old.status).toBe(409);
+    void pending;
   });
 
   it("rewrites redirects and cookie paths for the path form only where they are absolute paths", () => {
