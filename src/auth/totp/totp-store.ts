@@ -40,21 +40,21 @@ export async function confirmTotp(db: Db, userId: string, secret: string, step: 
   const at = nowIso(now);
   // One batch is one D1 transaction. The codes are written only when this confirm is the one that
   // took effect (the row now carries this very secret, time and step), so a losing racer changes nothing.
-  const confirmedHere = exists(
-    db
-      .select({ one: sql`1` })
-      .from(totpCredentials)
-      .where(and(eq(totpCredentials.userId, userId), eq(totpCredentials.secret, secret), eq(totpCredentials.confirmedAt, at), eq(totpCredentials.lastUsedStep, step))),
-  );
+  const confirmedHere = and(eq(totpCredentials.userId, userId), eq(totpCredentials.secret, secret), eq(totpCredentials.confirmedAt, at), eq(totpCredentials.lastUsedStep, step));
   const [confirmed] = await db.batch([
     db
       .update(totpCredentials)
       .set({ confirmedAt: at, lastUsedStep: step })
       .where(and(eq(totpCredentials.userId, userId), eq(totpCredentials.secret, secret), isNull(totpCredentials.confirmedAt)))
       .returning({ userId: totpCredentials.userId }),
-    db.delete(totpRecoveryCodes).where(and(eq(totpRecoveryCodes.userId, userId), confirmedHere)),
+    db.delete(totpRecoveryCodes).where(and(eq(totpRecoveryCodes.userId, userId), exists(db.select({ one: sql`1` }).from(totpCredentials).where(confirmedHere)))),
     ...codeHashes.map((codeHash) =>
-      db.run(sql`INSERT INTO ${totpRecoveryCodes} (code_hash, user_id, created_at) SELECT ${codeHash}, ${userId}, ${at} WHERE ${confirmedHere}`),
+      db.insert(totpRecoveryCodes).select(
+        db
+          .select({ codeHash: sql<string>`${codeHash}`.as("code_hash"), userId: totpCredentials.userId, createdAt: sql<string>`${at}`.as("created_at"), usedAt: sql<string | null>`NULL`.as("used_at") })
+          .from(totpCredentials)
+          .where(confirmedHere),
+      ),
     ),
   ]);
   return confirmed.length === 1;
