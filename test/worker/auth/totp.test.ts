@@ -376,3 +376,13 @@ describe("removing TOTP", () => {
     expect((await status(s)).state).toBe("none");
   });
 });
+
+describe("the API description", () => {
+  it("lists the TOTP routes with the schemas that validate them", async () => {
+    const doc = await json(await call("/openapi.json"));
+    expect(Object.keys(doc.paths["/api/settings/totp"]).sort()).toEqual(["delete", "get"]);
+    expect(doc.paths["/api/settings/totp/start"].post.summary).toMatch(/authenticator app/);
+    expect(doc.paths["/api/settings/totp/confirm"].post.requestBody).toBeTruthy();
+    expect(JSON.stringify(doc.paths["/auth/2fa/verify"].post.requestBody)).toMatch(/recovery/);
+  });
+});
