@@ -77,15 +77,26 @@ export const passkeyLoginFinishSchema = z
     path: ["challenge_id"],
   });
 
-/** `/auth/login`'s answer for an account with a passkey: the password was right, and a passkey must finish the sign-in. */
+/** The ways a password sign-in's second step can be finished. */
+export const secondFactorMethodSchema = z.enum(["totp", "recovery", "passkey"]);
+export type SecondFactorMethod = z.infer<typeof secondFactorMethodSchema>;
+
+/**
+ * `/auth/login`'s answer for an account with a second factor (TOTP, a passkey, or both): the
+ * password was right, and one of `methods` must finish the sign-in with the same challenge token.
+ */
 export const secondFactorRequiredSchema = z.object({
   requires_2fa: z.literal(true),
-  /** Single use, 5 minutes: pass it to /auth/passkey/login/finish with the assertion. */
+  /**
+   * 5 minutes, and it finishes one sign-in: pass it to /auth/passkey/login/finish with an assertion,
+   * or to /auth/2fa/verify with a TOTP or recovery code.
+   */
   challenge_token: z.string(),
   expires_in: z.number().int(),
-  methods: z.array(z.literal("passkey")),
-  /** For `navigator.credentials.get()`: the account's passkeys and the challenge to sign. */
-  passkey_options: webauthnOptionsSchema,
+  /** `totp` and `recovery` when the account has TOTP, `passkey` when it has a passkey. */
+  methods: z.array(secondFactorMethodSchema),
+  /** With `passkey` only, for `navigator.credentials.get()`: the account's passkeys and the challenge to sign. */
+  passkey_options: webauthnOptionsSchema.optional(),
 });
 export type SecondFactorRequired = z.infer<typeof secondFactorRequiredSchema>;
 

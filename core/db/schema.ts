@@ -5,6 +5,7 @@
  */
 export * from "./schema/accounts.ts";
 export * from "./schema/sign-in.ts";
+export * from "./schema/totp.ts";
 export * from "./schema/tokens.ts";
 export * from "./schema/cloud.ts";
 export * from "./schema/sync.ts";

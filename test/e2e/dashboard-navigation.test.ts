@@ -45,6 +45,7 @@ const TABS = [
 const SETTINGS = [
   ["profile", "Profile and password", "Profile and password"],
   ["passkeys", "Passkeys", "Passkeys"],
+  ["two-factor", "Two-factor", "Two-factor sign-in"],
   ["accounts", "Connected accounts", "Linked sign-in providers"],
   ["sessions", "Sessions", "Your sessions"],
   ["tokens", "API tokens", "API tokens"],

@@ -7,6 +7,7 @@ import { ApiTokensSection } from "../tokens/api-tokens-section.tsx";
 import { ServiceAccountsSection } from "../tokens/service-accounts-section.tsx";
 import type { ScopeContext } from "../tokens/scope-drafts.ts";
 import { WebhooksSection } from "../webhooks/webhooks-section.tsx";
+import { TotpPanel } from "../totp/totp-panel.tsx";
 import { roleList } from "../format.ts";
 import { useAppData } from "../shell/app-data.tsx";
 import { Page } from "../shell/page.tsx";
@@ -52,6 +53,8 @@ function SettingsSection({ section }: { section: Section }) {
       );
     case "passkeys":
       return <PasskeysPanel onExpired={onExpired} />;
+    case "two-factor":
+      return <TotpPanel onExpired={onExpired} />;
     case "accounts":
       return <LinkedProviders onExpired={onExpired} />;
     case "sessions":

@@ -54,6 +54,7 @@ export type InstanceTab = (typeof INSTANCE_TABS)[number]["id"];
 export const SETTINGS_PAGES = [
   { id: "profile", label: "Profile and password", keywords: "name password" },
   { id: "passkeys", label: "Passkeys", keywords: "webauthn security key two-factor" },
+  { id: "two-factor", label: "Two-factor", keywords: "totp authenticator app 2fa recovery codes" },
   { id: "accounts", label: "Connected accounts", keywords: "google github discord oidc providers" },
   { id: "sessions", label: "Sessions", keywords: "sign out everywhere devices terminal code" },
   { id: "tokens", label: "API tokens", keywords: "anc_ scripts keys" },

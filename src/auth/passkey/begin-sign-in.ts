@@ -1,8 +1,6 @@
 import { generateAuthenticationOptions } from "@simplewebauthn/server";
-import type { SecondFactorRequired } from "@anchorage/common";
 import type { Config } from "../../config.ts";
 import type { Db } from "../../../core/db/client.ts";
-import type { UserRow } from "../../../core/db/schema.ts";
 import { createChallenge } from "../challenges/challenge-store.ts";
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from "./passkey-challenges.ts";
 import { listPasskeys } from "./passkey-store.ts";
@@ -23,20 +21,18 @@ export async function beginPasskeySignIn(db: Db, config: Config) {
 }
 
 /**
- * After a correct password, for an account with passkeys: the challenge token and the options to
- * sign with one of that account's passkeys. Null for an account without passkeys (the password is
- * the whole sign-in). Presence suffices here (verification is only preferred): the password was
- * the knowledge factor, the passkey is the possession factor.
+ * After a correct password, for an account with passkeys: the options to sign with one of that
+ * account's passkeys (see ../two-factor/begin-second-factor.ts). Null for an account without
+ * passkeys. Presence suffices here (verification is only preferred): the password was the
+ * knowledge factor, the passkey is the possession factor.
  */
-export async function beginSecondFactor(db: Db, config: Config, user: UserRow): Promise<SecondFactorRequired | null> {
-  const keys = await listPasskeys(db, user.id);
+export async function passkeySecondFactorOptions(db: Db, config: Config, userId: string) {
+  const keys = await listPasskeys(db, userId);
   if (keys.length === 0) return null;
-  const options = await generateAuthenticationOptions({
+  return generateAuthenticationOptions({
     rpID: config.rpId,
     allowCredentials: keys.map((k) => ({ id: k.id, transports: (k.transports ?? undefined) as never })),
     userVerification: "preferred",
     timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
   });
-  const { key } = await createChallenge(db, "login-2fa", { userId: user.id, data: { challenge: options.challenge }, ttlSeconds: PASSKEY_CHALLENGE_TTL_SECONDS });
-  return { requires_2fa: true, challenge_token: key, expires_in: PASSKEY_CHALLENGE_TTL_SECONDS, methods: ["passkey"], passkey_options: options };
 }

@@ -13,6 +13,9 @@ export const RATE_LIMITS = {
   refreshPerIp: { limit: 120, windowSeconds: 60 },
   refreshPerSession: { limit: 30, windowSeconds: 60 },
   passwordChangePerAccount: { limit: 10, windowSeconds: 15 * 60 },
+  // TOTP and recovery codes (sign-in's second step, confirming or removing TOTP): a 6-digit code
+  // with ±1 step accepted is 3 in 10^6 per guess, so 10 guesses per 15 minutes keeps it out of reach.
+  secondFactorPerAccount: { limit: 10, windowSeconds: 15 * 60 },
   // New shares mail their grantee (an invitation when the address has no account): a cap keeps
   // the endpoint from being a way to mail people in bulk or to probe addresses.
   shareCreatePerAccount: { limit: 30, windowSeconds: 60 * 60 },

@@ -12,7 +12,7 @@ import { eventSink } from "../../audit/event-sink.ts";
 import { consumeInviteStatement } from "../invites.ts";
 import { hashPassword } from "../password/password-hash.ts";
 import { verifyCredentials } from "../password/verify-credentials.ts";
-import { beginSecondFactor } from "../passkey/begin-sign-in.ts";
+import { beginSecondFactor } from "../two-factor/begin-second-factor.ts";
 import { enforceRateLimits, ipKey, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
 import { startSession } from "../session/start-session.ts";
 
@@ -53,10 +53,10 @@ const login = createRoute({
   method: "post",
   path: "/login",
   tags: ["auth"],
-  summary: "Sign in with email and password; an account with a passkey gets requires_2fa and a challenge_token instead of a session",
+  summary: "Sign in with email and password; an account with a second factor (TOTP or a passkey) gets requires_2fa, its methods and a challenge_token instead of a session",
   request: { body: jsonBody(loginRequestSchema) },
   responses: {
-    200: jsonResponse(z.union([sessionResponseSchema, secondFactorRequiredSchema]), "Signed in, or the password was right and a passkey must finish (POST /auth/passkey/login/finish)"),
+    200: jsonResponse(z.union([sessionResponseSchema, secondFactorRequiredSchema]), "Signed in, or the password was right and a second factor must finish (POST /auth/2fa/verify for totp and recovery, POST /auth/passkey/login/finish for passkey)"),
     ...errorResponses(400, 401, 403, 429),
   },
 });
@@ -68,7 +68,7 @@ passwordRoutes.openapi(login, async (c) => {
   const ip = clientIp(c.req.raw);
   if (body.transport === "cookie") assertSameOrigin(c.req.raw, config);
   const user = await verifyCredentials(c, body.email, body.password);
-  // With a passkey on the account the password alone never makes a session.
+  // With a second factor on the account (TOTP or a passkey) the password alone never makes a session.
   const secondFactor = await beginSecondFactor(db, config, user);
   if (secondFactor) {
     await recordAudit(db, { actorId: user.id, action: "auth.login_2fa_required", subjectId: user.id, ip }, eventSink(c));

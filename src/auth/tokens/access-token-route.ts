@@ -11,7 +11,7 @@ import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { authenticate } from "../authenticate.ts";
 import { verifyCredentials } from "../password/verify-credentials.ts";
-import { hasPasskey } from "../passkey/passkey-store.ts";
+import { hasSecondFactor } from "../two-factor/has-second-factor.ts";
 import { notifyNewSignIn } from "../session/notify-new-sign-in.ts";
 import { createSession } from "../session/session-store.ts";
 import { issueAccessToken } from "./access-token.ts";
@@ -54,8 +54,8 @@ async function sessionFor(c: Context<AppEnv>, header: string, requested: Role[] 
   const basic = basicCredentials(header);
   if (basic) {
     const user = await verifyCredentials(c, basic.email, basic.password);
-    // A password alone is never enough for an account with a passkey (its second factor).
-    if (await hasPasskey(c.get("db"), user.id)) throw forbidden("this account signs in with a passkey as its second factor: present an access token instead of the password");
+    // A password alone is never enough for an account with a second factor (a passkey or TOTP).
+    if (await hasSecondFactor(c.get("db"), user.id)) throw forbidden("this account signs in with a second factor (a passkey or an authenticator app): present an access token instead of the password");
     const roles = grantedRoles(user.roles, requested);
     const { session } = await createSession(c.get("db"), {
       userId: user.id, provider: "access-token", userAgent: c.req.header("user-agent") ?? null, ip: clientIp(c.req.raw), maxAgeSeconds: ttl,

@@ -23,7 +23,7 @@ import { authenticate } from "../../auth/authenticate.ts";
 import { assertPermit } from "../../../core/auth/permit.ts";
 import { actorDetail } from "../../../core/auth/principal.ts";
 import { verifyCredentials } from "../../auth/password/verify-credentials.ts";
-import { hasPasskey } from "../../auth/passkey/passkey-store.ts";
+import { hasSecondFactor } from "../../auth/two-factor/has-second-factor.ts";
 import { findUserByEmail, findUserById, isUniqueViolation } from "../../../core/users/users.ts";
 import { findInstance } from "../../../core/instances/instance-store.ts";
 import { ANCHOR_TOKEN_TTL_SECONDS, consumeAnchorToken, issueAnchorToken } from "./anchor-token.ts";
@@ -44,9 +44,9 @@ anchorRoutes.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const user = await verifyCredentials(c, body.email, body.password);
-    // A password alone is never enough for an account with a passkey (its second factor).
-    if (await hasPasskey(c.get("db"), user.id)) {
-      throw new AppError("E-AUTH-FORBID", "this account signs in with a passkey as its second factor: anchor with the browser sign-in (no --email) or an API token");
+    // A password alone is never enough for an account with a second factor (a passkey or TOTP).
+    if (await hasSecondFactor(c.get("db"), user.id)) {
+      throw new AppError("E-AUTH-FORBID", "this account signs in with a second factor (a passkey or an authenticator app): anchor with the browser sign-in (no --email) or an API token");
     }
     const token = await issueAnchorToken(c.get("db"), user.id, user.id);
     await recordAudit(c.get("db"), { actorId: user.id, action: "cloud.anchor_token_issued", subjectId: user.id, ip: clientIp(c.req.raw) }, eventSink(c));
