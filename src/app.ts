@@ -16,6 +16,7 @@ import { deviceRoutes } from "./auth/device/device-routes.ts";
 import { oauthRoutes } from "./auth/oauth/oauth-routes.ts";
 import { identityRoutes } from "./auth/oauth/identity-routes.ts";
 import { magicLinkRoutes } from "./auth/magic-link/magic-link-routes.ts";
+import { passwordResetRoutes } from "./auth/password-reset/password-reset-routes.ts";
 import { deviceInviteRoutes } from "./auth/device-invite/device-invite-routes.ts";
 import { accessTokenRoutes } from "./auth/tokens/access-token-route.ts";
 import { devOutboxRoutes } from "./mail/dev-outbox-routes.ts";
@@ -123,6 +124,7 @@ export function buildApp() {
   app.route("/auth", deviceRoutes);
   app.route("/auth", oauthRoutes);
   app.route("/auth", magicLinkRoutes);
+  app.route("/auth", passwordResetRoutes);
   app.route("/auth", deviceInviteRoutes);
   app.route("/auth", accessTokenRoutes);
   app.route("/api/dev", devOutboxRoutes);

@@ -12,7 +12,7 @@ export const WORKER_PREFIXES = ["/api/", "/auth/", "/admin/", "/agent/", "/mcp",
 export const WORKER_EXACT = ["/docs", "/openapi.json", "/healthz", "/install.sh"] as const;
 
 /** Pages the dashboard serves outside its signed-in shell (the sign-in halves of other flows). */
-export const STANDALONE_PAGES = ["/device", "/magic"] as const;
+export const STANDALONE_PAGES = ["/device", "/magic", "/password/forgot", "/password/reset"] as const;
 
 /** Whether the Worker owns `path` (so the page fallback must never answer it). */
 export const isWorkerPath = (path: string): boolean =>

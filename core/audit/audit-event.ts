@@ -42,6 +42,7 @@ export const EVENT_TYPES: Readonly<Record<string, TypeOf>> = {
   "admin.user_deleted": subject("auth.user", "deleted"),
   "settings.profile_updated": subject("auth.user", "updated"),
   "settings.password_changed": subject("auth.user", "password_changed"),
+  "auth.password_reset": subject("auth.user", "password_changed"),
   "auth.login_failed": subject("auth.user", "login_failed"),
   "auth.device_approved": actor("auth.user", "device_approved"),
   "auth.device_denied": actor("auth.user", "device_denied"),

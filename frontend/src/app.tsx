@@ -4,6 +4,8 @@ import { Alert } from "./alert.tsx";
 import { ApiError, getAuthConfig, getCurrentUser, getHealth, logout, type AuthConfig, type Health } from "./api.ts";
 import { DeviceHeader, DevicePage } from "./device/device-page.tsx";
 import { MagicPage } from "./magic-link/magic-page.tsx";
+import { ForgotPasswordPage } from "./password-reset/forgot-password-page.tsx";
+import { ResetPasswordPage } from "./password-reset/reset-password-page.tsx";
 import { SignIn } from "./sign-in.tsx";
 import { Status } from "./status.tsx";
 import { Shell } from "./shell/shell.tsx";
@@ -15,6 +17,8 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something w
 const onDevicePage = /^\/device\/?$/.test(location.pathname);
 /** Where a sign-in link from a mail lands: it works whoever is signed in here, so it comes first. */
 const onMagicPage = /^\/magic\/?$/.test(location.pathname);
+/** The forgotten-password pages: asking for a link, and where its mail's link lands (whoever is signed in here). */
+const passwordPage = /^\/password\/(forgot|reset)\/?$/.exec(location.pathname)?.[1] as "forgot" | "reset" | undefined;
 
 /**
  * Where to go once signed in, when a proxied app sent the visitor here to sign in first
@@ -25,7 +29,8 @@ const nextPath = safeNext(new URLSearchParams(location.search).get("next"), loca
 /**
  * The page: what is running and the sign-in form, or once signed in the dashboard's shell (its
  * navigation and the page the address names). At /device (RFC 8628), signing in leads to
- * approving a command-line sign-in instead; /magic finishes a sign-in link from a mail.
+ * approving a command-line sign-in instead; /magic finishes a sign-in link from a mail;
+ * /password/forgot and /password/reset are the forgotten-password flow.
  */
 export function App() {
   const [health, setHealth] = useState<Health | null>(null);
@@ -79,7 +84,7 @@ export function App() {
     }
   }
 
-  if (user && !onDevicePage && !onMagicPage)
+  if (user && !onDevicePage && !onMagicPage && !passwordPage)
     return <Shell user={user} config={config} onUserChange={setUser} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} error={error} />;
 
   return (
@@ -98,6 +103,10 @@ export function App() {
         )}
         {onMagicPage ? (
           <MagicPage />
+        ) : passwordPage === "forgot" ? (
+          <ForgotPasswordPage />
+        ) : passwordPage === "reset" ? (
+          <ResetPasswordPage config={config} />
         ) : user === undefined ? (
           !error && <p class="muted">Checking your session…</p>
         ) : user === null ? (

@@ -152,6 +152,12 @@ export function SignIn({ config, onSignedIn, focus }: { config: AuthConfig | nul
           {busy ? (registering ? "Creating account…" : "Signing in…") : title}
         </button>
       </form>
+      {/* Reset links go by mail: offered where the server can send it (as magic links are). */}
+      {!registering && config?.magic_link && (
+        <p class="switch">
+          <a href="/password/forgot">Forgot your password?</a>
+        </p>
+      )}
       {!registering && config?.passkeys && passkeysAvailable() && (
         <p class="switch">
           <button type="button" onClick={passkeySignIn} disabled={busy}>

@@ -35,6 +35,8 @@ const ACTIONS: Record<string, string> = {
   "auth.magic_link_requested": "asked for a sign-in link",
   "auth.magic_link_approved": "approved a sign-in link",
   "auth.magic_link_login": "signed in with a link",
+  "auth.password_reset_requested": "asked for a password reset link",
+  "auth.password_reset": "reset the password with a link",
   "auth.identity_linked": "linked a sign-in provider",
   "auth.identity_unlinked": "unlinked a sign-in provider",
   "auth.access_token_issued": "was issued an access token",

@@ -3,6 +3,8 @@ import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatBytes } from "../format.ts";
+import { TerminalKeyBar } from "./terminal-key-bar.tsx";
+import { NO_MODIFIERS, takesModifiers, withModifiers, type Modifiers } from "./terminal-keys.ts";
 import { TerminalSocket, type TerminalState } from "./terminal-socket.ts";
 import { terminalTheme, watchColorScheme } from "./terminal-theme.ts";
 
@@ -72,6 +74,21 @@ export function TerminalView({ instanceId, label, screenReader, online, state, o
   // Latest props for callbacks made once in the effect.
   const latest = useRef({ onState, shouldEnd, onExpired, onSession });
   latest.current = { onState, shouldEnd, onExpired, onSession };
+  // The phone key bar's sticky Ctrl and Alt: state for its buttons, a ref for xterm's data callback.
+  const [modifiers, setModifiers] = useState<Modifiers>(NO_MODIFIERS);
+  const waiting = useRef<Modifiers>(NO_MODIFIERS);
+  const hold = (m: Modifiers) => {
+    waiting.current = m;
+    setModifiers(m);
+  };
+  /** Sends one key with the waiting modifiers, which it uses up. */
+  const sendKey = (data: string) => {
+    const m = waiting.current;
+    if ((m.ctrl || m.alt) && takesModifiers(data)) {
+      hold(NO_MODIFIERS);
+      socket.current?.send(withModifiers(data, m));
+    } else socket.current?.send(data);
+  };
 
   useEffect(() => {
     const el = host.current!;
@@ -109,7 +126,8 @@ export function TerminalView({ instanceId, label, screenReader, online, state, o
     socket.current = s;
     s.start(t.cols, t.rows, attach);
 
-    t.onData((d) => s.send(d));
+    // A key typed on the keyboard takes a Ctrl or Alt waiting on the key bar.
+    t.onData(sendKey);
     // Some mouse reports are raw bytes, one per character.
     t.onBinary((d) => s.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)));
     t.onResize(({ cols, rows }) => s.resize(cols, rows));
@@ -197,6 +215,18 @@ export function TerminalView({ instanceId, label, screenReader, online, state, o
       <div class="terminal-frame">
         <div class="terminal-host" ref={host} />
       </div>
+      <TerminalKeyBar
+        modifiers={modifiers}
+        disabled={state.kind !== "open"}
+        onToggle={(which) => {
+          hold({ ...waiting.current, [which]: !waiting.current[which] });
+          term.current?.focus();
+        }}
+        onKey={(data) => {
+          sendKey(data(term.current?.modes.applicationCursorKeysMode ?? false));
+          term.current?.focus();
+        }}
+      />
     </>
   );
 }
