@@ -6,7 +6,7 @@ export function randomToken(bytes = 16): string {
 }
 
 /** A public id with a type prefix, e.g. `usr_3Jx…`, so a misplaced id is obvious in logs and URLs. */
-export function newId(prefix: "usr" | "ses" | "ins" | "shr" | "tty"): string {
+export function newId(prefix: "usr" | "ses" | "ins" | "shr" | "tty" | "tea"): string {
   return `${prefix}_${randomToken(12)}`;
 }
 

@@ -30,6 +30,7 @@ import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
 import { installRoutes } from "./cloud/install/install-routes.ts";
 import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
 import { shareRoutes } from "./cloud/shares/share-routes.ts";
+import { teamRoutes } from "./teams/team-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
 import { terminalRoutes } from "./cloud/terminal/terminal-routes.ts";
 import { gitRoutes } from "./cloud/git/git-routes.ts";
@@ -135,6 +136,7 @@ export function buildApp() {
   app.route("/api/settings", keyRoutes);
   app.route("/api/settings", totpRoutes);
   app.route("/api/tokens", tokenRoutes);
+  app.route("/api/teams", teamRoutes);
   app.route("/api/service-accounts", serviceAccountRoutes);
   app.route("/api/data", dataRoutes);
   app.route("/api", serviceRoutes);

@@ -104,6 +104,10 @@ export const shareSaveRequestSchema = z.strictObject({
   id: z.string().max(64).optional(),
   grantee_email: emailSchema.optional(),
   grantee_id: z.string().max(64).optional(),
+  /** A team you are a member of: every member holds the share while they are one. */
+  team_id: z.string().max(64).optional(),
+  /** The same as team_id. */
+  teamId: z.string().max(64).optional(),
   /** One instance, or null / absent for all of your instances, present and future. */
   instance_id: z.string().max(64).nullable().optional(),
   /** Absent: everything an owner can share. */
@@ -121,6 +125,9 @@ export const shareSchema = z.object({
   /** Only on shares you received (it is you): a share you gave names its grantee by email, whether or not that email has an account yet. */
   grantee_id: z.string().optional(),
   grantee_email: z.string().optional(),
+  /** A share given to a team (then no grantee): which one. */
+  team_id: z.string().optional(),
+  team_name: z.string().optional(),
   instance_id: z.string().nullable(),
   permissions: z.array(z.string()),
   enabled: z.boolean(),

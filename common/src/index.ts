@@ -9,6 +9,7 @@ export * from "./agent-config.ts";
 export * from "./protocol/messages.ts";
 export * from "./events.ts";
 export * from "./cloud.ts";
+export * from "./teams.ts";
 export * from "./activity.ts";
 export * from "./protocol/frames.ts";
 export * from "./protocol/flow-control.ts";

@@ -8,5 +8,6 @@ export * from "./schema/sign-in.ts";
 export * from "./schema/totp.ts";
 export * from "./schema/tokens.ts";
 export * from "./schema/cloud.ts";
+export * from "./schema/teams.ts";
 export * from "./schema/sync.ts";
 export * from "./schema/data-audit-webhooks.ts";

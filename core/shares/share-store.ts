@@ -1,8 +1,9 @@
-import { and, desc, eq, isNull, or } from "drizzle-orm";
+import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
+import { unionAll } from "drizzle-orm/sqlite-core";
 import type { ShareGrant } from "@anchorage/common";
 import type { Db } from "../db/client.ts";
 import { normalizeEmail } from "../users/users.ts";
-import { cloudShares, instances, pendingShares, users, type ShareRow } from "../db/schema.ts";
+import { cloudShares, instances, pendingShares, teamMembers, teams, teamShares, users, type ShareRow } from "../db/schema.ts";
 
 export const toGrant = (s: ShareRow): ShareGrant => ({
   instanceId: s.instanceId,
@@ -11,10 +12,13 @@ export const toGrant = (s: ShareRow): ShareGrant => ({
   expiresAt: s.expiresAt,
 });
 
-/** The grants `granteeId` holds from `ownerId` (for one instance or all), in id order; permit() judges them. */
+/**
+ * The grants `granteeId` holds from `ownerId` (for one instance or all), in id order; permit()
+ * judges them: the shares given to them, and those given to a team they are in, in one query.
+ */
 export async function grantsFrom(db: Db, ownerId: string, granteeId: string, instanceId?: string): Promise<ShareGrant[]> {
-  const rows = await db
-    .select()
+  const direct = db
+    .select({ id: cloudShares.id, instanceId: cloudShares.instanceId, permissions: cloudShares.permissions, enabled: cloudShares.enabled, expiresAt: cloudShares.expiresAt })
     .from(cloudShares)
     .where(
       and(
@@ -22,10 +26,20 @@ export async function grantsFrom(db: Db, ownerId: string, granteeId: string, ins
         eq(cloudShares.granteeId, granteeId),
         instanceId ? or(isNull(cloudShares.instanceId), eq(cloudShares.instanceId, instanceId)) : undefined,
       ),
-    )
-    .orderBy(cloudShares.id)
-    .all();
-  return rows.map(toGrant);
+    );
+  const viaTeams = db
+    .select({ id: teamShares.id, instanceId: teamShares.instanceId, permissions: teamShares.permissions, enabled: teamShares.enabled, expiresAt: teamShares.expiresAt })
+    .from(teamShares)
+    .innerJoin(teamMembers, and(eq(teamMembers.teamId, teamShares.teamId), eq(teamMembers.userId, granteeId)))
+    .where(and(eq(teamShares.ownerId, ownerId), instanceId ? or(isNull(teamShares.instanceId), eq(teamShares.instanceId, instanceId)) : undefined));
+  const rows = await unionAll(direct, viaTeams).orderBy(sql`1`).all();
+  return rows.map((r) => ({ instanceId: r.instanceId, permissions: r.permissions, enabled: Boolean(r.enabled), expiresAt: r.expiresAt }));
+}
+
+/** Every user a team share reaches now (its team's members). */
+export async function teamMemberIds(db: Db, teamId: string): Promise<string[]> {
+  const rows = await db.select({ userId: teamMembers.userId }).from(teamMembers).where(eq(teamMembers.teamId, teamId)).all();
+  return rows.map((r) => r.userId);
 }
 
 /**
@@ -41,6 +55,29 @@ export async function sharesOf(db: Db, userId: string, side: "received" | "given
     .innerJoin(users, eq(users.id, theirs))
     .where(eq(mine, userId))
     .orderBy(desc(cloudShares.createdAt))
+    .all();
+}
+
+/** The shares given to the teams a user is in, newest first, each with its owner's email and its team's name. */
+export async function teamSharesReceived(db: Db, userId: string) {
+  return db
+    .select({ share: teamShares, otherEmail: users.email, teamName: teams.name })
+    .from(teamShares)
+    .innerJoin(teamMembers, and(eq(teamMembers.teamId, teamShares.teamId), eq(teamMembers.userId, userId)))
+    .innerJoin(teams, eq(teams.id, teamShares.teamId))
+    .innerJoin(users, eq(users.id, teamShares.ownerId))
+    .orderBy(desc(teamShares.createdAt))
+    .all();
+}
+
+/** The shares a user gave to teams, newest first, with each team's name. */
+export async function teamSharesGiven(db: Db, ownerId: string) {
+  return db
+    .select({ share: teamShares, teamName: teams.name })
+    .from(teamShares)
+    .innerJoin(teams, eq(teams.id, teamShares.teamId))
+    .where(eq(teamShares.ownerId, ownerId))
+    .orderBy(desc(teamShares.createdAt))
     .all();
 }
 

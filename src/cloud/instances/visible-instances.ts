@@ -1,7 +1,7 @@
 import type { Db } from "../../../core/db/client.ts";
 import { instances } from "../../../core/db/schema.ts";
 import type { Principal } from "../../../core/auth/principal.ts";
-import { sharesOf } from "../../../core/shares/share-store.ts";
+import { sharesOf, teamSharesReceived } from "../../../core/shares/share-store.ts";
 import { accessTo, type InstanceAccess } from "../../../core/instances/instance-access.ts";
 import { instancesByIds, instancesOwnedBy } from "../../../core/instances/instance-store.ts";
 
@@ -13,7 +13,7 @@ export async function visibleInstances(db: Db, principal: Principal): Promise<In
     return (await Promise.all(all.map((i) => accessTo(db, principal, i)))).filter((a) => a.permissions.includes("read:cloud_instance"));
   }
   const owned = await instancesOwnedBy(db, principal.userId);
-  const received = await sharesOf(db, principal.userId, "received");
+  const received = [...(await sharesOf(db, principal.userId, "received")), ...(await teamSharesReceived(db, principal.userId))];
   const ids = new Set<string>();
   for (const { share } of received) {
     if (share.instanceId) ids.add(share.instanceId);

@@ -17,7 +17,8 @@ import { eventSink } from "../../audit/event-sink.ts";
 import { findUserByEmail, findUserById, normalizeEmail } from "../../../core/users/users.ts";
 import { requireInstance } from "../../../core/instances/instance-access.ts";
 import { assertPermit } from "../../../core/auth/permit.ts";
-import { sharesGiven, sharesOf, instancesOfShare, type GivenShare } from "../../../core/shares/share-store.ts";
+import { sharesGiven, sharesOf, instancesOfShare, teamSharesGiven, teamSharesReceived, type GivenShare } from "../../../core/shares/share-store.ts";
+import { createTeamShare, deleteTeamShare, teamShareView, updateTeamShare } from "./team-shares.ts";
 import { closeRevokedTerminals } from "../terminal/close-terminals.ts";
 import { forgetGrants } from "../../auth/principal-cache/forget.ts";
 import { notifyShareGranted } from "./notify-share-granted.ts";
@@ -58,14 +59,20 @@ shareRoutes.openapi(
     const p = c.get("principal");
     assertPermit(p, "read:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
-    const [given, received] = await Promise.all([sharesGiven(db, p.userId), sharesOf(db, p.userId, "received")]);
-    return c.json({ given: given.map(toGivenView), received: received.map((r) => toReceivedView(r.share, r.otherEmail)) }, 200);
+    const [given, received, teamGiven, teamReceived] = await Promise.all([sharesGiven(db, p.userId), sharesOf(db, p.userId, "received"), teamSharesGiven(db, p.userId), teamSharesReceived(db, p.userId)]);
+    return c.json(
+      {
+        given: [...given.map(toGivenView), ...teamGiven.map((t) => teamShareView(t.share, t.teamName))],
+        received: [...received.map((r) => toReceivedView(r.share, r.otherEmail)), ...teamReceived.filter((t) => t.share.ownerId !== p.userId).map((t) => teamShareView(t.share, t.teamName, t.otherEmail))],
+      },
+      200,
+    );
   },
 );
 
 shareRoutes.openapi(
   createRoute({ method: "post", path: "/save", tags, ...signedIn,
-    summary: "Create or update a share of one of your instances (or all of them, present and future) with another user",
+    summary: "Create or update a share of one of your instances (or all of them, present and future) with another user, or with a team you are in (`team_id`)",
     description:
       "By `grantee_email` the answer is the same whether the address has an account or not: without one, the share is pending (it grants nothing), " +
       "the address gets an invitation (with an invite code when registration is by invitation), and the share becomes real at its first sign-in. " +
@@ -77,6 +84,12 @@ shareRoutes.openapi(
     assertPermit(p, "write:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
     const body = c.req.valid("json");
+    const teamId = body.team_id ?? body.teamId;
+    const team = body.id ? await updateTeamShare(c, body.id, body) : teamId ? await createTeamShare(c, teamId, body) : null;
+    if (team) {
+      await recordAudit(db, { actorId: p.userId, action: "cloud.share_saved", subjectId: team.row.id, ip: clientIp(c.req.raw), detail: { team: team.row.teamId, instance: team.row.instanceId, permissions: team.row.permissions, enabled: team.row.enabled, ...actorDetail(p) } }, eventSink(c));
+      return c.json(teamShareView(team.row, team.teamName), 200);
+    }
     const saved = body.id ? await updateShare(c, body.id, body) : await createShare(c, body);
     await recordAudit(db, { actorId: p.userId, action: "cloud.share_saved", subjectId: saved.id, ip: clientIp(c.req.raw), detail: { grantee_email: saved.granteeEmail, instance: saved.instanceId, permissions: saved.permissions, enabled: saved.enabled, ...actorDetail(p) } }, eventSink(c));
     return c.json(toGivenView(saved), 200);
@@ -162,6 +175,11 @@ shareRoutes.openapi(
     assertPermit(p, "write:cloud_shares", { type: "account", ownerId: p.userId });
     const db = c.get("db");
     const { id } = c.req.valid("json");
+    const team = await deleteTeamShare(c, id);
+    if (team) {
+      await recordAudit(db, { actorId: p.userId, action: "cloud.share_revoked", subjectId: id, ip: clientIp(c.req.raw), detail: { instances: await instancesOfShare(db, team.row), team: team.row.teamId, ...actorDetail(p) } }, eventSink(c));
+      return c.json({ success: true as const }, 200);
+    }
     const [deleted] = await db.delete(cloudShares).where(and(eq(cloudShares.id, id), eq(cloudShares.ownerId, p.userId))).returning();
     const [pending] = deleted ? [] : await db.delete(pendingShares).where(and(eq(pendingShares.id, id), eq(pendingShares.ownerId, p.userId))).returning();
     const gone = deleted ?? pending;
