@@ -51,6 +51,7 @@ const SETTINGS = [
   ["tokens", "API tokens", "API tokens"],
   ["service-accounts", "Service accounts", "Service accounts"],
   ["webhooks", "Webhooks", "Webhooks"],
+  ["teams", "Teams", "Teams"],
 ] as const;
 const ADMIN = [
   ["users", "Users", "Users"],

@@ -8,6 +8,7 @@ import { ServiceAccountsSection } from "../tokens/service-accounts-section.tsx";
 import type { ScopeContext } from "../tokens/scope-drafts.ts";
 import { WebhooksSection } from "../webhooks/webhooks-section.tsx";
 import { TotpPanel } from "../totp/totp-panel.tsx";
+import { TeamsPanel } from "../teams/teams-panel.tsx";
 import { roleList } from "../format.ts";
 import { useAppData } from "../shell/app-data.tsx";
 import { Page } from "../shell/page.tsx";
@@ -70,5 +71,7 @@ function SettingsSection({ section }: { section: Section }) {
       return <ServiceAccountsSection ctx={ctx} instancesNote={instancesNote} onExpired={onExpired} />;
     case "webhooks":
       return <WebhooksSection onExpired={onExpired} />;
+    case "teams":
+      return <TeamsPanel onExpired={onExpired} userId={user.id} />;
   }
 }

@@ -60,6 +60,7 @@ export const SETTINGS_PAGES = [
   { id: "tokens", label: "API tokens", keywords: "anc_ scripts keys" },
   { id: "service-accounts", label: "Service accounts", keywords: "robots ci keys" },
   { id: "webhooks", label: "Webhooks", keywords: "events deliveries" },
+  { id: "teams", label: "Teams", keywords: "groups members organization share" },
 ] as const satisfies readonly SubPage[];
 export type SettingsPage = (typeof SETTINGS_PAGES)[number]["id"];
 
