@@ -77,6 +77,10 @@ const ACTIONS: Record<string, string> = {
   "cloud.proxy_renamed": "renamed a proxy",
   "cloud.share_saved": "shared an instance (or changed a share)",
   "cloud.share_revoked": "revoked a share",
+  "team.created": "created a team",
+  "team.member_added": "added a member to a team",
+  "team.member_role_changed": "changed a team member's role",
+  "team.member_removed": "removed a member from a team",
 };
 
 /** The verb phrase of an action; `cloud.git_<op>` by rule; an action this does not know, as it is written. */
