@@ -8,7 +8,7 @@ import { freshUser, type TestUser } from "./users.ts";
 import { startAgent, until } from "./agent-process.ts";
 import { openTerminal } from "./terminal-client.ts";
 import { hasChromium, launchChromium, signInContext } from "./browser.ts";
-import { openSettingsSection, openYourSettings, waitForPage } from "./dashboard-shell.ts";
+import { openFromNav, openSettingsSection, openYourSettings, waitForPage } from "./dashboard-shell.ts";
 
 const line = (text: string) => new RegExp(`(?:^|[\r\n])${text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\r\n`);
 
@@ -59,12 +59,21 @@ describe.runIf(hasChromium() || process.env.CI)("teams in the dashboard", () => 
     await add.getByRole("button", { name: "Add member" }).click();
     await main.getByRole("button", { name: `Remove ${member.email}` }).waitFor(); // their row, with what an owner may do
 
-    // The team as the API has it; the owner shares the instance with it.
     const team = (await api("/api/teams", { token: owner.token })).body.teams.find((t: any) => t.name === "night shift");
     expect(team.members.map((m: any) => m.email).sort()).toEqual([owner.email, member.email].sort());
-    const share = await api("/api/cloud/shares/save", { token: owner.token, body: { teamId: team.id, instance_id: agent.instanceId, permissions: ["read:cloud_instance", "terminal:cloud_instance"] } });
-    expect(share.status).toBe(200);
-    expect(share.body.team_name).toBe("night shift");
+
+    // The Shares page offers the team in place of an email.
+    await openFromNav(page, "Shares");
+    const shares = page.getByRole("region", { name: "Shares" });
+    await shares.getByRole("button", { name: "Share an instance" }).click();
+    const form = page.getByRole("form", { name: "Share an instance" });
+    await form.getByLabel("Share with").selectOption({ label: "The team “night shift” (2 members)" });
+    expect(await form.getByLabel("Their email").count()).toBe(0);
+    await form.getByRole("checkbox", { name: /^Terminal/ }).check();
+    await form.getByRole("button", { name: "Share" }).click();
+    await shares.getByText("Shared instance “team-box” with the team “night shift”.").waitFor();
+    const given = (await api("/api/cloud/shares/list", { token: owner.token })).body.given;
+    expect(given).toEqual([expect.objectContaining({ team_id: team.id, team_name: "night shift", instance_id: agent.instanceId, permissions: ["read:cloud_instance", "terminal:cloud_instance"] })]);
 
     // The member sees it and works in a shell on it.
     expect((await api(`/api/cloud/instance/${agent.instanceId}`, { token: member.token })).status).toBe(200);
@@ -74,6 +83,8 @@ describe.runIf(hasChromium() || process.env.CI)("teams in the dashboard", () => 
     await t.waitFor(line("team-shell"));
 
     // Removed on the page: the open terminal closes, and the next request is refused.
+    await openYourSettings(page);
+    await openSettingsSection(page, "Teams");
     await main.getByRole("button", { name: `Remove ${member.email}` }).click();
     await main.getByText(`${member.email} is no longer in night shift.`).waitFor();
     await until(() => t.closed(), 5_000);

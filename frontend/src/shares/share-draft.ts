@@ -9,6 +9,9 @@ import type { Tone } from "../tone.ts";
  */
 
 export type Share = ReturnType<(typeof shareSchema)["parse"]>;
+
+/** Who a share is with, in words: a team by its name, a person by email. */
+export const granteeWords = (s: Pick<Share, "team_name" | "grantee_email" | "grantee_id">) => (s.team_name !== undefined ? `the team “${s.team_name}”` : (s.grantee_email ?? s.grantee_id ?? ""));
 export type { ShareableAction };
 export { shareableActions };
 
@@ -79,6 +82,8 @@ export function fromLocalInput(value: string): string | null {
 
 export interface ShareDraft {
   email: string;
+  /** A team the person is in, to share with all its members; "" to share with one person by email. */
+  teamId: string;
   /** "" for all of the owner's instances, present and future. */
   instanceId: string;
   permissions: ShareableAction[];
@@ -88,10 +93,11 @@ export interface ShareDraft {
 }
 
 /** A new share starts with the least it can grant: seeing the instance. */
-export const newShareDraft = (instanceId = ""): ShareDraft => ({ email: "", instanceId, permissions: [READ], expires: "", enabled: true });
+export const newShareDraft = (instanceId = ""): ShareDraft => ({ email: "", teamId: "", instanceId, permissions: [READ], expires: "", enabled: true });
 
 export const draftFromShare = (s: Share): ShareDraft => ({
   email: s.grantee_email ?? "",
+  teamId: s.team_id ?? "",
   instanceId: s.instance_id ?? "",
   permissions: shareableActions.filter((a) => s.permissions.includes(a)),
   expires: toLocalInput(s.expires_at),
@@ -107,7 +113,7 @@ export type DraftField = "grantee_email" | "permissions" | "expires_at";
  */
 export function draftProblems(d: ShareDraft, original?: Share, now = Date.now()): Partial<Record<DraftField, string>> {
   const problems: Partial<Record<DraftField, string>> = {};
-  if (!original && !d.email.trim()) problems.grantee_email = "Enter the email address of the person to share with.";
+  if (!original && !d.teamId && !d.email.trim()) problems.grantee_email = "Enter the email address of the person to share with.";
   if (d.permissions.length === 0) problems.permissions = "Tick at least one permission.";
   const unchanged = original !== undefined && d.expires === toLocalInput(original.expires_at);
   if (d.expires.trim() && !unchanged) {
@@ -119,7 +125,8 @@ export function draftProblems(d: ShareDraft, original?: Share, now = Date.now())
 }
 
 export interface CreateShareBody {
-  grantee_email: string;
+  grantee_email?: string;
+  team_id?: string;
   instance_id: string | null;
   permissions: ShareableAction[];
   expires_at: string | null;
@@ -127,7 +134,7 @@ export interface CreateShareBody {
 }
 
 export const createBody = (d: ShareDraft): CreateShareBody => ({
-  grantee_email: d.email.trim(),
+  ...(d.teamId ? { team_id: d.teamId } : { grantee_email: d.email.trim() }),
   instance_id: d.instanceId || null,
   permissions: d.permissions,
   expires_at: fromLocalInput(d.expires),

@@ -1,4 +1,4 @@
-import type { Instance } from "@anchorage/common";
+import type { Instance, Team } from "@anchorage/common";
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api.ts";
@@ -6,6 +6,7 @@ import { FailureAlert } from "../tokens/failure-alert.tsx";
 import { localFailure, toFormFailure, type FormFailure } from "../tokens/form-failure.ts";
 import { createBody, draftFromShare, draftProblems, newShareDraft, PERMISSION_WORDS, setPermission, shareableActions, updateBody, type Share, type ShareDraft } from "./share-draft.ts";
 import { saveShare } from "./shares-api.ts";
+import { listTeams } from "../teams/teams-api.ts";
 import { FormActions } from "../form-actions.tsx";
 
 const FIELDS = ["grantee_email", "instance_id", "permissions", "expires_at", "enabled"] as const;
@@ -29,7 +30,11 @@ export function ShareForm({ id, owned, original, subject, onSaved, onCancel, onE
   const [draft, setDraft] = useState<ShareDraft>(() => (original ? draftFromShare(original) : newShareDraft(owned.length === 1 ? owned[0]!.id : "")));
   const [failure, setFailure] = useState<FormFailure | null>(null);
   const [busy, setBusy] = useState(false);
+  const [teams, setTeams] = useState<Team[]>([]);
   const creating = !original;
+  useEffect(() => {
+    if (creating) listTeams().then((r) => setTeams(r.teams), () => setTeams([])); // without its teams, the form offers people only
+  }, []);
   useEffect(() => document.getElementById(creating ? `${id}-email` : `${id}-perm-0`)?.focus(), []);
 
   const set = (patch: Partial<ShareDraft>) => setDraft((d) => ({ ...d, ...patch }));
@@ -46,7 +51,7 @@ export function ShareForm({ id, owned, original, subject, onSaved, onCancel, onE
     try {
       const saved = await saveShare(original ? updateBody(original, draft) : createBody(draft));
       // The answer names the grantee by email (never by id: it does not say whether the address has an account).
-      onSaved({ ...saved, grantee_email: saved.grantee_email ?? original?.grantee_email ?? draft.email.trim() });
+      onSaved(saved.team_id ? saved : { ...saved, grantee_email: saved.grantee_email ?? original?.grantee_email ?? draft.email.trim() });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return onExpired();
       const f = toFormFailure(err, FIELDS, (failure?.attempt ?? 0) + 1);
@@ -75,7 +80,20 @@ export function ShareForm({ id, owned, original, subject, onSaved, onCancel, onE
       {failure && <FailureAlert key={failure.attempt} failure={failure} />}
       {creating && (
         <>
-          <div class="field">
+          {teams.length > 0 && (
+            <div class="field">
+              <label for={`${id}-with`}>Share with</label>
+              <select id={`${id}-with`} value={draft.teamId} onChange={(e) => set({ teamId: e.currentTarget.value })}>
+                <option value="">A person, by email</option>
+                {teams.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    The team “{t.name}” ({t.members.length} {t.members.length === 1 ? "member" : "members"})
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+          {!draft.teamId && <div class="field">
             <label for={`${id}-email`}>Their email</label>
             <p id={`${id}-email-hint`} class="hint">
               They need an account here already.
@@ -92,7 +110,7 @@ export function ShareForm({ id, owned, original, subject, onSaved, onCancel, onE
               {...errorProps("grantee_email", `${id}-email-hint`)}
             />
             {errorText("grantee_email")}
-          </div>
+          </div>}
           <div class="field">
             <label for={`${id}-instance`}>Instance</label>
             <select id={`${id}-instance`} value={draft.instanceId} onChange={(e) => set({ instanceId: e.currentTarget.value })} {...errorProps("instance_id")}>

@@ -5,7 +5,7 @@ import { ApiError } from "../api.ts";
 import { ConfirmAction } from "../confirm-action.tsx";
 import { formatDate } from "../format.ts";
 import { StateBadge } from "../instances/labels.tsx";
-import { describePermissions, shareState, type Share } from "./share-draft.ts";
+import { describePermissions, granteeWords, shareState, type Share } from "./share-draft.ts";
 import { ShareForm } from "./share-form.tsx";
 import { listShares, revokeShare } from "./shares-api.ts";
 
@@ -82,7 +82,7 @@ export function SharesSection({ instances, onExpired, level = 2 }: SharesSection
     const name = instances?.find((i) => i.id === s.instance_id)?.name;
     return name ? `Instance “${name}”` : `Instance ${s.instance_id}`;
   };
-  const granteeOf = (s: Share) => s.grantee_email ?? s.grantee_id;
+  const granteeOf = granteeWords;
 
   function focusRowButton(id: string) {
     requestAnimationFrame(() => document.getElementById(`share-${id}-edit`)?.focus());
@@ -227,7 +227,10 @@ export function SharesSection({ instances, onExpired, level = 2 }: SharesSection
                 <li key={s.id}>
                   <div class="session-main">
                     <p class="action-line">
-                      <span class="device">From {s.owner_email ?? s.owner_id}</span>
+                      <span class="device">
+                        From {s.owner_email ?? s.owner_id}
+                        {s.team_name !== undefined && `, through the team “${s.team_name}”`}
+                      </span>
                       <StateBadge {...shareState(s)} />
                     </p>
                     <p>

@@ -6,6 +6,7 @@ import {
   describePermissions,
   draftFromShare,
   draftProblems,
+  granteeWords,
   fromLocalInput,
   newShareDraft,
   setPermission,
@@ -125,5 +126,24 @@ describe("the bodies sent", () => {
     expect(body).toEqual({ id: "shr_1", permissions: [READ, "proxy:cloud_instance"], expires_at: "2031-05-06T07:08:09.123Z", enabled: false });
     expect(shareSaveRequestSchema.safeParse(body).success).toBe(true);
     expect(updateBody(s, { ...draftFromShare(s), expires: "" }).expires_at).toBeNull();
+  });
+});
+
+describe("sharing with a team", () => {
+  it("sends the team instead of an email, needs no email, and the server accepts the body", () => {
+    const d = { ...newShareDraft("ins_1"), teamId: "tea_1" };
+    expect(draftProblems(d)).toEqual({});
+    const body = createBody(d);
+    expect(body).toMatchObject({ team_id: "tea_1", instance_id: "ins_1" });
+    expect(body).not.toHaveProperty("grantee_email");
+    expect(shareSaveRequestSchema.safeParse(body).success).toBe(true);
+    // Without a team the email is asked for, as before.
+    expect(draftProblems(newShareDraft()).grantee_email).toMatch(/email/);
+  });
+
+  it("names a team share's grantee by the team, and a person's by email", () => {
+    expect(granteeWords(share({ grantee_id: undefined, grantee_email: undefined, team_id: "tea_1", team_name: "ops" }))).toBe("the team “ops”");
+    expect(granteeWords(share())).toBe("ada@example.com");
+    expect(draftFromShare(share({ team_id: "tea_1", team_name: "ops" })).teamId).toBe("tea_1");
   });
 });
