@@ -68,14 +68,13 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard step-up in Chromium",
     await page.getByRole("button", { name: "I have copied it" }).click();
   });
 
-  it("cancelling the dialog closes it and creates nothing; the form stays to try again", async () => {
+  it("cancelling the dialog closes it and creates nothing", async () => {
     ageSessions();
     await fillCommandToken("e2e cancelled");
     const dialog = page.getByRole("dialog", { name: "Confirm it is you" });
     await dialog.waitFor();
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
-    expect(await page.getByRole("form", { name: "New token" }).getByRole("button", { name: "Create token" }).isVisible()).toBe(true);
     const names = ((await api("/api/tokens", { token: user.token })).body.tokens as { name: string }[]).map((t) => t.name);
     expect(names).not.toContain("e2e cancelled");
   });
