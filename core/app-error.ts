@@ -2,14 +2,15 @@ import { errorStatus, type ErrorBody, type ErrorCode, type FieldIssue } from "@a
 
 /**
  * The one error type the Worker throws. `onError` turns it into the JSON shape
- * of DESIGN.md; `headers` carries what a status needs (Retry-After for 429).
+ * of DESIGN.md; `headers` carries what a status needs (Retry-After for 429), `methods` the ways
+ * to step up that an E-AUTH-STEP-UP offers.
  */
 export class AppError extends Error {
   readonly status: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly options: { fields?: FieldIssue[]; headers?: Record<string, string> } = {},
+    readonly options: { fields?: FieldIssue[]; headers?: Record<string, string>; methods?: string[] } = {},
   ) {
     super(message);
     this.name = "AppError";
@@ -17,7 +18,7 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.options.fields ? { fields: this.options.fields } : {}) } };
+    return { error: { code: this.code, message: this.message, ...(this.options.fields ? { fields: this.options.fields } : {}), ...(this.options.methods ? { methods: this.options.methods } : {}) } };
   }
 
   toResponse(): Response {

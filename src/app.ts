@@ -24,6 +24,7 @@ import { passkeyRoutes } from "./auth/passkey/passkey-routes.ts";
 import { keyRoutes } from "./auth/passkey/key-routes.ts";
 import { totpRoutes } from "./auth/totp/totp-routes.ts";
 import { twoFactorRoutes } from "./auth/two-factor/two-factor-routes.ts";
+import { stepUpRoutes } from "./auth/step-up/step-up-routes.ts";
 import { settingsRoutes } from "./settings/settings-routes.ts";
 import { adminRoutes } from "./admin/admin-routes.ts";
 import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
@@ -131,6 +132,7 @@ export function buildApp() {
   app.route("/api/dev", devOutboxRoutes);
   app.route("/auth", passkeyRoutes);
   app.route("/auth", twoFactorRoutes);
+  app.route("/auth", stepUpRoutes);
   app.route("/api/settings", settingsRoutes);
   app.route("/api/settings/identities", identityRoutes);
   app.route("/api/settings", keyRoutes);

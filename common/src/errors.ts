@@ -7,6 +7,7 @@ import { z } from "zod";
 export const errorStatus = {
   "E-AUTH-UNAUTH": 401,
   "E-AUTH-FORBID": 403,
+  "E-AUTH-STEP-UP": 401, // signed in, but this action needs a fresh proof of identity first (POST /auth/step-up)
   "E-VALIDATION": 400,
   "E-NOT-FOUND": 404,
   "E-METHOD-NOT-ALLOWED": 405,
@@ -42,6 +43,8 @@ export const errorBodySchema = z.object({
     code: errorCodeSchema,
     message: z.string(),
     fields: z.array(fieldIssueSchema).optional(),
+    /** With E-AUTH-STEP-UP: how this account can prove itself again ("password", "totp", "passkey"; empty for an API token). */
+    methods: z.array(z.string()).optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -4,6 +4,7 @@ export * from "./auth.ts";
 export * from "./oauth.ts";
 export * from "./passkeys.ts";
 export * from "./totp.ts";
+export * from "./step-up.ts";
 export * from "./permissions.ts";
 export * from "./agent-config.ts";
 export * from "./protocol/messages.ts";

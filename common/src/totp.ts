@@ -38,9 +38,6 @@ export const totpConfirmRequestSchema = z.strictObject({ code: totpCodeSchema })
 export const totpConfirmResponseSchema = z.object({ recovery_codes: z.array(z.string()).length(RECOVERY_CODE_COUNT) });
 export type TotpConfirmResponse = z.infer<typeof totpConfirmResponseSchema>;
 
-/** Removing TOTP needs fresh proof of the account: the current password, or a current code. */
-export const totpDeleteRequestSchema = z.union([z.strictObject({ password: z.string().min(1).max(1024) }), z.strictObject({ code: totpCodeSchema })]);
-export type TotpDeleteRequest = z.infer<typeof totpDeleteRequestSchema>;
 
 /** `GET /api/settings/totp`: whether TOTP protects the account, and how many recovery codes are left. */
 export const totpStatusSchema = z.object({

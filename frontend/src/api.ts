@@ -13,6 +13,7 @@ import type {
   User,
 } from "@anchorage/common";
 import { ApiError } from "./api-error.ts";
+import { askStepUp } from "./step-up/ask-step-up.ts";
 
 export { ApiError };
 
@@ -54,11 +55,13 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   }
   const data: unknown = await res.json().catch(() => null);
   if (res.ok) return data as T;
-  const err = (data as { error?: { code?: string; message?: string; fields?: FieldIssue[] } } | null)?.error;
-  throw new ApiError(res.status, err?.code ?? "E-UNKNOWN", err?.message ?? `Request failed (HTTP ${res.status})`, err?.fields ?? []);
+  const err = (data as { error?: { code?: string; message?: string; fields?: FieldIssue[]; methods?: string[] } } | null)?.error;
+  throw new ApiError(res.status, err?.code ?? "E-UNKNOWN", err?.message ?? `Request failed (HTTP ${res.status})`, err?.fields ?? [], err?.methods ?? []);
 }
 
-const isUnauthenticated = (e: unknown) => e instanceof ApiError && e.status === 401;
+const isStepUp = (e: unknown): e is ApiError => e instanceof ApiError && e.code === "E-AUTH-STEP-UP";
+// A step-up answer is a 401 too, but the session is alive: refreshing it would not help.
+const isUnauthenticated = (e: unknown) => e instanceof ApiError && e.status === 401 && !isStepUp(e);
 
 // Refresh tokens rotate and a reused one ends the session, so concurrent 401s share one refresh.
 let refreshing: Promise<boolean> | null = null;
@@ -77,13 +80,25 @@ export function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-/** Run a signed-in call; on 401 refresh the session once and retry. */
+/**
+ * Run a signed-in call; on 401 refresh the session once and retry. An action that needs a fresh
+ * proof of identity (E-AUTH-STEP-UP) asks for it in the step-up dialog and, once given, runs once more.
+ */
 export async function authed<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
+    if (isStepUp(e)) {
+      if (!(await askStepUp(e.methods))) throw e;
+      return call();
+    }
     if (!isUnauthenticated(e) || !(await refreshSession())) throw e;
-    return call();
+    try {
+      return await call();
+    } catch (again) {
+      if (!isStepUp(again) || !(await askStepUp(again.methods))) throw again;
+      return call();
+    }
   }
 }
 

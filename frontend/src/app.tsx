@@ -9,6 +9,7 @@ import { ResetPasswordPage } from "./password-reset/reset-password-page.tsx";
 import { SignIn } from "./sign-in.tsx";
 import { Status } from "./status.tsx";
 import { Shell } from "./shell/shell.tsx";
+import { StepUpDialog } from "./step-up/step-up-dialog.tsx";
 import { safeNext } from "@anchorage/common/safe-next";
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : "Something went wrong.");
@@ -85,7 +86,12 @@ export function App() {
   }
 
   if (user && !onDevicePage && !onMagicPage && !passwordPage)
-    return <Shell user={user} config={config} onUserChange={setUser} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} error={error} />;
+    return (
+      <>
+        <Shell user={user} config={config} onUserChange={setUser} onExpired={signedOut} onSignOut={signOut} signingOut={signingOut} error={error} />
+        <StepUpDialog />
+      </>
+    );
 
   return (
     <div class="standalone">

@@ -29,6 +29,7 @@ import { closeHubSessions } from "../cloud/events/close-hub-sessions.ts";
 import { closeTerminalsOn, instancesWithTerminalsOf } from "../cloud/terminal/close-terminals.ts";
 import { sessions } from "../../core/db/schema.ts";
 import { eq } from "drizzle-orm";
+import { requireStepUp } from "../auth/step-up/require-step-up.ts";
 
 export const adminRoutes = newRouter();
 
@@ -47,11 +48,12 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "post", path: "/users", tags, ...signedInSession, summary: "Create a user", request: { body: jsonBody(adminCreateUserRequestSchema) },
+  createRoute({ method: "post", path: "/users", tags, ...signedInSession, summary: "Create a user. Needs a step-up (E-AUTH-STEP-UP)", request: { body: jsonBody(adminCreateUserRequestSchema) },
     responses: { 201: jsonResponse(userSchema, "Created"), ...errorResponses(400, 401, 403, 409) } }),
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "admin:users", { type: "system" });
+    await requireStepUp(c, p);
     const body = c.req.valid("json");
     const user = await createUser(c.get("db"), newUserRow({ email: body.email, name: body.name, roles: body.roles, passwordHash: await hashPassword(body.password) }));
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_created", subjectId: user.id, ip: clientIp(c.req.raw), detail: { roles: user.roles } }, eventSink(c));
@@ -72,12 +74,13 @@ adminRoutes.openapi(
 
 adminRoutes.openapi(
   createRoute({ method: "patch", path: "/users/{id}", tags, ...signedInSession,
-    summary: "Change a user's name or roles, or disable/enable them (disabling ends their sessions at once)",
+    summary: "Change a user's name or roles, or disable/enable them (disabling ends their sessions at once). Needs a step-up (E-AUTH-STEP-UP)",
     request: { params: idParam, body: jsonBody(adminUpdateUserRequestSchema) },
     responses: { 200: jsonResponse(z.object({ user: userSchema, sessions_ended: z.number().int() }), "Updated"), ...errorResponses(400, 401, 403, 404, 409) } }),
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "admin:users", { type: "system" });
+    await requireStepUp(c, p);
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const { user, sessionsEnded } = await adminUpdateUser(c.get("db"), id, body);
@@ -91,11 +94,12 @@ adminRoutes.openapi(
 );
 
 adminRoutes.openapi(
-  createRoute({ method: "delete", path: "/users/{id}", tags, ...signedInSession, summary: "Delete a user and everything of theirs", request: { params: idParam },
+  createRoute({ method: "delete", path: "/users/{id}", tags, ...signedInSession, summary: "Delete a user and everything of theirs. Needs a step-up (E-AUTH-STEP-UP)", request: { params: idParam },
     responses: { 200: jsonResponse(ok, "Deleted"), ...errorResponses(401, 403, 404, 409) } }),
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "admin:users", { type: "system" });
+    await requireStepUp(c, p);
     const { id } = c.req.valid("param");
     const terminals = await instancesWithTerminalsOf(c.get("db"), id); // the rows go with the user
     const proxies = (await instancesOwnedBy(c.get("db"), id)).filter((i) => i.proxySlug);

@@ -16,6 +16,7 @@ import { listLiveSessions, revokeSession } from "../auth/session/session-store.t
 import { toSessionInfo } from "../auth/session/session-view.ts";
 import { closeHubSessions } from "../cloud/events/close-hub-sessions.ts";
 import { handleUpdateProfile, updateProfileRoute } from "../users/profile-route.ts";
+import { requireStepUp } from "../auth/step-up/require-step-up.ts";
 
 export const settingsRoutes = newRouter();
 
@@ -26,7 +27,7 @@ settingsRoutes.openapi(
     method: "put",
     path: "/password",
     tags: ["settings"],
-    summary: "Change your password; every other session ends",
+    summary: "Change your password; every other session ends. Needs a step-up (E-AUTH-STEP-UP)",
     ...signedInSession,
     request: { body: jsonBody(changePasswordRequestSchema) },
     responses: {
@@ -37,6 +38,7 @@ settingsRoutes.openapi(
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
+    await requireStepUp(c, p);
     await enforceRateLimits(c.env, [{ key: `password:account:${p.userId}`, rule: RATE_LIMITS.passwordChangePerAccount }]);
     const body = c.req.valid("json");
     const ended = await changePassword(c.get("db"), p.user, body.current_password, body.new_password, p.sessionId);

@@ -35,6 +35,9 @@ export const sessions = sqliteTable(
     expiresAt: text("expires_at").notNull(),
     revokedAt: text("revoked_at"),
     revokedReason: text("revoked_reason"),
+    // The session's last proof of identity (its sign-in, or POST /auth/step-up): the step-up check
+    // reads it straight from D1, never from a principal's copy, so a step-up counts at once.
+    steppedUpAt: text("stepped_up_at"),
   },
   (t) => [index("sessions_user_id_idx").on(t.userId)],
 );

@@ -73,7 +73,7 @@ export const authChallenges = sqliteTable(
   "auth_challenges",
   {
     keyHash: text("key_hash").primaryKey(),
-    kind: text("kind").notNull(), // webauthn-register | webauthn-login | login-2fa | oauth-state | magic-link | device-invite | password-reset
+    kind: text("kind").notNull(), // webauthn-register | webauthn-login | webauthn-step-up | login-2fa | oauth-state | magic-link | device-invite | password-reset
     userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     attempts: integer("attempts").notNull().default(0),

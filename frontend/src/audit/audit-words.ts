@@ -53,6 +53,8 @@ const ACTIONS: Record<string, string> = {
   "settings.passkey_deleted": "deleted a passkey",
   "settings.totp_started": "started setting up an authenticator app",
   "settings.totp_confirmed": "turned on two-factor sign-in with an authenticator app",
+  "auth.step_up": "confirmed it was them (step-up)",
+  "auth.step_up_failed": "failed to confirm it was them (step-up)",
   "settings.totp_deleted": "turned off two-factor sign-in with an authenticator app",
   "auth.recovery_code_used": "signed in with a recovery code",
   "settings.webhook_created": "created a webhook",

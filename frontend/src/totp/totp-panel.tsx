@@ -13,7 +13,7 @@ const text = (form: HTMLFormElement, name: string) => String(new FormData(form).
 /**
  * Two-factor sign-in with an authenticator app (TOTP): set it up (the secret and its otpauth://
  * URL as text, then a code from the app to confirm), see the 10 recovery codes once, remove it
- * with the current password or a code.
+ * (after a step-up, which the API client asks for when needed).
  */
 export function TotpPanel({ onExpired }: { onExpired: () => void }) {
   const [status, setStatus] = useState<TotpStatus | null>(null);
@@ -60,13 +60,10 @@ export function TotpPanel({ onExpired }: { onExpired: () => void }) {
     });
   }
 
-  function remove(e: JSX.TargetedSubmitEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const proof = text(e.currentTarget, "proof");
-    const form = e.currentTarget;
+  function remove() {
+    // Removing it needs a fresh proof of identity: the API client asks for one (the step-up dialog) when the session's is too old.
     void run("remove", async () => {
-      // Six digits are a code from the app; anything else is the password.
-      await removeTotp(/^\d{3}\s?\d{3}$/.test(proof) ? { code: proof } : { password: String(new FormData(form).get("proof") ?? "") });
+      await removeTotp();
       setRecovery(null);
       return "Two-factor sign-in is off. Your recovery codes no longer work.";
     });
@@ -93,12 +90,9 @@ export function TotpPanel({ onExpired }: { onExpired: () => void }) {
             <dt>Recovery codes left</dt>
             <dd>{status.recovery_codes_left}</dd>
           </dl>
-          <form class="inline-form" onSubmit={remove} aria-label="Remove two-factor sign-in">
-            <Field id="totp-remove-proof" name="proof" label="Your password, or a code from the app" type="password" autocomplete="current-password" required maxLength={1024} hint="Removing two-factor sign-in needs fresh proof that it is you." />
-            <button type="submit" disabled={busy === "remove"}>
-              {busy === "remove" ? "Removing…" : "Remove two-factor sign-in"}
-            </button>
-          </form>
+          <button type="button" onClick={remove} disabled={busy === "remove"}>
+            {busy === "remove" ? "Removing…" : "Remove two-factor sign-in"}
+          </button>
         </>
       ) : pending ? (
         <PendingSetup pending={pending} busy={busy} onConfirm={confirm} onRestart={begin} />

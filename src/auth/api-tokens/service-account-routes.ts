@@ -20,6 +20,8 @@ import { assertGrantable } from "./grantable.ts";
 import { createServiceAccount, deleteServiceAccount, findServiceAccount, serviceAccountsOf, setServiceAccountScopes } from "./service-account-store.ts";
 import { tokenIdParam } from "./token-routes.ts";
 import { expiryFrom, toServiceAccountView, toTokenView } from "./token-views.ts";
+import { scopesNeedStepUp } from "../step-up/privileged-scopes.ts";
+import { requireStepUp } from "../step-up/require-step-up.ts";
 
 /**
  * `/api/service-accounts`: identities for other services and CI, owned by a user. Their tokens
@@ -31,7 +33,7 @@ const tags = ["service accounts"];
 const withAccount = { ...serviceAccountSchema.shape };
 
 serviceAccountRoutes.openapi(
-  createRoute({ method: "post", path: "/", tags, ...signedInSession, summary: "Create a service account with scopes no wider than your own rights",
+  createRoute({ method: "post", path: "/", tags, ...signedInSession, summary: "Create a service account with scopes no wider than your own rights (a step-up for command, terminal, manage or an admin's grant on another user)",
     request: { body: jsonBody(createServiceAccountRequestSchema) },
     responses: { 201: jsonResponse(serviceAccountSchema, "The account"), ...errorResponses(400, 401, 403) } }),
   async (c) => {
@@ -39,6 +41,7 @@ serviceAccountRoutes.openapi(
     const body = c.req.valid("json");
     const db = c.get("db");
     await assertGrantable(db, p.user, body.scopes);
+    if (scopesNeedStepUp(body.scopes, p.user)) await requireStepUp(c, p);
     const row = await createServiceAccount(db, p.userId, body);
     await recordAudit(db, { actorId: p.userId, action: "auth.service_account_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, scopes: row.scopes } }, eventSink(c));
     return c.json(toServiceAccountView(row), 201);
@@ -69,7 +72,7 @@ serviceAccountRoutes.openapi(
 
 serviceAccountRoutes.openapi(
   createRoute({ method: "put", path: "/{id}/scopes", tags, ...signedInSession,
-    summary: "Replace the account's scopes and bump its version: every token of it follows from its next request",
+    summary: "Replace the account's scopes and bump its version: every token of it follows from its next request (a step-up for command, terminal, manage or an admin's grant on another user)",
     request: { params: tokenIdParam, body: jsonBody(serviceAccountScopesRequestSchema) },
     responses: { 200: jsonResponse(serviceAccountSchema, "The account"), ...errorResponses(400, 401, 403, 404) } }),
   async (c) => {
@@ -79,6 +82,8 @@ serviceAccountRoutes.openapi(
     const { scopes } = c.req.valid("json");
     if (!(await findServiceAccount(db, p.userId, id))) throw notFound("service account");
     await assertGrantable(db, p.user, scopes);
+    // Widening an account's scopes is minting tokens with them: its keys follow at once.
+    if (scopesNeedStepUp(scopes, p.user)) await requireStepUp(c, p);
     const row = await setServiceAccountScopes(db, p.userId, id, scopes);
     if (!row) throw notFound("service account");
     // Event sockets opened under the old scopes end; they reconnect under the new ones.
@@ -106,7 +111,7 @@ serviceAccountRoutes.openapi(
 );
 
 serviceAccountRoutes.openapi(
-  createRoute({ method: "post", path: "/{id}/tokens", tags, ...signedInSession, summary: "Create a token for the account (`anc_…`, shown once)",
+  createRoute({ method: "post", path: "/{id}/tokens", tags, ...signedInSession, summary: "Create a token for the account (`anc_…`, shown once); a step-up when the account's scopes need one",
     request: { params: tokenIdParam, body: jsonBody(createServiceAccountTokenRequestSchema) },
     responses: { 201: jsonResponse(createdTokenSchema, "The token, with its secret"), ...errorResponses(400, 401, 403, 404) } }),
   async (c) => {
@@ -114,6 +119,7 @@ serviceAccountRoutes.openapi(
     const db = c.get("db");
     const account = await findServiceAccount(db, p.userId, c.req.valid("param").id);
     if (!account) throw notFound("service account");
+    if (scopesNeedStepUp(account.scopes, p.user)) await requireStepUp(c, p);
     const body = c.req.valid("json");
     const { token, row } = await issueApiToken(db, { userId: p.userId, serviceAccountId: account.id, name: body.name, scopes: null, expiresAt: expiryFrom(body.expires_in_days) });
     await recordAudit(db, { actorId: p.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, service_account: account.id, expires_at: row.expiresAt } }, eventSink(c));

@@ -11,6 +11,8 @@ import { sessionPrincipal } from "../require-user.ts";
 import { issueApiToken, revokeApiToken, tokensOf } from "./api-token-store.ts";
 import { assertGrantable } from "./grantable.ts";
 import { expiryFrom, toTokenView } from "./token-views.ts";
+import { scopesNeedStepUp } from "../step-up/privileged-scopes.ts";
+import { requireStepUp } from "../step-up/require-step-up.ts";
 
 /**
  * `/api/tokens`: a signed-in person's API tokens. Only a session manages them (an API token
@@ -22,7 +24,7 @@ export const tokenIdParam = z.object({ id: z.string().min(1).max(64) });
 
 tokenRoutes.openapi(
   createRoute({ method: "post", path: "/", tags, ...signedInSession,
-    summary: "Create an API token (`anc_…`, shown once) with scopes no wider than your own rights",
+    summary: "Create an API token (`anc_…`, shown once) with scopes no wider than your own rights. Command, terminal or manage verbs, or an admin's grant on another user, need a step-up (E-AUTH-STEP-UP)",
     request: { body: jsonBody(createTokenRequestSchema) },
     responses: { 201: jsonResponse(createdTokenSchema, "The token, with its secret"), ...errorResponses(400, 401, 403) } }),
   async (c) => {
@@ -30,6 +32,7 @@ tokenRoutes.openapi(
     const body = c.req.valid("json");
     const db = c.get("db");
     await assertGrantable(db, p.user, body.scopes);
+    if (scopesNeedStepUp(body.scopes, p.user)) await requireStepUp(c, p);
     const { token, row } = await issueApiToken(db, { userId: p.userId, serviceAccountId: null, name: body.name, scopes: body.scopes, expiresAt: expiryFrom(body.expires_in_days) });
     await recordAudit(db, { actorId: p.userId, action: "auth.token_created", subjectId: row.id, ip: clientIp(c.req.raw), detail: { name: row.name, scopes: row.scopes, expires_at: row.expiresAt } }, eventSink(c));
     return c.json({ ...toTokenView(row), token }, 201);

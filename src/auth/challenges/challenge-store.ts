@@ -3,7 +3,7 @@ import type { Db } from "../../../core/db/client.ts";
 import { authChallenges, type AuthChallengeRow } from "../../../core/db/schema.ts";
 import { nowIso, randomToken, sha256Hex } from "../../../core/ids.ts";
 
-export type ChallengeKind = "webauthn-register" | "webauthn-login" | "login-2fa" | "oauth-state" | "magic-link" | "device-invite" | "password-reset";
+export type ChallengeKind = "webauthn-register" | "webauthn-login" | "webauthn-step-up" | "login-2fa" | "oauth-state" | "magic-link" | "device-invite" | "password-reset";
 
 /**
  * Creates a single-use secret of a sign-in flow and returns its key (the only copy: D1 keeps its

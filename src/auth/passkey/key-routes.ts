@@ -11,6 +11,7 @@ import { sessionPrincipal } from "../require-user.ts";
 import { countSignInMethods, deletePasskey, listPasskeys, renamePasskey } from "./passkey-store.ts";
 import { toPasskeyView } from "./passkey-view.ts";
 import { handleRegistrationFinish, handleRegistrationStart, registrationFinishRoute, registrationStartRoute } from "./registration-routes.ts";
+import { requireStepUp } from "../step-up/require-step-up.ts";
 
 /**
  * `/api/settings/keys`: the signed-in person's passkeys. Session only (an API token is refused),
@@ -66,7 +67,7 @@ keyRoutes.openapi(
     method: "post",
     path: "/keys/delete",
     tags,
-    summary: "Delete one of your passkeys (refused with 409 when it is your last way to sign in)",
+    summary: "Delete one of your passkeys (refused with 409 when it is your last way to sign in). Needs a step-up (E-AUTH-STEP-UP)",
     ...signedInSession,
     request: { body: jsonBody(deletePasskeySchema) },
     responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Deleted"), ...errorResponses(400, 401, 403, 404, 409) },
@@ -74,6 +75,7 @@ keyRoutes.openapi(
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
+    await requireStepUp(c, p);
     const { id } = c.req.valid("json");
     const outcome = await deletePasskey(c.get("db"), p.userId, id);
     if (outcome === "not-found") throw notFound("passkey");

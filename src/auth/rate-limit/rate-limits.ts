@@ -16,6 +16,9 @@ export const RATE_LIMITS = {
   // TOTP and recovery codes (sign-in's second step, confirming or removing TOTP): a 6-digit code
   // with ±1 step accepted is 3 in 10^6 per guess, so 10 guesses per 15 minutes keeps it out of reach.
   secondFactorPerAccount: { limit: 10, windowSeconds: 15 * 60 },
+  // Step-up (POST /auth/step-up) by any method: a password guessed from a stolen session meets
+  // this cap as a sign-in meets loginPerAccount; a TOTP code also counts on secondFactorPerAccount.
+  stepUpPerAccount: { limit: 10, windowSeconds: 15 * 60 },
   // New shares mail their grantee (an invitation when the address has no account): a cap keeps
   // the endpoint from being a way to mail people in bulk or to probe addresses.
   shareCreatePerAccount: { limit: 30, windowSeconds: 60 * 60 },

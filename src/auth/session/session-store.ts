@@ -16,10 +16,12 @@ export type NewSession = { session: SessionRow; refreshToken: string; refreshExp
 /**
  * Starts a session (a refresh-token family) and returns its first refresh token. `maxAgeSeconds`
  * ends it sooner than SESSION_MAX_AGE_SECONDS (a session made only to carry one short-lived token).
+ * The sign-in is the session's first proof of identity (step-up, src/auth/step-up) unless
+ * `proven` is false: a session handed over by another one (a device approved from the dashboard).
  */
 export async function createSession(
   db: Db,
-  input: { userId: string; provider: string; userAgent: string | null; ip: string | null; maxAgeSeconds?: number },
+  input: { userId: string; provider: string; userAgent: string | null; ip: string | null; maxAgeSeconds?: number; proven?: boolean },
   now = Date.now(),
 ): Promise<NewSession> {
   const session: SessionRow = {
@@ -33,6 +35,7 @@ export async function createSession(
     expiresAt: nowIso(now + Math.min(input.maxAgeSeconds ?? SESSION_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS) * 1000),
     revokedAt: null,
     revokedReason: null,
+    steppedUpAt: input.proven === false ? null : nowIso(now),
   };
   const refreshToken = REFRESH_PREFIX + randomToken(32);
   const refreshExpiresAt = nowIso(now + REFRESH_TOKEN_TTL_SECONDS * 1000);

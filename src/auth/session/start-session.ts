@@ -14,6 +14,12 @@ import { forgetGrants } from "../principal-cache/forget.ts";
 type Transport = "bearer" | "cookie";
 
 /**
+ * Sessions that no proof of identity started: a device sign-in (RFC 8628) or a device invite is
+ * approved by another session, so it starts without a step-up and must make its own.
+ */
+const HANDED_OVER: ReadonlySet<string> = new Set(["device", "device-invite"]);
+
+/**
  * Hands a session to the client: Bearer tokens in the body, or HttpOnly cookies
  * and no token in the body (a script injected into the dashboard cannot read what it never sees).
  */
@@ -55,6 +61,7 @@ export async function startSession(c: Context<AppEnv>, user: UserRow, provider: 
     provider,
     userAgent: c.req.header("user-agent") ?? null,
     ip: clientIp(c.req.raw),
+    proven: !HANDED_OVER.has(provider),
   });
   notifyNewSignIn(c, user, session);
   return deliverSession(c, user, session, refreshToken, transport);

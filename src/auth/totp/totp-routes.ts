@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { totpConfirmRequestSchema, totpConfirmResponseSchema, totpDeleteRequestSchema, totpStartResponseSchema, totpStatusSchema } from "@anchorage/common";
+import { totpConfirmRequestSchema, totpConfirmResponseSchema, totpStartResponseSchema, totpStatusSchema } from "@anchorage/common";
 import { newRouter } from "../../http/router.ts";
 import { notFound } from "../../../core/app-error.ts";
 import { clientIp } from "../../http/client-ip.ts";
@@ -9,7 +9,7 @@ import { eventSink } from "../../audit/event-sink.ts";
 import { assertPermit } from "../../../core/auth/permit.ts";
 import { sessionPrincipal } from "../require-user.ts";
 import { enforceRateLimits, RATE_LIMITS } from "../rate-limit/rate-limits.ts";
-import { requireFreshProof } from "../two-factor/require-fresh-proof.ts";
+import { requireStepUp } from "../step-up/require-step-up.ts";
 import { confirmTotpEnrolment, startTotp } from "./enrol-totp.ts";
 import { countRecoveryCodesLeft, deleteTotp, findTotp } from "./totp-store.ts";
 
@@ -20,7 +20,7 @@ import { countRecoveryCodesLeft, deleteTotp, findTotp } from "./totp-store.ts";
 export const totpRoutes = newRouter();
 const tags = ["settings"];
 
-/** Codes are guessable one at a time: confirming and removing share the sign-in step's per-account limit. */
+/** Codes are guessable one at a time: confirming shares the sign-in step's per-account limit. */
 const limitCodes = (env: Parameters<typeof enforceRateLimits>[0], userId: string) =>
   enforceRateLimits(env, [{ key: `2fa:account:${userId}`, rule: RATE_LIMITS.secondFactorPerAccount }]);
 
@@ -48,13 +48,14 @@ totpRoutes.openapi(
     method: "post",
     path: "/totp/start",
     tags,
-    summary: "Start setting up an authenticator app: a new TOTP secret and its otpauth:// URL, pending until confirmed (starting again replaces a pending one; 409 when TOTP is already on)",
+    summary: "Start setting up an authenticator app: a new TOTP secret and its otpauth:// URL, pending until confirmed (starting again replaces a pending one; 409 when TOTP is already on). Needs a step-up (E-AUTH-STEP-UP)",
     ...signedInSession,
     responses: { 200: jsonResponse(totpStartResponseSchema, "The pending secret"), ...errorResponses(401, 403, 409) },
   }),
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
+    await requireStepUp(c, p);
     const db = c.get("db");
     const started = await startTotp(db, c.get("config"), { id: p.userId, email: p.user.email });
     await recordAudit(db, { actorId: p.userId, action: "settings.totp_started", subjectId: p.userId, ip: clientIp(c.req.raw) }, eventSink(c));
@@ -67,7 +68,7 @@ totpRoutes.openapi(
     method: "post",
     path: "/totp/confirm",
     tags,
-    summary: "Confirm the pending TOTP secret with a code from the app: TOTP is on from now, and the 10 single-use recovery codes are answered (only this once)",
+    summary: "Confirm the pending TOTP secret with a code from the app: TOTP is on from now, and the 10 single-use recovery codes are answered (only this once). Needs a step-up (E-AUTH-STEP-UP)",
     ...signedInSession,
     request: { body: jsonBody(totpConfirmRequestSchema) },
     responses: { 200: jsonResponse(totpConfirmResponseSchema, "TOTP is on; the recovery codes"), ...errorResponses(400, 401, 403, 409, 429) },
@@ -75,6 +76,8 @@ totpRoutes.openapi(
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
+    // Asked at both ends: a secret started in a fresh window cannot be confirmed long after it.
+    await requireStepUp(c, p);
     await limitCodes(c.env, p.userId);
     const db = c.get("db");
     const answer = await confirmTotpEnrolment(db, p.userId, c.req.valid("json").code);
@@ -88,20 +91,17 @@ totpRoutes.openapi(
     method: "delete",
     path: "/totp",
     tags,
-    summary: "Turn TOTP off and delete its recovery codes; needs the current password ({password}) or a current code ({code}) in the body",
+    summary: "Turn TOTP off and delete its recovery codes. Needs a step-up (E-AUTH-STEP-UP; POST /auth/step-up); no body",
     ...signedInSession,
-    request: { body: jsonBody(totpDeleteRequestSchema) },
-    responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Removed"), ...errorResponses(400, 401, 403, 404, 429) },
+    responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Removed"), ...errorResponses(401, 403, 404) },
   }),
   async (c) => {
     const p = sessionPrincipal(c);
     assertPermit(p, "update:account", { type: "account", ownerId: p.userId });
-    await limitCodes(c.env, p.userId);
+    await requireStepUp(c, p);
     const db = c.get("db");
-    if (!(await findTotp(db, p.userId))) throw notFound("two-factor setup");
-    const proof = await requireFreshProof(db, p.userId, c.req.valid("json"));
     if (!(await deleteTotp(db, p.userId))) throw notFound("two-factor setup");
-    await recordAudit(db, { actorId: p.userId, action: "settings.totp_deleted", subjectId: p.userId, ip: clientIp(c.req.raw), detail: { proof } }, eventSink(c));
+    await recordAudit(db, { actorId: p.userId, action: "settings.totp_deleted", subjectId: p.userId, ip: clientIp(c.req.raw), detail: { proof: "step-up" } }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },
 );

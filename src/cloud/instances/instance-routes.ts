@@ -16,6 +16,7 @@ import { deleteInstance } from "../../../core/instances/instance-store.ts";
 import { forgetProxySlugs } from "../proxy/proxy-route-copy.ts";
 import { toInstanceView } from "./instance-view.ts";
 import { visibleInstances } from "./visible-instances.ts";
+import { requireStepUp } from "../../auth/step-up/require-step-up.ts";
 
 export const instanceRoutes = newRouter();
 const tags = ["instances"];
@@ -164,11 +165,13 @@ instanceRoutes.openapi(
 );
 
 instanceRoutes.openapi(
-  createRoute({ method: "delete", path: "/instance/{id}", tags, ...signedIn, summary: "Delete an instance: its credential stops working and its agent is told to stop", request: { params: idParam },
+  createRoute({ method: "delete", path: "/instance/{id}", tags, ...signedIn, summary: "Delete an instance: its credential stops working and its agent is told to stop. Needs a step-up (E-AUTH-STEP-UP)", request: { params: idParam },
     responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), "Deleted"), ...errorResponses(401, 403, 404) } }),
   async (c) => {
     const p = c.get("principal");
     const { instance } = await load(c, c.req.valid("param").id, "manage:cloud_instance");
+    // A token deletes only an instance its own grant names by id with `manage` (see requireStepUp).
+    await requireStepUp(c, p, { tokenTarget: { root: "cloud", userId: instance.ownerId, resource: "instances", id: instance.id, verb: "manage" } });
     await deleteInstance(c.get("db"), instance.id, instance.ownerId);
     await stubFor(c, instance.id).destroy();
     await forgetProxySlugs(c, [instance.proxySlug]); // the object holds no route now: a copy elsewhere is refused there

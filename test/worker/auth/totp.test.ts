@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { Secret, TOTP, URI } from "otpauth";
 import { call, cookieHeader, errorOf, json, ORIGIN, PASSWORD, register, testEnv, uniqueIp, type Session } from "../helpers.ts";
 import { openDb } from "../../../core/db/client.ts";
-import { auditLog, authChallenges, totpCredentials, totpRecoveryCodes } from "../../../core/db/schema.ts";
+import { auditLog, authChallenges, sessions, totpCredentials, totpRecoveryCodes } from "../../../core/db/schema.ts";
 import { sha256Hex } from "../../../core/ids.ts";
 import { RATE_LIMITS } from "../../../src/auth/rate-limit/rate-limits.ts";
 import { MAX_CODE_ATTEMPTS_PER_CHALLENGE } from "../../../src/auth/two-factor/verify-second-factor.ts";
@@ -340,38 +340,47 @@ describe("TOTP with a passkey too", () => {
 });
 
 describe("removing TOTP", () => {
-  const remove = (s: Session, body: unknown) => call("/api/settings/totp", { method: "DELETE", token: s.access, body });
+  const remove = (s: Session) => call("/api/settings/totp", { method: "DELETE", token: s.access });
+  const ageSession = (s: Session) =>
+    db().update(sessions).set({ steppedUpAt: new Date(Date.now() - 10 * 60_000).toISOString() }).where(eq(sessions.id, s.sessionId));
 
-  it("needs the current password: a wrong one is refused and changes nothing; the right one removes TOTP and its recovery codes", async () => {
+  it("needs a step-up: an aged session is refused and nothing changes; after one, it removes TOTP and its recovery codes (no body)", async () => {
     const s = await register();
     const { secret } = await enrol(s);
-    const wrong = await remove(s, { password: "not the password" });
-    expect(wrong.status).toBe(403);
-    expect(errorOf(await json(wrong))).toMatchObject({ code: "E-AUTH-FORBID", fields: [{ path: "password", message: "does not match" }] });
+    await ageSession(s);
+    const refused = await remove(s);
+    expect(refused.status).toBe(401);
+    expect(errorOf(await json(refused))).toMatchObject({ code: "E-AUTH-STEP-UP", methods: ["password", "totp"] });
     expect((await status(s)).state).toBe("enabled");
-    expect((await remove(s, {})).status).toBe(400);
+    const wrong = await call("/auth/step-up", { token: s.access, body: { method: "password", password: "not the password" } });
+    expect(wrong.status).toBe(403);
+    expect((await remove(s)).status).toBe(401);
 
-    const ok = await remove(s, { password: PASSWORD });
+    expect((await call("/auth/step-up", { token: s.access, body: { method: "password", password: PASSWORD } })).status).toBe(200);
+    const ok = await remove(s);
     expect(ok.status, await ok.clone().text()).toBe(200);
     expect(await status(s)).toEqual({ state: "none", confirmed_at: null, recovery_codes_left: 0 });
     expect(await db().select().from(totpRecoveryCodes).where(eq(totpRecoveryCodes.userId, s.userId)).all()).toEqual([]);
     expect(await auditActions(s.userId)).toContain("settings.totp_deleted");
-    // The password alone signs in again, and the old secret's codes mean nothing.
+    // The password alone signs in again, and the old secret's codes step up nothing.
     expect((await json(await passwordLogin(s.email))).tokens.access_token).toBeTruthy();
-    expect((await remove(s, { code: codeAt(secret) })).status).toBe(404);
-    // It can be set up again.
+    expect((await call("/auth/step-up", { token: s.access, body: { method: "totp", code: codeAt(secret) } })).status).toBe(403);
+    expect((await remove(s)).status).toBe(404);
     expect((await start(s)).status).toBe(200);
   });
 
-  it("or a current code, used up like a sign-in's: the same code cannot remove it after a sign-in took it", async () => {
+  it("or a step-up with a current code, used up like a sign-in's: the code a sign-in took cannot step up", async () => {
     const s = await register();
     const { secret } = await enrol(s);
+    await ageSession(s);
     await awayFromStepEdge();
     const code = codeAt(secret);
     expect((await verify({ challenge_token: (await secondStep(s.email)).challenge_token, method: "totp", code })).status).toBe(200);
-    expect((await remove(s, { code })).status).toBe(403);
+    expect((await call("/auth/step-up", { token: s.access, body: { method: "totp", code } })).status).toBe(403);
+    expect((await remove(s)).status).toBe(401);
     expect((await status(s)).state).toBe("enabled");
-    const ok = await remove(s, { code: codeAt(secret, 1) });
+    expect((await call("/auth/step-up", { token: s.access, body: { method: "totp", code: codeAt(secret, 1) } })).status).toBe(200);
+    const ok = await remove(s);
     expect(ok.status, await ok.clone().text()).toBe(200);
     expect((await status(s)).state).toBe("none");
   });
