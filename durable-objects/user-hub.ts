@@ -7,7 +7,7 @@ import type { UserHubRpc } from "../core/rpc/user-hub-rpc.ts";
 type HubAttachment = { userId: string; sessionId: string; connectedAt: number; scopes?: ScopeGrant[] };
 
 /** What a token needs to hear an event: terminal output is the terminal's, the rest the instance's readers'. */
-const verbFor = (event: HubEvent) => (event.type === "cloud:tty-data" || event.type === "cloud:tty-exit" ? "terminal" : "read");
+const verbFor = (event: HubEvent) => (event.type === "cloud:tty-data" || event.type === "cloud:tty-exit" || event.type === "cloud:tty-invite" ? "terminal" : "read");
 
 /**
  * One per user: holds that user's dashboard sockets (Hibernation API; the session

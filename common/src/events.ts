@@ -47,6 +47,9 @@ export type TtyExitEvent = {
   at: string;
 };
 
+/** Someone invited you into their terminal session (issue 28): open it with `session=<sessionId>`. */
+export type TtyInviteEvent = { type: "cloud:tty-invite"; instanceId: string; sessionId: string; mode: "watch" | "drive"; from: string; at: string };
+
 /** A sync's progress (DESIGN.md, Sync): after each file, and once more when it ends. */
 export type SyncActivityEvent = {
   type: "cloud:sync-activity";
@@ -84,4 +87,4 @@ export type MirrorEvent = {
   deleted?: true;
 };
 
-export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent | SyncActivityEvent | MirrorEvent;
+export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent | TtyInviteEvent | SyncActivityEvent | MirrorEvent;

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { terminalSessions, type TerminalSessionRow } from "../db/schema.ts";
+import { terminalParticipants, terminalSessions, users, type TerminalParticipantRow, type TerminalSessionRow } from "../db/schema.ts";
+import { nowIso } from "../ids.ts";
 
 
 export async function insertTerminalSession(db: Db, row: Omit<TerminalSessionRow, "endedAt" | "endReason" | "exitCode" | "recordingBytes">): Promise<void> {
@@ -53,4 +54,48 @@ export async function liveSessionsOf(db: Db, ownerId: string, userId: string): P
 
 export async function liveSessionsOfUser(db: Db, userId: string): Promise<TerminalSessionRow[]> {
   return db.select().from(terminalSessions).where(and(eq(terminalSessions.userId, userId), isNull(terminalSessions.endedAt))).all();
+}
+
+// ── participants (shared sessions) ─────────────────────────────────────────
+
+/** Invites people into a session, or changes their mode (an invite again replaces the old one). */
+export async function putParticipants(db: Db, sessionId: string, invitedBy: string, people: { userId: string; mode: "watch" | "drive" }[]): Promise<void> {
+  const now = nowIso();
+  for (const p of people) {
+    await db
+      .insert(terminalParticipants)
+      .values({ sessionId, userId: p.userId, mode: p.mode, invitedBy, createdAt: now })
+      .onConflictDoUpdate({ target: [terminalParticipants.sessionId, terminalParticipants.userId], set: { mode: p.mode, invitedBy } });
+  }
+}
+
+export async function findParticipant(db: Db, sessionId: string, userId: string): Promise<TerminalParticipantRow | undefined> {
+  return db.select().from(terminalParticipants).where(and(eq(terminalParticipants.sessionId, sessionId), eq(terminalParticipants.userId, userId))).get();
+}
+
+export async function removeParticipant(db: Db, sessionId: string, userId: string): Promise<boolean> {
+  const gone = await db.delete(terminalParticipants).where(and(eq(terminalParticipants.sessionId, sessionId), eq(terminalParticipants.userId, userId))).returning({ userId: terminalParticipants.userId });
+  return gone.length > 0;
+}
+
+/** A session's participants with their names and emails, first invited first. */
+export async function participantsOf(db: Db, sessionId: string) {
+  return db
+    .select({ userId: terminalParticipants.userId, mode: terminalParticipants.mode, createdAt: terminalParticipants.createdAt, email: users.email, name: users.name })
+    .from(terminalParticipants)
+    .innerJoin(users, eq(users.id, terminalParticipants.userId))
+    .where(eq(terminalParticipants.sessionId, sessionId))
+    .orderBy(terminalParticipants.createdAt)
+    .all();
+}
+
+/** The live sessions on an owner's instances a user was invited into (closed with theirs when their access ends). */
+export async function liveParticipationsOf(db: Db, ownerId: string, userId: string): Promise<TerminalSessionRow[]> {
+  const rows = await db
+    .select({ s: terminalSessions })
+    .from(terminalParticipants)
+    .innerJoin(terminalSessions, eq(terminalSessions.id, terminalParticipants.sessionId))
+    .where(and(eq(terminalParticipants.userId, userId), eq(terminalSessions.ownerId, ownerId), isNull(terminalSessions.endedAt)))
+    .all();
+  return rows.map((r) => r.s);
 }

@@ -181,6 +181,14 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
 
   // ── terminals and the proxy ───────────────────────────────────────────────
 
+  async terminalInvited(sessionId: string, invitees: { userId: string; mode: "watch" | "drive" }[], from: string): Promise<void> {
+    this.terminals.invited(sessionId, invitees, from);
+  }
+
+  async dropTerminalParticipant(sessionId: string, userId: string): Promise<void> {
+    this.terminals.dropParticipant(sessionId, userId);
+  }
+
   async closeTerminalsOf(userId: string): Promise<void> {
     await this.terminals.closeUser(userId);
   }

@@ -11,6 +11,8 @@ const PREVIEW_BYTES = 8 * 1024;
 export type TerminalRequest = {
   instanceId: string;
   userId: string;
+  /** The user's name as the session's participants see it. */
+  name?: string;
   /** The session to reattach to; absent for a new shell (its id is made here). */
   session: string | null;
   newSession: string;
@@ -33,7 +35,40 @@ export type TerminalHooks = {
   background(p: Promise<unknown>): void;
 };
 
-type Live = { userId: string; browser: WebSocket; stream: StreamEndpoint };
+/** Someone invited into a session (issue 28), on a socket of their own fed from the session's attachment. */
+type Watcher = { userId: string; name: string; mode: "watch" | "drive"; socket: WebSocket; acks: boolean; acked: number };
+
+/**
+ * A session attached here: its user's socket and the agent's stream, the output offset, the last
+ * TAIL_BYTES of output (what a participant joining sees first), and the participants watching.
+ */
+type Live = { userId: string; name: string; browser: WebSocket; stream: StreamEndpoint; offset: number; tail: Uint8Array[]; tailBytes: number; watchers: Set<Watcher> };
+
+/** What a participant who joins sees first of the output (the agent's scrollback is its user's). */
+const TAIL_BYTES = 64 * 1024;
+/**
+ * How far a participant may fall behind (output sent, not acknowledged) before output is dropped
+ * for them: a slow watcher never holds back the session's user, nor fills the object's memory.
+ */
+const WATCHER_LAG = 256 * 1024;
+
+export type JoinRequest = { session: string; userId: string; name: string; mode: "watch" | "drive"; ack: boolean };
+
+const sendJson = (ws: WebSocket, msg: TerminalServerMessage) => {
+  try {
+    ws.send(JSON.stringify(msg));
+  } catch {
+    /* gone */
+  }
+};
+
+const closeSocket = (ws: WebSocket, code: number, reason: string) => {
+  try {
+    ws.close(code, reason);
+  } catch {
+    /* already closed */
+  }
+};
 
 const jsonError = (code: ErrorCode, message: string) => Response.json({ error: { code, message } }, { status: errorStatus[code] });
 
@@ -106,6 +141,8 @@ export class TerminalRelay {
         }
         recorder?.output(offset, payload);
         offset += payload.length;
+        const l = this.live.get(session);
+        if (l?.stream === stream) this.fanOut(l, payload, offset);
         // Without acks, credit goes back as the bytes are handed to the socket (which may buffer).
         if (!req.ack) stream?.consumed(payload.length);
         if (preview.length < PREVIEW_BYTES) preview += previews.decode(payload.subarray(0, PREVIEW_BYTES), { stream: true });
@@ -122,7 +159,11 @@ export class TerminalRelay {
         close(4503, `detached: ${reason}`.slice(0, 120));
       },
       onClose: () => {
-        if (this.live.get(session)?.stream === stream) this.live.delete(session);
+        const l = this.live.get(session);
+        if (l?.stream === stream) {
+          this.live.delete(session);
+          for (const w of l.watchers) closeSocket(w.socket, 1000, "the session's user left it");
+        }
         if (recorder) this.hooks.background(recorder.flush());
       },
     }, PTY_STREAM_WINDOW);
@@ -181,7 +222,7 @@ export class TerminalRelay {
     if (req.session === null) {
       await this.hooks.started({ session, userId: req.userId, shell: result.shell, cols: req.cols, rows: req.rows, startedAt: result.startedAt, recorded: req.record });
     }
-    this.live.set(session, { userId: req.userId, browser, stream });
+    this.live.set(session, { userId: req.userId, name: req.name ?? "", browser, stream, offset, tail: [], tailBytes: 0, watchers: new Set() });
 
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -204,9 +245,94 @@ export class TerminalRelay {
     return recorder;
   }
 
+  /**
+   * A participant joins a session attached here: the last of its output first, then the output
+   * as it comes; `watch` input is refused with `read-only`, `drive` input reaches the shell. The
+   * Worker has checked the invite and the participant's own `terminal:` access.
+   */
+  join(req: JoinRequest): Response {
+    const l = this.live.get(req.session);
+    if (!l) return jsonError("E-CONFLICT", "its user is not connected to this session right now; it can be joined while they are");
+    const pair = new WebSocketPair();
+    const [client, socket] = [pair[0], pair[1]];
+    socket.accept();
+    socket.binaryType = "arraybuffer";
+    const w: Watcher = { userId: req.userId, name: req.name, mode: req.mode, socket, acks: req.ack, acked: l.offset - l.tailBytes };
+    socket.addEventListener("message", (e) => {
+      if (typeof e.data !== "string") {
+        if (w.mode === "drive") void l.stream.write(new Uint8Array(e.data as ArrayBuffer));
+        else sendJson(socket, { type: "read-only" });
+        return;
+      }
+      let msg;
+      try {
+        msg = terminalClientMessageSchema.safeParse(JSON.parse(e.data));
+      } catch {
+        msg = null;
+      }
+      if (!msg?.success) return sendJson(socket, { type: "error", message: 'expected {"type":"ping"}, {"type":"ack","offset"} or {"type":"close"}' });
+      if (msg.data.type === "ping") sendJson(socket, { type: "pong" });
+      else if (msg.data.type === "ack") w.acked = Math.max(w.acked, Math.min(msg.data.offset, l.offset));
+      // A participant leaving ends their socket, never the shell; the size stays the session user's.
+      else if (msg.data.type === "close") closeSocket(socket, 1000, "left");
+    });
+    const leave = () => {
+      if (l.watchers.delete(w)) this.announce(l);
+    };
+    socket.addEventListener("close", leave);
+    socket.addEventListener("error", leave);
+    sendJson(socket, { type: "session", id: req.session, offset: l.offset - l.tailBytes, replay_bytes: l.tailBytes });
+    for (const chunk of l.tail) socket.send(chunk);
+    l.watchers.add(w);
+    this.announce(l);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** The session's user dropped a participant: their sockets on it close now. */
+  dropParticipant(session: string, userId: string) {
+    const l = this.live.get(session);
+    if (!l) return;
+    this.removeWatchers(l, userId, "removed from the session by its user");
+  }
+
+  private removeWatchers(l: Live, userId: string, reason: string) {
+    let removed = false;
+    for (const w of [...l.watchers]) {
+      if (w.userId !== userId) continue;
+      closeSocket(w.socket, 4403, reason.slice(0, 120));
+      removed = l.watchers.delete(w) || removed;
+    }
+    if (removed) this.announce(l);
+  }
+
+  /** Output for the participants, and into the tail a participant joining sees. */
+  private fanOut(l: Live, payload: Uint8Array, offset: number) {
+    l.offset = offset;
+    l.tail.push(payload);
+    l.tailBytes += payload.length;
+    while (l.tail.length > 1 && l.tailBytes - l.tail[0]!.length >= TAIL_BYTES) l.tailBytes -= l.tail.shift()!.length;
+    for (const w of l.watchers) {
+      // Behind by more than WATCHER_LAG: this output is dropped for them alone.
+      if (w.acks && offset - payload.length - w.acked > WATCHER_LAG) continue;
+      try {
+        w.socket.send(payload);
+      } catch {
+        /* gone: its close removes it */
+      }
+    }
+  }
+
+  /** Everyone in the session hears who is in it now. */
+  private announce(l: Live) {
+    const list = [{ name: l.name, mode: "owner" as const }, ...[...l.watchers].map((w) => ({ name: w.name, mode: w.mode }))];
+    sendJson(l.browser, { type: "participants", list });
+    for (const w of l.watchers) sendJson(w.socket, { type: "participants", list });
+  }
+
   /** Closes the open sockets of a user's terminals (their shells are ended on the agent by RPC). */
   closeUser(userId: string, reason: string) {
     for (const l of this.live.values()) {
+      this.removeWatchers(l, userId, reason);
       if (l.userId !== userId) continue;
       try {
         l.browser.close(4403, reason.slice(0, 120));

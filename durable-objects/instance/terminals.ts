@@ -34,12 +34,16 @@ export class Terminals {
     });
   }
 
-  /** A browser's terminal socket; the Worker has checked `terminal:` access and, for a reattach, that the session is the caller's. */
+  /**
+   * A browser's terminal socket; the Worker has checked `terminal:` access and, for a reattach, that
+   * the session is the caller's, or, to join one (`join`), that they were invited into it.
+   */
   async open(request: Request): Promise<Response> {
-    const req = JSON.parse(request.headers.get("x-anchorage-terminal")!) as Omit<TerminalRequest, "record" | "newSession">;
+    const req = JSON.parse(request.headers.get("x-anchorage-terminal")!) as Omit<TerminalRequest, "record" | "newSession"> & { join?: { mode: "watch" | "drive" } };
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return Response.json({ error: { code: "E-VALIDATION", message: "expected a WebSocket upgrade" } }, { status: 400 });
     }
+    if (req.join && req.session) return this.relay.join({ session: req.session, userId: req.userId, name: req.name ?? "", mode: req.join.mode, ack: req.ack });
     if (this.c.agentSockets().length === 0) return Response.json({ error: { code: "E-INSTANCE-OFFLINE", message: "the instance is offline" } }, { status: 503 });
     const record = this.c.hello()?.config.terminal.record ?? true;
     return this.relay.open({ ...req, record, newSession: `tty_${randomToken(12)}` });
@@ -69,6 +73,18 @@ export class Terminals {
    * A user lost `terminal:` access (a share revoked or narrowed): their shells end now, attached
    * or not. When the agent is away, they end as soon as it is back.
    */
+  /** People were invited into a session: each hears it on their dashboards. */
+  invited(sessionId: string, invitees: { userId: string; mode: "watch" | "drive" }[], from: string): void {
+    const inst = this.c.instance();
+    if (!inst) return;
+    for (const i of invitees) this.c.emitTo([i.userId], { type: "cloud:tty-invite", instanceId: inst.id, sessionId, mode: i.mode, from, at: new Date().toISOString() });
+  }
+
+  /** A participant was dropped (or their mode changed): their sockets on the session close now. */
+  dropParticipant(sessionId: string, userId: string): void {
+    this.relay.dropParticipant(sessionId, userId);
+  }
+
   async closeUser(userId: string): Promise<void> {
     this.relay.closeUser(userId, "terminal access revoked");
     const r = await this.call("terminal.close", { user: userId }, 5_000);

@@ -86,7 +86,7 @@ describe.runIf(hasChromium() || process.env.CI)("teams in the dashboard", () => 
     await openYourSettings(page);
     await openSettingsSection(page, "Teams");
     await main.getByRole("button", { name: `Remove ${member.email}` }).click();
-    await main.getByText(`${member.email} is no longer in night shift.`).waitFor();
+    await main.getByText(`${member.email} is no longer in night shift.`).waitFor({ timeout: 60_000 });
     await until(() => t.closed(), 5_000);
     expect(t.closed()!.code).toBe(4403);
     expect((await api(`/api/cloud/instance/${agent.instanceId}`, { token: member.token })).status).toBe(404);

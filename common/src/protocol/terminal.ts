@@ -35,7 +35,24 @@ export type TerminalServerMessage =
   | { type: "session"; id: string; /** output byte offset of the first byte that follows (replay included) */ offset: number; replay_bytes: number }
   | { type: "exit"; code: number | null; signal: string | null }
   | { type: "pong" }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string }
+  /** A shared session (issue 28): who is in it now, the session's own user first; sent on every join and leave. */
+  | { type: "participants"; list: TerminalParticipant[] }
+  /** Input from a participant who may only watch: refused. */
+  | { type: "read-only" };
+
+/** Someone in a terminal session: its user (`owner`), or a participant invited to watch or drive. */
+export type TerminalParticipant = { name: string; mode: "owner" | "watch" | "drive" };
+
+/** `POST /api/cloud/instance/:id/terminal/sessions/:sessionId/participants`: one person (by email or id) or a whole team. */
+export const terminalInviteRequestSchema = z
+  .strictObject({
+    email: z.string().trim().max(254).pipe(z.email()).optional(),
+    userId: z.string().max(64).optional(),
+    teamId: z.string().max(64).optional(),
+    mode: z.enum(["watch", "drive"]).default("watch"),
+  })
+  .refine((b) => [b.email, b.userId, b.teamId].filter((x) => x !== undefined).length === 1, { message: "name exactly one of email, userId or teamId", path: ["email"] });
 
 // ── InstanceDO ↔ agent ─────────────────────────────────────────────────────
 

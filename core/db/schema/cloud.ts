@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "./accounts.ts";
 
 /** The Cloud Manager: anchored instances, their shares, anchor tokens, proxy handoffs, terminal sessions. */
@@ -124,4 +124,25 @@ export const terminalSessions = sqliteTable(
   },
   (t) => [index("terminal_sessions_instance_idx").on(t.instanceId, t.startedAt), index("terminal_sessions_owner_idx").on(t.ownerId)],
 );
+
+/**
+ * People a session's user invited into it (issue 28): `watch` sees the output, `drive` types too.
+ * An invite alone opens nothing: joining needs `terminal:` on the instance as well.
+ */
+export const terminalParticipants = sqliteTable(
+  "terminal_participants",
+  {
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => terminalSessions.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    mode: text("mode").$type<"watch" | "drive">().notNull(),
+    invitedBy: text("invited_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.userId] }), index("terminal_participants_user_idx").on(t.userId)],
+);
 export type TerminalSessionRow = typeof terminalSessions.$inferSelect;
+export type TerminalParticipantRow = typeof terminalParticipants.$inferSelect;

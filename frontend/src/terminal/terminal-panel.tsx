@@ -5,6 +5,8 @@ import { Alert } from "../alert.tsx";
 import type { TerminalState } from "./terminal-socket.ts";
 import { keepTabs, keptTabs } from "./kept-tabs.ts";
 import { listTerminalSessions } from "./recordings-api.ts";
+import { useHubListener } from "../instances/use-events.ts";
+import { useAppData } from "../shell/app-data.tsx";
 
 /**
  * Shells on the instance, one tab each. xterm.js is large, so the view that uses it is
@@ -65,6 +67,21 @@ export function TerminalPanel({ instance, onExpired, autoOpen = false }: Termina
   const id = `terminals-${instance.id}`;
   const box = useRef<HTMLDivElement>(null);
   const [fullscreen, setFullscreen] = useState(false);
+  /** Invitations into other people's sessions on this instance, heard live (issue 28). */
+  const [invites, setInvites] = useState<{ sessionId: string; mode: "watch" | "drive"; from: string }[]>([]);
+  const { hub } = useAppData();
+  useHubListener(hub, (e) => {
+    if (e.type !== "cloud:tty-invite" || e.instanceId !== instance.id) return;
+    setInvites((all) => [...all.filter((i) => i.sessionId !== e.sessionId), { sessionId: e.sessionId, mode: e.mode, from: e.from }]);
+  });
+
+  async function join(sessionId: string, from: string) {
+    setInvites((all) => all.filter((i) => i.sessionId !== sessionId));
+    if (!(await ensureView())) return;
+    const key = ++counter.current;
+    setTabs((ts) => [...ts, { key, label: `${from}'s terminal`, state: { kind: "connecting" }, attach: sessionId, session: sessionId }]);
+    setActive(key);
+  }
 
   // Coming back: the tabs left open here are attached again, those whose shell still runs. Else the
   // tab exists to use a terminal: the first one opens by itself (once; closing it is respected).
@@ -191,6 +208,14 @@ export function TerminalPanel({ instance, onExpired, autoOpen = false }: Termina
           {loading ? "Loading…" : "New terminal"}
         </button>
       </div>
+      {invites.map((i) => (
+        <div key={i.sessionId} class="notice" role="status">
+          {i.from} invited you to {i.mode === "watch" ? "watch" : "drive"} their terminal.{" "}
+          <button type="button" onClick={() => void join(i.sessionId, i.from)}>
+            Join {i.from}'s terminal
+          </button>
+        </div>
+      ))}
       {!online && (
         <p id={`${id}-offline`} class="muted">
           The instance is offline: a new terminal can open once it is back.

@@ -1,4 +1,4 @@
-import type { TerminalClientMessage, TerminalServerMessage, TerminalSession } from "@anchorage/common";
+import type { TerminalClientMessage, TerminalParticipant, TerminalServerMessage, TerminalSession } from "@anchorage/common";
 import { ApiError, instancePath } from "../api.ts";
 import { listTerminalSessions } from "./recordings-api.ts";
 
@@ -26,6 +26,10 @@ export interface TerminalSocketHandlers {
   expired(): void;
   /** The session this socket runs, once the server names it (a new shell's id, or the one attached). */
   session?(id: string): void;
+  /** Who is in a shared session now (the session's user first), on every join and leave. */
+  participants?(list: TerminalParticipant[]): void;
+  /** Keys typed by a participant who may only watch were refused. */
+  readOnly?(): void;
 }
 
 /** The server closes with these (durable-objects/instance/terminal-relay.ts). */
@@ -206,6 +210,8 @@ export class TerminalSocket {
         this.setState({ kind: "exited", code: msg.code, signal: msg.signal });
       }
       else if (msg.type === "pong") return;
+      else if (msg.type === "participants") this.on.participants?.(msg.list);
+      else if (msg.type === "read-only") this.on.readOnly?.();
       // {"type":"error"} answers a control message we got wrong: nothing a user can act on.
       else console.warn("terminal:", msg.message);
     };

@@ -6,7 +6,9 @@ import { formatBytes } from "../format.ts";
 import { TerminalKeyBar } from "./terminal-key-bar.tsx";
 import { NO_MODIFIERS, takesModifiers, withModifiers, type Modifiers } from "./terminal-keys.ts";
 import { TerminalSocket, type TerminalState } from "./terminal-socket.ts";
+import type { TerminalParticipant } from "@anchorage/common";
 import { terminalTheme, watchColorScheme } from "./terminal-theme.ts";
+import { participantWords, TerminalShare } from "./terminal-share.tsx";
 
 /**
  * One terminal tab: xterm.js on a TerminalSocket, fitted to its box (a resize reaches the
@@ -71,6 +73,9 @@ export function TerminalView({ instanceId, label, screenReader, online, state, o
   const term = useRef<Terminal | null>(null);
   const socket = useRef<TerminalSocket | null>(null);
   const [hintId] = useState(() => `terminal-hint-${Math.random().toString(36).slice(2)}`);
+  const [sessionId, setSessionId] = useState<string | null>(attach ?? null);
+  const [participants, setParticipants] = useState<TerminalParticipant[]>([]);
+  const [readOnly, setReadOnly] = useState(false);
   // Latest props for callbacks made once in the effect.
   const latest = useRef({ onState, shouldEnd, onExpired, onSession });
   latest.current = { onState, shouldEnd, onExpired, onSession };
@@ -121,7 +126,12 @@ export function TerminalView({ instanceId, label, screenReader, online, state, o
         latest.current.onState(st);
       },
       expired: () => latest.current.onExpired(),
-      session: (sid) => latest.current.onSession?.(sid),
+      session: (sid) => {
+        setSessionId(sid);
+        latest.current.onSession?.(sid);
+      },
+      participants: setParticipants,
+      readOnly: () => setReadOnly(true),
     });
     socket.current = s;
     s.start(t.cols, t.rows, attach);
@@ -187,10 +197,17 @@ export function TerminalView({ instanceId, label, screenReader, online, state, o
             Try again
           </button>
         )}
+        <TerminalShare instanceId={instanceId} sessionId={state.kind === "open" ? sessionId : null} label={label} />
         <button type="button" class="danger" onClick={onClose}>
           Close<span class="visually-hidden"> {label}</span>
         </button>
       </div>
+      {participants.length > 1 && <p class="muted">In this session: {participantWords(participants)}</p>}
+      {readOnly && (
+        <p class="muted" role="status">
+          You are watching: your keys do not reach this shell.
+        </p>
+      )}
       <div class="quick-commands" role="group" aria-label={`Quick commands for ${label}`}>
         {QUICK_COMMANDS.map((q) => (
           <button

@@ -4,7 +4,7 @@ import { standingPrincipal } from "../../../core/auth/principal.ts";
 import { findUserById } from "../../../core/users/users.ts";
 import { accessTo } from "../../../core/instances/instance-access.ts";
 import { findInstance } from "../../../core/instances/instance-store.ts";
-import { liveSessionsOf, liveSessionsOfUser } from "../../../core/terminal/terminal-store.ts";
+import { liveParticipationsOf, liveSessionsOf, liveSessionsOfUser } from "../../../core/terminal/terminal-store.ts";
 
 /**
  * After a share changed: every open terminal the grantee holds on the owner's instances is
@@ -12,7 +12,8 @@ import { liveSessionsOf, liveSessionsOfUser } from "../../../core/terminal/termi
  * sockets authorized the access when they opened, so nothing else would end them).
  */
 export async function closeRevokedTerminals(env: Env, db: Db, ownerId: string, granteeId: string): Promise<number> {
-  const live = await liveSessionsOf(db, ownerId, granteeId);
+  // Their own shells, and the ones they were invited into.
+  const live = [...(await liveSessionsOf(db, ownerId, granteeId)), ...(await liveParticipationsOf(db, ownerId, granteeId))];
   if (!live.length) return 0;
   const grantee = await findUserById(db, granteeId);
   const instanceIds = [...new Set(live.map((s) => s.instanceId))];

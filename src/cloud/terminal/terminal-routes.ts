@@ -14,7 +14,7 @@ import { actorDetail } from "../../../core/auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { readRecording, recordingPrefix } from "../../../core/terminal/recordings.ts";
 import { requireInstance } from "../../../core/instances/instance-access.ts";
-import { findTerminalSession, listTerminalSessions } from "../../../core/terminal/terminal-store.ts";
+import { findParticipant, findTerminalSession, listTerminalSessions } from "../../../core/terminal/terminal-store.ts";
 import { storedRecordingSizes } from "./recording-sizes.ts";
 import type { TerminalSessionRow } from "../../../core/db/schema.ts";
 
@@ -45,15 +45,25 @@ terminalRoutes.get("/instance/:id/terminal", async (c) => {
   c.set("principal", principal);
   const q = openQuerySchema.safeParse(c.req.query());
   if (!q.success) throw validationError(q.error, "query");
-  const { instance } = await requireInstance(c.get("db"), principal, c.req.param("id"), "terminal:cloud_instance");
+  const db = c.get("db");
+  const { instance } = await requireInstance(db, principal, c.req.param("id"), "terminal:cloud_instance");
+  // Someone else's session: only by an invite into it (and their own terminal: access, checked above).
+  let join: { mode: "watch" | "drive" } | undefined;
   if (q.data.session) {
-    const row = await findTerminalSession(c.get("db"), q.data.session);
-    if (!row || row.instanceId !== instance.id || row.userId !== principal.userId || row.endedAt) throw notFound("terminal session");
+    const row = await findTerminalSession(db, q.data.session);
+    if (!row || row.instanceId !== instance.id || row.endedAt) throw notFound("terminal session");
+    if (row.userId !== principal.userId) {
+      const invite = await findParticipant(db, row.id, principal.userId);
+      if (!invite) throw notFound("terminal session");
+      join = { mode: invite.mode };
+    }
   }
-  const headers = new Headers({ upgrade: "websocket", "x-anchorage-terminal": JSON.stringify({ instanceId: instance.id, userId: principal.userId, session: q.data.session ?? null, since: q.data.since, ack: q.data.ack === "1", cols: q.data.cols, rows: q.data.rows }) });
+  const name = principal.user.name || principal.user.email;
+  const headers = new Headers({ upgrade: "websocket", "x-anchorage-terminal": JSON.stringify({ instanceId: instance.id, userId: principal.userId, name, session: q.data.session ?? null, since: q.data.since, ack: q.data.ack === "1", cols: q.data.cols, rows: q.data.rows, ...(join ? { join } : {}) }) });
   const response = await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).fetch(new Request(c.req.url, { headers }));
-  if (response.status === 101 && !q.data.session) {
-    await recordAudit(c.get("db"), { actorId: principal.userId, action: "cloud.terminal_opened", subjectId: instance.id, ip: clientIp(c.req.raw), detail: actorDetail(principal) }, eventSink(c));
+  if (response.status === 101 && (!q.data.session || join)) {
+    const action = join ? "cloud.terminal_joined" : "cloud.terminal_opened";
+    await recordAudit(db, { actorId: principal.userId, action, subjectId: instance.id, ip: clientIp(c.req.raw), detail: { ...(join ? { session: q.data.session, mode: join.mode } : {}), ...actorDetail(principal) } }, eventSink(c));
   }
   return response;
 });
