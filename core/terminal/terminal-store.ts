@@ -99,3 +99,14 @@ export async function liveParticipationsOf(db: Db, ownerId: string, userId: stri
     .all();
   return rows.map((r) => r.s);
 }
+
+/** The sessions on an instance a user was invited into. */
+export async function sessionsJoinable(db: Db, instanceId: string, userId: string): Promise<TerminalSessionRow[]> {
+  const rows = await db
+    .select({ s: terminalSessions })
+    .from(terminalParticipants)
+    .innerJoin(terminalSessions, eq(terminalSessions.id, terminalParticipants.sessionId))
+    .where(and(eq(terminalParticipants.userId, userId), eq(terminalSessions.instanceId, instanceId)))
+    .all();
+  return rows.map((r) => r.s);
+}

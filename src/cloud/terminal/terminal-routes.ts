@@ -14,7 +14,7 @@ import { actorDetail } from "../../../core/auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { readRecording, recordingPrefix } from "../../../core/terminal/recordings.ts";
 import { requireInstance } from "../../../core/instances/instance-access.ts";
-import { findParticipant, findTerminalSession, listTerminalSessions } from "../../../core/terminal/terminal-store.ts";
+import { findParticipant, findTerminalSession, listTerminalSessions, sessionsJoinable } from "../../../core/terminal/terminal-store.ts";
 import { storedRecordingSizes } from "./recording-sizes.ts";
 import type { TerminalSessionRow } from "../../../core/db/schema.ts";
 
@@ -77,13 +77,16 @@ const view = (r: TerminalSessionRow, stored: ReadonlyMap<string, number>): Termi
 
 terminalRoutes.openapi(
   createRoute({ method: "get", path: "/instance/{id}/terminals", tags, ...signedIn,
-    summary: "Terminal sessions on an instance, newest first: all of them for its owner and admins, your own otherwise",
+    summary: "Terminal sessions on an instance, newest first: all of them for its owner and admins, otherwise your own and those you were invited into",
     request: { params: idParam }, responses: { 200: jsonResponse(z.object({ sessions: z.array(sessionSchema) }), "Sessions"), ...errorResponses(401, 403, 404) } }),
   async (c) => {
     const p = c.get("principal");
     const { permissions, instance } = await requireInstance(c.get("db"), p, c.req.valid("param").id, "read:cloud_instance");
     const all = permissions.includes("manage:cloud_instance");
-    const rows = await listTerminalSessions(c.get("db"), instance.id, all ? null : p.userId);
+    const own = await listTerminalSessions(c.get("db"), instance.id, all ? null : p.userId);
+    // The sessions others invited them into are theirs to see too (and to join again).
+    const joined = all ? [] : (await sessionsJoinable(c.get("db"), instance.id, p.userId)).filter((r) => !own.some((o) => o.id === r.id));
+    const rows = [...own, ...joined].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
     const stored = rows.some((r) => r.recorded) ? await storedRecordingSizes(c.env.BLOBS, instance.id) : new Map<string, number>();
     return c.json({ sessions: rows.map((r) => view(r, stored)) }, 200);
   },
