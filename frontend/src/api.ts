@@ -89,18 +89,25 @@ export async function authed<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (e) {
     if (isStepUp(e)) {
-      if (!(await askStepUp(e.methods))) throw e;
+      if (!(await askStepUp(e.methods))) throw notConfirmed(e);
       return call();
     }
     if (!isUnauthenticated(e) || !(await refreshSession())) throw e;
     try {
       return await call();
     } catch (again) {
-      if (!isStepUp(again) || !(await askStepUp(again.methods))) throw again;
+      if (!isStepUp(again)) throw again;
+      if (!(await askStepUp(again.methods))) throw notConfirmed(again);
       return call();
     }
   }
 }
+
+/**
+ * The person closed the step-up dialog: the action is refused as a 403, never a 401, so no panel
+ * takes it for an expired session and signs them out; it says why beside the action.
+ */
+const notConfirmed = (e: ApiError) => new ApiError(403, e.code, "Not done: this needs you to confirm it is you first.", e.fields, e.methods);
 
 export const getHealth = () => request<Health>("GET", "/healthz");
 export const getAuthConfig = () => request<AuthConfig>("GET", "/auth/config");

@@ -75,6 +75,9 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard step-up in Chromium",
     await dialog.waitFor();
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
+    // Still signed in, on the same form, told why nothing was made.
+    await page.getByText("Not done: this needs you to confirm it is you first.").first().waitFor();
+    expect(await page.getByRole("banner").getByRole("button", { name: /^Account: / }).isVisible()).toBe(true);
     const names = ((await api("/api/tokens", { token: user.token })).body.tokens as { name: string }[]).map((t) => t.name);
     expect(names).not.toContain("e2e cancelled");
   });
