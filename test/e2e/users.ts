@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import { api } from "./http-client.ts";
+import { api, rememberPassword } from "./http-client.ts";
 
 export type TestUser = { email: string; password: string; token: string; id: string };
 
@@ -13,5 +13,6 @@ export async function freshUser(label: string): Promise<TestUser> {
   // Each test user signs in from an address of its own (TEST-NET-2; wrangler dev keeps a client's
   // CF-Connecting-IP, the edge would overwrite it), so the suite never meets the per-address login limit.
   const login = await api("/auth/login", { body: { email, password }, headers: { "cf-connecting-ip": `198.51.100.${n % 250}` } });
+  rememberPassword(login.body.tokens.access_token, password);
   return { email, password, token: login.body.tokens.access_token, id: created.body.id };
 }
