@@ -7,6 +7,7 @@
  * Environment: ADMIN_EMAIL / ADMIN_PASSWORD (else from .dev.vars, else generated and
  * printed once), PORT (default 8787), ANCHORAGE_STATE_DIR (where local data lives;
  * default .wrangler/state), PROXY_TIMEOUT_SECONDS (the proxy's first-byte timeout; default 35),
+ * ACCESS_TOKEN_MAX_TTL_SECONDS (the longest token /auth/access-token mints; default 900),
  * and the sign-in providers' settings (OAUTH_SETTINGS below), passed on to the Worker when set.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -69,6 +70,7 @@ const dev = spawn(
     "--var", `APP_ORIGIN:${origins}`,
     "--var", `PROXY_DOMAIN:localhost:${port}`,
     ...(process.env.PROXY_TIMEOUT_SECONDS ? ["--var", `PROXY_TIMEOUT_SECONDS:${process.env.PROXY_TIMEOUT_SECONDS}`] : []),
+    ...(process.env.ACCESS_TOKEN_MAX_TTL_SECONDS ? ["--var", `ACCESS_TOKEN_MAX_TTL_SECONDS:${process.env.ACCESS_TOKEN_MAX_TTL_SECONDS}`] : []),
     ...oauthVars,
     "--show-interactive-dev-session=false",
     ...(persistTo ? ["--persist-to", persistTo] : []),

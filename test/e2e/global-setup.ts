@@ -11,6 +11,8 @@ import type { TestProject } from "vitest/node";
 // E2E_PORT lets two people (or helpers) run the suite side by side.
 const PORT = Number(process.env.E2E_PORT ?? 8791);
 export const ADMIN = { email: "root@e2e.test", password: "e2e admin password" };
+/** How long the run's admin token lives: longer than any run. */
+const ADMIN_TOKEN_SECONDS = 3 * 60 * 60;
 /**
  * The stack's OpenID Connect provider: test/e2e/oidc.test.ts runs oauth2-mock-server at this
  * loopback address while it needs it (the Worker only asks the provider during a sign-in).
@@ -49,7 +51,7 @@ export default async function setup(project: TestProject) {
   stateDir = mkdtempSync(join(tmpdir(), "anchorage-e2e-"));
   child = spawn("npm", ["start"], {
     cwd: new URL("../..", import.meta.url).pathname,
-    env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: stateDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PROXY_TIMEOUT_SECONDS: "3",
+    env: { ...process.env, PORT: String(PORT), ANCHORAGE_STATE_DIR: stateDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, PROXY_TIMEOUT_SECONDS: "3", ACCESS_TOKEN_MAX_TTL_SECONDS: String(ADMIN_TOKEN_SECONDS),
       OIDC_ISSUER: OIDC.issuer, OIDC_CLIENT_ID: OIDC.clientId, OIDC_CLIENT_SECRET: OIDC.clientSecret, OIDC_NAME: OIDC.name },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
@@ -67,10 +69,12 @@ export default async function setup(project: TestProject) {
   project.provide("baseUrl", `http://127.0.0.1:${PORT}`);
   project.provide("port", PORT);
   project.provide("stateDir", stateDir);
-  // One admin sign-in for the whole run: tests make their own users with it, so no one
-  // account meets the per-account login limit.
-  const login = await fetch(`http://127.0.0.1:${PORT}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
-  project.provide("adminToken", ((await login.json()) as { tokens: { access_token: string } }).tokens.access_token);
+  // One admin token for the whole run: tests make their own users with it, so no one account
+  // meets the per-account login limit. A run outlives a sign-in's 15-minute access token, so it is
+  // minted for the run's length (GET /auth/access-token, capped by ACCESS_TOKEN_MAX_TTL_SECONDS).
+  const minted = await fetch(`http://127.0.0.1:${PORT}/auth/access-token?ttl=${ADMIN_TOKEN_SECONDS}`, { headers: { authorization: `Basic ${btoa(`${ADMIN.email}:${ADMIN.password}`)}` } });
+  if (!minted.ok) throw new Error(`could not mint the admin's token: ${minted.status} ${await minted.text()}`);
+  project.provide("adminToken", ((await minted.json()) as { access_token: string }).access_token);
 
   return async () => {
     stopStack();
