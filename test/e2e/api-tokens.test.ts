@@ -30,7 +30,8 @@ describe("API tokens end to end", () => {
   });
   afterAll(() => {
     run?.child.kill("SIGKILL");
-    if (home) rmSync(home, { recursive: true, force: true });
+    // The killed agent may still be writing its home for a moment: retried, as for ENOTEMPTY.
+    if (home) rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   it("anchors a machine with `anchorage anchor --token anc_…` when the token holds `anchor`", async () => {
