@@ -19,32 +19,25 @@ export async function instanceAudience(db: Db, instance: { id: string; ownerId: 
     .select({ id: cloudShares.granteeId })
     .from(cloudShares)
     .innerJoin(users, eq(users.id, cloudShares.granteeId))
-    .where(
-      and(
-        eq(cloudShares.ownerId, instance.ownerId),
-        eq(cloudShares.enabled, true),
-        isNull(users.disabledAt),
-        or(isNull(cloudShares.instanceId), eq(cloudShares.instanceId, instance.id)),
-        or(isNull(cloudShares.expiresAt), sql`${cloudShares.expiresAt} > ${nowIso(now)}`),
-        sql`exists (select 1 from json_each(${cloudShares.permissions}) where value = 'read:cloud_instance')`,
-      ),
-    )
+    .where(and(isNull(users.disabledAt), liveReadShare(cloudShares, instance, now)))
     .all();
   const teamGrantees = await db
     .select({ id: teamMembers.userId })
     .from(teamShares)
     .innerJoin(teamMembers, eq(teamMembers.teamId, teamShares.teamId))
     .innerJoin(users, eq(users.id, teamMembers.userId))
-    .where(
-      and(
-        eq(teamShares.ownerId, instance.ownerId),
-        eq(teamShares.enabled, true),
-        isNull(users.disabledAt),
-        or(isNull(teamShares.instanceId), eq(teamShares.instanceId, instance.id)),
-        or(isNull(teamShares.expiresAt), sql`${teamShares.expiresAt} > ${nowIso(now)}`),
-        sql`exists (select 1 from json_each(${teamShares.permissions}) where value = 'read:cloud_instance')`,
-      ),
-    )
+    .where(and(isNull(users.disabledAt), liveReadShare(teamShares, instance, now)))
     .all();
   return [...new Set([instance.ownerId, ...admins.map((a) => a.id), ...grantees.map((g) => g.id), ...teamGrantees.map((g) => g.id)])];
+}
+
+/** A share (to a person or to a team) of this instance that is enabled, unexpired and lets its holder read it. */
+function liveReadShare(t: typeof cloudShares | typeof teamShares, instance: { id: string; ownerId: string }, now: number) {
+  return and(
+    eq(t.ownerId, instance.ownerId),
+    eq(t.enabled, true),
+    or(isNull(t.instanceId), eq(t.instanceId, instance.id)),
+    or(isNull(t.expiresAt), sql`${t.expiresAt} > ${nowIso(now)}`),
+    sql`exists (select 1 from json_each(${t.permissions}) where value = 'read:cloud_instance')`,
+  );
 }

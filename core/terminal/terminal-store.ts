@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { terminalParticipants, terminalSessions, users, type TerminalParticipantRow, type TerminalSessionRow } from "../db/schema.ts";
 import { nowIso } from "../ids.ts";
@@ -58,15 +58,16 @@ export async function liveSessionsOfUser(db: Db, userId: string): Promise<Termin
 
 // ── participants (shared sessions) ─────────────────────────────────────────
 
-/** Invites people into a session, or changes their mode (an invite again replaces the old one). */
+/** Invites people into a session, or changes their mode (an invite again replaces the old one), all or none. */
 export async function putParticipants(db: Db, sessionId: string, invitedBy: string, people: { userId: string; mode: "watch" | "drive" }[]): Promise<void> {
   const now = nowIso();
-  for (const p of people) {
-    await db
+  const [first, ...rest] = people.map((p) =>
+    db
       .insert(terminalParticipants)
       .values({ sessionId, userId: p.userId, mode: p.mode, invitedBy, createdAt: now })
-      .onConflictDoUpdate({ target: [terminalParticipants.sessionId, terminalParticipants.userId], set: { mode: p.mode, invitedBy } });
-  }
+      .onConflictDoUpdate({ target: [terminalParticipants.sessionId, terminalParticipants.userId], set: { mode: p.mode, invitedBy } }),
+  );
+  if (first) await db.batch([first, ...rest]);
 }
 
 export async function findParticipant(db: Db, sessionId: string, userId: string): Promise<TerminalParticipantRow | undefined> {
@@ -89,24 +90,20 @@ export async function participantsOf(db: Db, sessionId: string) {
     .all();
 }
 
-/** The live sessions on an owner's instances a user was invited into (closed with theirs when their access ends). */
-export async function liveParticipationsOf(db: Db, ownerId: string, userId: string): Promise<TerminalSessionRow[]> {
+/** The sessions a user was invited into, narrowed by `where` (an instance, or an owner's live ones). */
+async function sessionsInvitedInto(db: Db, userId: string, where: SQL | undefined): Promise<TerminalSessionRow[]> {
   const rows = await db
     .select({ s: terminalSessions })
     .from(terminalParticipants)
     .innerJoin(terminalSessions, eq(terminalSessions.id, terminalParticipants.sessionId))
-    .where(and(eq(terminalParticipants.userId, userId), eq(terminalSessions.ownerId, ownerId), isNull(terminalSessions.endedAt)))
+    .where(and(eq(terminalParticipants.userId, userId), where))
     .all();
   return rows.map((r) => r.s);
 }
 
+/** The live sessions on an owner's instances a user was invited into (closed with theirs when their access ends). */
+export const liveParticipationsOf = (db: Db, ownerId: string, userId: string) =>
+  sessionsInvitedInto(db, userId, and(eq(terminalSessions.ownerId, ownerId), isNull(terminalSessions.endedAt)));
+
 /** The sessions on an instance a user was invited into. */
-export async function sessionsJoinable(db: Db, instanceId: string, userId: string): Promise<TerminalSessionRow[]> {
-  const rows = await db
-    .select({ s: terminalSessions })
-    .from(terminalParticipants)
-    .innerJoin(terminalSessions, eq(terminalSessions.id, terminalParticipants.sessionId))
-    .where(and(eq(terminalParticipants.userId, userId), eq(terminalSessions.instanceId, instanceId)))
-    .all();
-  return rows.map((r) => r.s);
-}
+export const sessionsJoinable = (db: Db, instanceId: string, userId: string) => sessionsInvitedInto(db, userId, eq(terminalSessions.instanceId, instanceId));

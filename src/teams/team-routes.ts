@@ -24,11 +24,14 @@ export const teamRoutes = newRouter();
 const tags = ["teams"];
 const teamIdParam = z.object({ id: z.string().max(64) });
 
+type MemberRow = Awaited<ReturnType<typeof membersOf>>[number];
+const memberView = (m: MemberRow) => ({ user_id: m.userId, email: m.email, name: m.name, role: m.role, added_at: m.addedAt });
+
 async function teamView(c: Context<AppEnv>, teamId: string, role: TeamRole) {
   const db = c.get("db");
   const team = (await findTeam(db, teamId))!;
   const members = await membersOf(db, [teamId]);
-  return { id: team.id, name: team.name, role, created_at: team.createdAt, members: members.map((m) => ({ user_id: m.userId, email: m.email, name: m.name, role: m.role, added_at: m.addedAt })) };
+  return { id: team.id, name: team.name, role, created_at: team.createdAt, members: members.map(memberView) };
 }
 
 /** The caller's role in a team they are in; 404 for everyone else, as if it did not exist. */
@@ -56,7 +59,7 @@ teamRoutes.openapi(
     const members = await membersOf(db, mine.map((t) => t.team.id));
     const teams = mine.map(({ team, role }) => ({
       id: team.id, name: team.name, role, created_at: team.createdAt,
-      members: members.filter((m) => m.teamId === team.id).map((m) => ({ user_id: m.userId, email: m.email, name: m.name, role: m.role, added_at: m.addedAt })),
+      members: members.filter((m) => m.teamId === team.id).map(memberView),
     }));
     return c.json({ teams }, 200);
   },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { emailSchema } from "../auth.ts";
 
 /**
  * The terminal (DESIGN.md, Contracts: Terminal) on its two legs:
@@ -47,7 +48,7 @@ export type TerminalParticipant = { name: string; mode: "owner" | "watch" | "dri
 /** `POST /api/cloud/instance/:id/terminal/sessions/:sessionId/participants`: one person (by email or id) or a whole team. */
 export const terminalInviteRequestSchema = z
   .strictObject({
-    email: z.string().trim().max(254).pipe(z.email()).optional(),
+    email: emailSchema.optional(),
     userId: z.string().max(64).optional(),
     teamId: z.string().max(64).optional(),
     mode: z.enum(["watch", "drive"]).default("watch"),

@@ -202,12 +202,9 @@ async function relayToApp(c: Context<AppEnv>, slug: string, path: string, prefix
     const exchangeId = crypto.randomUUID();
     const response = await relayTo(c, target, path, prefix, exchangeId);
     if (response.headers.get(STALE_ROUTE_HEADER) !== exchangeId) return response;
-    if (once || attempt > 0) {
-      // The route changed again while this request was on its way: the visitor may try again.
-      void response.body?.cancel();
-      throw new AppError("E-CONFLICT", "this app's address or access changed a moment ago; try again");
-    }
     void response.body?.cancel();
+    // The route changed again while this request was on its way: the visitor may try again.
+    if (once || attempt > 0) throw new AppError("E-CONFLICT", "this app's address or access changed a moment ago; try again");
     target = await freshProxyTarget(c, slug);
   }
 }
