@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tagsSchema } from "./fleet.ts";
 
 /**
  * The agent's `<home>/config.yaml` (DESIGN.md, Contracts). Strict: an unknown key
@@ -68,6 +69,10 @@ export const agentConfigSchema = z.strictObject({
         seen.add(c.name);
       });
     }),
+  /** Tags this machine declares (beside those its owner sets through the API): runs, schedules and alerts target them. */
+  tags: tagsSchema.default([]),
+  /** Run scripts from the script library (`POST /api/cloud/runs {"script"}`). Off by default: a script is arbitrary code. */
+  scripts: z.boolean().default(false),
   roots: z.array(absolutePath).default([]),
   logs: z.array(absolutePath).default([]),
   terminal: z

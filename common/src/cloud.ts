@@ -62,6 +62,8 @@ export const instanceSchema = z.object({
   agent_version: z.string().nullable(),
   fingerprint: z.string(),
   proxy_slug: z.string().nullable(),
+  /** The owner's tags and the agent config's, merged and sorted. */
+  tags: z.array(z.string()),
   created_at: z.string(),
   last_seen_at: z.string().nullable(),
   stats: systemStatsSchema.nullable(),

@@ -69,6 +69,7 @@ export const EVENT_TYPES: Readonly<Record<string, TypeOf>> = {
   "cloud.instance_registered": subject("cloud.instance", "created"),
   "cloud.instance_deleted": subject("cloud.instance", "deleted"),
   "cloud.instance_disconnected": subject("cloud.instance", "disconnected"),
+  "cloud.instance_tagged": subject("cloud.instance", "tagged"),
   "cloud.command": subject("cloud.instance", "command"),
   "cloud.terminal_opened": subject("cloud.instance", "terminal_opened"),
   "cloud.proxy_paused": subject("cloud.proxy", "paused"),

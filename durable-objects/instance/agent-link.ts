@@ -4,6 +4,7 @@ import {
 } from "@anchorage/common";
 import { randomToken } from "../../core/ids.ts";
 import { markInstanceStatus, recordAgentHello } from "../../core/instances/instance-store.ts";
+import { setInstanceTags } from "../../core/instances/instance-tags.ts";
 import type { Hello, InstanceLive } from "../../core/rpc/instance-rpc.ts";
 import type { InstanceContext } from "./instance-context.ts";
 
@@ -99,6 +100,7 @@ export class AgentLink {
       name: msg.config.name,
       hostname: msg.hostname, platform: msg.platform, arch: msg.arch, agentVersion: msg.agent_version, proxy: msg.config.proxy,
     });
+    await setInstanceTags(this.c.db(), instanceId, "config", msg.config.tags);
     if (recorded.proxyConflict) {
       this.c.state.appendLogs([{ at: new Date().toISOString(), source: "anchorage", line: `proxy slug "${msg.config.proxy?.slug}" is taken by another instance; keeping the previous one` }]);
     }

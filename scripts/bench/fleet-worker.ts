@@ -19,5 +19,7 @@ const config = {
   logs: [],
   terminal: { record: false, grace_seconds: 300, idle_seconds: 0, max_seconds: 0 },
   sync: { exclude: [] },
+  tags: [],
+  scripts: false,
 };
 await Promise.all(creds.map((credential) => stayConnected({ credential, config, log, ownLogFile: "/nonexistent/bench.log", signal: stop.signal })));

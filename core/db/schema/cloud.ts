@@ -34,6 +34,23 @@ export const instances = sqliteTable(
   (t) => [index("instances_owner_idx").on(t.ownerId), uniqueIndex("instances_proxy_slug_unique").on(t.proxySlug)],
 );
 
+/**
+ * An instance's tags, for targeting many at once (runs, schedules, alerts) and for filtering. Two
+ * sources, kept apart so neither overwrites the other: `api` (the owner's, `PATCH /api/cloud/instances/:id`)
+ * and `config` (the agent's config `tags:`, replaced at each hello). An instance's tags are their union.
+ */
+export const instanceTags = sqliteTable(
+  "instance_tags",
+  {
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    tag: text("tag").notNull(),
+    source: text("source").notNull(), // "api" | "config"
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.tag, t.source] }), index("instance_tags_tag_idx").on(t.tag)],
+);
+
 /** The Cloud Manager's shares: one instance, or all of the owner's (instance_id null), present and future. */
 export const cloudShares = sqliteTable(
   "cloud_shares",

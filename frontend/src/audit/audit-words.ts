@@ -68,6 +68,7 @@ const ACTIONS: Record<string, string> = {
   "cloud.instance_registered": "anchored an instance",
   "cloud.instance_deleted": "deleted an instance",
   "cloud.instance_disconnected": "disconnected an instance",
+  "cloud.instance_tagged": "tagged an instance",
   "cloud.command": "ran a command",
   "cloud.terminal_opened": "opened a terminal",
   "cloud.file_write": "wrote a file",

@@ -140,6 +140,9 @@ export function auditRowToItem(row: AuditRow, names: AuditNames): RawItem | null
     case "cloud.instance_disconnected":
       summary = "Told the agent to disconnect";
       break;
+    case "cloud.instance_tagged":
+      summary = Array.isArray(d.tags) && d.tags.length ? `Tagged ${d.tags.join(", ")}` : "Removed its tags";
+      break;
     default: {
       // cloud.git_<op>: a remote one ran as an action, whose record (with its result) has since gone.
       const op = row.action.slice("cloud.git_".length);

@@ -21,6 +21,7 @@ export const AUDIT_KINDS: Readonly<Record<string, Exclude<ActivityKind, "git">>>
   "cloud.terminal_opened": "terminal",
   "cloud.instance_registered": "instance",
   "cloud.instance_disconnected": "instance",
+  "cloud.instance_tagged": "instance",
 };
 
 export const GIT_ACTION_PREFIX = "cloud.git_";

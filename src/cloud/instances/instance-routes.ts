@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { actionRecordSchema, commandRequestSchema, healthPointSchema, instanceSchema, logLineSchema, systemInfoSchema, type Action } from "@anchorage/common";
+import { actionRecordSchema, commandRequestSchema, healthPointSchema, instancePatchSchema, instanceSchema, logLineSchema, systemInfoSchema, tagSchema, type Action } from "@anchorage/common";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { newRouter } from "../../http/router.ts";
@@ -16,6 +16,7 @@ import { deleteInstance } from "../../../core/instances/instance-store.ts";
 import { forgetProxySlugs } from "../proxy/proxy-route-copy.ts";
 import { toInstanceView } from "./instance-view.ts";
 import { visibleInstances } from "./visible-instances.ts";
+import { setInstanceTags, tagsOf } from "../../../core/instances/instance-tags.ts";
 import { requireStepUp } from "../../auth/step-up/require-step-up.ts";
 
 export const instanceRoutes = newRouter();
@@ -35,17 +36,38 @@ async function load(c: Context<AppEnv>, id: string, action: Action) {
 }
 
 instanceRoutes.openapi(
-  createRoute({ method: "get", path: "/instances", tags, ...signedIn, summary: "Instances you own, those shared with you (all of them for admins), with live stats",
-    responses: { 200: jsonResponse(z.object({ instances: z.array(instanceSchema) }), "Instances"), ...errorResponses(401) } }),
+  createRoute({ method: "get", path: "/instances", tags, ...signedIn, summary: "Instances you own, those shared with you (all of them for admins), with live stats; `tag` keeps those carrying it",
+    request: { query: z.strictObject({ tag: tagSchema.optional() }) },
+    responses: { 200: jsonResponse(z.object({ instances: z.array(instanceSchema) }), "Instances"), ...errorResponses(400, 401) } }),
   async (c) => {
+    const { tag } = c.req.valid("query");
     const visible = await visibleInstances(c.get("db"), c.get("principal"));
+    const tagged = await tagsOf(c.get("db"), visible.map((a) => a.instance.id));
+    const chosen = tag ? visible.filter((a) => tagged.get(a.instance.id)!.includes(tag)) : visible;
     const withStats = await Promise.all(
-      visible.map(async (a) => {
+      chosen.map(async (a) => {
         const live = await stubFor(c, a.instance.id).live();
-        return toInstanceView({ ...a, instance: { ...a.instance, status: live.status } }, live.status === "online" ? live.stats : null);
+        return toInstanceView({ ...a, instance: { ...a.instance, status: live.status } }, live.status === "online" ? live.stats : null, tagged.get(a.instance.id));
       }),
     );
     return c.json({ instances: withStats }, 200);
+  },
+);
+
+instanceRoutes.openapi(
+  createRoute({ method: "patch", path: "/instances/{id}", tags, ...signedIn,
+    summary: "Set the owner's tags of an instance (the agent config's `tags:` stay beside them); answers the instance with every tag",
+    request: { params: idParam, body: jsonBody(instancePatchSchema) },
+    responses: { 200: jsonResponse(instanceSchema, "The instance"), ...errorResponses(400, 401, 403, 404) } }),
+  async (c) => {
+    const p = c.get("principal");
+    const a = await load(c, c.req.valid("param").id, "manage:cloud_instance");
+    const body = c.req.valid("json");
+    await setInstanceTags(c.get("db"), a.instance.id, "api", body.tags);
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "cloud.instance_tagged", subjectId: a.instance.id, ip: clientIp(c.req.raw), detail: { tags: body.tags, ...actorDetail(p) } }, eventSink(c));
+    const live = await stubFor(c, a.instance.id).live();
+    const all = (await tagsOf(c.get("db"), [a.instance.id])).get(a.instance.id);
+    return c.json(toInstanceView({ ...a, instance: { ...a.instance, status: live.status } }, live.status === "online" ? live.stats : null, all), 200);
   },
 );
 
@@ -70,7 +92,8 @@ instanceRoutes.openapi(
   async (c) => {
     const a = await load(c, c.req.valid("param").id, "read:cloud_instance");
     const live = await stubFor(c, a.instance.id).live();
-    return c.json(toInstanceView({ ...a, instance: { ...a.instance, status: live.status } }, live.status === "online" ? live.stats : null), 200);
+    const all = (await tagsOf(c.get("db"), [a.instance.id])).get(a.instance.id);
+    return c.json(toInstanceView({ ...a, instance: { ...a.instance, status: live.status } }, live.status === "online" ? live.stats : null, all), 200);
   },
 );
 

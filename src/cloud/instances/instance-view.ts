@@ -2,7 +2,7 @@ import type { Instance, SystemStats } from "@anchorage/common";
 import type { InstanceAccess } from "../../../core/instances/instance-access.ts";
 
 /** An instance as the API shows it: never its public key's raw parts, always what the caller may do. */
-export function toInstanceView(a: InstanceAccess, stats: SystemStats | null = null): Instance {
+export function toInstanceView(a: InstanceAccess, stats: SystemStats | null = null, tags: string[] = []): Instance {
   const i = a.instance;
   return {
     id: i.id,
@@ -17,6 +17,7 @@ export function toInstanceView(a: InstanceAccess, stats: SystemStats | null = nu
     agent_version: i.agentVersion,
     fingerprint: i.fingerprint,
     proxy_slug: i.proxySlug,
+    tags,
     created_at: i.createdAt,
     last_seen_at: i.lastSeenAt,
     stats,

@@ -1,0 +1,33 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { instanceTags } from "../db/schema.ts";
+
+export type TagSource = "api" | "config";
+
+/** Replaces one source's tags of an instance (the other source's stay). */
+export async function setInstanceTags(db: Db, instanceId: string, source: TagSource, tags: string[]) {
+  const clear = db.delete(instanceTags).where(and(eq(instanceTags.instanceId, instanceId), eq(instanceTags.source, source)));
+  if (tags.length === 0) return void (await clear);
+  await db.batch([clear, db.insert(instanceTags).values(tags.map((tag) => ({ instanceId, tag, source })))]);
+}
+
+/** Each instance's tags, both sources merged, sorted; an instance without tags maps to []. */
+export async function tagsOf(db: Db, instanceIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map(instanceIds.map((id) => [id, [] as string[]]));
+  // D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < instanceIds.length; i += 90) {
+    const rows = await db.select().from(instanceTags).where(inArray(instanceTags.instanceId, instanceIds.slice(i, i + 90))).all();
+    for (const r of rows) {
+      const list = out.get(r.instanceId)!;
+      if (!list.includes(r.tag)) list.push(r.tag);
+    }
+  }
+  for (const list of out.values()) list.sort();
+  return out;
+}
+
+/** The instance ids carrying a tag (from either source); the caller scopes them to what the principal may see. */
+export async function instanceIdsTagged(db: Db, tag: string): Promise<Set<string>> {
+  const rows = await db.selectDistinct({ id: instanceTags.instanceId }).from(instanceTags).where(eq(instanceTags.tag, tag)).all();
+  return new Set(rows.map((r) => r.id));
+}
