@@ -64,6 +64,8 @@ export const instanceSchema = z.object({
   proxy_slug: z.string().nullable(),
   /** The owner's tags and the agent config's, merged and sorted. */
   tags: z.array(z.string()),
+  /** Those of `tags` the agent's config declares: they stay until the config drops them. */
+  config_tags: z.array(z.string()),
   created_at: z.string(),
   last_seen_at: z.string().nullable(),
   stats: systemStatsSchema.nullable(),

@@ -11,18 +11,22 @@ export async function setInstanceTags(db: Db, instanceId: string, source: TagSou
   await db.batch([clear, db.insert(instanceTags).values(tags.map((tag) => ({ instanceId, tag, source })))]);
 }
 
-/** Each instance's tags, both sources merged, sorted; an instance without tags maps to []. */
-export async function tagsOf(db: Db, instanceIds: string[]): Promise<Map<string, string[]>> {
-  const out = new Map(instanceIds.map((id) => [id, [] as string[]]));
+/** An instance's tags: both sources merged (`all`), and those its agent's config declares (`config`), each sorted. */
+export type InstanceTagSet = { all: string[]; config: string[] };
+
+/** Each instance's tags; an instance without tags maps to empty lists. */
+export async function tagsOf(db: Db, instanceIds: string[]): Promise<Map<string, InstanceTagSet>> {
+  const out = new Map(instanceIds.map((id) => [id, { all: [], config: [] } as InstanceTagSet]));
   // D1 binds at most 100 parameters per statement.
   for (let i = 0; i < instanceIds.length; i += 90) {
     const rows = await db.select().from(instanceTags).where(inArray(instanceTags.instanceId, instanceIds.slice(i, i + 90))).all();
     for (const r of rows) {
-      const list = out.get(r.instanceId)!;
-      if (!list.includes(r.tag)) list.push(r.tag);
+      const set = out.get(r.instanceId)!;
+      if (!set.all.includes(r.tag)) set.all.push(r.tag);
+      if (r.source === "config") set.config.push(r.tag);
     }
   }
-  for (const list of out.values()) list.sort();
+  for (const set of out.values()) set.all.sort(), set.config.sort();
   return out;
 }
 

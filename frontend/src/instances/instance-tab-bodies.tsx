@@ -15,6 +15,7 @@ import { handOffCommand, takeHandedOffCommand } from "./command-handoff.ts";
 import { ConfigPanel } from "./config-panel.tsx";
 import { Gate } from "./instance-gates.tsx";
 import { InstanceFacts } from "./instance-facts.tsx";
+import { TagsEditor } from "./tags-editor.tsx";
 import { LogsPanel } from "./logs-panel.tsx";
 import { RecentActions } from "./recent-actions.tsx";
 
@@ -77,6 +78,7 @@ export function InstanceTabBody({ instance: i, tab, runs }: { instance: Instance
       return (
         <>
           <InstanceFacts instance={i} />
+          <TagsEditor instance={i} />
           <Gate instance={i} action="command:cloud_instance" what="run commands on it">
             <CommandRunner instance={i} hub={hub} request={runs.request} onBusyChange={runs.setBusy} onFinished={runs.onFinished} onExpired={onExpired} />
           </Gate>

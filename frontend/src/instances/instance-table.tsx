@@ -50,6 +50,7 @@ export function InstanceTable({ labelledBy, instances, shares, owners }: Instanc
               <tr key={i.id}>
                 <th scope="row">
                   <a href={paths.instance(i.id)}>{i.name}</a>
+                  {i.tags.length > 0 && <span class="sub">{i.tags.join(", ")}</span>}
                   <span class="narrow-only">
                     <StateBadge {...instanceStatus(i.status)} />
                   </span>

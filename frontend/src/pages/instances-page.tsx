@@ -14,7 +14,7 @@ import { paths } from "../shell/routes.ts";
 /** Whether an instance matches the filter box: its name, host, platform, status or proxy slug. */
 function matches(i: Instance, q: string): boolean {
   if (!q) return true;
-  const text = [i.name, i.hostname, i.platform, i.arch, i.status, i.proxy_slug].filter(Boolean).join(" ").toLowerCase();
+  const text = [i.name, i.hostname, i.platform, i.arch, i.status, i.proxy_slug, ...i.tags].filter(Boolean).join(" ").toLowerCase();
   return q.toLowerCase().split(/\s+/).every((w) => text.includes(w));
 }
 
@@ -30,7 +30,9 @@ function shareFor(i: Instance, received: readonly Share[]): Share | undefined {
  */
 export function InstancesPage() {
   const { user, list, onExpired } = useAppData();
-  const { query } = useLocation();
+  const { query, route } = useLocation();
+  // The tag filter is part of the address (`/instances?tag=web`): a link from a tag opens it.
+  const tag = query.tag ?? "";
   const [filter, setFilter] = useState("");
   const [received, setReceived] = useState<Share[]>([]);
   const instances = list.instances;
@@ -44,8 +46,11 @@ export function InstancesPage() {
     );
   }, [shared.length]);
 
-  const own = instances?.filter((i) => i.relation === "owner" && matches(i, filter)) ?? [];
-  const sharedShown = shared.filter((i) => matches(i, filter));
+  const shown = (i: Instance) => matches(i, filter) && (!tag || i.tags.includes(tag));
+  const own = instances?.filter((i) => i.relation === "owner" && shown(i)) ?? [];
+  const sharedShown = shared.filter(shown);
+  const allTags = [...new Set(instances?.flatMap((i) => i.tags) ?? [])].sort();
+  const filtered = Boolean(filter || tag);
   const others = instances?.filter((i) => i.relation === "admin").length ?? 0;
   const shareMap = new Map(sharedShown.flatMap((i) => {
     const s = shareFor(i, received);
@@ -69,7 +74,20 @@ export function InstancesPage() {
           {own.length + shared.length > 0 && (
             <div class="filter-row">
               <label for="instance-filter">Filter</label>
-              <input id="instance-filter" type="search" value={filter} placeholder="Name, host, status…" onInput={(e) => setFilter(e.currentTarget.value)} />
+              <input id="instance-filter" type="search" value={filter} placeholder="Name, host, status, tag…" onInput={(e) => setFilter(e.currentTarget.value)} />
+              {(allTags.length > 0 || tag) && (
+                <>
+                  <label for="instance-tag">Tag</label>
+                  <select id="instance-tag" value={tag} onChange={(e) => route(e.currentTarget.value ? `${paths.instances}?tag=${encodeURIComponent(e.currentTarget.value)}` : paths.instances)}>
+                    <option value="">All</option>
+                    {[...new Set([...allTags, ...(tag ? [tag] : [])])].map((t) => (
+                      <option key={t} value={t}>
+                        {t}
+                      </option>
+                    ))}
+                  </select>
+                </>
+              )}
             </div>
           )}
           <section class="card" aria-labelledby="own-instances-title">
@@ -77,7 +95,7 @@ export function InstancesPage() {
             {own.length > 0 ? (
               <InstanceTable labelledBy="own-instances-title" instances={own} />
             ) : (
-              <p class="muted">{filter ? "None of your instances matches the filter." : "No instances yet. Run the anchor command below on a machine to add one here."}</p>
+              <p class="muted">{filtered ? "None of your instances matches the filter." : "No instances yet. Run the anchor command below on a machine to add one here."}</p>
             )}
             <AnchorCommand open={query.anchor === "1" || instances.every((i) => i.relation !== "owner")} />
           </section>

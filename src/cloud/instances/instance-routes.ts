@@ -43,7 +43,7 @@ instanceRoutes.openapi(
     const { tag } = c.req.valid("query");
     const visible = await visibleInstances(c.get("db"), c.get("principal"));
     const tagged = await tagsOf(c.get("db"), visible.map((a) => a.instance.id));
-    const chosen = tag ? visible.filter((a) => tagged.get(a.instance.id)!.includes(tag)) : visible;
+    const chosen = tag ? visible.filter((a) => tagged.get(a.instance.id)!.all.includes(tag)) : visible;
     const withStats = await Promise.all(
       chosen.map(async (a) => {
         const live = await stubFor(c, a.instance.id).live();

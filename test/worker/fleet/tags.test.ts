@@ -27,7 +27,9 @@ describe("instance tags", () => {
     await until(async () => (await list(owner.access, "?tag=db")).length === 1);
     expect((await list(owner.access, "?tag=web")).map((i) => i.id).sort()).toEqual([a.instanceId, b.instanceId].sort());
     // The owner's PATCH replaces only the owner's tags.
-    expect((await json(await patch(owner.access, b.instanceId, { tags: ["blue"] }))).tags).toEqual(["blue", "db", "web"]);
+    const both = await json(await patch(owner.access, b.instanceId, { tags: ["blue"] }));
+    expect(both.tags).toEqual(["blue", "db", "web"]);
+    expect(both.config_tags).toEqual(["db", "web"]);
     expect((await json(await patch(owner.access, b.instanceId, { tags: [] }))).tags).toEqual(["db", "web"]);
     b.ws?.close();
   });
