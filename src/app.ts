@@ -34,6 +34,7 @@ import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { teamRoutes } from "./teams/team-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
 import { terminalRoutes } from "./cloud/terminal/terminal-routes.ts";
+import { forwardRoutes } from "./cloud/forward/forward-routes.ts";
 import { participantRoutes } from "./cloud/terminal/participant-routes.ts";
 import { gitRoutes } from "./cloud/git/git-routes.ts";
 import { fileRoutes, isFileUpload } from "./cloud/files/file-routes.ts";
@@ -153,6 +154,7 @@ export function buildApp() {
   app.route("/api/cloud/shares", shareRoutes);
   app.route("/api/cloud", proxyAdminRoutes);
   app.route("/api/cloud", terminalRoutes);
+  app.route("/api/cloud", forwardRoutes);
   app.route("/api/cloud", participantRoutes);
   app.route("/api/cloud", gitRoutes);
   app.route("/api/cloud", fileRoutes);

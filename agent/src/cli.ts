@@ -15,6 +15,7 @@ Usage:
   anchorage update [--home DIR]
   anchorage service install [--home DIR] [--user | --system] [--dry-run]
   anchorage sync <src>:<path> <dst>:<path> [--delete] [--exclude GLOB]… [--dry-run] [--token T] [--home DIR]
+  anchorage forward <instance> <name> [--port LOCAL] [--bind ADDR] [--token T] [--url URL | --home DIR]
   anchorage --version | --help
 
 Without --token, --email or --invite, anchor signs in through the browser (a URL and a code to approve).
@@ -36,7 +37,13 @@ this machine's own credential proves which instance it is, not who is asking, so
 a sync. The server is the one --home is anchored to. --dry-run lists what would be sent (+ new,
 ~ different, ! newer on the destination, - removed with --delete) and changes nothing. Progress
 goes to stderr (a bar on a terminal); Ctrl-C cancels the sync. Exit: 0 done, 1 failed or
-cancelled, 130 interrupted.`;
+cancelled, 130 interrupted.
+
+forward listens on a local port (--port, default any free one, printed; --bind, default 127.0.0.1)
+and carries each TCP connection to it to the forward <name> of <instance>'s config.yaml
+(forward: [{ name: ssh, target: 127.0.0.1:22 }]), e.g. then: ssh -p LOCAL user@127.0.0.1.
+It needs proxy on the instance: an API token (--token or ANCHORAGE_TOKEN) or, without one, a
+sign-in through the browser. The server is --url, or the one --home is anchored to.`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -54,6 +61,9 @@ export async function main(argv: string[]): Promise<number> {
       delete: { type: "boolean" },
       exclude: { type: "string", multiple: true },
       "dry-run": { type: "boolean" },
+      port: { type: "string" },
+      bind: { type: "string" },
+      url: { type: "string" },
       supervised: { type: "boolean" },
       system: { type: "boolean" },
       user: { type: "boolean" },
@@ -102,6 +112,13 @@ export async function main(argv: string[]): Promise<number> {
         exclude: values.exclude ?? [],
         dryRun: values["dry-run"] ?? false,
       });
+    }
+    case "forward": {
+      if (rest.length !== 2) throw new UsageError("forward needs an instance and a forward's name, e.g. anchorage forward web-1 ssh --port 2222");
+      const port = values.port === undefined ? undefined : Number(values.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port must be 0 to 65535, got "${values.port}"`);
+      const { forward } = await import("./commands/forward.ts");
+      return forward({ instance: rest[0]!, name: rest[1]!, port, bind: values.bind ?? "127.0.0.1", token: values.token ?? process.env.ANCHORAGE_TOKEN, url: values.url, home: values.home });
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -7,9 +7,9 @@ type Tokens = { access_token: string; refresh_token: string };
  * Signs in through the browser (RFC 8628): shows a URL and a code, then polls until the
  * person approves, denies, or the code expires. Returns a session's tokens.
  */
-export async function deviceLogin(base: string, say: (line: string) => void, signal?: AbortSignal): Promise<Tokens> {
-  const code = await postJson<DeviceCode>(base, "/auth/device/code", { client_id: "anchorage-agent", scope: "anchor" });
-  say(`To anchor this machine, open\n\n    ${code.verification_uri_complete}\n\nand confirm the code ${code.user_code} (valid ${Math.round(code.expires_in / 60)} minutes).`);
+export async function deviceLogin(base: string, say: (line: string) => void, signal?: AbortSignal, why = { scope: "anchor", purpose: "anchor this machine" }): Promise<Tokens> {
+  const code = await postJson<DeviceCode>(base, "/auth/device/code", { client_id: "anchorage-agent", scope: why.scope });
+  say(`To ${why.purpose}, open\n\n    ${code.verification_uri_complete}\n\nand confirm the code ${code.user_code} (valid ${Math.round(code.expires_in / 60)} minutes).`);
   let interval = code.interval;
   const deadline = Date.now() + code.expires_in * 1000;
   while (Date.now() < deadline) {

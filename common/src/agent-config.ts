@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { tagsSchema } from "./fleet.ts";
+import { forwardNameSchema, forwardTargetSchema } from "./protocol/forward.ts";
 
 /**
  * The agent's `<home>/config.yaml` (DESIGN.md, Contracts). Strict: an unknown key
@@ -73,6 +74,20 @@ export const agentConfigSchema = z.strictObject({
   tags: tagsSchema.default([]),
   /** Run scripts from the script library (`POST /api/cloud/runs {"script"}`). Off by default: a script is arbitrary code. */
   scripts: z.boolean().default(false),
+  /**
+   * TCP services on this machine (or its network) that `anchorage forward` may reach through the
+   * instance's socket, by name: only these, never a target the server names (docs/proxy.md, "TCP forwarding").
+   */
+  forward: z
+    .array(z.strictObject({ name: forwardNameSchema, target: forwardTargetSchema }))
+    .default([])
+    .superRefine((forwards, ctx) => {
+      const seen = new Set<string>();
+      forwards.forEach((f, i) => {
+        if (seen.has(f.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${f.name}" is defined twice` });
+        seen.add(f.name);
+      });
+    }),
   roots: z.array(absolutePath).default([]),
   logs: z.array(absolutePath).default([]),
   terminal: z

@@ -22,6 +22,7 @@ export * from "./protocol/files.ts";
 export * from "./sync/compare-scans.ts";
 export * from "./protocol/terminal.ts";
 export * from "./protocol/stream-open.ts";
+export * from "./protocol/forward.ts";
 export * from "./scopes.ts";
 export * from "./tokens.ts";
 export * from "./data.ts";

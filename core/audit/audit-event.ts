@@ -72,6 +72,7 @@ export const EVENT_TYPES: Readonly<Record<string, TypeOf>> = {
   "cloud.instance_tagged": subject("cloud.instance", "tagged"),
   "cloud.command": subject("cloud.instance", "command"),
   "cloud.terminal_opened": subject("cloud.instance", "terminal_opened"),
+  "cloud.forward_opened": subject("cloud.instance", "forward_opened"),
   "cloud.proxy_paused": subject("cloud.proxy", "paused"),
   "cloud.proxy_resumed": subject("cloud.proxy", "resumed"),
   "cloud.share_saved": subject("cloud.share", "saved"),

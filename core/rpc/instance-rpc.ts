@@ -44,6 +44,8 @@ export interface InstanceRpc extends Rpc.DurableObjectBranded {
   // terminals (terminals.ts) and the proxy (proxy-exchanges.ts)
   /** A user lost `terminal:` access: their shells end now, attached or not (or as soon as the agent is back). */
   closeTerminalsOf(userId: string): Promise<void>;
+  /** A user lost `proxy:` here (or was disabled): their TCP forwards close now. */
+  closeForwardsOf(userId: string): Promise<void>;
   /** People were invited into a terminal session: each hears it live (`cloud:tty-invite`). */
   terminalInvited(sessionId: string, invitees: { userId: string; mode: "watch" | "drive" }[], from: string): Promise<void>;
   /** A participant was dropped from a session (or their mode changed): their sockets on it close now. */

@@ -13,6 +13,7 @@ import { Mirrors } from "./mirrors.ts";
 import { ProxyExchanges } from "./proxy-exchanges.ts";
 import { Syncs } from "./syncs.ts";
 import { Terminals } from "./terminals.ts";
+import { TcpForwards } from "./tcp-forwards.ts";
 
 /**
  * One per anchored instance (name = instance id): a router over its parts, each in its own file
@@ -33,6 +34,7 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
   private readonly proxy: ProxyExchanges;
   private readonly syncs: Syncs;
   private readonly mirrors: Mirrors;
+  private readonly forwards: TcpForwards;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -47,16 +49,18 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
     this.terminals = new Terminals(this.c, (method, params, timeoutMs) => this.commands.call(method, params, timeoutMs));
     this.mirrors = new Mirrors(this.c, this.syncs);
     this.proxy = new ProxyExchanges(this.c);
+    this.forwards = new TcpForwards(this.c);
     // The agent's keep-alive pings are answered without waking (or billing) the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
   // ── sockets and the alarm ─────────────────────────────────────────────────
 
-  /** A visitor's proxied request, a browser's terminal socket, or the agent's own socket. */
+  /** A visitor's proxied request, a browser's terminal socket, a forwarded TCP connection, or the agent's own socket. */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.has("x-anchorage-proxy")) return this.proxy.serve(request);
     if (request.headers.has("x-anchorage-terminal")) return this.terminals.open(request);
+    if (request.headers.has("x-anchorage-forward")) return this.forwards.connect(request);
     return this.link.connect(request);
   }
 
@@ -191,6 +195,10 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
 
   async closeTerminalsOf(userId: string): Promise<void> {
     await this.terminals.closeUser(userId);
+  }
+
+  async closeForwardsOf(userId: string): Promise<void> {
+    this.forwards.closeUser(userId);
   }
 
   async spendRelayChallenge(nonce: string): Promise<"ok" | "offline" | "unknown"> {

@@ -55,7 +55,7 @@ export class ProxyRelay {
       return staleRoute(meta.exchangeId);
     }
     const open = streamOpenSchema.safeParse(meta.open);
-    if (!open.success || open.data.kind === "pty" || open.data.kind === "call") return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
+    if (!open.success || (open.data.kind !== "http" && open.data.kind !== "ws")) return Response.json({ error: { code: "E-VALIDATION", message: "bad proxy request" } }, { status: 400 });
     let res: Response;
     if (!online) {
       res = meta.html

@@ -21,5 +21,6 @@ const config = {
   sync: { exclude: [] },
   tags: [],
   scripts: false,
+  forward: [],
 };
 await Promise.all(creds.map((credential) => stayConnected({ credential, config, log, ownLogFile: "/nonexistent/bench.log", signal: stop.signal })));

@@ -27,6 +27,7 @@ import { instancesOwnedBy } from "../../core/instances/instance-store.ts";
 import { proxyRouteChanged } from "../cloud/proxy/proxy-route-copy.ts";
 import { closeHubSessions } from "../cloud/events/close-hub-sessions.ts";
 import { closeTerminalsOn, instancesWithTerminalsOf } from "../cloud/terminal/close-terminals.ts";
+import { closeForwardsOn, instancesForwardableBy } from "../cloud/forward/close-forwards.ts";
 import { sessions } from "../../core/db/schema.ts";
 import { eq } from "drizzle-orm";
 import { requireStepUp } from "../auth/step-up/require-step-up.ts";
@@ -83,10 +84,12 @@ adminRoutes.openapi(
     await requireStepUp(c, p);
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
+    const forwardable = body.disabled ? await instancesForwardableBy(c.get("db"), id) : [];
     const { user, sessionsEnded } = await adminUpdateUser(c.get("db"), id, body);
     if (user.disabledAt) {
       await closeHubSessions(c.env, id, { allBut: null });
       await closeTerminalsOn(c.env, await instancesWithTerminalsOf(c.get("db"), id), id);
+      await closeForwardsOn(c.env, forwardable, id);
     }
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_updated", subjectId: id, ip: clientIp(c.req.raw), detail: { ...body, sessions_ended: sessionsEnded } }, eventSink(c));
     return c.json({ user: toPublicUser(user), sessions_ended: sessionsEnded }, 200);
@@ -102,11 +105,13 @@ adminRoutes.openapi(
     await requireStepUp(c, p);
     const { id } = c.req.valid("param");
     const terminals = await instancesWithTerminalsOf(c.get("db"), id); // the rows go with the user
+    const forwardable = await instancesForwardableBy(c.get("db"), id);
     const proxies = (await instancesOwnedBy(c.get("db"), id)).filter((i) => i.proxySlug);
     await adminDeleteUser(c.get("db"), id);
     for (const i of proxies) await proxyRouteChanged(c, i.id, [i.proxySlug]); // their apps close at once
     await closeHubSessions(c.env, id, { allBut: null });
     await closeTerminalsOn(c.env, terminals, id);
+    await closeForwardsOn(c.env, forwardable, id);
     await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_deleted", subjectId: id, ip: clientIp(c.req.raw) }, eventSink(c));
     return c.json({ success: true as const }, 200);
   },

@@ -4,6 +4,7 @@ import type { CompareResult, CrossInstanceRequest, ScanResult } from "@anchorage
 import { compareTrees, summarize } from "@anchorage/common/sync/compare-scans";
 import { homePaths, readCredential } from "../home.ts";
 import { getJson, postJson, ServerError, socketUrl } from "../server-api.ts";
+import { resolveInstances } from "./instance-ref.ts";
 import { formatBytes, formatDuration, RateMeter, renderProgressBar, renderProgressLine, type SyncProgress } from "./sync-progress.ts";
 
 export type SyncCommandOptions = {
@@ -60,7 +61,7 @@ export async function sync(opts: SyncCommandOptions, io: SyncIo = { stdout: proc
   const auth = { authorization: `Bearer ${opts.token}` };
   const src = parseEndpoint(opts.source);
   const dst = parseEndpoint(opts.destination);
-  const ids = await resolveInstances([src.instance, dst.instance], credential.instance_id, base, auth);
+  const ids = await resolveInstances([src.instance, dst.instance], base, auth, { id: credential.instance_id, isSelf: isLocal });
   const body: CrossInstanceRequest = {
     sourceInstanceId: ids[0]!,
     destinationInstanceId: ids[1]!,
@@ -98,18 +99,6 @@ function localPath(e: { instance: string; path: string }): string {
   return isLocal(e.instance) ? resolve(e.path) : e.path;
 }
 
-/** Instance ids for ids, names (as GET /api/cloud/instances lists them) and `.`/`local` (this machine). */
-async function resolveInstances(refs: string[], self: string, base: string, auth: Record<string, string>): Promise<string[]> {
-  const { instances } = await getJson<{ instances: { id: string; name: string }[] }>(base, "/api/cloud/instances", auth);
-  return refs.map((ref) => {
-    if (isLocal(ref)) return self;
-    if (instances.some((i) => i.id === ref)) return ref;
-    const named = instances.filter((i) => i.name === ref);
-    if (named.length === 1) return named[0]!.id;
-    if (named.length > 1) throw new Error(`${named.length} instances are named "${ref}" (${named.map((i) => i.id).join(", ")}): use the id`);
-    throw new Error(`no instance "${ref}" that this token may see (an id or a name from GET /api/cloud/instances)`);
-  });
-}
 
 /**
  * The compare a sync would start from. A compare refuses a missing destination folder, but a sync

@@ -23,6 +23,10 @@ export function streamServers(config: AgentConfig, log: Logger, terminals: Termi
       return (stream, handlers, open, done) => proxyWebSocket(stream, handlers, proxy, open, done, log);
     }) : noApp,
     pty: terminals ? (stream, handlers, open) => terminals.attach(stream, handlers, open) : relayOnly,
+    tcp: config.forward.length > 0 ? loadOnFirstUse(async () => {
+      const { forwardTcp } = await import("../forward/forward-tcp.ts");
+      return (stream, handlers, open, done) => forwardTcp(stream, handlers, open, done, config.forward, log);
+    }) : { refuse: "this machine forwards no TCP service (no forward: in config.yaml)" },
     call: files ? loadOnFirstUse(async () => {
       const { serveCall } = await import("../files/serve-call.ts");
       return (stream, handlers, open) => serveCall(stream, handlers, open, files, log);

@@ -69,6 +69,7 @@ const ACTIONS: Record<string, string> = {
   "cloud.instance_deleted": "deleted an instance",
   "cloud.instance_disconnected": "disconnected an instance",
   "cloud.instance_tagged": "tagged an instance",
+  "cloud.forward_opened": "opened a TCP forward",
   "cloud.command": "ran a command",
   "cloud.terminal_opened": "opened a terminal",
   "cloud.file_write": "wrote a file",

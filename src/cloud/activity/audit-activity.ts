@@ -134,6 +134,9 @@ export function auditRowToItem(row: AuditRow, names: AuditNames): RawItem | null
     case "cloud.terminal_opened":
       summary = "Opened a terminal";
       break;
+    case "cloud.forward_opened":
+      summary = `Opened a TCP forward to ${str(d.name) ?? "?"}`;
+      break;
     case "cloud.instance_registered":
       summary = `Anchored${str(d.name) ? ` as ${str(d.name)}` : ""}`;
       break;

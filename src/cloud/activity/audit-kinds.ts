@@ -19,6 +19,7 @@ export const AUDIT_KINDS: Readonly<Record<string, Exclude<ActivityKind, "git">>>
   "cloud.file_rename": "file",
   "cloud.file_delete": "file",
   "cloud.terminal_opened": "terminal",
+  "cloud.forward_opened": "proxy",
   "cloud.instance_registered": "instance",
   "cloud.instance_disconnected": "instance",
   "cloud.instance_tagged": "instance",

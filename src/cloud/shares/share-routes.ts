@@ -20,6 +20,7 @@ import { assertPermit } from "../../../core/auth/permit.ts";
 import { sharesGiven, sharesOf, instancesOfShare, teamSharesGiven, teamSharesReceived, type GivenShare } from "../../../core/shares/share-store.ts";
 import { createTeamShare, deleteTeamShare, teamShareView, updateTeamShare } from "./team-shares.ts";
 import { closeRevokedTerminals } from "../terminal/close-terminals.ts";
+import { closeRevokedForwards } from "../forward/close-forwards.ts";
 import { forgetGrants } from "../../auth/principal-cache/forget.ts";
 import { notifyShareGranted } from "./notify-share-granted.ts";
 import { notifyShareInvited } from "./notify-share-invited.ts";
@@ -112,6 +113,7 @@ async function updateShare(c: Context<AppEnv>, id: string, body: SaveBody): Prom
   if (updated) {
     await forgetGrants(db, [updated]);
     await closeRevokedTerminals(c.env, db, p.userId, updated.granteeId);
+    await closeRevokedForwards(c.env, db, p.userId, updated.granteeId);
     const { granteeId, ...terms } = updated;
     return { ...terms, granteeEmail: normalizeEmail((await findUserById(db, granteeId))!.email) };
   }
@@ -163,6 +165,7 @@ async function createShare(c: Context<AppEnv>, body: SaveBody): Promise<GivenSha
   // A disabled account is mailed nothing; its share grants nothing while it stays disabled.
   if (!grantee.disabledAt) notifyShareGranted(c, { owner: p.user, grantee, share: created!, instance: shared });
   await closeRevokedTerminals(c.env, db, p.userId, grantee.id);
+  await closeRevokedForwards(c.env, db, p.userId, grantee.id);
   return { ...terms, granteeEmail: grantee.emailNormalized };
 }
 
@@ -187,6 +190,7 @@ shareRoutes.openapi(
     if (deleted) {
       await forgetGrants(db, [deleted]);
       await closeRevokedTerminals(c.env, db, p.userId, deleted.granteeId);
+      await closeRevokedForwards(c.env, db, p.userId, deleted.granteeId);
     }
     // A pending share names no grantee id: none exists, and the owner reads this detail. An accepted
     // one names its grantee (who had signed in, so the owner learns no one's existence from it):

@@ -13,6 +13,7 @@ import { teamMemberIds } from "../../../core/shares/share-store.ts";
 import { findTeam, roleIn } from "../../../core/teams/team-store.ts";
 import { forgetGrants } from "../../auth/principal-cache/forget.ts";
 import { closeRevokedTerminals } from "../terminal/close-terminals.ts";
+import { closeRevokedForwards } from "../forward/close-forwards.ts";
 
 type SaveBody = z.infer<typeof shareSaveRequestSchema>;
 
@@ -39,7 +40,7 @@ export const teamShareView = (s: TeamShareRow, teamName: string, ownerEmail?: st
  */
 export async function teamGrantsChanged(env: Env, db: Db, pairs: { ownerId: string; granteeId: string }[], closeTerminals: boolean): Promise<void> {
   await forgetGrants(db, pairs);
-  if (closeTerminals) for (const p of pairs) await closeRevokedTerminals(env, db, p.ownerId, p.granteeId);
+  if (closeTerminals) for (const p of pairs) await closeRevokedTerminals(env, db, p.ownerId, p.granteeId), await closeRevokedForwards(env, db, p.ownerId, p.granteeId);
 }
 
 async function membersPairs(db: Db, ownerId: string, teamId: string) {

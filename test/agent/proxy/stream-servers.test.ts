@@ -8,7 +8,7 @@ import type { StreamServer, StreamServers } from "../../../agent/src/proxy/strea
 function hostWith(call: StreamServer<"call">) {
   const sent: Frame[] = [];
   const refuse = { refuse: "not here" };
-  const servers: StreamServers = { http: refuse, ws: refuse, pty: refuse, call };
+  const servers: StreamServers = { http: refuse, ws: refuse, pty: refuse, tcp: refuse, call };
   const host = new StreamHost((bytes) => {
     const d = decodeFrame(bytes);
     if (d.ok) sent.push({ ...d.frame, payload: d.frame.payload.slice() });

@@ -1,0 +1,42 @@
+import type { Socket } from "node:net";
+import type { StreamEndpoint } from "@anchorage/common/protocol/stream-endpoint";
+import type { StreamHandlers } from "../proxy/stream-types.ts";
+
+/**
+ * Carries one TCP connection over one stream, both ways, with the stream's credit as the
+ * backpressure: the socket is paused while its bytes wait for the peer's credit, and the peer's
+ * bytes are granted back only once the socket has taken them. A half-close crosses as END (the
+ * socket must be `allowHalfOpen`), an error or an abort as RESET. Both ends use it: the agent
+ * beside the local service, and `anchorage forward` beside the local client.
+ */
+export function bridgeSocket(socket: Socket, stream: StreamEndpoint, handlers: StreamHandlers, onDone: () => void, describe = (e: NodeJS.ErrnoException) => `the connection failed: ${e.code ?? e.message}`) {
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    onDone();
+  };
+  socket.on("data", (chunk: Buffer) => {
+    const sent = stream.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (stream.queuedBytes === 0) return;
+    socket.pause();
+    void sent.then(() => {
+      if (stream.queuedBytes === 0 && !socket.destroyed) socket.resume();
+    });
+  });
+  socket.on("end", () => stream.end());
+  socket.on("error", (e: NodeJS.ErrnoException) => stream.reset(describe(e)));
+  socket.on("close", (hadError) => {
+    if (hadError || !stream.ended.local) stream.reset("the connection closed");
+    finish();
+  });
+  handlers.onData = (payload) => {
+    if (socket.destroyed) return;
+    socket.write(payload, () => stream.consumed(payload.byteLength));
+  };
+  handlers.onEnd = () => socket.end();
+  handlers.onReset = () => {
+    socket.destroy();
+    finish();
+  };
+}
