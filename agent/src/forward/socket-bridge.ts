@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import type { StreamEndpoint } from "@anchorage/common/protocol/stream-endpoint";
+import { STREAM_CHUNK, type StreamEndpoint } from "@anchorage/common/protocol/stream-endpoint";
 import type { StreamHandlers } from "../proxy/stream-types.ts";
 
 /**
@@ -16,15 +16,37 @@ export function bridgeSocket(socket: Socket, stream: StreamEndpoint, handlers: S
     finished = true;
     onDone();
   };
-  socket.on("data", (chunk: Buffer) => {
-    const sent = stream.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  // Reads gather until the loop turns (or a chunk's worth): each frame costs workerd more than its
+  // bytes, so a flood goes in frames of up to STREAM_CHUNK rather than the socket's 64 KiB reads.
+  let gathered: Buffer[] = [];
+  let gatheredBytes = 0;
+  let flushQueued = false;
+  const flush = () => {
+    flushQueued = false;
+    if (gatheredBytes === 0) return;
+    const bytes = gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, gatheredBytes);
+    gathered = [];
+    gatheredBytes = 0;
+    const sent = stream.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     if (stream.queuedBytes === 0) return;
     socket.pause();
     void sent.then(() => {
       if (stream.queuedBytes === 0 && !socket.destroyed) socket.resume();
     });
+  };
+  socket.on("data", (chunk: Buffer) => {
+    gathered.push(chunk);
+    gatheredBytes += chunk.byteLength;
+    if (gatheredBytes >= STREAM_CHUNK) return flush();
+    if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(flush);
+    }
   });
-  socket.on("end", () => stream.end());
+  socket.on("end", () => {
+    flush();
+    stream.end();
+  });
   socket.on("error", (e: NodeJS.ErrnoException) => stream.reset(describe(e)));
   socket.on("close", (hadError) => {
     if (hadError || !stream.ended.local) stream.reset("the connection closed");
