@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -63,7 +63,9 @@ describe("anchorage forward", () => {
     sharee = await freshUser("forward-sharee");
     echo = await echoServer();
     if (existsSync(SSHD)) {
-      // A real sshd of our own on a free port: its host key, and the client's key authorized.
+      // A real sshd of our own on a free port: its host key, and the client's key authorized
+      // (and its privilege-separation directory, which a fresh install may not have made).
+      if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true });
       execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
       execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "client_key")]);
       execFileSync("cp", [join(dir, "client_key.pub"), join(dir, "authorized_keys")]);
