@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, base } from "./http-client.ts";
 import { freshUser, type TestUser } from "./users.ts";
 import { anchorage, startAgent, until, untilOnline } from "./agent-process.ts";
+import { hasChromium, launchChromium, signInContext } from "./browser.ts";
+import { waitForPage } from "./dashboard-shell.ts";
 
 /**
  * TCP forwarding end to end: a real agent whose config lists an echo server and a real sshd;
@@ -141,5 +143,20 @@ describe("anchorage forward", () => {
     const t0 = Date.now();
     await closed;
     expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  it.runIf(hasChromium() || process.env.CI)("lists the config's forwards on the instance's Proxy tab, each with its command", async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await signInContext(page.context(), base(), owner.email, owner.password);
+      await page.goto(`${base()}/instances/${agent.instanceId}/proxy`);
+      await waitForPage(page, "forward-box");
+      const section = page.getByRole("region", { name: "TCP forwards" });
+      await section.getByText("echo", { exact: true }).waitFor();
+      await expect(section.locator("code").first().textContent()).resolves.toBe(`anchorage forward ${agent.instanceId} echo --url ${base()} --port 0`);
+    } finally {
+      await browser.close();
+    }
   });
 });

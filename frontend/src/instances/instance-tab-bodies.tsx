@@ -16,6 +16,7 @@ import { ConfigPanel } from "./config-panel.tsx";
 import { Gate } from "./instance-gates.tsx";
 import { InstanceFacts } from "./instance-facts.tsx";
 import { TagsEditor } from "./tags-editor.tsx";
+import { ForwardsSection } from "./forwards-section.tsx";
 import { LogsPanel } from "./logs-panel.tsx";
 import { RecentActions } from "./recent-actions.tsx";
 
@@ -108,7 +109,12 @@ export function InstanceTabBody({ instance: i, tab, runs }: { instance: Instance
     case "logs":
       return <LogsPanel instanceId={i.id} hub={hub} onExpired={onExpired} />;
     case "proxy":
-      return <ProxiesSection hub={hub} instances={list.instances} instanceId={i.id} onExpired={onExpired} />;
+      return (
+        <>
+          <ProxiesSection hub={hub} instances={list.instances} instanceId={i.id} onExpired={onExpired} />
+          <ForwardsSection instance={i} onExpired={onExpired} />
+        </>
+      );
     case "sync":
       return (
         <Gate instance={i} action="sync:cloud_instance" what="sync its folders">
