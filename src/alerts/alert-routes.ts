@@ -79,7 +79,9 @@ alertRoutes.openapi(
     const db = c.get("db");
     const channels = checkChannels(body.channels, c.get("config").environment);
     // Watching needs only read: what a single GET of each machine would need. Nothing matched is a 400.
-    await resolveTarget(db, p, body.target, "read:cloud_instance");
+    const { members } = await resolveTarget(db, p, body.target, "read:cloud_instance");
+    // A list of machines none of which the caller may read watches nothing: as much a 400 as an empty tag.
+    if (members.length === 0) throw new AppError("E-VALIDATION", "target matches no instance you may read", { fields: [{ path: "target.instanceIds", message: "matches no instance you may read" }] });
     if ((await countAlertsOf(db, p.userId)) >= MAX_ALERTS_PER_USER) throw new AppError("E-CONFLICT", `you have ${MAX_ALERTS_PER_USER} alerts already; delete one first`);
     const row = await createAlert(db, p.userId, { name: body.name, target: body.target, condition: body.condition, channels, enabled: body.enabled });
     await stubOf(c, row.id).configure(toAlertConfig(row));
