@@ -8,7 +8,7 @@ import { channelLabel, sendToChannel } from "./alert-channels.ts";
 import { alertMembers, type AlertMember } from "./alert-members.ts";
 import { alertMessage, type AlertEvent } from "./alert-message.ts";
 import { conditionHolds, forMsOf, graceEndsAt, metricPercent, observe, type Watch } from "./alert-state.ts";
-import { recordHistory, type NewHistoryEntry } from "./alert-store.ts";
+import { alertExists, recordHistory, type NewHistoryEntry } from "./alert-store.ts";
 
 /** A metric alert samples its machines' latest stats this often (heartbeats come every 5 s). */
 export const METRIC_SAMPLE_MS = 10_000;
@@ -117,6 +117,14 @@ export class AlertEngine {
       const now = Date.now();
       const forMs = forMsOf(cfg.condition);
       if (((await this.storage.get<number>("nextSample")) ?? 0) <= now) {
+        // Once a minute (with the target): an alert deleted behind the object's back (its owner
+        // deleted, the rows cascading) leaves no object sampling forever.
+        const cached = await this.storage.get<Members>("members");
+        if ((!cached || now - cached.at >= MEMBERS_TTL_MS) && !(await alertExists(openDb(this.env.DB), cfg.id))) {
+          await this.storage.deleteAlarm();
+          await this.storage.deleteAll();
+          return;
+        }
         const members = await this.members(cfg, now, false);
         await this.sample(cfg, members.map((m) => m.id), now);
       } else {

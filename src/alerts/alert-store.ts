@@ -50,6 +50,10 @@ export async function findAlert(db: Db, ownerId: string, id: string): Promise<Al
   return row ? (await withTargets(db, [row]))[0] : undefined;
 }
 
+export async function alertExists(db: Db, id: string): Promise<boolean> {
+  return (await db.select({ id: alerts.id }).from(alerts).where(eq(alerts.id, id)).get()) !== undefined;
+}
+
 export async function setAlertEnabled(db: Db, ownerId: string, id: string, enabled: boolean): Promise<boolean> {
   const res = await db.update(alerts).set({ enabled, updatedAt: nowIso() }).where(and(eq(alerts.id, id), eq(alerts.ownerId, ownerId))).returning({ id: alerts.id }).all();
   return res.length > 0;

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runInDurableObject } from "cloudflare:test";
-import { call, errorOf, json, register } from "../helpers.ts";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { openDb } from "../../../core/db/client.ts";
+import { users } from "../../../core/db/schema.ts";
+import { call, errorOf, json, register, testEnv } from "../helpers.ts";
 import { FakeAgent } from "../cloud/fake-agent.ts";
 import { alertStub, createAlert, offline } from "./alert-fixtures.ts";
 
@@ -12,13 +15,15 @@ beforeAll(() => receivers.install());
 afterAll(() => receivers.restore());
 const hook = (url = receivers.add().url) => ({ type: "webhook", url });
 const post = (token: string, body: unknown) => call("/api/alerts", { token, body });
+// A machine that never connected reports no metric: these alerts never fire, so nothing is sent after a test ends.
+const quiet = { metric: "cpu", above: 90, forSeconds: 5 };
 const listOf = async (token: string) => (await json(await call("/api/alerts", { token }))).alerts as any[];
 
 describe("alerts: validation", () => {
   it("refuses a bad condition, a bad channel, a bad URL and a target matching nothing with a 400 naming the field, and creates nothing", async () => {
     const owner = await register();
     const a = await FakeAgent.register(owner);
-    const good = { name: "down", target: { instanceIds: [a.instanceId] }, condition: offline(5), channels: [hook()] };
+    const good = { name: "down", target: { instanceIds: [a.instanceId] }, condition: quiet, channels: [hook()] };
     const cases: [unknown, RegExp][] = [
       [{ ...good, condition: { metric: "gpu", above: 50, forSeconds: 10 } }, /^condition/],
       [{ ...good, condition: { metric: "cpu", above: 150, forSeconds: 10 } }, /^condition/],
@@ -71,7 +76,7 @@ describe("alerts: scoping", () => {
     const owner = await register();
     const stranger = await register();
     const a = await FakeAgent.register(owner);
-    const created = await createAlert(owner, { name: "x", target: { instanceIds: [a.instanceId] }, condition: offline(5), channels: [hook()] });
+    const created = await createAlert(owner, { name: "x", target: { instanceIds: [a.instanceId] }, condition: quiet, channels: [hook()] });
     expect(await listOf(stranger.access)).toEqual([]);
     for (const [path, method, body] of [[`/api/alerts/${created.id}`, "GET"], [`/api/alerts/${created.id}/history`, "GET"], [`/api/alerts/${created.id}`, "PATCH", { enabled: false }], [`/api/alerts/${created.id}`, "DELETE"]] as const) {
       const res = await call(path, { token: stranger.access, method, body });
@@ -92,12 +97,28 @@ describe("alerts: scoping", () => {
     const sharee = await register();
     const a = await FakeAgent.register(owner);
     expect((await call("/api/cloud/shares/save", { token: owner.access, body: { grantee_email: sharee.email, instance_id: a.instanceId, permissions: ["read:cloud_instance"] } })).status).toBe(200);
-    const created = await createAlert(sharee, { name: "theirs", target: { instanceIds: [a.instanceId] }, condition: offline(60), channels: [hook()] });
+    const created = await createAlert(sharee, { name: "theirs", target: { instanceIds: [a.instanceId] }, condition: quiet, channels: [hook()] });
     expect(created.instances.map((i: any) => i.instanceId)).toEqual([a.instanceId]);
     expect(await runInDurableObject(alertStub(created.id), async (_o, state) => (await state.storage.list()).size)).toBeGreaterThan(0);
     expect((await call(`/api/alerts/${created.id}`, { token: sharee.access, method: "DELETE" })).status).toBe(200);
     expect(await runInDurableObject(alertStub(created.id), async (_o, state) => [(await state.storage.list()).size, await state.storage.getAlarm()])).toEqual([0, null]);
     expect((await call(`/api/alerts/${created.id}/history`, { token: sharee.access })).status).toBe(404);
     expect(await listOf(sharee.access)).toEqual([]);
+  });
+});
+
+describe("alerts: an owner deleted", () => {
+  it("an alert whose row went with its owner stops its object at its next sample", async () => {
+    const owner = await register();
+    const a = await FakeAgent.register(owner);
+    const created = await createAlert(owner, { name: "x", target: { instanceIds: [a.instanceId] }, condition: { metric: "cpu", above: 90, forSeconds: 60 }, channels: [hook()] });
+    await openDb(testEnv.DB).delete(users).where(eq(users.id, owner.userId));
+    const stub = alertStub(created.id);
+    await runInDurableObject(stub, async (_o, state) => {
+      await state.storage.put("nextSample", 0);
+      await state.storage.delete("members");
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, async (_o, state) => [(await state.storage.list()).size, await state.storage.getAlarm()])).toEqual([0, null]);
   });
 });
