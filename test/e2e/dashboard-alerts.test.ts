@@ -87,7 +87,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard Alerts in Chromium", 
     await expect.poll(async () => {
       await main().getByRole("button", { name: "Refresh alert UI box down" }).click();
       return machines.getByRole("row", { name: new RegExp(name) }).textContent();
-    }, { timeout: 30_000, intervals: [1000] }).toContain("firing");
+    }, { timeout: 30_000, interval: 1000 }).toContain("firing");
     await main().getByRole("heading", { level: 1 }).locator("..").getByText("firing", { exact: true }).waitFor();
     await main().getByRole("button", { name: "Refresh history" }).click();
     await main().getByRole("region", { name: "History" }).getByText("firing", { exact: true }).first().waitFor();
@@ -109,7 +109,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard Alerts in Chromium", 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`http://localhost:${inject("port")}/alerts`);
     await waitForPage(page, "Alerts");
-    const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    const { scroll, client } = await page.evaluate<{ scroll: number; client: number }>("({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })");
     expect(scroll).toBeLessThanOrEqual(client);
     await main().getByRole("button", { name: "Create alert" }).scrollIntoViewIfNeeded();
     expect(await main().getByRole("button", { name: "Create alert" }).isVisible()).toBe(true);
