@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -26,6 +27,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard Alerts in Chromium", 
   const got: string[] = [];
   const consoleErrors: string[] = [];
   const main = () => page.getByRole("main");
+  const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
 
   beforeAll(async () => {
     owner = await freshUser("dash-alerts");
@@ -93,6 +95,8 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard Alerts in Chromium", 
     await main().getByRole("region", { name: "History" }).getByText("firing", { exact: true }).first().waitFor();
     expect(got.map((b) => JSON.parse(b).type)).toContain("alert.firing");
 
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}alerts-one-firing.png`, fullPage: true });
     await main().getByRole("button", { name: "Disable alert UI box down" }).click();
     await main().getByRole("status").filter({ hasText: "Alert disabled" }).waitFor();
     await main().getByText("Disabled: no machine is watched.").waitFor();
@@ -111,6 +115,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard Alerts in Chromium", 
     await waitForPage(page, "Alerts");
     const { scroll, client } = await page.evaluate<{ scroll: number; client: number }>("({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })");
     expect(scroll).toBeLessThanOrEqual(client);
+    await page.screenshot({ path: `${ARTIFACTS}alerts-phone.png`, fullPage: true });
     await main().getByRole("button", { name: "Create alert" }).scrollIntoViewIfNeeded();
     expect(await main().getByRole("button", { name: "Create alert" }).isVisible()).toBe(true);
     expect(consoleErrors.filter((e) => !/Failed to load resource.*(400|404)/.test(e))).toEqual([]);

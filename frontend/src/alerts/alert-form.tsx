@@ -84,7 +84,7 @@ export function AlertForm({ onCreated }: { onCreated: (a: AlertView) => void }) 
 
   const err = failure?.fields ?? {};
   return (
-    <form class="card stack" onSubmit={submit} aria-labelledby="alert-form-title" noValidate={false}>
+    <form class="card stack" onSubmit={submit} aria-labelledby="alert-form-title">
       <h2 id="alert-form-title">New alert</h2>
       {failure && <FailureAlert key={failure.attempt} failure={failure} />}
       <Field id="alert-name" name="name" label="Name" required maxLength={100} error={err.name} />
