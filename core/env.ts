@@ -3,6 +3,7 @@ import type { InstanceRpc } from "./rpc/instance-rpc.ts";
 import type { ProxyRelayRpc } from "./rpc/proxy-exchange.ts";
 import type { RateLimiterRpc } from "./rpc/rate-limiter-rpc.ts";
 import type { UserHubRpc } from "./rpc/user-hub-rpc.ts";
+import type { AlertRpc } from "./rpc/alert-rpc.ts";
 
 /**
  * The bindings wrangler.toml declares, plus the secrets and vars the Worker reads. The Durable
@@ -18,6 +19,8 @@ export interface Env {
   PROXY_RELAY: DurableObjectNamespace<ProxyRelayRpc>;
   USER_HUB: DurableObjectNamespace<UserHubRpc>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
+  /** One per alert (name = its id): the alert's state, grace timers and retries (durable-objects/alert-do.ts). */
+  ALERT: DurableObjectNamespace<AlertRpc>;
   ASSETS?: Fetcher;
   /** MCP's OAuth grants, clients and tokens (workers-oauth-provider; hashed and encrypted there). */
   OAUTH_KV: KVNamespace;

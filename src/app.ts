@@ -57,6 +57,7 @@ import { mcpRoute } from "./mcp/mcp-route.ts";
 import { oauthConsentRoutes } from "./mcp/oauth-consent-routes.ts";
 import { auditRoutes } from "./audit/audit-routes.ts";
 import { webhookRoutes } from "./webhooks/webhook-routes.ts";
+import { alertRoutes } from "./alerts/alert-routes.ts";
 import { isWorkerPath, WORKER_PREFIXES } from "@anchorage/common/worker-paths";
 
 
@@ -147,6 +148,7 @@ export function buildApp() {
   app.route("/", registryRoutes);
   app.route("/api/audit", auditRoutes);
   app.route("/api/webhooks", webhookRoutes);
+  app.route("/api/alerts", alertRoutes);
   app.route("/admin", adminRoutes);
   app.route("/", anchorRoutes);
   app.route("/", installRoutes);

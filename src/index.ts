@@ -11,6 +11,7 @@ export { InstanceDO } from "../durable-objects/instance/instance-do.ts";
 export { ProxyRelayDO } from "../durable-objects/instance/proxy-relay-do.ts";
 export { UserHubDO } from "../durable-objects/user-hub.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
+export { AlertDO } from "../durable-objects/alert-do.ts";
 
 const app = buildApp();
 

@@ -7,6 +7,7 @@ import { markInstanceStatus, recordAgentHello } from "../../core/instances/insta
 import { setInstanceTags } from "../../core/instances/instance-tags.ts";
 import type { Hello, InstanceLive } from "../../core/rpc/instance-rpc.ts";
 import type { InstanceContext } from "./instance-context.ts";
+import { notifyAlertWatchers } from "./alert-watchers.ts";
 
 /** A socket closing is not yet an outage: agents reconnect in about a second (DESIGN.md, flapping connections). */
 export const OFFLINE_GRACE_MS = 3_000;
@@ -104,7 +105,9 @@ export class AgentLink {
     if (recorded.proxyConflict) {
       this.c.state.appendLogs([{ at: new Date().toISOString(), source: "anchorage", line: `proxy slug "${msg.config.proxy?.slug}" is taken by another instance; keeping the previous one` }]);
     }
+    const was = this.c.state.getMeta<string>("status");
     this.c.state.setMeta("status", "online");
+    if (was !== "online") notifyAlertWatchers(this.c, instanceId, "online", Date.now());
     this.c.emit({ type: "cloud:instance-update", instanceId, status: "online", at: new Date().toISOString() });
   }
 
@@ -166,6 +169,7 @@ export class AgentLink {
         const inst = this.c.instance();
         if (inst) {
           await markInstanceStatus(this.c.db(), inst.id, "offline", last || now);
+          notifyAlertWatchers(this.c, inst.id, "offline", now);
           this.c.emit({ type: "cloud:instance-update", instanceId: inst.id, status: "offline", at: new Date(now).toISOString() });
         }
       }

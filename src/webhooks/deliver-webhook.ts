@@ -24,16 +24,24 @@ const describe = (e: unknown) => {
 };
 
 /** POSTs the event to the webhook once, signed; null on a 2xx, else what went wrong. */
-async function post(url: string, secret: string, deliveryId: string, event: AnchorageEvent, now: number): Promise<{ status: number | null; error: string | null }> {
-  const body = webhookBody(event);
+const post = (url: string, secret: string, deliveryId: string, event: AnchorageEvent, now: number) =>
+  postSigned(url, secret, { eventType: event.type, deliveryId, body: webhookBody(event) }, now);
+
+/**
+ * One signed POST as every webhook delivery is sent (the account's webhooks, an alert's webhook
+ * channel): `X-Anchorage-Event`, `X-Anchorage-Delivery` and `X-Anchorage-Signature` over the body.
+ * `error` is null on a 2xx, else what went wrong.
+ */
+export async function postSigned(url: string, secret: string, d: { eventType: string; deliveryId: string; body: string }, now: number): Promise<{ status: number | null; error: string | null }> {
+  const body = d.body;
   try {
     const res = await fetch(url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
         "user-agent": "Anchorage-Webhooks/1", // the payload's version
-        "x-anchorage-event": event.type,
-        "x-anchorage-delivery": deliveryId,
+        "x-anchorage-event": d.eventType,
+        "x-anchorage-delivery": d.deliveryId,
         "x-anchorage-signature": await signPayload(secret, body, Math.floor(now / 1000)),
       },
       body,

@@ -27,6 +27,7 @@ const NAV: { label: string; lands: RegExp }[] = [
   { label: "Shares", lands: /^\/shares$/ },
   { label: "Pods", lands: /^\/pods(\/ins_[^/]+)?$/ },
   { label: "Activity", lands: /^\/activity$/ },
+  { label: "Alerts", lands: /^\/alerts$/ },
   // Settings and Admin open their first sub-page (`/admin` is the admin API, so Admin is /manage).
   { label: "Settings", lands: /^\/settings\/profile$/ },
   { label: "Admin", lands: /^\/manage\/users$/ },

@@ -26,6 +26,7 @@ export const NAV_PAGES: readonly NavPage[] = [
   { path: "/shares", label: "Shares", keywords: "share people access" },
   { path: "/pods", label: "Pods", perInstance: true, keywords: "processes running sessions commands" },
   { path: "/activity", label: "Activity", keywords: "recent actions audit history" },
+  { path: "/alerts", label: "Alerts", keywords: "offline notify slack discord webhook email metrics cpu memory disk" },
   { path: "/settings", label: "Settings", keywords: "account profile preferences" },
   // `/admin` is the Worker's (the admin API), so the admin pages live at /manage.
   { path: "/manage", label: "Admin", admin: true, keywords: "users invites administration" },
@@ -83,6 +84,8 @@ export const paths = {
   perInstance: (page: string, id?: string | null) => (id ? `${page}/${seg(id)}` : page),
   settings: (page: SettingsPage = "profile") => `/settings/${page}`,
   admin: (page: AdminPage = "users") => `/manage/${page}`,
+  alerts: "/alerts",
+  alert: (id: string) => `/alerts/${seg(id)}`,
 };
 
 /** The first segment of every dashboard address: the router handles links to these itself, others load a page. */

@@ -24,6 +24,7 @@ const PerInstancePage = lazy(() => import("../pages/per-instance-page.tsx").then
 const ActivityPage = lazy(() => import("../pages/activity-page.tsx").then((m) => m.ActivityPage));
 const SettingsPage = lazy(() => import("../pages/settings-page.tsx").then((m) => m.SettingsPage));
 const AdminPage = lazy(() => import("../pages/admin-page.tsx").then((m) => m.AdminPage));
+const AlertsPage = lazy(() => import("../pages/alerts-page.tsx").then((m) => m.AlertsPage));
 
 interface ShellProps {
   user: User;
@@ -129,6 +130,7 @@ export function Shell({ user, config, onUserChange, onExpired, onSignOut, signin
             <Route path="/logs/:id?" component={PerInstancePage} page="logs" />
             <Route path="/pods/:id?" component={PerInstancePage} page="pods" />
             <Route path="/activity" component={ActivityPage} />
+            <Route path="/alerts/:id?" component={AlertsPage} />
             <Route path="/settings/:section?" component={SettingsPage} />
             <Route path="/manage/:section?" component={AdminPage} />
             <Route default component={NotFoundPage} />
