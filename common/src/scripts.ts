@@ -1,27 +1,14 @@
 import { z } from "zod";
+import { MAX_SCRIPT_ARG_LENGTH, MAX_SCRIPT_ARGS, MAX_SCRIPT_BYTES, MAX_SCRIPT_NAME, scriptInterpreters } from "./script-limits.ts";
+
+export * from "./script-limits.ts";
 
 /**
  * The script library (issue 27): a user's scripts, each a list of versions (every change is a new
  * one, the old ones kept), run on an agent whose config says `scripts: true`.
  */
 
-/** The programs a script may be run with: `[interpreter, file, ...args]` on the agent, found on its PATH. */
-export const scriptInterpreters = ["sh", "bash", "python3"] as const;
 export const scriptInterpreterSchema = z.enum(scriptInterpreters);
-export type ScriptInterpreter = z.infer<typeof scriptInterpreterSchema>;
-
-/**
- * A body's largest size in UTF-8 bytes. The body travels to the agent in one control message,
- * which either side caps at 256 KiB (MAX_CONTROL_BYTES): half of that leaves room for JSON escapes
- * and the arguments.
- */
-export const MAX_SCRIPT_BYTES = 128 * 1024;
-export const MAX_SCRIPT_NAME = 100;
-export const MAX_SCRIPT_ARGS = 64;
-export const MAX_SCRIPT_ARG_LENGTH = 4096;
-/** A user's scripts, and one script's versions, at most (what one account can store). */
-export const MAX_SCRIPTS_PER_USER = 200;
-export const MAX_SCRIPT_VERSIONS = 1000;
 
 export const scriptNameSchema = z
   .string()
@@ -81,6 +68,3 @@ export type ScriptVersion = z.infer<typeof scriptVersionSchema>;
 /** `GET /api/cloud/scripts/:id` (and what a create or an update answers): the newest body and every version. */
 export const scriptDetailSchema = scriptSchema.extend({ body: z.string(), versions: z.array(scriptVersionInfoSchema) });
 export type ScriptDetail = z.infer<typeof scriptDetailSchema>;
-
-/** The action's label on the instance: `script <name>@v<n>`. */
-export const scriptActionLabel = (name: string, version: number) => `script ${name}@v${version}`.slice(0, 200);

@@ -25,6 +25,7 @@ export const NAV_PAGES: readonly NavPage[] = [
   { path: "/logs", label: "Logs", perInstance: true, keywords: "tail output" },
   { path: "/shares", label: "Shares", keywords: "share people access" },
   { path: "/pods", label: "Pods", perInstance: true, keywords: "processes running sessions commands" },
+  { path: "/scripts", label: "Scripts", keywords: "script library run code versions" },
   { path: "/activity", label: "Activity", keywords: "recent actions audit history" },
   { path: "/settings", label: "Settings", keywords: "account profile preferences" },
   // `/admin` is the Worker's (the admin API), so the admin pages live at /manage.
