@@ -106,8 +106,8 @@ export function buildApp() {
       await next();
     });
   }
-  // The proxy streams bodies of any size, and the data store and file uploads enforce their own
-  // limits; everything else takes small JSON.
+  // The proxy streams bodies of any size, and the data store, file uploads and the script library
+  // enforce their own limits; everything else takes small JSON.
   const limitBody = bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
