@@ -44,6 +44,7 @@ import { mirrorRoutes } from "./cloud/sync/mirror-routes.ts";
 import { folderRoute } from "./cloud/sync/folder-route.ts";
 import { transferRoutes } from "./cloud/sync/transfer-routes.ts";
 import { activityRoutes } from "./cloud/activity/activity-routes.ts";
+import { isScriptLibraryPath, scriptRoutes } from "./cloud/scripts/script-routes.ts";
 import { proxyByHost, proxyRoutes } from "./cloud/proxy/proxy-route.ts";
 import { proxyAdminRoutes } from "./cloud/proxy/proxy-admin-routes.ts";
 import { tokenRoutes } from "./auth/api-tokens/token-routes.ts";
@@ -107,15 +108,15 @@ export function buildApp() {
       await next();
     });
   }
-  // The proxy streams bodies of any size, and the data store and file uploads enforce their own
-  // limits; everything else takes small JSON.
+  // The proxy streams bodies of any size, and the data store, file uploads and the script library
+  // enforce their own limits; everything else takes small JSON.
   const limitBody = bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
         throw new AppError("E-PAYLOAD-TOO-LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`);
       },
     });
-  const ownLimit = (method: string, path: string) => path.startsWith("/p/") || path.startsWith("/api/data/") || isFileUpload(method, path);
+  const ownLimit = (method: string, path: string) => path.startsWith("/p/") || path.startsWith("/api/data/") || isFileUpload(method, path) || isScriptLibraryPath(path);
   app.use("*", (c, next) => (ownLimit(c.req.method, c.req.path) ? next() : limitBody(c, next)));
 
   app.get("/.well-known/jwks.json", (c) => {
@@ -167,6 +168,7 @@ export function buildApp() {
   app.route("/api/cloud", folderRoute);
   app.route("/api/cloud", transferRoutes);
   app.route("/api/cloud", activityRoutes);
+  app.route("/api/cloud", scriptRoutes);
   app.route("/", eventsRoute);
   app.route("/", proxyRoutes);
   // MCP tools call the REST routes above in process, with the caller's own credential.

@@ -1,4 +1,4 @@
-import { commandRunParamsSchema, type CommandResult, type RpcMethod } from "@anchorage/common/protocol/messages";
+import { commandRunParamsSchema, scriptRunParamsSchema, type CommandResult, type RpcMethod } from "@anchorage/common/protocol/messages";
 import { terminalCloseParamsSchema } from "@anchorage/common/protocol/terminal";
 import type { AgentConfig } from "@anchorage/common/agent-config";
 import { systemInfo } from "./system-stats.ts";
@@ -55,6 +55,12 @@ export async function handleRpc(method: RpcMethod, params: unknown, ctx: RpcCont
       } catch (e) {
         throw new RpcError(e instanceof CommandError ? e.code : "E-INTERNAL", (e as Error).message);
       }
+    }
+    case "script.run": {
+      const p = scriptRunParamsSchema.safeParse(params);
+      if (!p.success) throw new RpcError("E-VALIDATION", `script.run needs { interpreter, body, timeout_seconds }: ${p.error.issues.map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`).join("; ")}`);
+      const { runScript } = await import("./scripts/run-script.ts");
+      return runScript(p.data, { config: ctx.config, onOutput: ctx.progress, signal: ctx.signal });
     }
     case "git": {
       const { handleGit } = await import("./git/git-ops.ts");

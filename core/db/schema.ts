@@ -12,3 +12,4 @@ export * from "./schema/teams.ts";
 export * from "./schema/sync.ts";
 export * from "./schema/data-audit-webhooks.ts";
 export * from "./schema/alerts.ts";
+export * from "./schema/scripts.ts";

@@ -31,6 +31,11 @@ export interface InstanceRpc extends Rpc.DurableObjectBranded {
   ping(): Promise<DoResult<{ rtt_ms: number }>>;
   /** Runs an allowed command, streaming its output as events, and records it in the recent actions. */
   runCommand(input: { command: string; requestedBy: string; timeoutSeconds: number }): Promise<DoResult<ActionRecord>>;
+  /**
+   * Runs a script from the library as a recorded action, like a command (label `script <name>@v<n>`).
+   * E-AUTH-FORBID at once when the agent's hello says `scripts: false` (the agent checks again itself).
+   */
+  runScript(input: ScriptRunInput): Promise<DoResult<ActionRecord>>;
   /** A git operation. Remote ones (fetch, pull, push) run as actions, their output streamed like a command's. */
   git(request: GitRequest, requestedBy: string): Promise<DoResult<unknown>>;
   recentActions(limit?: number): Promise<ActionRecord[]>;
@@ -83,6 +88,19 @@ export interface InstanceRpc extends Rpc.DurableObjectBranded {
   checkMirror(id: string): Promise<DoResult<MirrorCheck>>;
   syncMirror(id: string, requestedBy: string): Promise<DoResult<{ operationId: string; row: MirrorRow }>>;
 }
+
+/** A script version to run: the Worker read it from the library (scoped to its owner) and checked `command:` on the instance. */
+export type ScriptRunInput = {
+  scriptId: string;
+  version: number;
+  interpreter: "sh" | "bash" | "python3";
+  body: string;
+  args?: string[];
+  requestedBy: string;
+  timeoutSeconds: number;
+  /** The script's name, for the action's label (the id when absent). */
+  name?: string;
+};
 
 export type OnProgress = (stream: "stdout" | "stderr", data: string) => void;
 

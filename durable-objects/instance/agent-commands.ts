@@ -1,12 +1,15 @@
 import {
-  builtinCommands, commandResultSchema, GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp,
-  type AgentMessage, type CommandResult, type ErrorCode, type GitRequest, type RpcMethod,
+  builtinCommands, commandResultSchema, GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp, MAX_CONTROL_BYTES, scriptActionLabel,
+  type AgentMessage, type CommandResult, type ErrorCode, type GitRequest, type RpcMethod, type ScriptRunParams,
 } from "@anchorage/common";
 import { randomToken } from "../../core/ids.ts";
 import type { DoResult } from "../../core/rpc/do-result.ts";
-import type { ActionRecord, OnProgress } from "../../core/rpc/instance-rpc.ts";
+import type { ActionRecord, OnProgress, ScriptRunInput } from "../../core/rpc/instance-rpc.ts";
 import { agentFailure, fail, offline, PASSED_ON } from "./agent-failure.ts";
 import type { InstanceContext } from "./instance-context.ts";
+
+/** What a script run on an agent without `scripts: true` is told (the DO's refusal, and the agent's own). */
+export const SCRIPTS_OFF = "this agent does not run scripts (scripts: true in its config)";
 
 type Pending = { resolve: (r: DoResult<unknown>) => void; onProgress?: OnProgress; timer: ReturnType<typeof setTimeout> };
 
@@ -79,6 +82,25 @@ export class AgentCommands {
     if (!allowed.includes(input.command)) return fail("E-VALIDATION", `unknown command "${input.command}"; allowed: ${allowed.join(", ")}`);
     const { action } = await this.trackAction(input.command, input.requestedBy, input.timeoutSeconds, "command.run", { name: input.command, timeout_seconds: input.timeoutSeconds });
     return { ok: true, value: action };
+  }
+
+  /**
+   * Runs a script from the library (the Worker has read it, checked `command:` and the owner) as a
+   * recorded action, like a command. Refused at once when the agent's hello says `scripts: false`;
+   * the agent checks its own config again before it writes a byte.
+   */
+  async runScript(input: ScriptRunInput): Promise<DoResult<ActionRecord>> {
+    if (!this.c.instance() || this.c.agentSockets().length === 0) return offline();
+    if (this.c.hello()?.config.scripts !== true) return fail("E-AUTH-FORBID", SCRIPTS_OFF);
+    const params: ScriptRunParams = { interpreter: input.interpreter, body: input.body, args: input.args ?? [], timeout_seconds: input.timeoutSeconds };
+    // The script travels in one control message, which the agent's side caps like ours.
+    if (JSON.stringify({ type: "rpc", id: "x".repeat(12), method: "script.run", params }).length > MAX_CONTROL_BYTES) {
+      return fail("E-PAYLOAD-TOO-LARGE", `the script and its arguments are larger than one message to the agent (${MAX_CONTROL_BYTES} bytes as JSON)`);
+    }
+    const label = scriptActionLabel(input.name ?? input.scriptId, input.version);
+    const { action, refusal } = await this.trackAction(label, input.requestedBy, input.timeoutSeconds, "script.run", params);
+    // The agent refused before running anything (its own scripts: false, no such interpreter): the caller gets that.
+    return refusal ?? { ok: true, value: action };
   }
 
   /** A git operation. Remote ones (fetch, pull, push) run as actions, their output streamed like a command's. */

@@ -3,7 +3,7 @@ import { CLOSE, type CompareResult, type FileCallMethod, type FileCallParams, ty
 import type { Env } from "../../core/env.ts";
 import type { DoResult } from "../../core/rpc/do-result.ts";
 import type { ProxyRoute } from "../../core/instances/proxy-route.ts";
-import type { ActionRecord, CompareRequest, InstanceLive, InstanceRpc, OnProgress, SyncStartRequest } from "../../core/rpc/instance-rpc.ts";
+import type { ActionRecord, CompareRequest, InstanceLive, InstanceRpc, OnProgress, ScriptRunInput, SyncStartRequest } from "../../core/rpc/instance-rpc.ts";
 import type { ChunkRef, SyncOperation } from "../../core/rpc/sync-operation.ts";
 import { AgentCommands } from "./agent-commands.ts";
 import { AgentFiles } from "./agent-files.ts";
@@ -165,6 +165,10 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
 
   async runCommand(input: { command: string; requestedBy: string; timeoutSeconds: number }): Promise<DoResult<ActionRecord>> {
     return this.commands.runCommand(input);
+  }
+
+  async runScript(input: ScriptRunInput): Promise<DoResult<ActionRecord>> {
+    return this.commands.runScript(input);
   }
 
   async git(request: GitRequest, requestedBy: string): Promise<DoResult<unknown>> {

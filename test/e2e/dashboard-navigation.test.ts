@@ -26,6 +26,7 @@ const NAV: { label: string; lands: RegExp }[] = [
   { label: "Logs", lands: /^\/logs(\/ins_[^/]+)?$/ },
   { label: "Shares", lands: /^\/shares$/ },
   { label: "Pods", lands: /^\/pods(\/ins_[^/]+)?$/ },
+  { label: "Scripts", lands: /^\/scripts$/ },
   { label: "Activity", lands: /^\/activity$/ },
   { label: "Alerts", lands: /^\/alerts$/ },
   // Settings and Admin open their first sub-page (`/admin` is the admin API, so Admin is /manage).

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { agentConfigSchema } from "../agent-config.ts";
 import { mirrorChangedSchema, mirrorWatchListSchema } from "./mirror-watch.ts";
+import { scriptArgsSchema, scriptBodySchema, scriptInterpreterSchema } from "../scripts.ts";
 
 /**
  * The JSON control messages of the agent ↔ InstanceDO socket (DESIGN.md, protocol).
@@ -87,13 +88,25 @@ export const agentMessageSchema = z.union([helloSchema, heartbeatSchema, rpcResu
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
 // ── DO → agent ─────────────────────────────────────────────────────────────
-export const rpcMethodSchema = z.enum(["ping", "system.info", "command.run", "git", "terminal.close"]);
+export const rpcMethodSchema = z.enum(["ping", "system.info", "command.run", "script.run", "git", "terminal.close"]);
 export type RpcMethod = z.infer<typeof rpcMethodSchema>;
 
 export const commandRunParamsSchema = z.object({
   name: z.string().max(40),
   timeout_seconds: z.number().int().min(1).max(3600).optional(),
 });
+
+/**
+ * A script from the library, run as `[interpreter, <private temp file>, ...args]` by an agent whose
+ * config says `scripts: true` (it checks that itself); its result is a command's.
+ */
+export const scriptRunParamsSchema = z.object({
+  interpreter: scriptInterpreterSchema,
+  body: scriptBodySchema,
+  args: scriptArgsSchema.default([]),
+  timeout_seconds: z.number().int().min(1).max(3600),
+});
+export type ScriptRunParams = z.input<typeof scriptRunParamsSchema>;
 
 export const commandResultSchema = z.object({
   exit_code: z.number().int().nullable(), // null when killed

@@ -25,6 +25,7 @@ export const NAV_PAGES: readonly NavPage[] = [
   { path: "/logs", label: "Logs", perInstance: true, keywords: "tail output" },
   { path: "/shares", label: "Shares", keywords: "share people access" },
   { path: "/pods", label: "Pods", perInstance: true, keywords: "processes running sessions commands" },
+  { path: "/scripts", label: "Scripts", keywords: "script library run code versions" },
   { path: "/activity", label: "Activity", keywords: "recent actions audit history" },
   { path: "/alerts", label: "Alerts", keywords: "offline notify slack discord webhook email metrics cpu memory disk" },
   { path: "/settings", label: "Settings", keywords: "account profile preferences" },

@@ -21,6 +21,7 @@ const ProxiesPage = lazy(() => import("../pages/proxies-page.tsx").then((m) => m
 const SyncPage = lazy(() => import("../pages/sync-page.tsx").then((m) => m.SyncPage));
 const SharesPage = lazy(() => import("../pages/shares-page.tsx").then((m) => m.SharesPage));
 const PerInstancePage = lazy(() => import("../pages/per-instance-page.tsx").then((m) => m.PerInstancePage));
+const ScriptsPage = lazy(() => import("../pages/scripts-page.tsx").then((m) => m.ScriptsPage));
 const ActivityPage = lazy(() => import("../pages/activity-page.tsx").then((m) => m.ActivityPage));
 const SettingsPage = lazy(() => import("../pages/settings-page.tsx").then((m) => m.SettingsPage));
 const AdminPage = lazy(() => import("../pages/admin-page.tsx").then((m) => m.AdminPage));
@@ -129,6 +130,7 @@ export function Shell({ user, config, onUserChange, onExpired, onSignOut, signin
             <Route path="/terminal/:id?" component={PerInstancePage} page="terminal" />
             <Route path="/logs/:id?" component={PerInstancePage} page="logs" />
             <Route path="/pods/:id?" component={PerInstancePage} page="pods" />
+            <Route path="/scripts/:id?" component={ScriptsPage} />
             <Route path="/activity" component={ActivityPage} />
             <Route path="/alerts/:id?" component={AlertsPage} />
             <Route path="/settings/:section?" component={SettingsPage} />
