@@ -3,6 +3,8 @@ import type { InstanceRpc } from "./rpc/instance-rpc.ts";
 import type { ProxyRelayRpc } from "./rpc/proxy-exchange.ts";
 import type { RateLimiterRpc } from "./rpc/rate-limiter-rpc.ts";
 import type { UserHubRpc } from "./rpc/user-hub-rpc.ts";
+import type { FleetRunRpc } from "./rpc/fleet-run-rpc.ts";
+import type { ScheduleRpc } from "./rpc/schedule-rpc.ts";
 
 /**
  * The bindings wrangler.toml declares, plus the secrets and vars the Worker reads. The Durable
@@ -18,6 +20,10 @@ export interface Env {
   PROXY_RELAY: DurableObjectNamespace<ProxyRelayRpc>;
   USER_HUB: DurableObjectNamespace<UserHubRpc>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
+  /** One per run across many instances (`POST /api/cloud/runs`), name = run id: the fan-out and its results. */
+  FLEET_RUN: DurableObjectNamespace<FleetRunRpc>;
+  /** One per schedule, name = schedule id: its alarm starts the schedule's runs. */
+  SCHEDULE: DurableObjectNamespace<ScheduleRpc>;
   ASSETS?: Fetcher;
   /** MCP's OAuth grants, clients and tokens (workers-oauth-provider; hashed and encrypted there). */
   OAUTH_KV: KVNamespace;

@@ -12,6 +12,7 @@ export * from "./events.ts";
 export * from "./cloud.ts";
 export * from "./teams.ts";
 export * from "./fleet.ts";
+export * from "./fleet-runs.ts";
 export * from "./activity.ts";
 export * from "./protocol/frames.ts";
 export * from "./protocol/flow-control.ts";

@@ -11,3 +11,4 @@ export * from "./schema/cloud.ts";
 export * from "./schema/teams.ts";
 export * from "./schema/sync.ts";
 export * from "./schema/data-audit-webhooks.ts";
+export * from "./schema/fleet.ts";

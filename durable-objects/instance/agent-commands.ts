@@ -1,5 +1,5 @@
 import {
-  builtinCommands, commandResultSchema, GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp,
+  builtinCommands, commandResultSchema, RUN_OUTPUT_CHARS, GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp,
   type AgentMessage, type CommandResult, type ErrorCode, type GitRequest, type RpcMethod,
 } from "@anchorage/common";
 import { randomToken } from "../../core/ids.ts";
@@ -108,7 +108,7 @@ export class AgentCommands {
     this.c.emit({ ...base, at: new Date().toISOString(), status: "running" });
     let tail = "";
     const r = await this.call(method, params, (timeoutSeconds + 10) * 1000, (stream, data) => {
-      tail = (tail + data).slice(-8192);
+      tail = (tail + data).slice(-RUN_OUTPUT_CHARS); // a run keeps the last 64 KiB (docs/fleet.md)
       this.c.emit({ ...base, at: new Date().toISOString(), stream, data });
     });
     const result = r.ok ? commandResultSchema.safeParse(r.value) : null;
