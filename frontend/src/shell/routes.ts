@@ -25,7 +25,7 @@ export const NAV_PAGES: readonly NavPage[] = [
   { path: "/logs", label: "Logs", perInstance: true, keywords: "tail output" },
   { path: "/shares", label: "Shares", keywords: "share people access" },
   { path: "/pods", label: "Pods", perInstance: true, keywords: "processes running sessions commands" },
-  { path: "/activity", label: "Activity", keywords: "recent actions audit history" },
+  { path: "/activity", label: "Activity", keywords: "recent actions audit history runs schedules fleet" },
   { path: "/settings", label: "Settings", keywords: "account profile preferences" },
   // `/admin` is the Worker's (the admin API), so the admin pages live at /manage.
   { path: "/manage", label: "Admin", admin: true, keywords: "users invites administration" },
@@ -83,6 +83,10 @@ export const paths = {
   perInstance: (page: string, id?: string | null) => (id ? `${page}/${seg(id)}` : page),
   settings: (page: SettingsPage = "profile") => `/settings/${page}`,
   admin: (page: AdminPage = "users") => `/manage/${page}`,
+  /** Runs across many instances (under Activity), or one run. */
+  runs: () => "/activity/runs",
+  run: (id: string) => `/activity/runs/${seg(id)}`,
+  schedules: "/activity/schedules",
 };
 
 /** The first segment of every dashboard address: the router handles links to these itself, others load a page. */

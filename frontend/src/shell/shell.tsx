@@ -22,6 +22,8 @@ const SyncPage = lazy(() => import("../pages/sync-page.tsx").then((m) => m.SyncP
 const SharesPage = lazy(() => import("../pages/shares-page.tsx").then((m) => m.SharesPage));
 const PerInstancePage = lazy(() => import("../pages/per-instance-page.tsx").then((m) => m.PerInstancePage));
 const ActivityPage = lazy(() => import("../pages/activity-page.tsx").then((m) => m.ActivityPage));
+const RunsPage = lazy(() => import("../pages/runs-page.tsx").then((m) => m.RunsPage));
+const SchedulesPage = lazy(() => import("../pages/schedules-page.tsx").then((m) => m.SchedulesPage));
 const SettingsPage = lazy(() => import("../pages/settings-page.tsx").then((m) => m.SettingsPage));
 const AdminPage = lazy(() => import("../pages/admin-page.tsx").then((m) => m.AdminPage));
 
@@ -129,6 +131,8 @@ export function Shell({ user, config, onUserChange, onExpired, onSignOut, signin
             <Route path="/logs/:id?" component={PerInstancePage} page="logs" />
             <Route path="/pods/:id?" component={PerInstancePage} page="pods" />
             <Route path="/activity" component={ActivityPage} />
+            <Route path="/activity/runs/:id?" component={RunsPage} />
+            <Route path="/activity/schedules" component={SchedulesPage} />
             <Route path="/settings/:section?" component={SettingsPage} />
             <Route path="/manage/:section?" component={AdminPage} />
             <Route default component={NotFoundPage} />
