@@ -4,6 +4,8 @@ import type { ProxyRelayRpc } from "./rpc/proxy-exchange.ts";
 import type { RateLimiterRpc } from "./rpc/rate-limiter-rpc.ts";
 import type { UserHubRpc } from "./rpc/user-hub-rpc.ts";
 import type { AlertRpc } from "./rpc/alert-rpc.ts";
+import type { FleetRunRpc } from "./rpc/fleet-run-rpc.ts";
+import type { ScheduleRpc } from "./rpc/schedule-rpc.ts";
 
 /**
  * The bindings wrangler.toml declares, plus the secrets and vars the Worker reads. The Durable
@@ -21,6 +23,10 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
   /** One per alert (name = its id): the alert's state, grace timers and retries (durable-objects/alert-do.ts). */
   ALERT: DurableObjectNamespace<AlertRpc>;
+  /** One per run across many instances (`POST /api/cloud/runs`), name = run id: the fan-out and its results. */
+  FLEET_RUN: DurableObjectNamespace<FleetRunRpc>;
+  /** One per schedule, name = schedule id: its alarm starts the schedule's runs. */
+  SCHEDULE: DurableObjectNamespace<ScheduleRpc>;
   ASSETS?: Fetcher;
   /** MCP's OAuth grants, clients and tokens (workers-oauth-provider; hashed and encrypted there). */
   OAUTH_KV: KVNamespace;

@@ -30,6 +30,8 @@ import { adminRoutes } from "./admin/admin-routes.ts";
 import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
 import { installRoutes } from "./cloud/install/install-routes.ts";
 import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
+import { runRoutes } from "./cloud/fleet/run-routes.ts";
+import { scheduleRoutes } from "./cloud/fleet/schedule-routes.ts";
 import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { teamRoutes } from "./teams/team-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
@@ -154,6 +156,8 @@ export function buildApp() {
   app.route("/", anchorRoutes);
   app.route("/", installRoutes);
   app.route("/api/cloud", instanceRoutes);
+  app.route("/api/cloud", runRoutes);
+  app.route("/api/cloud", scheduleRoutes);
   app.route("/api/cloud/shares", shareRoutes);
   app.route("/api/cloud", proxyAdminRoutes);
   app.route("/api/cloud", terminalRoutes);

@@ -12,6 +12,8 @@ export { ProxyRelayDO } from "../durable-objects/instance/proxy-relay-do.ts";
 export { UserHubDO } from "../durable-objects/user-hub.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 export { AlertDO } from "../durable-objects/alert-do.ts";
+export { FleetRunDO } from "../durable-objects/fleet/fleet-run-do.ts";
+export { ScheduleDO } from "../durable-objects/fleet/schedule-do.ts";
 
 const app = buildApp();
 

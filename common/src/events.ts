@@ -1,5 +1,6 @@
 import type { CommandResult, LogLine, SystemStats } from "./protocol/messages.ts";
 import type { MirrorDirection, MirrorState } from "./sync/mirror-state.ts";
+import type { RunMemberState, RunResult } from "./fleet-runs.ts";
 
 /**
  * What a dashboard's socket on /api/events receives (UserHubDO), one JSON object a message.
@@ -87,4 +88,19 @@ export type MirrorEvent = {
   deleted?: true;
 };
 
-export type HubEvent = InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent | TtyInviteEvent | SyncActivityEvent | MirrorEvent;
+/**
+ * One member of a run changed state (`POST /api/cloud/runs`): sent to the run's owner. `state` is
+ * the run's own after this change (`done` on the last member's event), `counts` its members by state.
+ */
+export type RunProgressEvent = {
+  type: "cloud:run-progress";
+  runId: string;
+  /** The member this event is about. */
+  instanceId: string;
+  result: RunResult;
+  state: "running" | "done";
+  counts: Partial<Record<RunMemberState, number>>;
+  at: string;
+};
+
+export type HubEvent = RunProgressEvent | InstanceUpdateEvent | CommandProgressEvent | LogLinesEvent | TtyDataEvent | TtyExitEvent | TtyInviteEvent | SyncActivityEvent | MirrorEvent;

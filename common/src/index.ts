@@ -13,6 +13,7 @@ export * from "./cloud.ts";
 export * from "./teams.ts";
 export * from "./fleet.ts";
 export * from "./scripts.ts";
+export * from "./fleet-runs.ts";
 export * from "./activity.ts";
 export * from "./protocol/frames.ts";
 export * from "./protocol/flow-control.ts";

@@ -13,3 +13,4 @@ export * from "./schema/sync.ts";
 export * from "./schema/data-audit-webhooks.ts";
 export * from "./schema/alerts.ts";
 export * from "./schema/scripts.ts";
+export * from "./schema/fleet.ts";

@@ -1,5 +1,5 @@
 import {
-  builtinCommands, commandResultSchema, GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp, MAX_CONTROL_BYTES, scriptActionLabel,
+  builtinCommands, commandResultSchema, GIT_REMOTE_TIMEOUT_SECONDS, GIT_TIMEOUT_MS, isRemoteGitOp, MAX_CONTROL_BYTES, RUN_OUTPUT_CHARS, scriptActionLabel,
   type AgentMessage, type CommandResult, type ErrorCode, type GitRequest, type RpcMethod, type ScriptRunParams,
 } from "@anchorage/common";
 import { randomToken } from "../../core/ids.ts";
@@ -130,7 +130,7 @@ export class AgentCommands {
     this.c.emit({ ...base, at: new Date().toISOString(), status: "running" });
     let tail = "";
     const r = await this.call(method, params, (timeoutSeconds + 10) * 1000, (stream, data) => {
-      tail = (tail + data).slice(-8192);
+      tail = (tail + data).slice(-RUN_OUTPUT_CHARS); // a run keeps the last 64 KiB (docs/fleet.md)
       this.c.emit({ ...base, at: new Date().toISOString(), stream, data });
     });
     const result = r.ok ? commandResultSchema.safeParse(r.value) : null;

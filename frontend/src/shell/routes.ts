@@ -26,7 +26,7 @@ export const NAV_PAGES: readonly NavPage[] = [
   { path: "/shares", label: "Shares", keywords: "share people access" },
   { path: "/pods", label: "Pods", perInstance: true, keywords: "processes running sessions commands" },
   { path: "/scripts", label: "Scripts", keywords: "script library run code versions" },
-  { path: "/activity", label: "Activity", keywords: "recent actions audit history" },
+  { path: "/activity", label: "Activity", keywords: "recent actions audit history runs schedules fleet" },
   { path: "/alerts", label: "Alerts", keywords: "offline notify slack discord webhook email metrics cpu memory disk" },
   { path: "/settings", label: "Settings", keywords: "account profile preferences" },
   // `/admin` is the Worker's (the admin API), so the admin pages live at /manage.
@@ -87,6 +87,10 @@ export const paths = {
   admin: (page: AdminPage = "users") => `/manage/${page}`,
   alerts: "/alerts",
   alert: (id: string) => `/alerts/${seg(id)}`,
+  /** Runs across many instances (under Activity), or one run. */
+  runs: () => "/activity/runs",
+  run: (id: string) => `/activity/runs/${seg(id)}`,
+  schedules: "/activity/schedules",
 };
 
 /** The first segment of every dashboard address: the router handles links to these itself, others load a page. */

@@ -23,6 +23,8 @@ const SharesPage = lazy(() => import("../pages/shares-page.tsx").then((m) => m.S
 const PerInstancePage = lazy(() => import("../pages/per-instance-page.tsx").then((m) => m.PerInstancePage));
 const ScriptsPage = lazy(() => import("../pages/scripts-page.tsx").then((m) => m.ScriptsPage));
 const ActivityPage = lazy(() => import("../pages/activity-page.tsx").then((m) => m.ActivityPage));
+const RunsPage = lazy(() => import("../pages/runs-page.tsx").then((m) => m.RunsPage));
+const SchedulesPage = lazy(() => import("../pages/schedules-page.tsx").then((m) => m.SchedulesPage));
 const SettingsPage = lazy(() => import("../pages/settings-page.tsx").then((m) => m.SettingsPage));
 const AdminPage = lazy(() => import("../pages/admin-page.tsx").then((m) => m.AdminPage));
 const AlertsPage = lazy(() => import("../pages/alerts-page.tsx").then((m) => m.AlertsPage));
@@ -133,6 +135,8 @@ export function Shell({ user, config, onUserChange, onExpired, onSignOut, signin
             <Route path="/scripts/:id?" component={ScriptsPage} />
             <Route path="/activity" component={ActivityPage} />
             <Route path="/alerts/:id?" component={AlertsPage} />
+            <Route path="/activity/runs/:id?" component={RunsPage} />
+            <Route path="/activity/schedules" component={SchedulesPage} />
             <Route path="/settings/:section?" component={SettingsPage} />
             <Route path="/manage/:section?" component={AdminPage} />
             <Route default component={NotFoundPage} />
