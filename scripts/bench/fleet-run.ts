@@ -93,6 +93,7 @@ async function main() {
   await sleep(3000);
   const ids = (await onlineNow()).filter((id) => creds.some((c) => c.instance_id === id));
   const M = ids.length;
+  if (M === 0) throw new Error(`no agent is online (of ${N}): this host cannot carry that many; try fewer --agents`);
 
   console.log(`▸ baseline: ${M} single commands from the client, ${CONCURRENCY} in flight`);
   const single: number[] = [];
