@@ -1,6 +1,6 @@
 import { RUN_OUTPUT_CHARS, type RunMemberState } from "@anchorage/common";
 import type { DoResult } from "../rpc/do-result.ts";
-import type { ActionRecord, InstanceRpc } from "../rpc/instance-rpc.ts";
+import type { ActionRecord, InstanceRpc, ScriptRunInput } from "../rpc/instance-rpc.ts";
 
 /**
  * What a run does on each member: one of these, executed by runMemberJob. Adding a kind is a case
@@ -8,7 +8,15 @@ import type { ActionRecord, InstanceRpc } from "../rpc/instance-rpc.ts";
  */
 export type MemberJob =
   | { kind: "command"; command: string; timeoutSeconds: number }
-  | { kind: "script"; scriptId: string; version: number | null; timeoutSeconds: number };
+  | {
+      kind: "script";
+      scriptId: string;
+      /** The version asked for; null: the newest when the run starts (a schedule's each turn takes the newest then). */
+      version: number | null;
+      timeoutSeconds: number;
+      /** The version's body, read from the starter's own library when the run starts (start-run.ts): every member runs the same. */
+      resolved?: { name: string; version: number; interpreter: ScriptRunInput["interpreter"]; body: string };
+    };
 
 /** The one place a kind of job is refused before any run starts (a 400 with this message), or null. */
 export function jobUnavailable(job: MemberJob): string | null {
@@ -16,18 +24,21 @@ export function jobUnavailable(job: MemberJob): string | null {
     case "command":
       return null;
     case "script":
-      // The script library (issue 27) lands separately: its InstanceDO.runScript goes in runMemberJob.
-      return "scripts are not available yet";
+      return null;
   }
 }
 
 /** Runs the job on one member through its InstanceDO, which checks the command is allowed and fails fast when offline. */
-export async function runMemberJob(instance: Pick<InstanceRpc, "runCommand">, job: MemberJob, requestedBy: string): Promise<DoResult<ActionRecord>> {
+export async function runMemberJob(instance: Pick<InstanceRpc, "runCommand" | "runScript">, job: MemberJob, requestedBy: string): Promise<DoResult<ActionRecord>> {
   switch (job.kind) {
     case "command":
       return instance.runCommand({ command: job.command, requestedBy, timeoutSeconds: job.timeoutSeconds });
-    case "script":
-      return { ok: false, code: "E-VALIDATION", message: "scripts are not available yet" };
+    case "script": {
+      // The object refuses at once when the agent's config does not say `scripts: true` (and the agent checks again).
+      const s = job.resolved;
+      if (!s) return { ok: false, code: "E-INTERNAL", message: "the run holds no script body" };
+      return instance.runScript({ scriptId: job.scriptId, version: s.version, name: s.name, interpreter: s.interpreter, body: s.body, requestedBy, timeoutSeconds: job.timeoutSeconds });
+    }
   }
 }
 

@@ -30,6 +30,9 @@ describe("loadConfig", () => {
     expect(config).toEqual({
       name: "build-box",
       commands: [{ name: "disk", argv: ["df", "-h"] }],
+      tags: [],
+      scripts: false,
+      forward: [],
       roots: ["/srv/app"],
       logs: [],
       terminal: { record: true, grace_seconds: 300, idle_seconds: 0, max_seconds: 0 },
@@ -125,6 +128,9 @@ describe("defaultConfigYaml", () => {
     expect(await loadConfig(file)).toEqual({
       name: "build-box",
       commands: [],
+      tags: [],
+      scripts: false,
+      forward: [],
       roots: [],
       logs: [],
       terminal: { record: true, grace_seconds: 300, idle_seconds: 0, max_seconds: 0 },

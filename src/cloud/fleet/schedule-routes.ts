@@ -17,7 +17,7 @@ import { nowIso, randomToken } from "../../../core/ids.ts";
 import { eq } from "drizzle-orm";
 import { resolveTarget } from "./fleet-target.ts";
 import { jobOf } from "./run-routes.ts";
-import { requireJobAvailable } from "./start-run.ts";
+import { requireJobAvailable, withScriptBody } from "./start-run.ts";
 
 /**
  * Schedules are a signed-in person's (API tokens are refused): each run acts later as the owner as
@@ -50,6 +50,7 @@ scheduleRoutes.openapi(
     }
     const job = jobOf(body);
     requireJobAvailable(job);
+    await withScriptBody(db, p, job); // a script not in the owner's library is a 404 now, not at the first turn
     await resolveTarget(db, p, body.target, "command:cloud_instance"); // a target matching nothing is a 400 now, not at the first turn
     const id = `sch_${randomToken(12)}`;
     const at = nowIso();

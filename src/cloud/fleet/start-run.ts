@@ -7,6 +7,8 @@ import { jobLabel, jobUnavailable, type MemberJob } from "../../../core/fleet/me
 import { insertRunRow } from "../../../core/fleet/run-index.ts";
 import { nowIso, randomToken } from "../../../core/ids.ts";
 import { resolveTarget } from "./fleet-target.ts";
+import { requireScriptAccess } from "../scripts/script-access.ts";
+import { requireScriptVersion } from "../../../core/scripts/script-store.ts";
 
 export type StartRunInput = { target: FleetTarget; job: MemberJob; concurrency?: number; scheduleId?: string };
 
@@ -16,6 +18,14 @@ export function requireJobAvailable(job: MemberJob): void {
   if (why) throw new AppError("E-VALIDATION", why, { fields: [{ path: job.kind, message: why }] });
 }
 
+/** A script job with its version's body, from the starter's own library (another's script is a 404, as on its own routes). */
+export async function withScriptBody(db: Db, principal: Principal, job: MemberJob): Promise<MemberJob> {
+  if (job.kind !== "script") return job;
+  requireScriptAccess(principal);
+  const { script, latest } = await requireScriptVersion(db, principal.userId, job.scriptId, job.version ?? undefined);
+  return { ...job, version: latest.version, resolved: { name: script.name, version: latest.version, interpreter: latest.interpreter, body: latest.body } };
+}
+
 /**
  * Starts a run as `principal` (a request's caller, or a schedule's owner as they stand now): the
  * target resolved with permit() for `command:` on each member, the index row written, and the
@@ -23,6 +33,7 @@ export function requireJobAvailable(job: MemberJob): void {
  */
 export async function startRun(env: Env, db: Db, principal: Principal, input: StartRunInput): Promise<{ runId: string; total: number; refused: number }> {
   requireJobAvailable(input.job);
+  input = { ...input, job: await withScriptBody(db, principal, input.job) };
   const { members, refused } = await resolveTarget(db, principal, input.target, "command:cloud_instance");
   const id = `run_${randomToken(12)}`;
   await insertRunRow(db, {

@@ -126,7 +126,7 @@ describe("runs", () => {
     expect(ran).toBe(false);
   });
 
-  it("refuses bad bodies with a 400 naming the field, args, and scripts (not available yet), and starts nothing", async () => {
+  it("refuses bad bodies with a 400 naming the field, args, and another's or a missing script (404), and starts nothing", async () => {
     const owner = await register();
     await agentFor(owner, "a", "v");
     const cases: [unknown, string][] = [
@@ -139,7 +139,6 @@ describe("runs", () => {
       [{ target: { tag: "v" }, command: "disk", timeoutSeconds: 0 }, "timeoutSeconds"],
       [{ target: { tag: "v" }, command: "disk", extra: 1 }, "(body)"],
       [{ target: { tag: "v" }, command: "disk", args: ["-h"] }, "args"],
-      [{ target: { tag: "v" }, script: "scr_1" }, "script"],
       [{ target: { tag: "nothing-here" }, command: "disk" }, "target.tag"],
     ];
     for (const [body, field] of cases) {
@@ -149,8 +148,13 @@ describe("runs", () => {
       expect(err.code).toBe("E-VALIDATION");
       expect(err.fields?.map((f) => f.path).join(" "), JSON.stringify(body)).toContain(field);
     }
-    const script = errorOf(await json(await startRun(owner, { target: { tag: "v" }, script: "scr_1" })));
-    expect(script.message).toBe("scripts are not available yet");
+    const missing = await startRun(owner, { target: { tag: "v" }, script: "scr_nope" });
+    expect(missing.status).toBe(404);
+    expect(errorOf(await json(missing)).code).toBe("E-NOT-FOUND");
+    // Another user's script is not found either: a run takes scripts from its starter's own library.
+    const other = await register();
+    const theirs = await json(await call("/api/cloud/scripts", { token: other.access, body: { name: "theirs", body: "echo no\n", interpreter: "sh" } }));
+    expect((await startRun(owner, { target: { tag: "v" }, script: theirs.id })).status).toBe(404);
     expect((await json(await call("/api/cloud/runs", { token: owner.access }))).runs).toEqual([]);
     // An empty args list is the same as none.
     expect((await startRun(owner, { target: { tag: "v" }, command: "disk", args: [] })).status).toBe(201);
@@ -182,5 +186,37 @@ describe("runs", () => {
     const run = await doneRun(owner, runId);
     expect(run.counts).toMatchObject({ success: 1, error: 3, queued: 0, running: 0 });
     expect(peak).toBe(1);
+  });
+
+  it("runs a script from the starter's library on every member: the agent with scripts: true runs the chosen version, the one without is refused", async () => {
+    const owner = await register();
+    const yes = await FakeAgent.register(owner, "yes");
+    const no = await FakeAgent.register(owner, "no");
+    for (const [a, scripts] of [[yes, true], [no, false]] as const) {
+      await a.connect({ hello: false });
+      const hello = a.helloMessage();
+      a.send({ ...hello, config: { ...hello.config, scripts } });
+      await until(async () => (await testEnv.INSTANCE.get(testEnv.INSTANCE.idFromName(a.instanceId)).live()).hello);
+      expect((await call(`/api/cloud/instances/${a.instanceId}`, { method: "PATCH", token: owner.access, body: { tags: ["scripted"] } })).status).toBe(200);
+    }
+    const s = await json(await call("/api/cloud/scripts", { token: owner.access, body: { name: "hello", body: "echo v1\n", interpreter: "sh" } }));
+    await call(`/api/cloud/scripts/${s.id}`, { method: "PUT", token: owner.access, body: { body: "echo v2\n" } });
+    const seen: any[] = [];
+    yes.handlers["script.run"] = async (params: unknown, id: string) => {
+      seen.push(params);
+      yes.send({ type: "rpc-progress", id, stream: "stdout", data: "v1 ran\n" });
+      return { ...ok, stdout_tail: "v1 ran\n" };
+    };
+    no.handlers["script.run"] = () => {
+      throw new Error("must not be sent");
+    };
+    const res = await startRun(owner, { target: { tag: "scripted" }, script: s.id, version: 1 });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const run = await doneRun(owner, (await json(res)).runId);
+    const by = Object.fromEntries(run.results.map((r: any) => [r.instanceId, r]));
+    expect(by[yes.instanceId]).toMatchObject({ state: "success", exitCode: 0, output: "v1 ran\n" });
+    expect(by[no.instanceId]).toMatchObject({ state: "error", error: "this agent does not run scripts (scripts: true in its config)" });
+    expect(seen.map((p) => p.body)).toEqual(["echo v1\n"]);
+    expect(no.received.filter((m) => m.type === "rpc" && m.method === "script.run")).toEqual([]);
   });
 });
