@@ -30,6 +30,7 @@ import { adminRoutes } from "./admin/admin-routes.ts";
 import { anchorRoutes } from "./cloud/anchor/anchor-routes.ts";
 import { installRoutes } from "./cloud/install/install-routes.ts";
 import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
+import { metricRoutes } from "./cloud/metrics/metric-routes.ts";
 import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { teamRoutes } from "./teams/team-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
@@ -150,6 +151,7 @@ export function buildApp() {
   app.route("/", anchorRoutes);
   app.route("/", installRoutes);
   app.route("/api/cloud", instanceRoutes);
+  app.route("/api/cloud", metricRoutes);
   app.route("/api/cloud/shares", shareRoutes);
   app.route("/api/cloud", proxyAdminRoutes);
   app.route("/api/cloud", terminalRoutes);

@@ -30,3 +30,4 @@ export * from "./sync/plan-sync.ts";
 export * from "./sync/mirror-state.ts";
 export * from "./sync/mirrors.ts";
 export * from "./protocol/mirror-watch.ts";
+export * from "./metrics.ts";
