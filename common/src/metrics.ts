@@ -1,27 +1,16 @@
 import { z } from "zod";
-import { HEARTBEAT_INTERVAL_MS } from "./protocol/messages.ts";
+import { BUCKET_RETENTION_MS, BUCKET_SECONDS, MAX_METRIC_POINTS, MAX_STEP_SECONDS, METRIC_SERIES, MIN_STEP_SECONDS, RAW_RETENTION_MS, type MetricSeriesName } from "./metric-names.ts";
 
 /**
  * Metric history (`GET /api/cloud/instance/:id/metrics`, docs/fleet.md "Metrics"): every
  * heartbeat's sample is kept 24 h, five-minute buckets 30 days, both in the InstanceDO's storage.
  */
 
-export const RAW_RETENTION_MS = 24 * 60 * 60 * 1000;
-export const BUCKET_SECONDS = 300;
-export const BUCKET_MS = BUCKET_SECONDS * 1000;
-export const BUCKET_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
-/** The finest step: one heartbeat. */
-export const MIN_STEP_SECONDS = HEARTBEAT_INTERVAL_MS / 1000;
-export const MAX_STEP_SECONDS = 24 * 60 * 60;
-/** Points per series at most; a finer step for the range is refused (400 naming `step`). */
-export const MAX_METRIC_POINTS = 2000;
+export * from "./metric-names.ts";
+
 /** A query without `step` gets the finest step in this list that gives at most this many points. */
 const DEFAULT_POINTS = 500;
 const NICE_STEPS = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400];
-
-/** cpu, memory and disk in percent (cpu_max: the highest cpu sample in the step); net_rx/net_tx in bytes per second. */
-export const METRIC_SERIES = ["cpu", "cpu_max", "memory", "disk", "net_rx", "net_tx"] as const;
-export type MetricSeriesName = (typeof METRIC_SERIES)[number];
 
 /** An instant as epoch milliseconds (digits) or an ISO 8601 date-time with an offset. */
 const instant = z.string().transform((v, ctx) => {
