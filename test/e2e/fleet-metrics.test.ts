@@ -22,6 +22,16 @@ describe.runIf(hasChromium() || process.env.CI)("metric history with a real agen
   const consoleErrors: string[] = [];
   const chart = (title: string) => page.getByRole("figure").filter({ has: page.getByText(title, { exact: false }) }).first();
   const pointsOf = async (figure: Locator) => Number(await figure.getAttribute("data-points"));
+  /** Pixels of the canvas in the line's colour (the theme's --accent for CPU): a line is drawn, not only the grid. */
+  const inkOf = (figure: Locator) =>
+    figure.locator("canvas").first().evaluate((c: HTMLCanvasElement) => {
+      const accent = getComputedStyle(document.documentElement).getPropertyValue("--accent").trim(); // #rrggbb
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(accent.slice(i, i + 2), 16));
+      const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i + 3]! > 200 && Math.abs(px[i]! - r!) < 40 && Math.abs(px[i + 1]! - g!) < 40 && Math.abs(px[i + 2]! - b!) < 40) n++;
+      return n;
+    });
 
   beforeAll(async () => {
     owner = await freshUser("metrics");
@@ -74,6 +84,7 @@ describe.runIf(hasChromium() || process.env.CI)("metric history with a real agen
     await cpu.waitFor();
     await until(async () => (await pointsOf(cpu)) >= 1);
     expect(await cpu.locator("canvas").count()).toBeGreaterThanOrEqual(1);
+    await until(async () => (await inkOf(cpu)) >= 5, 5000); // the line itself, in its colour
     for (const title of ["Memory, last hour", "Disk, last hour", "Network, last hour"]) await chart(title).waitFor();
     // The caption is the text alternative: latest and highest in words.
     expect(await cpu.locator("figcaption").textContent()).toMatch(/CPU busy: latest \d+(\.\d)?%, highest \d+(\.\d)?%/);
@@ -88,6 +99,7 @@ describe.runIf(hasChromium() || process.env.CI)("metric history with a real agen
     await day.waitFor();
     await until(async () => (await pointsOf(day)) >= 1);
     await page.locator('[data-range="24h"]').waitFor();
+    await until(async () => (await inkOf(day)) >= 1, 5000); // one bucket so far: a dot or a short line
 
     await range.getByRole("button", { name: "30 d", exact: true }).click();
     await chart("CPU, last 30 days").waitFor();

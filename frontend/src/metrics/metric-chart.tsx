@@ -46,7 +46,8 @@ export function MetricChart({ title, kind, format, t, lines, from, to, rangeWord
     const el = box.current!;
     const muted = themeColor("--muted", "#545c69");
     const grid = themeColor("--border", "#cfd4dc");
-    const axis = (values: uPlot.Axis["values"], size?: number): uPlot.Axis => ({ stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, size });
+    // Keys left out rather than undefined: uPlot's defaults (the time labels among them) would be overwritten.
+    const axis = (extra: Partial<uPlot.Axis> = {}): uPlot.Axis => ({ stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, ...extra });
     const u = new uPlot(
       {
         width: Math.max(200, el.clientWidth),
@@ -55,10 +56,17 @@ export function MetricChart({ title, kind, format, t, lines, from, to, rangeWord
           x: { time: true, range: () => [span.current.from / 1000, span.current.to / 1000] },
           y: kind === "percent" ? { range: [0, 100] } : { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
         },
-        axes: [axis(undefined), axis((_u, ticks) => ticks.map((v) => format(v)), kind === "rate" ? 70 : 50)],
+        axes: [axis(), axis({ values: (_u, ticks) => ticks.map((v) => format(v)), size: kind === "rate" ? 70 : 50 })],
         series: [
           { value: (_u, v) => (v === null ? "–" : new Date(v * 1000).toLocaleString()) },
-          ...lines.map((l) => ({ label: l.label, stroke: themeColor(l.color, "#0b5cad"), width: 1.5, dash: l.dash, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? "–" : format(v)) })),
+          ...lines.map((l): uPlot.Series => ({
+            label: l.label,
+            stroke: themeColor(l.color, "#0b5cad"),
+            width: 1.5,
+            ...(l.dash ? { dash: l.dash } : {}),
+            // uPlot's default shows the points only where they are sparse: a lone bucket is a dot.
+            value: (_u, v) => (v === null ? "–" : format(v)),
+          })),
         ],
         cursor: { y: false },
       },
