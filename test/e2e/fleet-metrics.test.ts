@@ -126,6 +126,13 @@ describe.runIf(hasChromium() || process.env.CI)("metric history with a real agen
       return widths.canvas <= widths.page;
     }, 5000);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // The legend wraps inside the chart's box rather than running out of it.
+    const net = chart("Network, last hour");
+    const box = (await net.boundingBox())!;
+    for (const entry of await net.locator(".u-legend tr").all()) {
+      const b = (await entry.boundingBox())!;
+      expect(b.x + b.width, await entry.evaluate((e) => e.parentElement!.outerHTML.slice(0, 600))).toBeLessThanOrEqual(box.x + box.width + 1);
+    }
     await page.screenshot({ path: `${ARTIFACTS}fleet-metrics-phone.png`, fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
