@@ -54,7 +54,8 @@ describe("metric history", () => {
 
   it("folds samples into five-minute buckets: means, the highest cpu, and merges buckets for a coarser step", async () => {
     const { owner, id } = await anchored();
-    const base = Math.floor((Date.now() - 3 * 60 * 60 * 1000) / BUCKET_MS) * BUCKET_MS; // 3 h ago, on a bucket's edge
+    // 3 h ago, on a 10-minute edge (steps are aligned to their multiples since the epoch), so also a bucket's
+    const base = Math.floor((Date.now() - 3 * 60 * 60 * 1000) / (2 * BUCKET_MS)) * 2 * BUCKET_MS;
     await withStore(id, (store) => {
       store.record(stats(10, { mem: 20, net: { rx: 100, tx: 10 } }), base);
       store.record(stats(30, { mem: 40 }), base + 60_000);
