@@ -37,6 +37,7 @@ const TABS = [
   ["files", "Files"],
   ["git", "Git"],
   ["logs", "Logs"],
+  ["metrics", "Metrics"],
   ["proxy", "Proxy"],
   ["sync", "Sync"],
   ["config", "Config"],

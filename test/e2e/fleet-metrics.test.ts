@@ -23,17 +23,18 @@ describe.runIf(hasChromium() || process.env.CI)("metric history with a real agen
   const chart = (title: string) => page.getByRole("figure").filter({ has: page.getByText(title, { exact: false }) }).first();
   const pointsOf = async (figure: Locator) => Number(await figure.getAttribute("data-points"));
   /** Pixels of the canvas in the line's colour (the theme's --accent for CPU): a line is drawn, not only the grid. */
-  // Run in the page (this file is compiled without the DOM's types, hence a string).
-  const INK = `(c) => {
-    const accent = getComputedStyle(document.documentElement).getPropertyValue("--accent").trim();
-    const [r, g, b] = [1, 3, 5].map((i) => parseInt(accent.slice(i, i + 2), 16));
-    const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  // These run in the page; this file is compiled without the DOM's types, hence `any` and globalThis.
+  const ink = (c: any): number => {
+    const g = globalThis as any;
+    const accent: string = g.getComputedStyle(g.document.documentElement).getPropertyValue("--accent").trim(); // #rrggbb
+    const [r, gr, b] = [1, 3, 5].map((i) => parseInt(accent.slice(i, i + 2), 16)) as [number, number, number];
+    const px: Uint8ClampedArray = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     let n = 0;
-    for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 200 && Math.abs(px[i] - r) < 40 && Math.abs(px[i + 1] - g) < 40 && Math.abs(px[i + 2] - b) < 40) n++;
+    for (let i = 0; i < px.length; i += 4) if (px[i + 3]! > 200 && Math.abs(px[i]! - r) < 40 && Math.abs(px[i + 1]! - gr) < 40 && Math.abs(px[i + 2]! - b) < 40) n++;
     return n;
-  }`;
+  };
   /** Pixels of the canvas in the line's colour (the theme's --accent for CPU): a line is drawn, not only the grid. */
-  const inkOf = (figure: Locator) => figure.locator("canvas").first().evaluate(INK) as Promise<number>;
+  const inkOf = (figure: Locator) => figure.locator("canvas").first().evaluate(ink);
 
   beforeAll(async () => {
     owner = await freshUser("metrics");
@@ -124,7 +125,7 @@ describe.runIf(hasChromium() || process.env.CI)("metric history with a real agen
     const cpu = chart("CPU, last hour");
     await until(async () => (await pointsOf(cpu)) >= 1);
     await until(async () => {
-      const widths = (await cpu.locator("canvas").first().evaluate(`(c) => ({ canvas: c.getBoundingClientRect().right, page: document.documentElement.clientWidth })`)) as { canvas: number; page: number };
+      const widths = await cpu.locator("canvas").first().evaluate((c: any) => ({ canvas: c.getBoundingClientRect().right as number, page: (globalThis as any).document.documentElement.clientWidth as number }));
       return widths.canvas <= widths.page;
     }, 5000);
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
@@ -133,7 +134,7 @@ describe.runIf(hasChromium() || process.env.CI)("metric history with a real agen
     const box = (await net.boundingBox())!;
     for (const entry of await net.locator(".u-legend tr").all()) {
       const b = (await entry.boundingBox())!;
-      expect(b.x + b.width, String(await entry.evaluate("(e) => e.parentElement.outerHTML.slice(0, 600)"))).toBeLessThanOrEqual(box.x + box.width + 1);
+      expect(b.x + b.width, await entry.evaluate((e: any) => String(e.parentElement.outerHTML).slice(0, 600))).toBeLessThanOrEqual(box.x + box.width + 1);
     }
     await page.screenshot({ path: `${ARTIFACTS}fleet-metrics-phone.png`, fullPage: true });
     expect(consoleErrors).toEqual([]);
