@@ -32,6 +32,7 @@ import { installRoutes } from "./cloud/install/install-routes.ts";
 import { instanceRoutes } from "./cloud/instances/instance-routes.ts";
 import { runRoutes } from "./cloud/fleet/run-routes.ts";
 import { scheduleRoutes } from "./cloud/fleet/schedule-routes.ts";
+import { metricRoutes } from "./cloud/metrics/metric-routes.ts";
 import { shareRoutes } from "./cloud/shares/share-routes.ts";
 import { teamRoutes } from "./teams/team-routes.ts";
 import { eventsRoute } from "./cloud/events/events-route.ts";
@@ -158,6 +159,7 @@ export function buildApp() {
   app.route("/api/cloud", instanceRoutes);
   app.route("/api/cloud", runRoutes);
   app.route("/api/cloud", scheduleRoutes);
+  app.route("/api/cloud", metricRoutes);
   app.route("/api/cloud/shares", shareRoutes);
   app.route("/api/cloud", proxyAdminRoutes);
   app.route("/api/cloud", terminalRoutes);

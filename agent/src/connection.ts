@@ -17,7 +17,7 @@ import { MirrorWatcher } from "./files/watch-mirrors.ts";
 import { loadPtyBackendOnFirstUse } from "./terminal/pty-backend.ts";
 import { TerminalSessions, type TtyEnded } from "./terminal/terminal-sessions.ts";
 import { ServerError } from "./server-api.ts";
-import { collectStats, readAgentVersion, type CpuSample } from "./system-stats.ts";
+import { collectStats, readAgentVersion, type StatsSample } from "./system-stats.ts";
 import os from "node:os";
 
 /** Why the agent stopped for good (it reconnects for anything else). */
@@ -115,7 +115,7 @@ async function connectOnce(
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let watchdog: ReturnType<typeof setInterval> | undefined;
     let lastHeard = Date.now();
-    let cpu: CpuSample | undefined;
+    let cpu: StatsSample | undefined;
     let restartRequested = false;
     let settled = false;
 

@@ -4,11 +4,17 @@ import os from "node:os";
 import { parse } from "node:path";
 import type { SystemInfo, SystemStats } from "@anchorage/common/protocol/messages";
 import { bundledVersion } from "./bundle-info.ts";
+import { netRates, readNetCounters, type NetCounters } from "./net-stats.ts";
 
 /** Cumulative CPU times across all cores, kept between samples to compute the busy share. */
 export interface CpuSample {
   busy: number; // ms
   total: number; // ms
+}
+
+/** What one heartbeat keeps for the next: CPU times and, on Linux, the network byte counters. */
+export interface StatsSample extends CpuSample {
+  net?: NetCounters;
 }
 
 export interface StatsOptions {
@@ -30,13 +36,16 @@ export function sampleCpu(): CpuSample {
 
 /**
  * One heartbeat's stats. CPU is the busy share since `prev` (or since boot on the first
- * call); pass the returned `sample` to the next call.
+ * call), network the bytes per second since `prev` (none on the first call); pass the returned
+ * `sample` to the next call. Cheap enough for every 5 s: os counters, one statfs, one small
+ * read of /proc/net/dev.
  */
 export async function collectStats(
-  prev?: CpuSample,
+  prev?: StatsSample,
   options: StatsOptions = {},
-): Promise<{ stats: SystemStats; sample: CpuSample }> {
-  const sample = sampleCpu();
+): Promise<{ stats: SystemStats; sample: StatsSample }> {
+  const net = await readNetCounters();
+  const sample: StatsSample = { ...sampleCpu(), net };
   const busy = sample.busy - (prev?.busy ?? 0);
   const total = sample.total - (prev?.total ?? 0);
   const cpu = total > 0 ? clamp((busy / total) * 100, 0, 100) : 0;
@@ -50,6 +59,8 @@ export async function collectStats(
     load: [load[0] ?? 0, load[1] ?? 0, load[2] ?? 0],
     uptime: Math.max(0, os.uptime()),
   };
+  const rates = prev?.net && net ? netRates(prev.net, net) : undefined;
+  if (rates) stats.net = rates;
   return { stats, sample };
 }
 
@@ -73,7 +84,7 @@ export function readAgentVersion(): string {
 }
 
 /** What the agent tells about its machine for the `system.info` RPC. */
-export async function systemInfo(startedAt: Date, prev?: CpuSample, options: StatsOptions = {}): Promise<SystemInfo> {
+export async function systemInfo(startedAt: Date, prev?: StatsSample, options: StatsOptions = {}): Promise<SystemInfo> {
   const { stats } = await collectStats(prev, options);
   return {
     // Trimmed to the protocol's limits so an odd machine never makes the message invalid.

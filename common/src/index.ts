@@ -34,3 +34,4 @@ export * from "./sync/mirror-state.ts";
 export * from "./sync/mirrors.ts";
 export * from "./protocol/mirror-watch.ts";
 export * from "./alerts.ts";
+export * from "./metrics.ts";

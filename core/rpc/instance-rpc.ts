@@ -1,5 +1,5 @@
 import type {
-  AgentConfig, CompareResult, CompareStatus, FileCallMethod, FileCallParams, GitRequest, HealthPoint, LogLine, RpcMethod, ScanResult, SystemStats,
+  AgentConfig, CompareResult, CompareStatus, FileCallMethod, FileCallParams, GitRequest, HealthPoint, LogLine, MetricSeries, MetricsPlan, RpcMethod, ScanResult, SystemStats,
 } from "@anchorage/common";
 import type { MirrorRow } from "../db/schema.ts";
 import type { ProxyRoute } from "../instances/proxy-route.ts";
@@ -20,6 +20,8 @@ export interface InstanceRpc extends Rpc.DurableObjectBranded {
   /** Lines after `since`, oldest first; or, without `since`, the newest `limit` lines. */
   logs(since: number | undefined, limit: number): Promise<(LogLine & { seq: number })[]>;
   health(sinceMinute: number): Promise<HealthPoint[]>;
+  /** The metric history over a plan the Worker has checked (common/src/metrics.ts planMetrics). */
+  metrics(plan: MetricsPlan): Promise<MetricSeries>;
   /** The owner asked the agent to go: it stops until started again. Whether an agent was connected. */
   disconnect(): Promise<boolean>;
   /** The instance was deleted: its agent is told to stop for good, and the object forgets everything. */

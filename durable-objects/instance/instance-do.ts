@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { CLOSE, type CompareResult, type FileCallMethod, type FileCallParams, type GitRequest, type HealthPoint, type RpcMethod, type ScanResult } from "@anchorage/common";
+import { CLOSE, type CompareResult, type FileCallMethod, type FileCallParams, type GitRequest, type HealthPoint, type MetricSeries, type MetricsPlan, type RpcMethod, type ScanResult } from "@anchorage/common";
 import type { Env } from "../../core/env.ts";
 import type { DoResult } from "../../core/rpc/do-result.ts";
 import type { ProxyRoute } from "../../core/instances/proxy-route.ts";
@@ -133,6 +133,10 @@ export class InstanceDO extends DurableObject<Env> implements InstanceRpc {
 
   async health(sinceMinute: number): Promise<HealthPoint[]> {
     return this.link.health(sinceMinute);
+  }
+
+  async metrics(plan: MetricsPlan): Promise<MetricSeries> {
+    return this.c.state.metricSeries(plan);
   }
 
   async disconnect(): Promise<boolean> {

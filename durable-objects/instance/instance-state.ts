@@ -1,8 +1,8 @@
-import type { HealthPoint, LogLine, SystemStats } from "@anchorage/common";
+import type { HealthPoint, LogLine, MetricSeries, MetricsPlan, SystemStats } from "@anchorage/common";
 import type { ActionRecord } from "../../core/rpc/instance-rpc.ts";
+import { MetricStore } from "./metric-store.ts";
 
-/** 24 h of health at 1-minute resolution; the last 2,000 log lines; the last 100 actions. */
-export const HEALTH_MINUTES = 24 * 60;
+/** The last 2,000 log lines; the last 100 actions. (Metric retention: common/src/metrics.ts.) */
 export const LOG_RING = 2000;
 export const ACTION_HISTORY = 100;
 export const CHALLENGE_TTL_MS = 60_000;
@@ -15,16 +15,18 @@ export type { HealthPoint };
  */
 export class InstanceState {
   readonly sql: SqlStorage;
+  /** Heartbeats' samples (24 h) and five-minute buckets (30 days). */
+  readonly metrics: MetricStore;
   constructor(sql: SqlStorage) {
     this.sql = sql;
     sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS health (minute INTEGER PRIMARY KEY, cpu REAL, mem_used REAL, mem_total REAL, disk_used REAL, disk_total REAL, load1 REAL, samples INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, source TEXT NOT NULL, line TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS actions (id TEXT PRIMARY KEY, command TEXT NOT NULL, requested_by TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
         status TEXT NOT NULL, exit_code INTEGER, duration_ms INTEGER, output_tail TEXT NOT NULL DEFAULT '', error TEXT);
       CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
     `);
+    this.metrics = new MetricStore(sql);
   }
 
   getMeta<T>(key: string): T | undefined {
@@ -37,30 +39,18 @@ export class InstanceState {
     else this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
   }
 
-  /** Folds one heartbeat into its minute (running means), and drops minutes older than 24 h. */
+  /** One heartbeat into the metric history (its sample, its bucket), pruning a bounded batch of what expired. */
   recordHealth(stats: SystemStats, now = Date.now()): void {
-    const minute = Math.floor(now / 60_000);
-    const existing = this.sql.exec<HealthPoint>("SELECT * FROM health WHERE minute = ?", minute).toArray()[0];
-    const n = (existing?.samples ?? 0) + 1;
-    const mean = (old: number | undefined, v: number) => (old === undefined ? v : old + (v - old) / n);
-    this.sql.exec(
-      `INSERT INTO health (minute, cpu, mem_used, mem_total, disk_used, disk_total, load1, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(minute) DO UPDATE SET cpu = excluded.cpu, mem_used = excluded.mem_used, mem_total = excluded.mem_total,
-         disk_used = excluded.disk_used, disk_total = excluded.disk_total, load1 = excluded.load1, samples = excluded.samples`,
-      minute,
-      mean(existing?.cpu, stats.cpu),
-      mean(existing?.mem_used, stats.memory.used),
-      stats.memory.total,
-      mean(existing?.disk_used, stats.disk.used),
-      stats.disk.total,
-      mean(existing?.load1, stats.load[0] ?? 0),
-      n,
-    );
-    this.sql.exec("DELETE FROM health WHERE minute <= ?", minute - HEALTH_MINUTES);
+    this.metrics.record(stats, now);
   }
 
+  /** 1-minute means since `sinceMinute` (`GET …/health`), from the raw samples. */
   healthHistory(sinceMinute = 0): HealthPoint[] {
-    return this.sql.exec<HealthPoint>("SELECT * FROM health WHERE minute >= ? ORDER BY minute", sinceMinute).toArray();
+    return this.metrics.minutes(sinceMinute);
+  }
+
+  metricSeries(plan: MetricsPlan): MetricSeries {
+    return this.metrics.series(plan);
   }
 
   /** Appends lines to the ring and returns them with their sequence numbers. */

@@ -39,6 +39,7 @@ const TABS = [
   ["files", "Files"],
   ["git", "Git"],
   ["logs", "Logs"],
+  ["metrics", "Metrics"],
   ["proxy", "Proxy"],
   ["sync", "Sync"],
   ["config", "Config"],
@@ -506,7 +507,7 @@ describe.runIf(hasChromium() || process.env.CI)("dashboard navigation, addresses
       // It opens, with the tabs the share allows.
       await row.getByRole("link", { name: webName, exact: true }).click();
       await expectPage(p, `/instances/${web.instanceId}`, webName);
-      expect(await p.getByRole("tablist", { name: webName }).getByRole("tab").allTextContents()).toEqual(["Overview", "Terminal", "Files", "Logs", "Proxy", "Config"]);
+      expect(await p.getByRole("tablist", { name: webName }).getByRole("tab").allTextContents()).toEqual(["Overview", "Terminal", "Files", "Logs", "Metrics", "Proxy", "Config"]);
 
       // The other instance nowhere: not in a page, not in a picker, not in the palette.
       for (const at of ["/proxies", "/sync", "/git", "/terminal", "/logs", "/pods", "/shares", "/activity", "/settings/tokens"]) {

@@ -27,7 +27,7 @@ export async function openFromNav(page: Page, label: string, heading = label): P
   await waitForPage(page, heading);
 }
 
-/** On an instance's page: opens one of its tabs (Overview, Terminal, Files, Git, Logs, Proxy, Sync, Config), each a link to its own address. */
+/** On an instance's page: opens one of its tabs (Overview, Terminal, Files, Git, Logs, Metrics, Proxy, Sync, Config), each a link to its own address. */
 export async function openInstanceTab(page: Page, label: string): Promise<void> {
   await page.getByRole("main").getByRole("tab", { name: label, exact: true }).click();
   await page.getByRole("main").getByRole("tab", { name: label, exact: true, selected: true }).waitFor();

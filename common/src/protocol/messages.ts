@@ -18,7 +18,13 @@ export const MAX_CONTROL_BYTES = 256 * 1024;
 export const systemStatsSchema = z.object({
   cpu: z.number().min(0).max(100), // percent busy across all cores since the last heartbeat
   memory: z.object({ used: z.number().nonnegative(), total: z.number().nonnegative() }),
-  disk: z.object({ used: z.number().nonnegative(), total: z.number().nonnegative() }),
+  disk: z.object({ used: z.number().nonnegative(), total: z.number().nonnegative() }), // the root filesystem ("/"; the current drive on Windows)
+  /**
+   * Bytes per second received and sent since the previous heartbeat, summed over the non-loopback
+   * interfaces (Linux, from /proc/net/dev). Optional: absent on other systems, on the first
+   * heartbeat after a start, and from agents older than it.
+   */
+  net: z.object({ rx: z.number().nonnegative(), tx: z.number().nonnegative() }).optional(),
   load: z.array(z.number()).length(3), // 1, 5 and 15 minutes
   uptime: z.number().nonnegative(), // seconds the machine has been up
 });

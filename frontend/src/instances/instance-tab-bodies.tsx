@@ -22,6 +22,8 @@ import { RecentActions } from "./recent-actions.tsx";
 
 // The file manager (and the editor it loads) is its own chunk.
 const FilesTab = lazy(() => import("../files/files-tab.tsx").then((m) => m.FilesTab));
+// So are the metric charts (uPlot loads only on the Metrics tab).
+const MetricsTab = lazy(() => import("../metrics/metrics-tab.tsx").then((m) => m.MetricsTab));
 
 export interface ToolbarRuns {
   busy: boolean;
@@ -108,6 +110,8 @@ export function InstanceTabBody({ instance: i, tab, runs }: { instance: Instance
       );
     case "logs":
       return <LogsPanel instanceId={i.id} hub={hub} onExpired={onExpired} />;
+    case "metrics":
+      return <MetricsTab instance={i} />;
     case "proxy":
       return (
         <>

@@ -23,7 +23,7 @@ function tabsFor(i: Instance) {
 
 /**
  * One instance at `/instances/<id>[/<tab>]`: its name and state, the floating quick actions, and
- * tabs (Overview, Terminal, Files, Git, Logs, Proxy, Sync, Config), each with its own address, so
+ * tabs (Overview, Terminal, Files, Git, Logs, Metrics, Proxy, Sync, Config), each with its own address, so
  * a reload, Back and a shared link keep the tab. Only the open tab is mounted: leaving the
  * Terminal tab detaches its shells (the server keeps them for a grace period).
  */

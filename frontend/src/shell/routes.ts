@@ -47,6 +47,7 @@ export const INSTANCE_TABS = [
   { id: "files", label: "Files" },
   { id: "git", label: "Git" },
   { id: "logs", label: "Logs" },
+  { id: "metrics", label: "Metrics" },
   { id: "proxy", label: "Proxy" },
   { id: "sync", label: "Sync" },
   { id: "config", label: "Config" },

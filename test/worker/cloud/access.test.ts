@@ -7,6 +7,7 @@ const routes = (id: string) => [
   { method: "GET", path: `/api/cloud/instance/${id}/info`, action: "read" },
   { method: "GET", path: `/api/cloud/instance/${id}/status`, action: "read" },
   { method: "GET", path: `/api/cloud/instance/${id}/health`, action: "read" },
+  { method: "GET", path: `/api/cloud/instance/${id}/metrics`, action: "read" },
   { method: "GET", path: `/api/cloud/instance/${id}/logs`, action: "read" },
   { method: "GET", path: `/api/cloud/instance/${id}/config`, action: "read" },
   { method: "GET", path: `/api/cloud/instance/${id}/actions`, action: "read" },
