@@ -21,7 +21,7 @@ export interface Env {
   PROXY_RELAY: DurableObjectNamespace<ProxyRelayRpc>;
   USER_HUB: DurableObjectNamespace<UserHubRpc>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
-  /** One per alert (name = its id): the alert's state, grace timers and retries (durable-objects/alert-do.ts). */
+  /** One per alert (name = its id): the alert's state, grace timers and retries (src/alerts/alert-do.ts). */
   ALERT: DurableObjectNamespace<AlertRpc>;
   /** One per run across many instances (`POST /api/cloud/runs`), name = run id: the fan-out and its results. */
   FLEET_RUN: DurableObjectNamespace<FleetRunRpc>;

@@ -11,9 +11,10 @@ export { InstanceDO } from "../durable-objects/instance/instance-do.ts";
 export { ProxyRelayDO } from "../durable-objects/instance/proxy-relay-do.ts";
 export { UserHubDO } from "../durable-objects/user-hub.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
-export { AlertDO } from "../durable-objects/alert-do.ts";
+// AlertDO and ScheduleDO live beside the Worker code they run (sending alerts, starting runs).
+export { AlertDO } from "./alerts/alert-do.ts";
 export { FleetRunDO } from "../durable-objects/fleet/fleet-run-do.ts";
-export { ScheduleDO } from "../durable-objects/fleet/schedule-do.ts";
+export { ScheduleDO } from "./cloud/fleet/schedule-do.ts";
 
 const app = buildApp();
 

@@ -1,8 +1,7 @@
 import { decodeFrame, FORWARD_STREAM_ID, FrameType, STREAM_WINDOW, StreamEndpoint, StreamFlag, tcpHeadSchema } from "@anchorage/common";
 import type { InstanceContext } from "./instance-context.ts";
+import type { ForwardRequest } from "../../core/rpc/forward-request.ts";
 
-/** What the Worker has checked and passes in `x-anchorage-forward`. */
-export type ForwardRequest = { instanceId: string; userId: string; name: string };
 
 /** How long the agent has to reach the forward's target before the client is answered 504. */
 const CONNECT_TIMEOUT_MS = 15_000;

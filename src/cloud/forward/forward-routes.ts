@@ -9,7 +9,7 @@ import { recordAudit } from "../../audit/audit-log.ts";
 import { actorDetail } from "../../../core/auth/principal.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { requireInstance } from "../../../core/instances/instance-access.ts";
-import type { ForwardRequest } from "../../../durable-objects/instance/tcp-forwards.ts";
+import type { ForwardRequest } from "../../../core/rpc/forward-request.ts";
 
 export const forwardRoutes = newRouter();
 

@@ -1,17 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../core/env.ts";
-import { openDb, type Db } from "../../core/db/client.ts";
-import { AppError } from "../../core/app-error.ts";
-import { standingPrincipal } from "../../core/auth/principal.ts";
-import { insertRunRow } from "../../core/fleet/run-index.ts";
-import { scheduleById, scheduleJob, updateSchedule } from "../../core/fleet/schedule-store.ts";
-import { nextDue } from "../../core/fleet/schedule-time.ts";
-import { jobLabel } from "../../core/fleet/member-job.ts";
-import type { FleetScheduleRow } from "../../core/db/schema.ts";
-import type { ScheduleRpc } from "../../core/rpc/schedule-rpc.ts";
-import { nowIso, randomToken } from "../../core/ids.ts";
-import { findUserById } from "../../core/users/users.ts";
-import { startRun } from "../../src/cloud/fleet/start-run.ts";
+import type { Env } from "../../../core/env.ts";
+import { openDb, type Db } from "../../../core/db/client.ts";
+import { AppError } from "../../../core/app-error.ts";
+import { standingPrincipal } from "../../../core/auth/principal.ts";
+import { insertRunRow } from "../../../core/fleet/run-index.ts";
+import { scheduleById, scheduleJob, updateSchedule } from "../../../core/fleet/schedule-store.ts";
+import { nextDue } from "../../../core/fleet/schedule-time.ts";
+import { jobLabel } from "../../../core/fleet/member-job.ts";
+import type { FleetScheduleRow } from "../../../core/db/schema.ts";
+import type { ScheduleRpc } from "../../../core/rpc/schedule-rpc.ts";
+import { nowIso, randomToken } from "../../../core/ids.ts";
+import { findUserById } from "../../../core/users/users.ts";
+import { startRun } from "./start-run.ts";
 
 /**
  * One per schedule (name = schedule id). The schedule is its D1 row; this object holds only its

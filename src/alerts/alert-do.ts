@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AlertInstanceState } from "@anchorage/common";
-import type { Env } from "../core/env.ts";
-import type { AlertConfig, AlertRpc } from "../core/rpc/alert-rpc.ts";
-import { AlertEngine } from "../src/alerts/alert-engine.ts";
+import type { Env } from "../../core/env.ts";
+import type { AlertConfig, AlertRpc } from "../../core/rpc/alert-rpc.ts";
+import { AlertEngine } from "./alert-engine.ts";
 
 /**
  * One per alert (name = the alert's id): its machines' states, grace timers (the storage alarm)
