@@ -1,6 +1,6 @@
 import type { RunSummary, RunView } from "@anchorage/common";
 import { builtinCommands } from "@anchorage/common/agent-config";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { Alert } from "../alert.tsx";
 import { ApiError } from "../api.ts";
@@ -95,7 +95,25 @@ function RunSection({ id }: { id: string }) {
   const fail = useFail();
   const [run, setRun] = useState<RunView | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = () => getRun(id).then((r) => (setRun(r), setError(null)), fail(setError, "Could not load the run"));
+  // An event that comes while a read is on its way may be older or newer than that read's answer:
+  // it is applied to what is shown, and if nothing is shown yet the run is read once more after.
+  const pending = useRef({ reading: false, missed: false });
+  const load = (): Promise<void> => {
+    pending.current = { reading: true, missed: false };
+    return getRun(id).then(
+      (r) => {
+        setRun(r);
+        setError(null);
+        const missed = pending.current.missed;
+        pending.current = { reading: false, missed: false };
+        if (missed) return load();
+      },
+      (e: unknown) => {
+        pending.current = { reading: false, missed: false };
+        return fail(setError, "Could not load the run")(e);
+      },
+    );
+  };
   useEffect(() => void load(), [id]);
   // After a reconnect events may have been missed: load it again.
   useEffect(() => {
@@ -103,6 +121,7 @@ function RunSection({ id }: { id: string }) {
   }, [hub.connection]);
   useHubListener(hub, (e) => {
     if (e.type !== "cloud:run-progress" || e.runId !== id) return;
+    if (pending.current.reading) pending.current.missed = true;
     setRun((old) => (old ? withResult(old, e.result, e.state) : old));
   });
   const cancel = () => cancelRun(id).then(setRun, fail(setError, "Could not cancel the run"));
