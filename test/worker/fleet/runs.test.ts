@@ -75,6 +75,8 @@ describe("runs", () => {
     doomed.handlers["command.run"] = () => new Promise(() => {}); // never answers
     const { runId } = await json(await startRun(owner, { target: { tag: "k" }, command: "disk" }));
     await until(async () => (await getRun(owner, runId)).results.find((r: any) => r.instanceId === doomed.instanceId).state === "running");
+    // "running" is written before the call leaves the run's object: wait until the agent has the command.
+    await until(() => doomed.received.some((m) => m.type === "rpc" && m.method === "command.run"));
     doomed.ws!.close(1001, "killed");
     const run = await doneRun(owner, runId);
     const by = Object.fromEntries(run.results.map((r: any) => [r.instanceId, r]));
