@@ -77,11 +77,13 @@ async function carry(socket: Socket, base: string, path: string, auth: () => Pro
     onData: (p, f) => handlers.onData(p, f),
     onEnd: () => handlers.onEnd(),
     onReset: (r) => handlers.onReset(r),
+    // Both ways finished (what waited for credit included): the socket to the server closes.
+    onClose: () => ws.readyState === WebSocket.OPEN && ws.close(1000),
   }, STREAM_WINDOW);
   let opened = false;
   ws.addEventListener("open", () => {
     opened = true;
-    bridgeSocket(socket, stream, handlers, () => ws.readyState === WebSocket.OPEN && ws.close(1000));
+    bridgeSocket(socket, stream, handlers, () => stream.closed && ws.readyState === WebSocket.OPEN && ws.close(1000));
     socket.resume();
   });
   ws.addEventListener("message", (e) => {

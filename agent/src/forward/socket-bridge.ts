@@ -43,13 +43,16 @@ export function bridgeSocket(socket: Socket, stream: StreamEndpoint, handlers: S
       setImmediate(flush);
     }
   });
+  // Once our END is queued, the socket closing is the normal end: what waits for credit still goes.
+  let endQueued = false;
   socket.on("end", () => {
     flush();
     stream.end();
+    endQueued = true;
   });
   socket.on("error", (e: NodeJS.ErrnoException) => stream.reset(describe(e)));
   socket.on("close", (hadError) => {
-    if (hadError || !stream.ended.local) stream.reset("the connection closed");
+    if (hadError || !endQueued) stream.reset("the connection closed");
     finish();
   });
   handlers.onData = (payload) => {
