@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { tagsSchema } from "./fleet.ts";
 import { forwardNameSchema, forwardTargetSchema } from "./protocol/forward.ts";
+import { proxyAccessSchema } from "./proxy-access.ts";
 
 /**
  * The agent's `<home>/config.yaml` (DESIGN.md, Contracts). Strict: an unknown key
@@ -11,6 +12,19 @@ export const slugSchema = z
   .min(2)
   .max(63)
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "lowercase letters, digits and inner hyphens only");
+
+/**
+ * A host name a proxy answers on besides its slug's (`proxy.hostnames`): a DNS name of at least two
+ * labels, lower-cased, claimed by one user at a time (docs/proxy.md, "Own hostnames").
+ */
+export const proxyHostnameSchema = z
+  .string()
+  .max(253)
+  .transform((s) => s.trim().toLowerCase().replace(/\.$/, ""))
+  .refine((s) => /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(s), "must be a host name like app.example.com");
+
+/** At most this many own hostnames per proxy. */
+export const MAX_PROXY_HOSTNAMES = 20;
 
 const absolutePath = z.string().min(1).refine((p) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p), "must be an absolute path");
 
@@ -35,7 +49,14 @@ export const agentConfigSchema = z.strictObject({
     .strictObject({
       slug: slugSchema,
       target: z.url().refine((u) => /^https?:\/\//.test(u), "must be an http:// or https:// URL"),
-      access: z.enum(["users", "public"]).default("users"),
+      /** Who may reach the app: `users` (signed-in, with proxy permission), `public`, or `{ allow: [rules] }` (proxy-access.ts). */
+      access: proxyAccessSchema.default("users"),
+      /** Host names this app also answers on (a Workers custom domain or Cloudflare for SaaS in production). */
+      hostnames: z
+        .array(proxyHostnameSchema)
+        .max(MAX_PROXY_HOSTNAMES)
+        .default([])
+        .refine((h) => new Set(h).size === h.length, "a host name is listed twice"),
       /**
        * Sockets the proxy's traffic spreads over: the agent's own plus `relays - 1` more, each to
        * its own relay object, for apps busier than one Durable Object carries (docs/proxy.md).

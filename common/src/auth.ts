@@ -54,6 +54,8 @@ export const userSchema = z.object({
   name: z.string(),
   roles: z.array(roleSchema),
   disabled: z.boolean(),
+  /** Whether the person showed they receive mail at this address (proxy access rules by email trust only these). */
+  email_verified: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -118,6 +120,8 @@ export const adminCreateUserRequestSchema = z.strictObject({
   password: passwordSchema,
   name: displayNameSchema.optional(),
   roles: z.array(roleSchema).min(1).default(["user"]),
+  /** The admin vouches for the address (they know it is the person's): it counts as verified at once. */
+  email_verified: z.boolean().default(false),
 });
 
 export const adminUpdateUserRequestSchema = z.strictObject({

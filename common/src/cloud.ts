@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { slugSchema } from "./agent-config.ts";
+import { proxyAccessSchema } from "./proxy-access.ts";
 import { emailSchema } from "./auth.ts";
 import { actionSchema, shareableActionSchema } from "./permissions.ts";
 import { systemStatsSchema } from "./protocol/messages.ts";
@@ -42,7 +43,7 @@ export const registerInstanceRequestSchema = z.strictObject({
   platform: z.string().max(50).optional(),
   arch: z.string().max(50).optional(),
   agent_version: z.string().max(50).optional(),
-  proxy: z.strictObject({ slug: slugSchema, target: z.string().max(2000), access: z.enum(["users", "public"]).default("users") }).optional(),
+  proxy: z.strictObject({ slug: slugSchema, target: z.string().max(2000), access: proxyAccessSchema.default("users") }).optional(),
 });
 
 export const registerInstanceResponseSchema = z.object({ instance_id: z.string(), owner_id: z.string(), fingerprint: z.string() });

@@ -35,3 +35,4 @@ export * from "./sync/mirrors.ts";
 export * from "./protocol/mirror-watch.ts";
 export * from "./alerts.ts";
 export * from "./metrics.ts";
+export * from "./proxy-access.ts";

@@ -3,6 +3,9 @@ import type { Db } from "../db/client.ts";
 import { instances, type InstanceRow } from "../db/schema.ts";
 import { nowIso } from "../ids.ts";
 import { isUniqueViolation } from "../users/users.ts";
+import type { ProxyAccess } from "@anchorage/common";
+import { accessColumns } from "./proxy-access-columns.ts";
+import { claimProxyHostnames } from "./proxy-hostnames.ts";
 
 export async function findInstance(db: Db, id: string): Promise<InstanceRow | undefined> {
   return db.select().from(instances).where(eq(instances.id, id)).get();
@@ -20,8 +23,8 @@ export async function markInstanceStatus(db: Db, id: string, status: "online" | 
 export async function recordAgentHello(
   db: Db,
   id: string,
-  hello: { name: string; hostname: string; platform: string; arch: string; agentVersion: string; proxy?: { slug: string; target: string; access: string; relays?: number } | undefined },
-) {
+  hello: { name: string; hostname: string; platform: string; arch: string; agentVersion: string; proxy?: { slug: string; target: string; access: ProxyAccess; relays?: number; hostnames?: string[] } | undefined },
+): Promise<{ proxyConflict: boolean; hostnamesTaken: string[] }> {
   await db
     .update(instances)
     .set({
@@ -35,21 +38,23 @@ export async function recordAgentHello(
     })
     .where(eq(instances.id, id));
   try {
-    // The owner's own choice of slug (set through the API) outlives the config's.
+    // The owner's own choice of slug and of access (set through the API) outlive the config's.
+    const access = hello.proxy ? accessColumns(hello.proxy.access) : { proxyAccess: null, proxyRules: null };
     await db
       .update(instances)
       .set({
         proxySlug: hello.proxy ? sql`coalesce(${instances.proxySlugOverride}, ${hello.proxy.slug})` : null,
         proxyTarget: hello.proxy?.target ?? null,
-        proxyAccess: hello.proxy?.access ?? null,
+        proxyAccess: sql`CASE WHEN ${instances.proxyAccessOverride} IS NULL THEN ${access.proxyAccess} ELSE ${instances.proxyAccess} END`,
+        proxyRules: sql`CASE WHEN ${instances.proxyAccessOverride} IS NULL THEN ${access.proxyRules} ELSE ${instances.proxyRules} END`,
         proxyRelays: hello.proxy?.relays ?? 1,
       })
       .where(eq(instances.id, id));
-    return { proxyConflict: false };
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    return { proxyConflict: true };
+    return { proxyConflict: true, hostnamesTaken: [] };
   }
+  return { proxyConflict: false, hostnamesTaken: await claimProxyHostnames(db, id, hello.proxy?.hostnames ?? []) };
 }
 
 export async function instancesOwnedBy(db: Db, ownerId: string) {

@@ -15,6 +15,7 @@ export function toPublicUser(row: Omit<UserRow, "passwordHash">): User {
     name: row.name,
     roles: row.roles,
     disabled: row.disabledAt !== null,
+    email_verified: row.emailVerifiedAt !== null,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };
@@ -29,7 +30,7 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
 }
 
 /** A new user row; `createUser` inserts it. */
-export function newUserRow(input: { email: string; name?: string; passwordHash: string | null; roles: Role[] }): UserRow {
+export function newUserRow(input: { email: string; name?: string; passwordHash: string | null; roles: Role[]; emailVerified?: boolean }): UserRow {
   const now = nowIso();
   return {
     id: newId("usr"),
@@ -38,10 +39,21 @@ export function newUserRow(input: { email: string; name?: string; passwordHash: 
     name: input.name ?? input.email.trim().split("@")[0]!,
     roles: [...new Set(input.roles)],
     passwordHash: input.passwordHash,
+    emailVerifiedAt: input.emailVerified ? now : null,
     disabledAt: null,
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/**
+ * The person showed they receive mail at `email` (they opened a link sent there, or a provider
+ * vouches for it): when it is the account's address, the account's email counts as verified from
+ * now on. An address other than the account's proves nothing about it.
+ */
+export async function markEmailVerified(db: Db, user: Pick<UserRow, "id" | "emailNormalized" | "emailVerifiedAt">, email: string): Promise<void> {
+  if (user.emailVerifiedAt || normalizeEmail(email) !== user.emailNormalized) return;
+  await db.update(users).set({ emailVerifiedAt: nowIso() }).where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt)));
 }
 
 /**

@@ -105,6 +105,9 @@ export class AgentLink {
     if (recorded.proxyConflict) {
       this.c.state.appendLogs([{ at: new Date().toISOString(), source: "anchorage", line: `proxy slug "${msg.config.proxy?.slug}" is taken by another instance; keeping the previous one` }]);
     }
+    if (recorded.hostnamesTaken.length) {
+      this.c.state.appendLogs([{ at: new Date().toISOString(), source: "anchorage", line: `proxy host name${recorded.hostnamesTaken.length > 1 ? "s" : ""} ${recorded.hostnamesTaken.map((h) => `"${h}"`).join(", ")} belong${recorded.hostnamesTaken.length > 1 ? "" : "s"} to another account; not used` }]);
+    }
     const was = this.c.state.getMeta<string>("status");
     this.c.state.setMeta("status", "online");
     if (was !== "online") notifyAlertWatchers(this.c, instanceId, "online", Date.now());

@@ -56,8 +56,8 @@ adminRoutes.openapi(
     assertPermit(p, "admin:users", { type: "system" });
     await requireStepUp(c, p);
     const body = c.req.valid("json");
-    const user = await createUser(c.get("db"), newUserRow({ email: body.email, name: body.name, roles: body.roles, passwordHash: await hashPassword(body.password) }));
-    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_created", subjectId: user.id, ip: clientIp(c.req.raw), detail: { roles: user.roles } }, eventSink(c));
+    const user = await createUser(c.get("db"), newUserRow({ email: body.email, name: body.name, roles: body.roles, passwordHash: await hashPassword(body.password), emailVerified: body.email_verified }));
+    await recordAudit(c.get("db"), { actorId: p.userId, action: "admin.user_created", subjectId: user.id, ip: clientIp(c.req.raw), detail: { roles: user.roles, ...(body.email_verified ? { email_verified: true } : {}) } }, eventSink(c));
     return c.json(toPublicUser(user), 201);
   },
 );

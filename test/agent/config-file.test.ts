@@ -157,7 +157,7 @@ describe("redactConfig", () => {
   it("hides secret flags, the value after a secret flag, secret variables and URL userinfo", () => {
     const config: AgentConfig = {
       ...base,
-      proxy: { slug: "box", target: "http://admin:hunter2@127.0.0.1:3000/app", access: "users", relays: 1, host_header: "target", keep_prefix: false },
+      proxy: { slug: "box", target: "http://admin:hunter2@127.0.0.1:3000/app", access: "users", hostnames: [], relays: 1, host_header: "target", keep_prefix: false },
       commands: [
         { name: "db", argv: ["psql", "--password=hunter2", "-h", "db"] },
         { name: "deploy", argv: ["deploy", "--token", "tok_123", "--verbose"] },
@@ -184,7 +184,7 @@ describe("redactConfig", () => {
   it("keeps the redacted config valid for the hello message and leaves the original alone", () => {
     const config: AgentConfig = {
       ...base,
-      proxy: { slug: "box", target: "https://u:p@example.com", access: "public", relays: 3, host_header: "visitor", keep_prefix: true },
+      proxy: { slug: "box", target: "https://u:p@example.com", access: "public", hostnames: [], relays: 3, host_header: "visitor", keep_prefix: true },
       commands: [{ name: "x", argv: ["x", "--secret", "s"] }],
     };
     const red = redactConfig(config);

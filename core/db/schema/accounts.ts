@@ -12,6 +12,12 @@ export const users = sqliteTable(
     name: text("name").notNull(),
     roles: text("roles", { mode: "json" }).$type<Role[]>().notNull(),
     passwordHash: text("password_hash"), // PHC string; null for accounts without a password
+    /**
+     * When the person proved they receive mail at `email` (a sign-in link or a password reset
+     * opened, a provider's verified email, or an admin's word when creating the account); null
+     * until then. Proxy access rules by email trust only a verified address.
+     */
+    emailVerifiedAt: text("email_verified_at"),
     disabledAt: text("disabled_at"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),

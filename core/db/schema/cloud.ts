@@ -22,7 +22,12 @@ export const instances = sqliteTable(
     /** A slug the owner chose through the API: it wins over the agent's config until cleared. */
     proxySlugOverride: text("proxy_slug_override"),
     proxyTarget: text("proxy_target"),
+    /** "users" | "public" | "rules": who may reach the app (common/src/proxy-access.ts). */
     proxyAccess: text("proxy_access"),
+    /** With access "rules": the rules, as JSON (`{allow:[…]}`). */
+    proxyRules: text("proxy_rules"),
+    /** The owner's choice of access through the API (JSON of a ProxyAccess): it wins over the agent's config until cleared. */
+    proxyAccessOverride: text("proxy_access_override"),
     /** Sockets (relay objects) the proxy's traffic spreads over, from the agent's config: 1 is the InstanceDO alone. */
     proxyRelays: integer("proxy_relays").notNull().default(1),
     proxyInactive: integer("proxy_inactive", { mode: "boolean" }).notNull().default(false),
@@ -32,6 +37,24 @@ export const instances = sqliteTable(
     lastSeenAt: text("last_seen_at"),
   },
   (t) => [index("instances_owner_idx").on(t.ownerId), uniqueIndex("instances_proxy_slug_unique").on(t.proxySlug)],
+);
+
+/**
+ * Host names a proxy answers on besides its slug's (`proxy.hostnames` in the agent's config). A name
+ * belongs to one owner: another owner's instance cannot take it; the owner's instances (a pool's
+ * members) hand it between them, the latest hello holding it.
+ */
+export const proxyHostnames = sqliteTable(
+  "proxy_hostnames",
+  {
+    hostname: text("hostname").primaryKey(),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    ownerId: text("owner_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("proxy_hostnames_instance_idx").on(t.instanceId)],
 );
 
 /**

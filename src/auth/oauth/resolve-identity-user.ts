@@ -2,7 +2,7 @@ import type { OAuthProviderId, RegistrationMode } from "@anchorage/common";
 import type { Db } from "../../../core/db/client.ts";
 import { identities, users, type UserRow } from "../../../core/db/schema.ts";
 import { sha256Hex } from "../../../core/ids.ts";
-import { findUserByEmail, findUserById, isUniqueViolation, newUserRow } from "../../../core/users/users.ts";
+import { findUserByEmail, findUserById, isUniqueViolation, markEmailVerified, newUserRow } from "../../../core/users/users.ts";
 import { OAuthFailure } from "./oauth-failure.ts";
 import type { ProviderProfile } from "./provider-contract.ts";
 import { findIdentity, findUserIdentity, newIdentityRow, touchIdentity } from "./identity-store.ts";
@@ -38,6 +38,7 @@ export async function resolveIdentityUser(db: Db, provider: OAuthProviderId, pro
   if (known) {
     const user = usable(await findUserById(db, known.userId));
     await touchIdentity(db, known.id, profile);
+    if (profile.emailVerified && profile.email) await markEmailVerified(db, user, profile.email);
     return { user, how: "identity" };
   }
 
@@ -46,6 +47,7 @@ export async function resolveIdentityUser(db: Db, provider: OAuthProviderId, pro
     if (owner) {
       const user = usable(owner);
       await linkIdentity(db, user.id, provider, profile);
+      await markEmailVerified(db, user, profile.email);
       return { user, how: "linked-by-email" };
     }
   }
@@ -54,7 +56,7 @@ export async function resolveIdentityUser(db: Db, provider: OAuthProviderId, pro
     throw new OAuthFailure("registration", "E-AUTH-FORBID", `registration is ${registration}: no account is created for an unknown ${provider} identity`);
   }
   const email = profile.emailVerified && profile.email ? profile.email : await placeholderEmail(provider, profile.subject);
-  const row = newUserRow({ email, name: profile.name?.trim() || undefined, passwordHash: null, roles: ["user"] });
+  const row = newUserRow({ email, name: profile.name?.trim() || undefined, passwordHash: null, roles: ["user"], emailVerified: profile.emailVerified && !!profile.email });
   try {
     // One batch is one D1 transaction: no account without the identity that signs in to it.
     await db.batch([db.insert(users).values(row), db.insert(identities).values(newIdentityRow(row.id, provider, profile))]);

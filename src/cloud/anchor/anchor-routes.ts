@@ -1,3 +1,4 @@
+import { accessColumns } from "../../../core/instances/proxy-access-columns.ts";
 import { createRoute } from "@hono/zod-openapi";
 import { calculateJwkThumbprint } from "jose";
 import { eq } from "drizzle-orm";
@@ -127,7 +128,7 @@ anchorRoutes.openapi(
         agentVersion: body.agent_version ?? null,
         proxySlug: body.proxy?.slug ?? null,
         proxyTarget: body.proxy?.target ?? null,
-        proxyAccess: body.proxy?.access ?? null,
+        ...(body.proxy ? accessColumns(body.proxy.access) : {}),
         status: "offline",
         createdAt: nowIso(),
         lastSeenAt: null,

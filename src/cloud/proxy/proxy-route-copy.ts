@@ -9,12 +9,12 @@ import { dropCopy } from "../../auth/principal-cache/keep-copy.ts";
 import { readThrough } from "../../auth/principal-cache/read-through.ts";
 
 /** What the proxy needs of the instance a slug names: whose it is, its route, and its relays. */
-export type ProxyTarget = Pick<InstanceRow, "id" | "ownerId" | "proxySlug" | "proxyAccess" | "proxyInactive" | "proxyReason" | "proxyRelays">;
+export type ProxyTarget = Pick<InstanceRow, "id" | "ownerId" | "proxySlug" | "proxyAccess" | "proxyRules" | "proxyInactive" | "proxyReason" | "proxyRelays">;
 
 /** The instance a slug names now, as D1 has it; null when none does. */
 export async function loadProxyTarget(db: Db, slug: string): Promise<ProxyTarget | null> {
   const row = await db
-    .select({ id: instances.id, ownerId: instances.ownerId, proxySlug: instances.proxySlug, proxyAccess: instances.proxyAccess, proxyInactive: instances.proxyInactive, proxyReason: instances.proxyReason, proxyRelays: instances.proxyRelays })
+    .select({ id: instances.id, ownerId: instances.ownerId, proxySlug: instances.proxySlug, proxyAccess: instances.proxyAccess, proxyRules: instances.proxyRules, proxyInactive: instances.proxyInactive, proxyReason: instances.proxyReason, proxyRelays: instances.proxyRelays })
     .from(instances)
     .where(eq(instances.proxySlug, slug))
     .get();

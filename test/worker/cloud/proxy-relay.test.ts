@@ -15,7 +15,7 @@ async function agentWithFrames() {
   const slug = unique("relay-");
   const hello = agent.helloMessage();
   agent.send({ ...hello, config: { ...hello.config, proxy: { slug, target: "http://127.0.0.1:9", access: "public" } } });
-  route = { slug, access: "public", inactive: false };
+  route = { slug, access: "public", rules: null, inactive: false };
   instanceId = agent.instanceId;
   const frames: Frame[] = [];
   agent.ws!.addEventListener("message", (e) => {
