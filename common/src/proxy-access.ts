@@ -62,6 +62,16 @@ export function readProxyAccessRules(json: string | null): ProxyAccessRules | nu
   }
 }
 
+/** Rules as shown to someone who may not change them: a Basic rule's password hash is hidden. */
+export function redactAccessRules(rules: ProxyAccessRules): unknown {
+  return { allow: rules.allow.map((r) => ("basic" in r ? { basic: { user: r.basic.user, password_sha256: "[redacted]" } } : r)) };
+}
+
+/** A config as shown to its readers (GET …/config): the access rules' password hashes hidden. */
+export function redactProxyAccess(access: ProxyAccess): unknown {
+  return typeof access === "string" ? access : redactAccessRules(access);
+}
+
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 function parseRange(s: string): Range | null {

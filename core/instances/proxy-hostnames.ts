@@ -1,4 +1,4 @@
-import { and, eq, notInArray, sql } from "drizzle-orm";
+import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { instances, proxyHostnames } from "../db/schema.ts";
 import { nowIso } from "../ids.ts";
@@ -45,4 +45,13 @@ export async function slugOfHostname(db: Db, hostname: string): Promise<string |
 export async function hostnamesOf(db: Db, instanceId: string): Promise<string[]> {
   const rows = await db.select({ hostname: proxyHostnames.hostname }).from(proxyHostnames).where(eq(proxyHostnames.instanceId, instanceId)).all();
   return rows.map((r) => r.hostname).sort();
+}
+
+/** The host names of several instances at once (a listing). */
+export async function hostnamesByInstance(db: Db, instanceIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (!instanceIds.length) return out;
+  const rows = await db.select().from(proxyHostnames).where(inArray(proxyHostnames.instanceId, instanceIds)).all();
+  for (const r of rows) out.set(r.instanceId, [...(out.get(r.instanceId) ?? []), r.hostname].sort());
+  return out;
 }

@@ -17,6 +17,8 @@ export const grantsKey = (ownerId: string, granteeId: string) => `grants/${encod
 
 /** Which instance a proxy slug reaches, and on what terms (src/cloud/proxy/proxy-route-copy.ts). */
 export const proxySlugKey = (slug: string) => `proxy/${encodeURIComponent(slug)}`;
+/** The copy of which slug an own host name reaches (src/cloud/proxy/proxy-route.ts). */
+export const proxyHostKey = (hostname: string) => `proxy-host/${encodeURIComponent(hostname)}`;
 
 export async function forgetKeys(db: Db, keys: string[]): Promise<void> {
   if (!keys.length) return;

@@ -1,3 +1,4 @@
+import { redactProxyAccess } from "@anchorage/common";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { actionRecordSchema, commandRequestSchema, healthPointSchema, instancePatchSchema, instanceSchema, logLineSchema, systemInfoSchema, tagSchema, type Action } from "@anchorage/common";
@@ -147,7 +148,9 @@ instanceRoutes.openapi(
   async (c) => {
     const { instance } = await load(c, c.req.valid("param").id, "read:cloud_instance");
     const live = await stubFor(c, instance.id).live();
-    return c.json({ config: live.hello?.config ?? null, agent_version: live.hello?.agent_version ?? null }, 200);
+    const config = live.hello?.config ?? null;
+    const shown = config?.proxy ? { ...config, proxy: { ...config.proxy, access: redactProxyAccess(config.proxy.access) } } : config;
+    return c.json({ config: shown, agent_version: live.hello?.agent_version ?? null }, 200);
   },
 );
 

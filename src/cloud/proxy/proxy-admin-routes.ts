@@ -13,7 +13,9 @@ import { requireInstance } from "../../../core/instances/instance-access.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
 import { proxyRouteChanged } from "./proxy-route-copy.ts";
 import { isUniqueViolation } from "../../../core/users/users.ts";
-import { slugSchema } from "@anchorage/common";
+import { proxyAccessSchema, readProxyAccessRules, redactAccessRules, slugSchema, type ProxyAccess } from "@anchorage/common";
+import { accessColumns } from "../../../core/instances/proxy-access-columns.ts";
+import { hostnamesByInstance, hostnamesOf } from "../../../core/instances/proxy-hostnames.ts";
 
 
 export const proxyAdminRoutes = newRouter();
@@ -25,21 +27,31 @@ const proxySchema = z.object({
   slug: z.string(),
   path_url: z.string(),
   host_url: z.string().nullable(),
-  access: z.enum(["users", "public"]),
+  access: z.enum(["users", "public", "rules"]),
+  /** With access "rules": the rules; a Basic rule's password hash shows only to those who may change them. */
+  access_rules: z.object({ allow: z.array(z.record(z.string(), z.unknown())) }).nullable(),
+  /** Whose choice the access is: the agent's config, or the owner's through the API (which wins until cleared). */
+  access_source: z.enum(["config", "owner"]),
+  /** Host names the proxy also answers on (`proxy.hostnames`). */
+  hostnames: z.array(z.string()),
   target: z.string().nullable(),
   inactive: z.boolean(),
   reason: z.string().nullable(),
 });
 
-function toProxyView(i: InstanceRow, origin: string, proxyDomain: string | null) {
+function toProxyView(i: InstanceRow, origin: string, proxyDomain: string | null, extra: { hostnames: string[]; mayManage: boolean }) {
   const scheme = new URL(origin).protocol;
+  const rules = i.proxyAccess === "rules" ? readProxyAccessRules(i.proxyRules) : null;
   return {
     instance_id: i.id,
     instance_name: i.name,
     slug: i.proxySlug!,
     path_url: `${origin}/p/${i.proxySlug}/`,
     host_url: proxyDomain ? `${scheme}//${i.proxySlug}.${proxyDomain}/` : null,
-    access: i.proxyAccess === "public" ? ("public" as const) : ("users" as const),
+    access: i.proxyAccess === "public" ? ("public" as const) : i.proxyAccess === "rules" ? ("rules" as const) : ("users" as const),
+    access_rules: rules && (extra.mayManage ? rules : redactAccessRules(rules)) as { allow: Record<string, unknown>[] } | null,
+    access_source: i.proxyAccessOverride ? ("owner" as const) : ("config" as const),
+    hostnames: extra.hostnames,
     target: i.proxyTarget,
     inactive: i.proxyInactive,
     reason: i.proxyReason,
@@ -52,7 +64,9 @@ proxyAdminRoutes.openapi(
   async (c) => {
     const config = c.get("config");
     const visible = await visibleInstances(c.get("db"), c.get("principal"));
-    const proxies = visible.filter((a) => a.instance.proxySlug && a.permissions.includes("proxy:cloud_instance")).map((a) => toProxyView(a.instance, config.issuer, config.proxyDomain));
+    const shown = visible.filter((a) => a.instance.proxySlug && a.permissions.includes("proxy:cloud_instance"));
+    const hostnames = await hostnamesByInstance(c.get("db"), shown.map((a) => a.instance.id));
+    const proxies = shown.map((a) => toProxyView(a.instance, config.issuer, config.proxyDomain, { hostnames: hostnames.get(a.instance.id) ?? [], mayManage: a.permissions.includes("manage:cloud_instance") }));
     return c.json({ proxies }, 200);
   },
 );
@@ -76,7 +90,7 @@ proxyAdminRoutes.openapi(
     await proxyRouteChanged(c, instance.id, [row.proxySlug]);
     await recordAudit(db, { actorId: p.userId, action: body.inactive ? "cloud.proxy_paused" : "cloud.proxy_resumed", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { reason: body.reason ?? null, ...actorDetail(p) } }, eventSink(c));
     const config = c.get("config");
-    return c.json(toProxyView(row, config.issuer, config.proxyDomain), 200);
+    return c.json(toProxyView(row, config.issuer, config.proxyDomain, { hostnames: await hostnamesOf(db, row.id), mayManage: true }), 200);
   },
 );
 
@@ -109,6 +123,34 @@ proxyAdminRoutes.openapi(
     await proxyRouteChanged(c, instance.id, [instance.proxySlug, row.proxySlug]);
     await recordAudit(db, { actorId: p.userId, action: "cloud.proxy_renamed", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { from: instance.proxySlug, to: row.proxySlug, override: slug, ...actorDetail(p) } }, eventSink(c));
     const config = c.get("config");
-    return c.json(toProxyView(row, config.issuer, config.proxyDomain), 200);
+    return c.json(toProxyView(row, config.issuer, config.proxyDomain, { hostnames: await hostnamesOf(db, row.id), mayManage: true }), 200);
+  },
+);
+
+proxyAdminRoutes.openapi(
+  createRoute({ method: "put", path: "/proxies/{instanceId}/access", tags, ...signedIn,
+    summary: "Set who may reach an instance's app: users, public, or rules ({allow:[…]}); the owner's choice outlives the agent's config until set back to null",
+    request: { params: z.object({ instanceId: z.string().max(64) }), body: jsonBody(z.strictObject({ access: proxyAccessSchema.nullable().describe("null: back to the access in the agent's config") })) },
+    responses: { 200: jsonResponse(proxySchema, "The proxy with its new access"), ...errorResponses(400, 401, 403, 404) } }),
+  async (c) => {
+    const p = c.get("principal");
+    const db = c.get("db");
+    const { instanceId } = c.req.valid("param");
+    const { access } = c.req.valid("json");
+    const { instance } = await requireInstance(db, p, instanceId, "manage:cloud_instance");
+    if (!instance.proxySlug) throw notFound("proxy on this instance (its agent's config names no app to publish)");
+    // Back to the config's: the agent's config as its last hello said it (the one at anchoring before any hello).
+    const configAccess = access ? null : ((await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).live()).hello?.config.proxy?.access ?? instance.proxyAccess ?? "users");
+    const columns = access ? accessColumns(access) : accessColumns(configAccess === "rules" ? { allow: readProxyAccessRules(instance.proxyRules)?.allow ?? [{ token: true }] } : (configAccess as ProxyAccess));
+    const [row] = await db
+      .update(instances)
+      .set({ ...columns, proxyAccessOverride: access ? JSON.stringify(access) : null })
+      .where(and(eq(instances.id, instance.id), isNotNull(instances.proxySlug)))
+      .returning();
+    if (!row) throw notFound("proxy on this instance");
+    await proxyRouteChanged(c, instance.id, [row.proxySlug]);
+    await recordAudit(db, { actorId: p.userId, action: "cloud.proxy_access_set", subjectId: instance.id, ip: clientIp(c.req.raw), detail: { access: columns.proxyAccess, rules: access && typeof access === "object" ? access.allow.length : null, override: access !== null, ...actorDetail(p) } }, eventSink(c));
+    const config = c.get("config");
+    return c.json(toProxyView(row, config.issuer, config.proxyDomain, { hostnames: await hostnamesOf(db, row.id), mayManage: true }), 200);
   },
 );

@@ -9,7 +9,9 @@ import { getCookie, setCookie } from "hono/cookie";
 import { decodeJwt } from "jose";
 import { z } from "zod";
 import { authenticate, principalForSession } from "../../auth/authenticate.ts";
-import { requireSessionPrincipal } from "../../../core/auth/principal.ts";
+import { requireSessionPrincipal, type Principal } from "../../../core/auth/principal.ts";
+import { readProxyAccessRules } from "@anchorage/common";
+import { decideByRules, rulesRefusal, rulesWantBasic, rulesWantSignIn } from "./access-rules.ts";
 import { issueProxyToken, PROXY_COOKIE, spendHandoff, verifyProxyToken } from "./proxy-token.ts";
 import { withoutOwnCookies } from "../../auth/cookies.ts";
 import { isApiToken } from "../../auth/api-tokens/api-token-store.ts";
@@ -17,6 +19,10 @@ import { requireAccess, requireInstance } from "../../../core/instances/instance
 import { STALE_ROUTE_HEADER, type ProxyMeta } from "../../../core/rpc/proxy-exchange.ts";
 import { cachedProxyTarget, freshProxyTarget, loadProxyTarget, routeOfTarget, type ProxyTarget } from "./proxy-route-copy.ts";
 import { pickRelay, proxyObject } from "./pick-relay.ts";
+import { proxyHostnameSchema } from "@anchorage/common";
+import { hostnamesOf, slugOfHostname } from "../../../core/instances/proxy-hostnames.ts";
+import { readThrough } from "../../auth/principal-cache/read-through.ts";
+import { proxyHostKey } from "../../auth/principal-cache/forget.ts";
 
 /**
  * The reverse proxy's front: `<slug>.<PROXY_DOMAIN>/…` and `/p/<slug>/…` reach the instance's
@@ -113,7 +119,6 @@ async function findProxy(c: Context<AppEnv>, slug: string): Promise<ProxyTarget>
   return target;
 }
 
-/** Public proxies let anyone in; the others need a signed-in user with proxy permission on the instance. */
 /**
  * Who is visiting: a Bearer token or the dashboard's cookie (same origin: the /p/ form), or
  * on the app's own host a proxy token (header) or the proxy cookie that host keeps.
@@ -133,24 +138,76 @@ async function visitor(c: Context<AppEnv>, instance: ProxyTarget, byHost: boolea
   return authenticate(c);
 }
 
-async function checkAccess(c: Context<AppEnv>, instance: ProxyTarget, byHost: boolean): Promise<{ strippedAuthorization: boolean } | { redirect: string }> {
+type AccessOutcome = { strippedAuthorization: boolean } | { redirect: string } | { refused: Response };
+
+/** A person in a browser: to the dashboard's sign-in (and, for the app's own host, a proxy token), then back. */
+function signInRedirect(c: Context<AppEnv>, instance: ProxyTarget, byHost: boolean): { redirect: string } {
+  const url = new URL(c.req.url);
+  const config = c.get("config");
+  const next = encodeURIComponent(url.pathname + url.search);
+  if (!byHost) return { redirect: `/?next=${next}` };
+  const host = (c.req.header("host") ?? "").toLowerCase();
+  const own = slugFromHost(host, config.proxyDomain) === null ? `&host=${encodeURIComponent(host)}` : "";
+  return { redirect: `${config.issuer}/auth/proxy-login?slug=${instance.proxySlug}${own}&next=${next}` };
+}
+
+async function checkAccess(c: Context<AppEnv>, instance: ProxyTarget, byHost: boolean): Promise<AccessOutcome> {
   if (instance.proxyAccess === "public") return { strippedAuthorization: false };
+  if (instance.proxyAccess === "rules") return checkRules(c, instance, byHost);
   let principal;
   try {
     principal = await visitor(c, instance, byHost);
   } catch (e) {
-    const url = new URL(c.req.url);
-    if (e instanceof AppError && e.code === "E-AUTH-UNAUTH" && wantsHtml(c.req.raw)) {
-      // A person in a browser: to the dashboard's sign-in (and, for the app's own host, a proxy token), then back.
-      const config = c.get("config");
-      return byHost
-        ? { redirect: `${config.issuer}/auth/proxy-login?slug=${instance.proxySlug}&next=${encodeURIComponent(url.pathname + url.search)}` }
-        : { redirect: `/?next=${encodeURIComponent(url.pathname + url.search)}` };
-    }
+    if (e instanceof AppError && e.code === "E-AUTH-UNAUTH" && wantsHtml(c.req.raw)) return signInRedirect(c, instance, byHost);
     throw e;
   }
   await requireAccess(c.get("db"), principal, instance, "proxy:cloud_instance");
   return { strippedAuthorization: principal.via === "bearer" };
+}
+
+/** Access by the proxy's rules (access-rules.ts); rules that cannot be read let no one in. */
+async function checkRules(c: Context<AppEnv>, instance: ProxyTarget, byHost: boolean): Promise<AccessOutcome> {
+  const rules = readProxyAccessRules(instance.proxyRules);
+  if (!rules) throw new AppError("E-AUTH-FORBID", "this app's access rules cannot be read; its owner must set them again");
+  const req = c.req.raw;
+  let asked: Principal | null | undefined;
+  const decision = await decideByRules(rules, {
+    ip: clientIp(req),
+    authorization: req.headers.get("authorization"),
+    principal: async () => {
+      if (asked !== undefined) return asked;
+      try {
+        asked = await visitor(c, instance, byHost);
+      } catch (e) {
+        if (!(e instanceof AppError && e.code === "E-AUTH-UNAUTH")) throw e;
+        asked = null;
+      }
+      return asked;
+    },
+    mayProxy: async (p) => {
+      try {
+        await requireAccess(c.get("db"), p, instance, "proxy:cloud_instance");
+        return true;
+      } catch (e) {
+        if (e instanceof AppError && (e.code === "E-AUTH-FORBID" || e.code === "E-NOT-FOUND")) return false;
+        throw e;
+      }
+    },
+  });
+  if (decision.allow) {
+    // A Basic password the rules took, or our own Bearer credential, is ours: the app never sees it.
+    return { strippedAuthorization: decision.by === "basic" || decision.principal?.via === "bearer" };
+  }
+  if (!decision.signedIn && wantsHtml(req) && rulesWantSignIn(rules)) return signInRedirect(c, instance, byHost);
+  const refusal = rulesRefusal(decision.signedIn);
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (!decision.signedIn && rulesWantBasic(rules)) headers["www-authenticate"] = `Basic realm="${instance.proxySlug}", charset="UTF-8"`;
+  if (wantsHtml(req)) {
+    const title = decision.signedIn ? "Not allowed" : "Sign in needed";
+    const body = `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><p>${refusal.message}.</p>`;
+    return { refused: new Response(body, { status: refusal.status, headers: { ...headers, "content-type": "text/html; charset=utf-8" } }) };
+  }
+  return { refused: Response.json(refusal.toBody(), { status: refusal.status, headers }) };
 }
 
 /**
@@ -218,6 +275,7 @@ async function relayTo(c: Context<AppEnv>, instance: ProxyTarget, path: string, 
   }
   const access = await checkAccess(c, instance, prefix === null);
   if ("redirect" in access) return c.redirect(access.redirect, 302);
+  if ("refused" in access) return access.refused;
   const { strippedAuthorization } = access;
   const req = c.req.raw;
   const url = new URL(req.url);
@@ -252,15 +310,36 @@ export function slugFromHost(host: string | null | undefined, proxyDomain: strin
   return slug.includes(".") ? null : slug;
 }
 
-/** Runs first: a request for `<slug>.<PROXY_DOMAIN>` is the proxy's, whatever its path. */
+/**
+ * Runs first: a request for `<slug>.<PROXY_DOMAIN>`, or for a host name a proxy claimed
+ * (`proxy.hostnames`), is the proxy's, whatever its path.
+ */
 export async function proxyByHost(c: Context<AppEnv>, next: Next) {
-  const slug = slugFromHost(c.req.header("host"), c.get("config").proxyDomain);
+  const host = c.req.header("host");
+  const slug = slugFromHost(host, c.get("config").proxyDomain) ?? (await slugOfOwnHost(c, host));
   if (!slug) return next();
   const url = new URL(c.req.url);
   if (url.pathname === "/__anchorage/session") return acceptHandoff(c, slug, url);
   return relay(c, slug, url.pathname, null);
 }
 
+/** `app.example.com:8787` → `app.example.com`; null for the dashboard's own host, `localhost` and IP literals, which no proxy can claim. */
+export function ownHostCandidate(host: string | null | undefined, issuer: string): string | null {
+  if (!host) return null;
+  const h = host.toLowerCase();
+  if (h === new URL(issuer).host) return null;
+  const name = h.replace(/:\d+$/, "");
+  if (!name.includes(".") || name.startsWith("[") || /^[\d.]+$/.test(name)) return null;
+  return proxyHostnameSchema.safeParse(name).success ? name : null;
+}
+
+/** The slug an own host name reaches, through the location's copies (a name nobody holds is asked of D1 each time). */
+async function slugOfOwnHost(c: Context<AppEnv>, host: string | null | undefined): Promise<string | null> {
+  const name = ownHostCandidate(host, c.get("config").issuer);
+  if (!name) return null;
+  const db = c.get("db");
+  return readThrough<string | null>(c, { key: proxyHostKey(name), load: () => slugOfHostname(db, name), keep: (slug) => slug !== null });
+}
 
 /** On the app's host: trade the 5-minute handoff token for this host's own cookie, then go on. */
 async function acceptHandoff(c: Context<AppEnv>, slug: string, url: URL) {
@@ -282,8 +361,9 @@ async function acceptHandoff(c: Context<AppEnv>, slug: string, url: URL) {
 proxyRoutes.get("/auth/proxy-login", async (c) => {
   const url = new URL(c.req.url);
   const slug = url.searchParams.get("slug") ?? "";
+  const ownHost = url.searchParams.get("host");
   const config = c.get("config");
-  if (!config.proxyDomain) throw notFound("proxy host");
+  if (!config.proxyDomain && !ownHost) throw notFound("proxy host");
   const next = nextPathOn(url.searchParams.get("next"), config.issuer);
   let principal;
   try {
@@ -294,10 +374,25 @@ proxyRoutes.get("/auth/proxy-login", async (c) => {
   }
   const instance = await findProxy(c, slug);
   await requireInstance(c.get("db"), principal, instance.id, "proxy:cloud_instance");
+  const appHost = ownHost ? await ownHostOf(c, instance.id, ownHost) : `${instance.proxySlug}.${config.proxyDomain}`;
   const { token } = await issueProxyToken(config, "handoff", { userId: principal.userId, sessionId: requireSessionPrincipal(principal).sessionId, instanceId: instance.id });
   const scheme = new URL(config.issuer).protocol;
-  return c.redirect(`${scheme}//${instance.proxySlug}.${config.proxyDomain}/__anchorage/session?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`, 302);
+  return c.redirect(`${scheme}//${appHost}/__anchorage/session?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`, 302);
 });
+
+/**
+ * The own host a sign-in hands its proxy token to: one the instance holds, on the dashboard's own
+ * port (none in production), so the token can go nowhere else.
+ */
+async function ownHostOf(c: Context<AppEnv>, instanceId: string, given: string): Promise<string> {
+  const name = ownHostCandidate(given, c.get("config").issuer);
+  const port = new URL(c.get("config").issuer).port;
+  const givenPort = /:(\d+)$/.exec(given)?.[1] ?? "";
+  if (!name || givenPort !== port || !(await hostnamesOf(c.get("db"), instanceId)).includes(name)) {
+    throw new AppError("E-VALIDATION", "host is not one of this proxy's host names", { fields: [{ path: "host", message: "not this proxy's" }] });
+  }
+  return port ? `${name}:${port}` : name;
+}
 
 /** `POST /auth/proxy-token {instance_id}`: a 5-minute token for scripts (header `X-Anchorage-Proxy-Token`). */
 /** A 5-minute token that opens one instance's proxy, for scripts (header `X-Anchorage-Proxy-Token`). */
