@@ -9,4 +9,5 @@ CREATE TABLE `proxy_hostnames` (
 CREATE INDEX `proxy_hostnames_instance_idx` ON `proxy_hostnames` (`instance_id`);--> statement-breakpoint
 ALTER TABLE `users` ADD `email_verified_at` text;--> statement-breakpoint
 ALTER TABLE `instances` ADD `proxy_rules` text;--> statement-breakpoint
-ALTER TABLE `instances` ADD `proxy_access_override` text;
+ALTER TABLE `instances` ADD `proxy_access_override` text;--> statement-breakpoint
+ALTER TABLE `instances` ADD `proxy_access_config` text;

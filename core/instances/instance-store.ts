@@ -47,6 +47,7 @@ export async function recordAgentHello(
         proxyTarget: hello.proxy?.target ?? null,
         proxyAccess: sql`CASE WHEN ${instances.proxyAccessOverride} IS NULL THEN ${access.proxyAccess} ELSE ${instances.proxyAccess} END`,
         proxyRules: sql`CASE WHEN ${instances.proxyAccessOverride} IS NULL THEN ${access.proxyRules} ELSE ${instances.proxyRules} END`,
+        proxyAccessConfig: hello.proxy ? JSON.stringify(hello.proxy.access) : null,
         proxyRelays: hello.proxy?.relays ?? 1,
       })
       .where(eq(instances.id, id));

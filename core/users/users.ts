@@ -51,9 +51,10 @@ export function newUserRow(input: { email: string; name?: string; passwordHash: 
  * vouches for it): when it is the account's address, the account's email counts as verified from
  * now on. An address other than the account's proves nothing about it.
  */
-export async function markEmailVerified(db: Db, user: Pick<UserRow, "id" | "emailNormalized" | "emailVerifiedAt">, email: string): Promise<void> {
-  if (user.emailVerifiedAt || normalizeEmail(email) !== user.emailNormalized) return;
-  await db.update(users).set({ emailVerifiedAt: nowIso() }).where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt)));
+export async function markEmailVerified(db: Db, user: Pick<UserRow, "id" | "emailNormalized" | "emailVerifiedAt">, email: string): Promise<boolean> {
+  if (user.emailVerifiedAt || normalizeEmail(email) !== user.emailNormalized) return false;
+  const changed = await db.update(users).set({ emailVerifiedAt: nowIso() }).where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt))).returning({ id: users.id });
+  return changed.length > 0;
 }
 
 /**

@@ -26,6 +26,8 @@ type CallOptions = {
   ip?: string;
   headers?: Record<string, string>;
   env?: Partial<Env>;
+  /** The host the request is addressed to (an app's own host name); the dashboard's by default. */
+  host?: string;
 };
 
 /** Calls the Worker the way a client does: real routing, real D1/KV/DO bindings. */
@@ -36,7 +38,8 @@ export async function call(path: string, o: CallOptions = {}): Promise<Response>
   if (o.cookie) headers.set("cookie", o.cookie);
   if (o.origin) headers.set("origin", o.origin);
   headers.set("cf-connecting-ip", o.ip ?? uniqueIp());
-  const req = new Request(`http://localhost:8787${path}`, {
+  if (o.host) headers.set("host", o.host);
+  const req = new Request(`http://${o.host ?? "localhost:8787"}${path}`, {
     method: o.method ?? (o.body !== undefined || o.rawBody !== undefined ? "POST" : "GET"),
     headers,
     body: o.rawBody ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined),

@@ -28,6 +28,8 @@ export const instances = sqliteTable(
     proxyRules: text("proxy_rules"),
     /** The owner's choice of access through the API (JSON of a ProxyAccess): it wins over the agent's config until cleared. */
     proxyAccessOverride: text("proxy_access_override"),
+    /** The access the agent's config states (JSON of a ProxyAccess), kept for when the owner's choice is cleared. */
+    proxyAccessConfig: text("proxy_access_config"),
     /** Sockets (relay objects) the proxy's traffic spreads over, from the agent's config: 1 is the InstanceDO alone. */
     proxyRelays: integer("proxy_relays").notNull().default(1),
     proxyInactive: integer("proxy_inactive", { mode: "boolean" }).notNull().default(false),

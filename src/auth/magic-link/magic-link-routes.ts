@@ -1,3 +1,4 @@
+import { emailProven } from "../../users/email-verified.ts";
 import { createRoute } from "@hono/zod-openapi";
 import {
   magicLinkRequestedSchema,
@@ -16,7 +17,7 @@ import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi-commo
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { sendMailAfterResponse } from "../../mail/send-mail.ts";
-import { findUserByEmail, findUserById, markEmailVerified, normalizeEmail } from "../../../core/users/users.ts";
+import { findUserByEmail, findUserById, normalizeEmail } from "../../../core/users/users.ts";
 import { enforceRateLimits, ipKey } from "../rate-limit/rate-limits.ts";
 import { startSession } from "../session/start-session.ts";
 import { browserLinkMail, cliLinkMail } from "./magic-link-mail.ts";
@@ -93,7 +94,7 @@ magicLinkRoutes.openapi(
     const user = row?.userId ? await findUserById(db, row.userId) : undefined;
     if (!row || !user || user.disabledAt) throw unauthenticated(INVALID_LINK);
     // The link went to the account's address: whoever opened it reads that mailbox.
-    await markEmailVerified(db, user, user.email);
+    await emailProven(db, user, user.email);
     if (row.link.for === "cli") {
       const approved = row.link.status_key_hash !== undefined && (await approveCliRequest(db, row.link.status_key_hash, user.id));
       if (!approved) throw unauthenticated("the terminal that asked for this link has stopped waiting; ask for a new one");

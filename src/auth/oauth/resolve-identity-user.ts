@@ -1,8 +1,9 @@
+import { emailProven } from "../../users/email-verified.ts";
 import type { OAuthProviderId, RegistrationMode } from "@anchorage/common";
 import type { Db } from "../../../core/db/client.ts";
 import { identities, users, type UserRow } from "../../../core/db/schema.ts";
 import { sha256Hex } from "../../../core/ids.ts";
-import { findUserByEmail, findUserById, isUniqueViolation, markEmailVerified, newUserRow } from "../../../core/users/users.ts";
+import { findUserByEmail, findUserById, isUniqueViolation, newUserRow } from "../../../core/users/users.ts";
 import { OAuthFailure } from "./oauth-failure.ts";
 import type { ProviderProfile } from "./provider-contract.ts";
 import { findIdentity, findUserIdentity, newIdentityRow, touchIdentity } from "./identity-store.ts";
@@ -38,7 +39,7 @@ export async function resolveIdentityUser(db: Db, provider: OAuthProviderId, pro
   if (known) {
     const user = usable(await findUserById(db, known.userId));
     await touchIdentity(db, known.id, profile);
-    if (profile.emailVerified && profile.email) await markEmailVerified(db, user, profile.email);
+    if (profile.emailVerified && profile.email) await emailProven(db, user, profile.email);
     return { user, how: "identity" };
   }
 
@@ -47,7 +48,7 @@ export async function resolveIdentityUser(db: Db, provider: OAuthProviderId, pro
     if (owner) {
       const user = usable(owner);
       await linkIdentity(db, user.id, provider, profile);
-      await markEmailVerified(db, user, profile.email);
+      await emailProven(db, user, profile.email);
       return { user, how: "linked-by-email" };
     }
   }

@@ -1,8 +1,9 @@
+import { emailProven } from "../../users/email-verified.ts";
 import { createRoute } from "@hono/zod-openapi";
 import { passwordForgotRequestSchema, passwordForgotResponseSchema, passwordResetRequestSchema, passwordResetResponseSchema } from "@anchorage/common/password-reset";
 import { AppError, unauthenticated } from "../../../core/app-error.ts";
 import { nowIso } from "../../../core/ids.ts";
-import { findUserByEmail, findUserById, markEmailVerified, normalizeEmail } from "../../../core/users/users.ts";
+import { findUserByEmail, findUserById, normalizeEmail } from "../../../core/users/users.ts";
 import { recordAudit } from "../../audit/audit-log.ts";
 import { eventSink } from "../../audit/event-sink.ts";
 import { closeHubSessions } from "../../cloud/events/close-hub-sessions.ts";
@@ -82,7 +83,7 @@ passwordResetRoutes.openapi(
     const userId = await redeemPasswordReset(db, body.token);
     const user = userId ? await findUserById(db, userId) : undefined;
     if (!user || user.disabledAt) throw unauthenticated(INVALID_LINK);
-    await markEmailVerified(db, user, user.email); // the reset link was mailed to the account's address
+    await emailProven(db, user, user.email); // the reset link was mailed to the account's address
     const ended = await resetPassword(db, user.id, body.password);
     // Open dashboards of the account stop receiving events at once, as after signing out everywhere.
     await closeHubSessions(c.env, user.id, { allBut: null });

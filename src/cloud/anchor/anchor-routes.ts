@@ -128,7 +128,7 @@ anchorRoutes.openapi(
         agentVersion: body.agent_version ?? null,
         proxySlug: body.proxy?.slug ?? null,
         proxyTarget: body.proxy?.target ?? null,
-        ...(body.proxy ? accessColumns(body.proxy.access) : {}),
+        ...(body.proxy ? { ...accessColumns(body.proxy.access), proxyAccessConfig: JSON.stringify(body.proxy.access) } : {}),
         status: "offline",
         createdAt: nowIso(),
         lastSeenAt: null,

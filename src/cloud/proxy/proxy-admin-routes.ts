@@ -13,8 +13,8 @@ import { requireInstance } from "../../../core/instances/instance-access.ts";
 import { visibleInstances } from "../instances/visible-instances.ts";
 import { proxyRouteChanged } from "./proxy-route-copy.ts";
 import { isUniqueViolation } from "../../../core/users/users.ts";
-import { proxyAccessSchema, readProxyAccessRules, redactAccessRules, slugSchema, type ProxyAccess } from "@anchorage/common";
-import { accessColumns } from "../../../core/instances/proxy-access-columns.ts";
+import { proxyAccessSchema, readProxyAccessRules, redactAccessRules, slugSchema } from "@anchorage/common";
+import { accessColumns, configAccessOf } from "../../../core/instances/proxy-access-columns.ts";
 import { hostnamesByInstance, hostnamesOf } from "../../../core/instances/proxy-hostnames.ts";
 
 
@@ -139,9 +139,8 @@ proxyAdminRoutes.openapi(
     const { access } = c.req.valid("json");
     const { instance } = await requireInstance(db, p, instanceId, "manage:cloud_instance");
     if (!instance.proxySlug) throw notFound("proxy on this instance (its agent's config names no app to publish)");
-    // Back to the config's: the agent's config as its last hello said it (the one at anchoring before any hello).
-    const configAccess = access ? null : ((await c.env.INSTANCE.get(c.env.INSTANCE.idFromName(instance.id)).live()).hello?.config.proxy?.access ?? instance.proxyAccess ?? "users");
-    const columns = access ? accessColumns(access) : accessColumns(configAccess === "rules" ? { allow: readProxyAccessRules(instance.proxyRules)?.allow ?? [{ token: true }] } : (configAccess as ProxyAccess));
+    // Back to the config's: the access the agent's config stated at its last hello (or at anchoring).
+    const columns = accessColumns(access ?? configAccessOf(instance));
     const [row] = await db
       .update(instances)
       .set({ ...columns, proxyAccessOverride: access ? JSON.stringify(access) : null })
