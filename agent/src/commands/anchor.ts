@@ -88,7 +88,8 @@ export async function anchor(opts: AnchorOptions): Promise<void> {
         platform: os.platform(),
         arch: os.arch(),
         agent_version: readAgentVersion(),
-        ...(config.proxy ? { proxy: config.proxy } : {}),
+        // What registering takes of the proxy (its other keys come with every hello; the request's schema is strict).
+        ...(config.proxy ? { proxy: { slug: config.proxy.slug, target: config.proxy.target, access: config.proxy.access } } : {}),
       },
       headers,
     );
