@@ -156,7 +156,7 @@ name: ${JSON.stringify(name)}   # shown in the dashboard
 # proxy:
 #   slug: ${slug.length >= 2 ? slug : "my-app"}   # unique; /p/<slug>/… and <slug>.<PROXY_DOMAIN>
 #   target: http://127.0.0.1:3000   # the local app
-#   access: users   # users (signed in, with proxy: permission) | public
+#   access: users   # users (signed in, with proxy: permission) | public | { allow: [rules] } (docs/proxy.md)
 #   relays: 1       # 1-8 sockets for its traffic; more for a very busy app (about 1,000 requests/s each)
 
 # Custom commands, run as argv, never through a shell. Built in: restart, update, git-pull.

@@ -147,7 +147,7 @@ describe("defaultConfigYaml", () => {
   it("carries a commented proxy example that is valid once uncommented", async () => {
     const yaml = defaultConfigYaml("Build Box!").replace(/^# (proxy:|  (slug|target|access):)/gm, "$1");
     await writeFile(file, yaml);
-    expect((await loadConfig(file)).proxy).toEqual({ slug: "build-box", target: "http://127.0.0.1:3000", access: "users", relays: 1, host_header: "target", keep_prefix: false });
+    expect((await loadConfig(file)).proxy).toEqual({ slug: "build-box", target: "http://127.0.0.1:3000", access: "users", hostnames: [], relays: 1, host_header: "target", keep_prefix: false });
   });
 });
 

@@ -19,10 +19,7 @@ import { requireAccess, requireInstance } from "../../../core/instances/instance
 import { STALE_ROUTE_HEADER, type ProxyMeta } from "../../../core/rpc/proxy-exchange.ts";
 import { cachedProxyTarget, freshProxyTarget, loadProxyTarget, routeOfTarget, type ProxyTarget } from "./proxy-route-copy.ts";
 import { pickRelay, proxyObject } from "./pick-relay.ts";
-import { proxyHostnameSchema } from "@anchorage/common";
-import { hostnamesOf, slugOfHostname } from "../../../core/instances/proxy-hostnames.ts";
-import { readThrough } from "../../auth/principal-cache/read-through.ts";
-import { proxyHostKey } from "../../auth/principal-cache/forget.ts";
+import { ownHostOf, slugOfOwnHost } from "./own-hosts.ts";
 
 /**
  * The reverse proxy's front: `<slug>.<PROXY_DOMAIN>/…` and `/p/<slug>/…` reach the instance's
@@ -323,24 +320,6 @@ export async function proxyByHost(c: Context<AppEnv>, next: Next) {
   return relay(c, slug, url.pathname, null);
 }
 
-/** `app.example.com:8787` → `app.example.com`; null for the dashboard's own host, `localhost` and IP literals, which no proxy can claim. */
-export function ownHostCandidate(host: string | null | undefined, issuer: string): string | null {
-  if (!host) return null;
-  const h = host.toLowerCase();
-  if (h === new URL(issuer).host) return null;
-  const name = h.replace(/:\d+$/, "");
-  if (!name.includes(".") || name.startsWith("[") || /^[\d.]+$/.test(name)) return null;
-  return proxyHostnameSchema.safeParse(name).success ? name : null;
-}
-
-/** The slug an own host name reaches, through the location's copies (a name nobody holds is asked of D1 each time). */
-async function slugOfOwnHost(c: Context<AppEnv>, host: string | null | undefined): Promise<string | null> {
-  const name = ownHostCandidate(host, c.get("config").issuer);
-  if (!name) return null;
-  const db = c.get("db");
-  return readThrough<string | null>(c, { key: proxyHostKey(name), load: () => slugOfHostname(db, name), keep: (slug) => slug !== null });
-}
-
 /** On the app's host: trade the 5-minute handoff token for this host's own cookie, then go on. */
 async function acceptHandoff(c: Context<AppEnv>, slug: string, url: URL) {
   const instance = await findProxy(c, slug);
@@ -379,20 +358,6 @@ proxyRoutes.get("/auth/proxy-login", async (c) => {
   const scheme = new URL(config.issuer).protocol;
   return c.redirect(`${scheme}//${appHost}/__anchorage/session?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`, 302);
 });
-
-/**
- * The own host a sign-in hands its proxy token to: one the instance holds, on the dashboard's own
- * port (none in production), so the token can go nowhere else.
- */
-async function ownHostOf(c: Context<AppEnv>, instanceId: string, given: string): Promise<string> {
-  const name = ownHostCandidate(given, c.get("config").issuer);
-  const port = new URL(c.get("config").issuer).port;
-  const givenPort = /:(\d+)$/.exec(given)?.[1] ?? "";
-  if (!name || givenPort !== port || !(await hostnamesOf(c.get("db"), instanceId)).includes(name)) {
-    throw new AppError("E-VALIDATION", "host is not one of this proxy's host names", { fields: [{ path: "host", message: "not this proxy's" }] });
-  }
-  return port ? `${name}:${port}` : name;
-}
 
 /** `POST /auth/proxy-token {instance_id}`: a 5-minute token for scripts (header `X-Anchorage-Proxy-Token`). */
 /** A 5-minute token that opens one instance's proxy, for scripts (header `X-Anchorage-Proxy-Token`). */
