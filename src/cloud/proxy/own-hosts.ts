@@ -8,19 +8,23 @@ import { proxyHostKey } from "../../auth/principal-cache/forget.ts";
 
 /** A proxy's own host names (`proxy.hostnames`, docs/proxy.md "Own host names"): which slug a Host reaches, and where a sign-in may hand its token. */
 
-/** `app.example.com:8787` → `app.example.com`; null for the dashboard's own host, `localhost` and IP literals, which no proxy can claim. */
-export function ownHostCandidate(host: string | null | undefined, issuer: string): string | null {
+/**
+ * `app.example.com:8787` → `app.example.com`; null for what no proxy can claim: `localhost`, IP
+ * literals, and the dashboard's and PROXY_DOMAIN's names and every name under them (an app there
+ * could set cookies for the dashboard's domain, or sit inside another app's host).
+ */
+export function ownHostCandidate(host: string | null | undefined, config: { issuer: string; proxyDomain: string | null }): string | null {
   if (!host) return null;
-  const h = host.toLowerCase();
-  if (h === new URL(issuer).host) return null;
-  const name = h.replace(/:\d+$/, "");
+  const name = host.toLowerCase().replace(/:\d+$/, "");
   if (!name.includes(".") || name.startsWith("[") || /^[\d.]+$/.test(name)) return null;
+  const reserved = [new URL(config.issuer).hostname, config.proxyDomain?.replace(/:\d+$/, "")].filter((d): d is string => !!d);
+  if (reserved.some((d) => name === d || name.endsWith(`.${d}`))) return null;
   return proxyHostnameSchema.safeParse(name).success ? name : null;
 }
 
 /** The slug an own host name reaches, through the location's copies (a name nobody holds is asked of D1 each time). */
 export async function slugOfOwnHost(c: Context<AppEnv>, host: string | null | undefined): Promise<string | null> {
-  const name = ownHostCandidate(host, c.get("config").issuer);
+  const name = ownHostCandidate(host, c.get("config"));
   if (!name) return null;
   const db = c.get("db");
   return readThrough<string | null>(c, { key: proxyHostKey(name), load: () => slugOfHostname(db, name), keep: (slug) => slug !== null });
@@ -31,7 +35,7 @@ export async function slugOfOwnHost(c: Context<AppEnv>, host: string | null | un
  * port (none in production), so the token can go nowhere else.
  */
 export async function ownHostOf(c: Context<AppEnv>, instanceId: string, given: string): Promise<string> {
-  const name = ownHostCandidate(given, c.get("config").issuer);
+  const name = ownHostCandidate(given, c.get("config"));
   const port = new URL(c.get("config").issuer).port;
   const givenPort = /:(\d+)$/.exec(given)?.[1] ?? "";
   if (!name || givenPort !== port || !(await hostnamesOf(c.get("db"), instanceId)).includes(name)) {

@@ -168,6 +168,15 @@ describe("own host names", () => {
     expect((await hello(theirs, unique("theirs-"), "public", [name])).hostnamesTaken).toEqual([]);
   });
 
+  it("are never the dashboard's or the proxy domain's names, nor names under them", async () => {
+    const owner = await register();
+    const slug = unique("hres-");
+    const id = await proxied(owner, slug, "public");
+    const under = `${unique("x")}.${slug}.localhost`; // under PROXY_DOMAIN (localhost:8787) and the dashboard's host
+    await hello(id, slug, "public", [under]);
+    expect((await call("/healthz", { host: `${under}:8787` })).status).toBe(200); // the dashboard answers, not the app
+  });
+
   it("send a browser without a session to sign in and back to the same host, never to a host the proxy does not hold", async () => {
     const owner = await register();
     const slug = unique("hsign-");
